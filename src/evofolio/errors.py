@@ -1,0 +1,28 @@
+"""Errors a user can cause.
+
+Every problem with the user's data, configuration or paths raises a subclass of
+:class:`EvofolioError` whose message names the file, column, row or key at fault. The CLI
+turns these into one line on stderr (``error: ...``) and exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class EvofolioError(Exception):
+    """Base class of every error a user can cause and fix."""
+
+
+class DataError(EvofolioError):
+    """The price data cannot be read or fails validation."""
+
+
+class InsufficientHistoryError(DataError):
+    """There are too few dates for the requested windows or splits."""
+
+
+class ConfigError(EvofolioError):
+    """The run configuration is invalid (unknown key, bad value, unreadable file)."""
+
+
+class UsageError(EvofolioError):
+    """A command-line argument is invalid (unknown strategy, bad date, bad path)."""

@@ -1,0 +1,1 @@
+"""evofolio.training."""
