@@ -1,1 +1,27 @@
-"""evofolio.backtest."""
+"""Backtest engine: splits, simulation with drift and costs, results (numpy/pandas only)."""
+
+from evofolio.backtest.engine import check_weights, run_folds, run_period
+from evofolio.backtest.protocol import Allocator, AllocatorFactory
+from evofolio.backtest.rebalance import parse_rebalance, rebalance_dates, rebalance_mask
+from evofolio.backtest.results import BacktestResult
+from evofolio.backtest.simulate import TradingRules, ewm_volatility, simulate
+from evofolio.backtest.splits import Fold, Periods, split_periods, walk_forward
+
+__all__ = [
+    "Allocator",
+    "AllocatorFactory",
+    "BacktestResult",
+    "Fold",
+    "Periods",
+    "TradingRules",
+    "check_weights",
+    "ewm_volatility",
+    "parse_rebalance",
+    "rebalance_dates",
+    "rebalance_mask",
+    "run_folds",
+    "run_period",
+    "simulate",
+    "split_periods",
+    "walk_forward",
+]

@@ -1,0 +1,77 @@
+"""Backtest an allocator: fit per fold (fresh from a factory), decide causally, simulate once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from evofolio.backtest.protocol import AllocatorFactory
+from evofolio.backtest.rebalance import rebalance_mask
+from evofolio.backtest.results import BacktestResult
+from evofolio.backtest.simulate import TradingRules, simulate
+from evofolio.backtest.splits import Fold
+
+logger = logging.getLogger(__name__)
+
+FoldCallback = Callable[[Fold], None]
+
+
+def check_weights(weights: pd.DataFrame, dates: pd.DatetimeIndex, assets: pd.Index) -> None:
+    """Raise ``ValueError`` unless ``weights`` are finite long-only rows summing to 1."""
+    if not weights.index.equals(dates):
+        raise ValueError("allocator returned weights for other dates than it was asked for")
+    if not weights.columns.equals(assets):
+        raise ValueError("allocator returned weights for other assets than the prices'")
+    values = weights.to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("allocator returned non-finite weights")
+    if values.min(initial=0.0) < -1e-8 or np.abs(values.sum(axis=1) - 1.0).max(initial=0.0) > 1e-6:
+        raise ValueError("allocator returned weights that are not long-only and fully invested")
+
+
+def run_folds(
+    factory: AllocatorFactory,
+    prices: pd.DataFrame,
+    folds: Sequence[Fold],
+    rules: TradingRules = TradingRules(),
+    *,
+    on_fold: FoldCallback | None = None,
+) -> BacktestResult:
+    """Walk-forward backtest: for each fold a fresh allocator is fitted on the fold's training
+    prices and decides the weights of the fold's rebalance dates seeing prices up to the end of
+    the fold's test period only. The decisions of all folds are simulated as one period (drift
+    and costs carry across fold boundaries).
+    """
+    test_dates = folds[0].test.append([fold.test for fold in folds[1:]])
+    mask = rebalance_mask(test_dates, rules.rebalance)
+    decisions = []
+    for fold in folds:
+        fold_dates = test_dates[mask & test_dates.isin(fold.test)]
+        allocator = factory().fit(prices.loc[fold.train])
+        visible = prices.loc[: fold.test[-1]]
+        weights = allocator.allocate(visible, fold_dates)
+        check_weights(weights, fold_dates, prices.columns)
+        decisions.append(weights)
+        logger.debug("fold %d: %d decisions", fold.index, len(fold_dates))
+        if on_fold is not None:
+            on_fold(fold)
+    return simulate(pd.concat(decisions), prices, rules, end=test_dates[-1])
+
+
+def run_period(
+    factory: AllocatorFactory,
+    prices: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp | None = None,
+    rules: TradingRules = TradingRules(),
+    *,
+    on_fold: FoldCallback | None = None,
+) -> BacktestResult:
+    """Fit on every price before ``start``, then decide and simulate from ``start`` to ``end``."""
+    end = prices.index[-1] if end is None else end
+    dates = prices.index
+    fold = Fold(0, dates[dates < start], dates[(dates >= start) & (dates <= end)])
+    return run_folds(factory, prices, [fold], rules, on_fold=on_fold)

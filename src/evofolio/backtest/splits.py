@@ -1,0 +1,105 @@
+"""Development / holdout periods and walk-forward folds with a purge gap.
+
+The boundary between the *development* period (everything the search may look at) and the
+*holdout* period (touched once, by the champion, at the end) is the project's most important
+correctness property. Walk-forward folds are built inside the development period only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evofolio.errors import InsufficientHistoryError
+
+SP500_HOLDOUT_START = pd.Timestamp("2018-01-01")
+DEFAULT_HOLDOUT_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The development dates (before ``holdout_start``) and the holdout dates (from it on)."""
+
+    development: pd.DatetimeIndex
+    holdout: pd.DatetimeIndex
+    holdout_start: pd.Timestamp
+
+
+def split_periods(
+    dates: pd.DatetimeIndex,
+    holdout_start: dt.date | pd.Timestamp | None = None,
+    *,
+    source: str = "",
+) -> Periods:
+    """Split ``dates`` at ``holdout_start``.
+
+    The default boundary is 2018-01-01 for the embedded ``sp500`` data and the first date of
+    the last 20 % of dates otherwise.
+    """
+    if holdout_start is None:
+        if source == "sp500":
+            start = SP500_HOLDOUT_START
+        else:
+            start = dates[int(len(dates) * (1.0 - DEFAULT_HOLDOUT_FRACTION))]
+    else:
+        start = pd.Timestamp(holdout_start)
+    development = dates[dates < start]
+    holdout = dates[dates >= start]
+    if len(development) == 0 or len(holdout) == 0:
+        raise InsufficientHistoryError(
+            f"holdout start {start.date()} leaves an empty "
+            f"{'development' if len(development) == 0 else 'holdout'} period "
+            f"(data covers {dates[0].date()} to {dates[-1].date()})"
+        )
+    return Periods(development=development, holdout=holdout, holdout_start=holdout[0])
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One walk-forward fold: fit on ``train``, purge ``purge`` dates, decide on ``test``."""
+
+    index: int
+    train: pd.DatetimeIndex
+    test: pd.DatetimeIndex
+
+
+def walk_forward(
+    dates: pd.DatetimeIndex,
+    *,
+    min_train: int,
+    test_size: int | None = None,
+    n_folds: int | None = None,
+    train_size: int | None = None,
+    purge: int = 1,
+) -> list[Fold]:
+    """Walk-forward folds over ``dates``.
+
+    Give either ``test_size`` (dates per test fold; the remainder joins the last fold) or
+    ``n_folds`` (test dates split into that many equal blocks). Training is expanding from the
+    first date, or rolling over the last ``train_size`` dates when given. Each fold's training
+    set ends ``purge`` dates before its test set begins, and needs at least ``min_train`` dates.
+    Test folds are contiguous, so their decisions form one out-of-sample period.
+    """
+    if (test_size is None) == (n_folds is None):
+        raise ValueError("give exactly one of test_size and n_folds")
+    if purge < 0:
+        raise ValueError("purge must be >= 0")
+    first_test = min_train + purge
+    available = len(dates) - first_test
+    count = n_folds if n_folds is not None else available // max(test_size or 1, 1)
+    if available <= 0 or count < 1 or available < count:
+        raise InsufficientHistoryError(
+            f"walk-forward needs more than {first_test} dates ({min_train} to train, {purge} "
+            f"purged) plus the test folds, got {len(dates)}"
+        )
+    size = available // count
+    folds = []
+    for k in range(count):
+        start = first_test + k * size
+        stop = len(dates) if k == count - 1 else start + size
+        train_end = start - purge
+        train_start = 0 if train_size is None else max(0, train_end - train_size)
+        folds.append(Fold(k, dates[train_start:train_end], dates[start:stop]))
+    return folds

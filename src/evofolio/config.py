@@ -1,0 +1,119 @@
+"""The run configuration: pydantic models read from TOML.
+
+Every section forbids unknown keys, so a typo in a config file is an error that names the
+key, never a silently ignored setting. The CLI's options override the file's values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from evofolio.errors import ConfigError
+
+Rebalance = Literal["daily", "weekly", "monthly"] | int
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    """Where the prices come from and how gaps are treated."""
+
+    source: str = Field("sp500", description="sp500, a .csv/.parquet path, or yahoo:T1,T2,...")
+    format: Literal["auto", "wide", "long"] = "auto"
+    market: str | None = Field(None, description="PATH[:COLUMN] of the market series (beta)")
+    max_ffill_days: int = Field(5, ge=0, description="forward-fill gaps up to this many days")
+    max_missing_frac: float = Field(0.10, ge=0.0, le=1.0, description="drop assets above this")
+    holdout_start: dt.date | None = Field(
+        None, description="first holdout date; default 2018-01-01 for sp500, else last 20 %"
+    )
+
+
+class BacktestConfig(_Section):
+    """How weights become returns: rebalancing, costs, optional volatility targeting."""
+
+    rebalance: Rebalance = "monthly"
+    cost_bps: float = Field(10.0, ge=0.0, description="proportional cost on the traded amount")
+    vol_target: float | None = Field(
+        None, gt=0.0, description="annualised per-asset volatility target (Zhang et al. eq. 7)"
+    )
+    vol_span: int = Field(50, ge=2, description="EWMA span of the volatility estimate")
+
+    @field_validator("rebalance")
+    @classmethod
+    def _positive_every(cls, value: Rebalance) -> Rebalance:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("an integer rebalance period must be >= 1 day")
+        return value
+
+
+class StrategiesConfig(_Section):
+    """The classic allocation rules (baselines and Model 2's inputs)."""
+
+    names: list[str] | None = Field(None, description="registry names; None means all")
+    window: int = Field(252, ge=20, description="trailing days each rule is refit on")
+
+
+class RunConfig(_Section):
+    """The whole configuration of a run."""
+
+    seed: int = 0
+    data: DataConfig = DataConfig()
+    backtest: BacktestConfig = BacktestConfig()
+    strategies: StrategiesConfig = StrategiesConfig()
+
+
+_UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    parts: list[str] = []
+    for part in first["loc"]:
+        text = str(part)
+        if "[" in text or text in _UNION_TAGS:  # pydantic's tag for a union member
+            break
+        parts.append(text)
+    key = ".".join(parts) or "(root)"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown config key '{key}'"
+    return f"{source}: invalid value for '{key}': {first['msg']}"
+
+
+def parse_config(values: dict[str, Any], source: str = "config") -> RunConfig:
+    """Validate a mapping (e.g. parsed TOML) into a :class:`RunConfig`."""
+    try:
+        return RunConfig.model_validate(values)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, source)) from None
+
+
+def load_config(path: str | Path | None) -> RunConfig:
+    """Read a TOML file into a :class:`RunConfig`; ``None`` gives the defaults."""
+    if path is None:
+        return RunConfig()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        message = str(error).splitlines()[0]
+        raise ConfigError(f"{path}: not valid TOML: {message}") from None
+    return parse_config(values, str(path))
+
+
+def override(config: RunConfig, section: str, **values: Any) -> RunConfig:
+    """Return ``config`` with the given keys of one section replaced (``None`` values skipped)."""
+    given = {key: value for key, value in values.items() if value is not None}
+    if not given:
+        return config
+    merged = config.model_dump()
+    merged[section].update(given)
+    return parse_config(merged, "command line")
