@@ -1,0 +1,108 @@
+"""FeatureScaler: fitted on training rows only, plain-typed state."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from evofolio.errors import DataError
+from evofolio.features import FeatureScaler
+
+
+def _panel(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = np.array([0.0, 5.0, -3.0])
+    spreads = np.array([1.0, 0.01, 40.0])
+    return (centres + spreads * rng.normal(size=(200, 6, 3))).astype(np.float32)
+
+
+def test_fit_on_train_transform_test() -> None:
+    values = _panel()
+    train, test = values[:150], values[150:]
+    scaler = FeatureScaler(clip=None).fit(train)
+    z_train = scaler.transform(train)
+    np.testing.assert_allclose(z_train.mean(axis=(0, 1)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(z_train.std(axis=(0, 1)), 1.0, rtol=1e-4)
+    z_test = scaler.transform(test)
+    assert z_test.dtype == np.float32
+    assert z_test.shape == test.shape
+    assert scaler.mean_ is not None and scaler.scale_ is not None
+    expected = (test.astype(np.float64) - scaler.mean_) / scaler.scale_
+    np.testing.assert_allclose(z_test, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_statistics_do_not_see_test_rows() -> None:
+    values = _panel()
+    scaler = FeatureScaler().fit(values[:150])
+    perturbed = values.copy()
+    perturbed[150:] = perturbed[150:] * 100.0 + 7.0
+    again = FeatureScaler().fit(perturbed[:150])
+    assert scaler.mean_ is not None and again.mean_ is not None
+    assert scaler.scale_ is not None and again.scale_ is not None
+    np.testing.assert_array_equal(scaler.mean_, again.mean_)
+    np.testing.assert_array_equal(scaler.scale_, again.scale_)
+
+
+def test_clip_and_constant_feature() -> None:
+    values = _panel()
+    values[:, :, 0] = 4.0
+    values[0, 0, 1] = 1e6
+    z = FeatureScaler(clip=3.0).fit_transform(values)
+    assert np.isfinite(z).all()
+    np.testing.assert_array_equal(z[:, :, 0], 0.0)
+    assert z.max() <= 3.0
+    assert z.min() >= -3.0
+    assert z[0, 0, 1] == 3.0
+
+
+def test_state_round_trip_uses_plain_types() -> None:
+    values = _panel()
+    scaler = FeatureScaler(clip=4.0).fit(values[:100])
+    state = scaler.to_state()
+    assert set(state) == {"mean", "scale", "clip", "min_scale"}
+    for value in state.values():
+        assert value is None or isinstance(value, float | list)
+        if isinstance(value, list):
+            assert all(type(x) is float for x in value)
+    restored = FeatureScaler.from_state(json.loads(json.dumps(state)))
+    np.testing.assert_array_equal(restored.transform(values), scaler.transform(values))
+    assert restored.clip == 4.0
+    unclipped = FeatureScaler.from_state(FeatureScaler(clip=None).fit(values).to_state())
+    assert unclipped.clip is None
+
+
+def test_misuse_raises() -> None:
+    values = _panel()
+    with pytest.raises(RuntimeError, match="not fitted"):
+        FeatureScaler().transform(values)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        FeatureScaler().to_state()
+    scaler = FeatureScaler().fit(values)
+    with pytest.raises(ValueError, match="3 features"):
+        scaler.transform(values[:, :, :2])
+    broken = values.copy()
+    broken[3, 2, 1] = np.nan
+    with pytest.raises(DataError, match="NaN"):
+        FeatureScaler().fit(broken)
+    with pytest.raises(DataError, match="missing key"):
+        FeatureScaler.from_state({"mean": [0.0]})
+    with pytest.raises(DataError, match="equal-length"):
+        FeatureScaler.from_state(
+            {"mean": [0.0], "scale": [1.0, 2.0], "clip": 5.0, "min_scale": 1e-8}
+        )
+    with pytest.raises(ValueError, match="clip"):
+        FeatureScaler(clip=0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float32, (20, 3, 2), elements=st.floats(-1e3, 1e3, width=32)))
+def test_transform_is_bounded_and_finite(values: np.ndarray) -> None:
+    z = FeatureScaler(clip=5.0).fit_transform(values)
+    assert z.dtype == np.float32
+    assert np.isfinite(z).all()
+    assert np.abs(z).max() <= 5.0
