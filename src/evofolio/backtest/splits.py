@@ -94,7 +94,7 @@ def walk_forward(
             f"walk-forward needs more than {first_test} dates ({min_train} to train, {purge} "
             f"purged) plus the test folds, got {len(dates)}"
         )
-    size = available // count
+    size = test_size if test_size is not None else available // count
     folds = []
     for k in range(count):
         start = first_test + k * size

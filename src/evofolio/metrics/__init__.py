@@ -1,1 +1,58 @@
-"""evofolio.metrics."""
+"""Performance metrics: plain functions, array in, float out (numpy and scipy only).
+
+* :mod:`~evofolio.metrics.performance`: return, risk and risk-adjusted ratios of a series
+  of simple periodic returns (the conventions the torch objectives must match).
+* :mod:`~evofolio.metrics.deflated_sharpe`: probabilistic and deflated Sharpe ratios.
+* :mod:`~evofolio.metrics.pbo`: probability of backtest overfitting (CSCV).
+* :mod:`~evofolio.metrics.summary`: one report row of every metric.
+"""
+
+from evofolio.metrics.deflated_sharpe import (
+    DSRResult,
+    deflated_sharpe_from_returns,
+    deflated_sharpe_ratio,
+    expected_max_sharpe,
+    probabilistic_sharpe_ratio,
+)
+from evofolio.metrics.pbo import PBOResult, probability_of_backtest_overfitting
+from evofolio.metrics.performance import (
+    annual_turnover,
+    cagr,
+    calmar_ratio,
+    cvar,
+    downside_deviation,
+    max_drawdown,
+    mean_return,
+    mean_variance_utility,
+    positive_share,
+    profit_loss_ratio,
+    sharpe_ratio,
+    sortino_ratio,
+    volatility,
+)
+from evofolio.metrics.summary import METRIC_LABELS, summarize
+
+__all__ = [
+    "METRIC_LABELS",
+    "DSRResult",
+    "PBOResult",
+    "annual_turnover",
+    "cagr",
+    "calmar_ratio",
+    "cvar",
+    "deflated_sharpe_from_returns",
+    "deflated_sharpe_ratio",
+    "downside_deviation",
+    "expected_max_sharpe",
+    "max_drawdown",
+    "mean_return",
+    "mean_variance_utility",
+    "positive_share",
+    "probabilistic_sharpe_ratio",
+    "probability_of_backtest_overfitting",
+    "profit_loss_ratio",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "summarize",
+    "volatility",
+]
