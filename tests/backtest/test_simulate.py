@@ -13,8 +13,9 @@ DATES = pd.bdate_range("2020-01-06", periods=4)
 
 def hand_prices() -> pd.DataFrame:
     # A: +10 %, -10 %, +10 %; B: 0 %, +5 %, 0 %
-    return pd.DataFrame({"A": [100.0, 110.0, 99.0, 108.9], "B": [100.0, 100.0, 105.0, 105.0]},
-                        index=DATES)
+    return pd.DataFrame(
+        {"A": [100.0, 110.0, 99.0, 108.9], "B": [100.0, 100.0, 105.0, 105.0]}, index=DATES
+    )
 
 
 def test_weights_at_t_earn_the_return_from_t_to_t_plus_1() -> None:
@@ -67,8 +68,11 @@ def test_decision_on_the_last_date_is_not_traded() -> None:
 def test_volatility_targeting_scales_each_asset_by_target_over_ewm_vol() -> None:
     rng = np.random.default_rng(1)
     index = pd.bdate_range("2020-01-01", periods=120)
-    prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, [0.01, 0.02], (120, 2)), 0)),
-                          index=index, columns=["A", "B"])
+    prices = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, [0.01, 0.02], (120, 2)), 0)),
+        index=index,
+        columns=["A", "B"],
+    )
     decision = index[[80]]
     weights = pd.DataFrame({"A": [0.5], "B": [0.5]}, index=decision)
     result = simulate(weights, prices, TradingRules(vol_target=0.10, vol_span=50))
@@ -91,8 +95,9 @@ def test_volatility_targeting_without_history_is_a_clear_error() -> None:
 def test_simulation_is_causal_in_prices() -> None:
     rng = np.random.default_rng(2)
     index = pd.bdate_range("2020-01-01", periods=60)
-    prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.01, (60, 3)), 0)),
-                          index=index, columns=list("ABC"))
+    prices = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.01, (60, 3)), 0)), index=index, columns=list("ABC")
+    )
     weights = pd.DataFrame(rng.dirichlet(np.ones(3), 60), index=index, columns=list("ABC"))
     base = simulate(weights, prices, TradingRules(cost_bps=5))
     perturbed = prices.copy()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -44,7 +46,7 @@ def test_walk_forward_folds_are_contiguous_and_purged(train_size: int | None) ->
             assert fold.train[0] == DATES[0]
         else:
             assert len(fold.train) == train_size
-    for before, after in zip(folds, folds[1:], strict=False):
+    for before, after in itertools.pairwise(folds):
         assert DATES.get_loc(after.test[0]) == DATES.get_loc(before.test[-1]) + 1
     assert folds[-1].test[-1] == DATES[-1]
 

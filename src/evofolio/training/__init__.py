@@ -1,1 +1,20 @@
-"""evofolio.training."""
+"""evofolio.training: model-agnostic training, seeding, devices and checkpoints (layer 4)."""
+
+from evofolio.training.checkpoint import load_checkpoint, save_checkpoint
+from evofolio.training.chunks import make_chunks, predict_weights
+from evofolio.training.device import select_device
+from evofolio.training.loop import TrainConfig, TrainingDivergedError, TrainResult, train
+from evofolio.training.seeding import seed_everything
+
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "TrainingDivergedError",
+    "load_checkpoint",
+    "make_chunks",
+    "predict_weights",
+    "save_checkpoint",
+    "seed_everything",
+    "select_device",
+    "train",
+]

@@ -1,0 +1,163 @@
+"""Wide and long price tables, and how to tell them apart.
+
+* **wide**: a date column and one price column per asset.
+* **long**: a date column, an asset column and a price column, one row per (date, asset);
+  pivoted to wide here, with the assets in sorted order (whatever the order of the rows).
+
+Column names are matched leniently: case, spaces and dashes are ignored, so ``Adj Close``,
+``adj-close`` and ``ADJ_CLOSE`` are the same name. The date column is the first column named
+one of :data:`DATE_NAMES`, else the first column. ``fmt="auto"`` reads a table as long when
+
+* exactly one non-date column has text values and an asset-like name (:data:`ASSET_NAMES`)
+  and a price column can be found (named one of :data:`PRICE_NAMES`, in that order of
+  preference, else the only numeric column); or
+* there are exactly two non-date columns, one numeric and one of text values that look like
+  asset ids (mostly not numbers, and repeating);
+
+and as wide otherwise. ``fmt="long"`` finds the asset column by name, else as the only text
+column, and the price column as above.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from evofolio.data.validate import parse_dates, parse_numbers
+from evofolio.errors import DataError
+
+Format = Literal["auto", "wide", "long"]
+FORMATS: tuple[Format, ...] = ("auto", "wide", "long")
+
+DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
+ASSET_NAMES = ("asset", "ticker", "symbol", "asset_id", "security", "instrument", "name", "id")
+PRICE_NAMES = (
+    "adj_close",
+    "adjclose",
+    "adjusted_close",
+    "adj_price",
+    "close",
+    "price",
+    "px_last",
+    "last",
+    "value",
+)
+
+
+def key(name: object) -> str:
+    """A column name for lenient matching: lower case, spaces and dashes as underscores."""
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def date_column(table: pd.DataFrame) -> str:
+    """The name of the date column: the first one with a date-like name, else the first."""
+    for column in table.columns:
+        if key(column) in DATE_NAMES:
+            return str(column)
+    return str(table.columns[0])
+
+
+def to_wide(table: pd.DataFrame, source: str, fmt: Format = "auto") -> tuple[pd.DataFrame, bool]:
+    """The table as wide (raw dates in the index), and whether its rows are the file's rows."""
+    if fmt not in FORMATS:
+        raise DataError(f"{source}: unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
+    table = table.rename(columns=str)
+    dates = date_column(table)
+    long = _detect_long(table, dates) if fmt == "auto" else None
+    if fmt == "long":
+        long = _long_columns(table, dates, source)
+    if long is None:
+        return table.set_index(dates), True
+    return pivot_long(table, source, dates, *long), False
+
+
+def pivot_long(
+    table: pd.DataFrame, source: str, dates: str, assets: str, prices: str
+) -> pd.DataFrame:
+    """Pivot a long table to wide, checking dates, ids, prices and (date, asset) duplicates."""
+    when = parse_dates(table[dates], source, dates)
+    ids = table[assets]
+    absent = np.asarray(ids.isna())
+    if absent.any():
+        row = int(np.argmax(absent))
+        raise DataError(f"{source}: column '{assets}', row {row + 1}: missing asset id")
+    names = ids.astype(str).str.strip().to_numpy()
+    values = parse_numbers(table[prices], source, prices, when)
+    long = pd.DataFrame({"date": when, "asset": names, "price": values})
+    twice = long.duplicated(["date", "asset"], keep=False).to_numpy()
+    if twice.any():
+        first = int(np.argmax(twice))
+        same = long.index[(long["date"] == when[first]) & (long["asset"] == names[first])]
+        rows = " and ".join(str(int(r) + 1) for r in same[:2])
+        raise DataError(
+            f"{source}: asset '{names[first]}', date {when[first]:%Y-%m-%d}: "
+            f"listed more than once (rows {rows})"
+        )
+    wide = long.pivot(index="date", columns="asset", values="price")  # assets sorted by name
+    wide.columns = pd.Index([str(c) for c in wide.columns])
+    return wide
+
+
+def _detect_long(table: pd.DataFrame, dates: str) -> tuple[str, str] | None:
+    others = [c for c in table.columns if c != dates]
+    texts = [c for c in others if _is_text(table[c])]
+    named = [c for c in texts if key(c) in ASSET_NAMES]
+    if len(named) == 1:
+        price = _price_column(table, others, named[0])
+        return None if price is None else (named[0], price)
+    if len(others) == 2 and len(texts) == 1 and _looks_like_ids(table[texts[0]]):
+        other = others[1] if others[0] == texts[0] else others[0]
+        if pd.api.types.is_numeric_dtype(table[other].dtype):
+            return texts[0], other
+    return None
+
+
+def _long_columns(table: pd.DataFrame, dates: str, source: str) -> tuple[str, str]:
+    others = [c for c in table.columns if c != dates]
+    listing = ", ".join(f"'{c}'" for c in table.columns)
+    named = [c for c in others if key(c) in ASSET_NAMES]
+    texts = [c for c in others if _is_text(table[c])]
+    candidates = named or texts
+    if len(candidates) != 1:
+        raise DataError(
+            f"{source}: cannot read as long format: need one asset column "
+            f"(named {'/'.join(ASSET_NAMES[:3])}); columns are {listing}"
+        )
+    price = _price_column(table, others, candidates[0])
+    if price is None:
+        raise DataError(
+            f"{source}: cannot read as long format: need one price column "
+            f"(named {'/'.join(PRICE_NAMES[:6])}); columns are {listing}"
+        )
+    return candidates[0], price
+
+
+def _price_column(table: pd.DataFrame, others: list[str], assets: str) -> str | None:
+    candidates = [c for c in others if c != assets]
+    by_key = {key(c): c for c in candidates}
+    for name in PRICE_NAMES:
+        if name in by_key:
+            return by_key[name]
+    numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(table[c].dtype)]
+    if len(numeric) == 1:
+        return numeric[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _is_text(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return not (
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+    )
+
+
+def _looks_like_ids(column: pd.Series) -> bool:
+    values = column.dropna().astype(str)
+    if values.empty or values.nunique() == len(values):
+        return False
+    numeric = pd.to_numeric(values, errors="coerce").notna().mean()
+    return bool(numeric < 0.5)

@@ -1,0 +1,107 @@
+"""The market series (used for beta): a file, the shipped S&P 500 index, or an equal-weight proxy.
+
+A market spec is one of
+
+* ``sp500``: the S&P 500 index shipped with skfolio (offline);
+* ``PATH`` or ``PATH:COLUMN`` where ``PATH`` ends in ``.csv`` or ``.parquet``: a wide file
+  (a date column and value columns). ``COLUMN`` may be left out when the file has exactly
+  one value column. The spec is split at its last ``:`` only when the part before it names
+  such a file, so ``prices.csv`` and ``C:/data/index.csv`` are plain paths and
+  ``index.csv:SPX`` is a path and a column.
+
+The series is validated like prices (dates, numbers, finite, > 0), then aligned to the
+price dates: runs of at most ``max_ffill_days`` missing dates are forward-filled; a series
+that starts after the prices, or a longer gap, is an error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from evofolio.data.files import is_table_path, read_table
+from evofolio.data.layout import date_column
+from evofolio.data.missing import MissingPolicy, first_long_gap, gap_message
+from evofolio.data.validate import DATE_UNIT, parse_frame
+from evofolio.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+SP500_INDEX_SOURCE = "S&P 500 index (skfolio)"
+EQUAL_WEIGHT_SOURCE = "equal-weight average of the assets"
+
+
+def split_market_spec(spec: str) -> tuple[str, str | None]:
+    """``PATH[:COLUMN]`` split into the path and the column (None when not given)."""
+    text = spec.strip()
+    if is_table_path(text):
+        return text, None
+    head, sep, tail = text.rpartition(":")
+    if sep and is_table_path(head) and tail.strip():
+        return head, tail.strip()
+    return text, None
+
+
+def load_market(spec: str, dates: pd.DatetimeIndex, policy: MissingPolicy) -> tuple[pd.Series, str]:
+    """The market series named by ``spec``, aligned to ``dates``, and a description of it."""
+    if spec.strip().lower() == "sp500":
+        return align_market(sp500_index(), dates, SP500_INDEX_SOURCE, policy), SP500_INDEX_SOURCE
+    path, column = split_market_spec(spec)
+    if not is_table_path(path):
+        raise DataError(
+            f"market '{spec}': expected sp500 or a .csv/.parquet file, optionally as PATH:COLUMN"
+        )
+    table = read_table(path)
+    when = date_column(table)
+    columns = [str(c) for c in table.columns if str(c) != when]
+    listing = ", ".join(f"'{c}'" for c in columns) or "none"
+    if column is None:
+        if len(columns) != 1:
+            raise DataError(
+                f"{path}: {len(columns)} value columns ({listing}); "
+                f"name the market column as {path}:COLUMN"
+            )
+        column = columns[0]
+    elif column not in columns:
+        raise DataError(f"{path}: no column '{column}' for the market; columns are {listing}")
+    frame = parse_frame(table.rename(columns=str).set_index(when)[[column]], path)
+    series = frame.iloc[:, 0].rename(column)
+    return align_market(series, dates, path, policy), f"{path} column '{column}'"
+
+
+def align_market(
+    series: pd.Series, dates: pd.DatetimeIndex, source: str, policy: MissingPolicy
+) -> pd.Series:
+    """``series`` on exactly ``dates``: short gaps forward-filled, anything else an error."""
+    name = str(series.name) if series.name is not None else "market"
+    present = series.dropna()
+    if present.empty:
+        raise DataError(f"{source}: column '{name}': the market series has no values")
+    aligned = present.reindex(dates)
+    missing = aligned.isna().to_numpy()
+    if missing.any():
+        if missing[0]:
+            raise DataError(
+                f"{source}: column '{name}': no market value on the first price date "
+                f"{dates[0]:%Y-%m-%d} (the market series starts {present.index[0]:%Y-%m-%d})"
+            )
+        gap = first_long_gap(missing, policy.max_ffill_days)
+        if gap is not None:
+            raise DataError(gap_message(source, name, dates, gap, policy.max_ffill_days))
+        logger.info("%s: forward-filled %d missing market dates", source, int(missing.sum()))
+        aligned = aligned.ffill()
+    return pd.Series(aligned.to_numpy(dtype=np.float64), index=dates, name=name)
+
+
+def sp500_index() -> pd.Series:
+    """The S&P 500 index shipped with skfolio (1990-01-02 to 2022-12-28), as a float series."""
+    from skfolio.datasets import load_sp500_index  # heavy import, done only when used
+
+    series = load_sp500_index()["SP500"]
+    return pd.Series(
+        series.to_numpy(dtype=np.float64),
+        index=pd.DatetimeIndex(series.index, name="date").as_unit(DATE_UNIT),
+        name="SP500",
+    )

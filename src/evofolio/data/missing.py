@@ -1,0 +1,186 @@
+"""The missing-data policy: drop sparse assets, trim the ragged start, fill short gaps.
+
+The policy runs after the structural checks of :mod:`evofolio.data.validate`, on a float
+frame (dates x assets) whose only remaining defect may be NaN cells. In order:
+
+1. count the NaN cells of every asset; drop the assets missing on more than
+   ``max_missing_frac`` of the dates (or on all of them), with a warning;
+2. trim the leading dates before every remaining asset has its first price;
+3. forward-fill the remaining runs of at most ``max_ffill_days`` consecutive missing dates;
+   a longer run (interior or trailing) is an error naming the asset and its first date.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from evofolio.errors import ConfigError, DataError
+
+logger = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class MissingPolicy:
+    """How much missing data is tolerated, and how it is repaired.
+
+    ``max_ffill_days``: the longest run of consecutive missing dates of one asset that is
+    forward-filled (0 disables filling). ``max_missing_frac``: an asset missing on more than
+    this fraction of the dates is dropped.
+    """
+
+    max_ffill_days: int = 5
+    max_missing_frac: float = 0.10
+
+    def __post_init__(self) -> None:
+        if self.max_ffill_days < 0:
+            raise ConfigError(f"max_ffill_days must be >= 0, got {self.max_ffill_days}")
+        if not 0.0 <= self.max_missing_frac <= 1.0:
+            raise ConfigError(f"max_missing_frac must be in [0, 1], got {self.max_missing_frac}")
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    """What the missing-data policy found and did.
+
+    ``missing``: NaN cells per input asset, counted before anything was dropped or trimmed;
+    ``filled``: cells forward-filled per kept asset; ``dropped``: the assets removed for
+    missing too much; ``trimmed_rows``: leading dates removed; ``n_dates``: input dates.
+    """
+
+    n_dates: int
+    missing: dict[str, int]
+    filled: dict[str, int]
+    dropped: tuple[str, ...]
+    trimmed_rows: int
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """The assets that survived, in input order."""
+        return tuple(name for name in self.missing if name not in self.dropped)
+
+    def rows(self) -> list[dict[str, str | int | float]]:
+        """One row per input asset, ready for a table: asset, missing, missing %, filled, status."""
+        return [
+            {
+                "asset": name,
+                "missing": count,
+                "missing_pct": round(100.0 * count / self.n_dates, 2) if self.n_dates else 0.0,
+                "filled": self.filled.get(name, 0),
+                "status": "dropped" if name in self.dropped else "kept",
+            }
+            for name, count in self.missing.items()
+        ]
+
+    def summary(self) -> str:
+        """A one-line account, for logs and report headers."""
+        filled = sum(self.filled.values())
+        dropped = ", ".join(self.dropped) if self.dropped else "none"
+        return (
+            f"{len(self.kept)} assets kept, dropped: {dropped}; "
+            f"{self.trimmed_rows} leading dates trimmed; {filled} cells forward-filled"
+        )
+
+
+def nan_runs(mask: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
+    """Starts and lengths of the runs of ``True`` in a 1-D boolean mask."""
+    padded = np.concatenate(([0], mask.astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    starts, ends = edges[0::2], edges[1::2]
+    return starts, ends - starts
+
+
+def first_long_gap(mask: npt.NDArray[np.bool_], max_len: int) -> tuple[int, int] | None:
+    """``(start, length)`` of the first run of ``True`` longer than ``max_len``, or None."""
+    starts, lengths = nan_runs(mask)
+    too_long = np.flatnonzero(lengths > max_len)
+    if too_long.size == 0:
+        return None
+    k = int(too_long[0])
+    return int(starts[k]), int(lengths[k])
+
+
+def gap_message(
+    source: str, column: str, dates: pd.DatetimeIndex, gap: tuple[int, int], limit: int
+) -> str:
+    """The one-line error for a run of missing dates (``gap``: start, length) over ``limit``."""
+    start, length = gap
+    end = "the last date" if start + length == len(dates) else _day(dates[start + length - 1])
+    return (
+        f"{source}: column '{column}': {length} consecutive missing dates from "
+        f"{_day(dates[start])} to {end}; at most max_ffill_days={limit} are filled"
+    )
+
+
+def apply_missing_policy(
+    prices: pd.DataFrame, source: str, policy: MissingPolicy
+) -> tuple[pd.DataFrame, MissingReport]:
+    """Apply ``policy`` to a float frame with a sorted, unique DatetimeIndex (see module doc)."""
+    names = [str(c) for c in prices.columns]
+    values = prices.to_numpy(dtype=np.float64)
+    isnan = np.isnan(values)
+    n_dates = len(prices)
+    counts = isnan.sum(axis=0)
+    missing = {name: int(c) for name, c in zip(names, counts, strict=True)}
+    if not isnan.any():
+        report = MissingReport(n_dates, missing, dict.fromkeys(names, 0), (), 0)
+        return prices, report
+
+    drop = (counts > policy.max_missing_frac * n_dates) | (counts == n_dates)
+    dropped = tuple(name for name, d in zip(names, drop, strict=True) if d)
+    if dropped:
+        logger.warning(
+            "%s: dropping %d asset(s) missing on more than %g%% of the %d dates: %s",
+            source,
+            len(dropped),
+            100 * policy.max_missing_frac,
+            n_dates,
+            ", ".join(dropped),
+        )
+    keep = np.flatnonzero(~drop)
+    if keep.size < 2:
+        left = ", ".join(names[j] for j in keep) or "none"
+        raise DataError(
+            f"{source}: {keep.size} asset(s) left ({left}) after dropping "
+            f"{', '.join(dropped)} for missing data; need at least 2"
+        )
+    isnan = isnan[:, keep]
+    kept = [names[j] for j in keep]
+
+    first_valid = np.argmax(~isnan, axis=0)
+    start = int(first_valid.max())
+    if start > 0:
+        late = kept[int(np.argmax(first_valid))]
+        logger.info(
+            "%s: trimming %d leading dates before %s, when the last asset (%s) starts",
+            source,
+            start,
+            _day(prices.index[start]),
+            late,
+        )
+    frame = prices.iloc[start:, keep]
+    isnan = isnan[start:]
+    dates = pd.DatetimeIndex(frame.index)
+
+    filled: dict[str, int] = {}
+    for j, name in enumerate(kept):
+        gap = first_long_gap(isnan[:, j], policy.max_ffill_days)
+        if gap is not None:
+            raise DataError(gap_message(source, name, dates, gap, policy.max_ffill_days))
+        filled[name] = int(isnan[:, j].sum())
+    n_filled = sum(filled.values())
+    if n_filled:
+        logger.info("%s: forward-filled %d missing cells", source, n_filled)
+        frame = frame.ffill()
+    report = MissingReport(n_dates, missing, filled, dropped, start)
+    return frame, report
+
+
+def _day(stamp: object) -> str:
+    return pd.Timestamp(stamp).strftime("%Y-%m-%d")  # type: ignore[arg-type]

@@ -1,0 +1,117 @@
+"""Model 1: an LSTM that reads per-asset features and outputs long-only asset weights.
+
+After Zhang, Zohren & Roberts (2020), "Deep Learning for Portfolio Optimization".
+The model streams: it returns weights at *every* time step, and its recurrent state can
+be carried from one call to the next, so a series is processed once, not window by window.
+
+Two encoders:
+
+* ``"shared"`` (default): one LSTM with shared weights reads each asset's own feature
+  series, ``(batch, time, assets, features) -> (batch · assets, time, features)``; a linear
+  layer turns each asset's hidden state into a score. Works for any number of assets.
+* ``"joint"``: one LSTM reads the concatenated features of all assets per day,
+  ``(batch, time, assets · features)``; a linear layer gives one score per asset.
+
+Scores go through :class:`~evofolio.models.heads.SimplexHead` (temperature softmax with
+an optional cap), so weights are non-negative and sum to 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from torch import Tensor, nn
+
+from evofolio.models.heads import SimplexHead, check_cap
+
+LSTMState = tuple[Tensor, Tensor]
+"""``(h, c)``, each ``(layers, sequences, hidden)``; sequences = batch (joint) or
+batch · assets (shared)."""
+
+
+@dataclass(frozen=True)
+class AssetLSTMConfig:
+    """Hyperparameters of :class:`AssetLSTM`; validated on construction (``ValueError``)."""
+
+    n_assets: int
+    n_features: int
+    encoder: Literal["joint", "shared"] = "shared"
+    layers: int = 1
+    hidden: int = 16
+    dropout: float = 0.0
+    max_weight: float | None = None
+    temperature: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.n_assets < 1 or self.n_features < 1:
+            raise ValueError(
+                f"n_assets and n_features must be positive, got {self.n_assets}, {self.n_features}"
+            )
+        if self.encoder not in ("joint", "shared"):
+            raise ValueError(f"encoder must be 'joint' or 'shared', got {self.encoder!r}")
+        if not 1 <= self.layers <= 3:
+            raise ValueError(f"layers must lie in [1, 3], got {self.layers}")
+        if not 8 <= self.hidden <= 256:
+            raise ValueError(f"hidden must lie in [8, 256], got {self.hidden}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
+        if self.temperature <= 0.0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        check_cap(self.max_weight, self.n_assets)
+
+
+class AssetLSTM(nn.Module):
+    """Features ``(batch, time, assets, features)`` to weights ``(batch, time, assets)``."""
+
+    config_cls: ClassVar[type] = AssetLSTMConfig
+
+    def __init__(self, config: AssetLSTMConfig) -> None:
+        super().__init__()
+        self.config = config
+        shared = config.encoder == "shared"
+        self.lstm = nn.LSTM(
+            input_size=config.n_features if shared else config.n_assets * config.n_features,
+            hidden_size=config.hidden,
+            num_layers=config.layers,
+            batch_first=True,
+            dropout=config.dropout if config.layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.proj = nn.Linear(config.hidden, 1 if shared else config.n_assets)
+        self.head = SimplexHead(config.n_assets, config.temperature, config.max_weight)
+
+    def forward(self, x: Tensor, state: LSTMState | None = None) -> tuple[Tensor, LSTMState]:
+        """Weights at every step, and the state after the last step.
+
+        Args:
+            x: ``(batch, time, assets, features)``; row ``t`` holds data up to day ``t``.
+            state: the state returned by the previous call on the preceding rows, or
+                ``None`` to start from zeros.
+
+        Returns:
+            weights ``(batch, time, assets)``, decided at the close of each row, and the
+            new state (see :data:`LSTMState`).
+        """
+        if x.dim() != 4:
+            raise ValueError(f"x must be (batch, time, assets, features), got {tuple(x.shape)}")
+        b, t, n, f = x.shape
+        cfg = self.config
+        if n != cfg.n_assets or f != cfg.n_features:
+            raise ValueError(
+                f"x has {n} assets x {f} features; the model expects "
+                f"{cfg.n_assets} x {cfg.n_features}"
+            )
+        if cfg.encoder == "shared":
+            seq = x.permute(0, 2, 1, 3).reshape(b * n, t, f)
+            out, new_state = self.lstm(seq, state)
+            scores = self.proj(self.dropout(out)).reshape(b, n, t).transpose(1, 2)
+        else:
+            out, new_state = self.lstm(x.reshape(b, t, n * f), state)
+            scores = self.proj(self.dropout(out))
+        return self.head(scores), new_state
+
+    def last_weights(self, x: Tensor, state: LSTMState | None = None) -> Tensor:
+        """Weights ``(batch, assets)`` decided at the last row of ``x``."""
+        weights, _ = self.forward(x, state)
+        return weights[:, -1, :]

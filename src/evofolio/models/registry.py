@@ -1,0 +1,24 @@
+"""Registry of model families: name -> class.
+
+Every registered class takes one frozen-dataclass config (its ``config_cls``) and maps
+inputs ``(batch, time, ...)`` to weights ``(batch, time, assets)`` plus a recurrent state,
+so the training loop, checkpoints and contract tests treat all families alike.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from evofolio.models.asset_lstm import AssetLSTM
+
+MODELS: dict[str, type[nn.Module]] = {
+    "asset": AssetLSTM,
+}
+
+
+def model_name(model: nn.Module) -> str:
+    """The registry name of ``model``'s class (``KeyError`` if it is not registered)."""
+    for name, cls in MODELS.items():
+        if type(model) is cls:
+            return name
+    raise KeyError(f"{type(model).__name__} is not in evofolio.models.registry.MODELS")

@@ -1,0 +1,131 @@
+"""Model checkpoints that load with ``torch.load(..., weights_only=True)``.
+
+A checkpoint is one dict of tensors and plain Python values (``None``, bool, int, float,
+str, list, tuple, dict with str keys): the registry name of the model class, its config
+as a dict, its ``state_dict``, the feature names, the feature-scaler state and any extra
+metadata. NumPy arrays and scalars are accepted in ``scaler_state`` and ``extra``: arrays
+are stored as tensors under a marker and come back as arrays; scalars come back as Python
+numbers. Anything else is refused with ``TypeError`` rather than pickled.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from evofolio.errors import DataError
+from evofolio.models.registry import MODELS, model_name
+
+FORMAT_VERSION = 1
+_ARRAY = "__ndarray__"
+
+
+def _encode(value: Any, where: str) -> Any:
+    if isinstance(value, np.generic):  # before float: np.float64 subclasses float
+        return value.item()
+    if value is None or isinstance(value, bool | int | float | str | torch.Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return {_ARRAY: torch.from_numpy(np.ascontiguousarray(value).copy())}
+    if isinstance(value, list | tuple):
+        items = [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError(f"checkpoint {where}: dict keys must be str")
+        return {k: _encode(v, f"{where}.{k}") for k, v in value.items()}
+    raise TypeError(f"checkpoint {where}: cannot store {type(value).__name__} safely")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_ARRAY}:
+            return value[_ARRAY].numpy()
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_decode(v) for v in value)
+    return value
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model: nn.Module,
+    model_config: dict[str, Any],
+    feature_names: Sequence[str],
+    scaler_state: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model`` and what is needed to use it to ``path`` (atomically).
+
+    Args:
+        path: file to write; its parent directory is created.
+        model: a model whose class is registered in ``MODELS``.
+        model_config: keyword arguments of the model's config class (``asdict(config)``).
+        feature_names: the ``F`` feature names, in input order.
+        scaler_state: the fitted feature scaler's state.
+        extra: anything else worth keeping (training config, fold dates, metrics).
+
+    Returns:
+        The path written.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "model": model_name(model),
+        "model_config": _encode(dict(model_config), "model_config"),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "feature_names": [str(name) for name in feature_names],
+        "scaler_state": _encode(dict(scaler_state), "scaler_state"),
+        "extra": _encode(dict(extra or {}), "extra"),
+    }
+    tmp = target.with_name(target.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
+) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the model saved at ``path``, in eval mode.
+
+    Returns:
+        The model and the payload dict (``model``, ``model_config``, ``feature_names``,
+        ``scaler_state``, ``extra``, ``format_version``; ``state_dict`` removed).
+
+    Raises:
+        DataError: the file is missing, unreadable, or not an evofolio checkpoint.
+    """
+    source = Path(path)
+    try:
+        payload = torch.load(source, map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise DataError(f"checkpoint {source}: file not found") from None
+    except Exception as exc:
+        raise DataError(f"checkpoint {source}: cannot be read safely ({exc})") from None
+    if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
+        raise DataError(f"checkpoint {source}: not an evofolio checkpoint (format 1)")
+    name = payload.get("model")
+    if name not in MODELS:
+        raise DataError(f"checkpoint {source}: unknown model {name!r}; known {sorted(MODELS)}")
+    cls: Any = MODELS[name]
+    config = _decode(payload["model_config"])
+    try:
+        model = cls(cls.config_cls(**config))
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"checkpoint {source}: invalid model_config ({exc})") from None
+    model.load_state_dict(payload.pop("state_dict"))
+    model.eval()
+    for key in ("scaler_state", "extra"):
+        payload[key] = _decode(payload[key])
+    payload["model_config"] = config
+    return model, payload

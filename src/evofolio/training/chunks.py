@@ -1,0 +1,150 @@
+"""Chunked streaming: cut a series into contiguous chunks that run as one batch.
+
+A span of rows ``[start, stop)`` is cut into chunks of ``chunk_len`` rows. Each chunk's
+input is prefixed with the ``burn_in`` rows before it, so the LSTM enters the chunk
+with a warmed-up state: every output sees at least ``burn_in`` rows of history (rows
+before the first row of the series are zeros, i.e. the standardised mean). Chunks are
+independent, so all of them run in parallel as one batch, and the series is read once
+per pass instead of once per window. Training and inference use the same cut, so the
+model is always evaluated on the kind of history it was trained on.
+
+The weights at row ``t`` depend only on rows ``[c - burn_in, t]``, where ``c`` is the
+first row of ``t``'s chunk (``c = start + chunk_len · floor((t - start) / chunk_len)``):
+causal, and independent of how many rows follow ``t``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """A span of rows cut into chunks.
+
+    Attributes:
+        inputs: ``(chunks, burn_in + chunk_len, assets, features)``.
+        returns: ``(chunks, chunk_len, assets)`` next-day returns of the chunk rows, or
+            ``None`` at inference.
+        mask: ``(chunks, chunk_len)`` bool, True on rows of ``[start, stop)`` (False on
+            the zero padding after ``stop``).
+        burn_in: rows of each input that only warm the state up.
+    """
+
+    inputs: Tensor
+    returns: Tensor | None
+    mask: Tensor
+    burn_in: int
+
+    @property
+    def n_chunks(self) -> int:
+        return int(self.inputs.shape[0])
+
+
+def make_chunks(
+    features: Tensor,
+    start: int,
+    stop: int,
+    chunk_len: int,
+    burn_in: int,
+    next_returns: Tensor | None = None,
+) -> Chunks:
+    """Cut rows ``[start, stop)`` of ``features`` ``(time, assets, features)`` into chunks.
+
+    Rows ``>= stop`` are never read (the padding after ``stop`` is zeros), so a training
+    span never sees the validation rows that follow it.
+    """
+    if not 0 <= start < stop <= features.shape[0]:
+        raise ValueError(f"need 0 <= start < stop <= {features.shape[0]}, got {start}, {stop}")
+    if chunk_len < 1 or burn_in < 0:
+        raise ValueError(f"need chunk_len >= 1 and burn_in >= 0, got {chunk_len}, {burn_in}")
+    span = stop - start
+    n_chunks = math.ceil(span / chunk_len)
+    right = n_chunks * chunk_len - span
+    left = max(0, burn_in - start)
+    _, n, f = features.shape
+    body = features[max(0, start - burn_in) : stop]
+    padded = torch.cat([body.new_zeros(left, n, f), body, body.new_zeros(right, n, f)])
+    inputs = padded.unfold(0, burn_in + chunk_len, chunk_len).permute(0, 3, 1, 2).contiguous()
+    mask = (torch.arange(n_chunks * chunk_len, device=features.device) < span).reshape(
+        n_chunks, chunk_len
+    )
+    returns = None
+    if next_returns is not None:
+        r = next_returns[start:stop]
+        returns = torch.cat([r, r.new_zeros(right, n)]).reshape(n_chunks, chunk_len, n)
+    return Chunks(inputs=inputs, returns=returns, mask=mask, burn_in=burn_in)
+
+
+def run_chunks(
+    model: nn.Module, inputs: Tensor, burn_in: int, grad: bool
+) -> tuple[Tensor, Tensor | None]:
+    """Weights on the chunk rows after the burn-in.
+
+    The burn-in runs without gradient (truncated back-propagation), then the chunk rows
+    run from the warmed-up state with gradient when ``grad`` is true.
+
+    Args:
+        model: maps ``(batch, time, assets, features)`` to ``(weights, state)``.
+        inputs: ``(chunks, burn_in + chunk_len, assets, features)``.
+
+    Returns:
+        weights ``(chunks, chunk_len, assets)`` and the weights ``(chunks, assets)`` held
+        before the first chunk row (``None`` without burn-in), for turnover costs.
+    """
+    state = None
+    prev = None
+    if burn_in > 0:
+        with torch.no_grad():
+            warm, state = model(inputs[:, :burn_in], None)
+        prev = warm[:, -1]
+    with torch.set_grad_enabled(grad):
+        weights, _ = model(inputs[:, burn_in:], state)
+    return weights, prev
+
+
+def predict_weights(
+    model: nn.Module,
+    features: np.ndarray | Tensor,
+    seq_len: int,
+    chunk_len: int,
+    device: torch.device | None = None,
+    max_batch: int = 512,
+) -> np.ndarray:
+    """Weights for every row of a series, with the chunking used in training.
+
+    Args:
+        model: a trained model (put in eval mode here).
+        features: ``(time, assets, features)`` float32, standardised like the training rows.
+        seq_len: burn-in rows before each chunk (``TrainConfig.seq_len``).
+        chunk_len: rows per chunk (``TrainConfig.chunk_len``).
+        device: where to run; defaults to the model's device.
+        max_batch: chunks per forward pass (bounds memory on long series).
+
+    Returns:
+        ``(time, assets)`` float64 weights; row ``t`` is decided at the close of ``t`` from
+        rows ``<= t`` only. The first ``seq_len`` rows see zero-padded history (warm-up):
+        give at least ``seq_len`` rows before the first date you trade.
+    """
+    if device is None:
+        device = next(model.parameters()).device
+    x = torch.as_tensor(features, dtype=torch.float32).to(device)
+    if x.dim() != 3:
+        raise ValueError(f"features must be (time, assets, features), got {tuple(x.shape)}")
+    chunks = make_chunks(x, 0, x.shape[0], chunk_len, seq_len)
+    was_training = model.training
+    model.eval()
+    try:
+        parts = [
+            run_chunks(model, chunks.inputs[i : i + max_batch], seq_len, grad=False)[0]
+            for i in range(0, chunks.n_chunks, max_batch)
+        ]
+    finally:
+        model.train(was_training)
+    weights = torch.cat(parts).reshape(-1, x.shape[1])[: x.shape[0]]
+    return weights.detach().cpu().double().numpy()

@@ -1,0 +1,236 @@
+"""The model-agnostic training loop: chunked streaming, truncated BPTT, early stopping.
+
+Scheme (see :mod:`evofolio.training.chunks`): the training rows are cut once into
+contiguous chunks of ``chunk_len`` rows, each prefixed by ``seq_len`` burn-in rows run
+without gradient. Every epoch shuffles the chunks and takes one optimiser step per
+``batch_size`` chunks; the loss is the objective on all the batch's non-burn-in net
+returns at once. No ``DataLoader`` and no materialised sliding windows: an epoch reads
+each training row ``1 + seq_len / chunk_len`` times instead of ``seq_len`` times.
+
+Rows: ``features[t]`` uses data up to ``t``; ``next_returns[t]`` is the asset return from
+``t`` to ``t + 1``, so the caller passes training-period rows only. The last ``val_frac``
+of the rows is the validation slice: its inputs may use the preceding (training) rows as
+burn-in history, but its loss is computed on validation rows only. Training losses start
+at row ``seq_len`` so that every output sees at least ``seq_len`` rows of real history.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
+from evofolio.objectives import ObjectiveFn, get_objective, portfolio_returns
+from evofolio.training.chunks import Chunks, make_chunks, run_chunks
+from evofolio.training.seeding import seed_everything
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, float, float], None]
+"""Called after each epoch with ``(epoch, train_loss, val_loss)``."""
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite: a failed trial, not a user error."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train; the defaults were chosen with ``benchmarks/bench_model1.py``."""
+
+    epochs: int = 100
+    lr: float = 3e-3
+    weight_decay: float = 0.0
+    optimizer: Literal["adam", "adamw"] = "adam"
+    grad_clip: float | None = 1.0
+    seq_len: int = 50
+    chunk_len: int = 100
+    batch_size: int = 16
+    val_frac: float = 0.1
+    patience: int | None = 10
+    objective: str = "sharpe"
+    cost_bps: float = 0.0
+    risk_aversion: float = 1.0
+    seed: int = 0
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        checks = {
+            "epochs": self.epochs >= 1,
+            "lr": self.lr > 0.0,
+            "weight_decay": self.weight_decay >= 0.0,
+            "optimizer": self.optimizer in ("adam", "adamw"),
+            "grad_clip": self.grad_clip is None or self.grad_clip > 0.0,
+            "seq_len": self.seq_len >= 0,
+            "chunk_len": self.chunk_len >= 2,
+            "batch_size": self.batch_size >= 1,
+            "val_frac": 0.0 <= self.val_frac < 1.0,
+            "patience": self.patience is None or self.patience >= 1,
+            "cost_bps": self.cost_bps >= 0.0,
+            "seed": self.seed >= 0,
+            "threads": self.threads is None or self.threads >= 1,
+        }
+        for key, ok in checks.items():
+            if not ok:
+                raise ConfigError(f"training.{key}: invalid value {getattr(self, key)!r}")
+        get_objective(self.objective)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run did; the model itself holds the best state."""
+
+    history: list[tuple[int, float, float]] = field(default_factory=list)
+    best_epoch: int = 0
+    best_val_loss: float = float("nan")
+    epochs_run: int = 0
+    seconds: float = 0.0
+
+
+@contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    """Use ``n`` intra-op threads inside the block, then restore the previous count."""
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _as_tensor(name: str, values: np.ndarray | Tensor, dims: int) -> Tensor:
+    tensor = torch.as_tensor(values, dtype=torch.float32)
+    if tensor.dim() != dims:
+        raise DataError(f"{name}: expected {dims} dimensions, got shape {tuple(tensor.shape)}")
+    bad = ~torch.isfinite(tensor.reshape(tensor.shape[0], -1)).all(dim=1)
+    if bool(bad.any()):
+        row = int(bad.nonzero()[0, 0])
+        raise DataError(f"{name}: non-finite value at row {row}")
+    return tensor
+
+
+def _chunk_loss(
+    model: nn.Module, chunks: Chunks, idx: Tensor | slice, objective: ObjectiveFn, cfg: TrainConfig
+) -> Tensor:
+    """The objective on the net returns of chunks ``idx`` (gradient when training)."""
+    assert chunks.returns is not None
+    weights, prev = run_chunks(model, chunks.inputs[idx], chunks.burn_in, grad=model.training)
+    net = portfolio_returns(weights, chunks.returns[idx], cfg.cost_bps, prev)
+    return objective(net[chunks.mask[idx]])
+
+
+def _check_finite(loss: Tensor, where: str) -> float:
+    value = float(loss.detach())
+    if not np.isfinite(value):
+        raise TrainingDivergedError(f"loss is {value} at {where}")
+    return value
+
+
+def train(
+    model: nn.Module,
+    features: np.ndarray | Tensor,
+    next_returns: np.ndarray | Tensor,
+    config: TrainConfig,
+    device: torch.device | None = None,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train ``model`` in place; on return it holds the state of the best epoch.
+
+    Args:
+        model: maps ``(batch, time, assets, features)`` to ``(weights (batch, time,
+            assets), state)`` and accepts the returned state (any registered model).
+        features: ``(time, assets, features)`` float32, training-period rows only.
+        next_returns: ``(time, assets)``, the return from row ``t`` to ``t + 1``.
+        config: the training settings.
+        device: where to train; defaults to CPU.
+        progress: optional callback after each epoch.
+
+    Returns:
+        The per-epoch history ``(epoch, train_loss, val_loss)`` (epochs count from 1;
+        ``val_loss`` is NaN when ``val_frac == 0``), the best epoch and its validation
+        loss (the last epoch without validation), epochs run and wall seconds.
+
+    Raises:
+        TrainingDivergedError: a loss became NaN or infinite.
+        InsufficientHistoryError: too few rows for ``seq_len`` and the validation slice.
+    """
+    started = time.perf_counter()
+    device = device or torch.device("cpu")
+    x = _as_tensor("features", features, 3).to(device)
+    r = _as_tensor("next_returns", next_returns, 2).to(device)
+    if r.shape != x.shape[:2]:
+        raise DataError(f"next_returns {tuple(r.shape)} does not match features {tuple(x.shape)}")
+    n_rows = int(x.shape[0])
+    n_val = round(config.val_frac * n_rows) if config.val_frac > 0 else 0
+    val_start = n_rows - n_val
+    if val_start - config.seq_len < 2 or (config.val_frac > 0 and n_val < 2):
+        raise InsufficientHistoryError(
+            f"{n_rows} rows are too few for seq_len={config.seq_len} and "
+            f"val_frac={config.val_frac}: need at least 2 training and 2 validation rows"
+        )
+    objective = get_objective(config.objective, config.risk_aversion)
+    with _threads(config.threads):
+        generator = seed_everything(config.seed)
+        model.to(device)
+        train_chunks = make_chunks(
+            x, config.seq_len, val_start, config.chunk_len, config.seq_len, r
+        )
+        val_chunks = (
+            make_chunks(x, val_start, n_rows, config.chunk_len, config.seq_len, r)
+            if n_val
+            else None
+        )
+        params = [p for p in model.parameters() if p.requires_grad]
+        opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+        optimizer = opt_cls(params, lr=config.lr, weight_decay=config.weight_decay)
+        history: list[tuple[int, float, float]] = []
+        best = (0, float("inf"), copy.deepcopy(model.state_dict()))
+        for epoch in range(1, config.epochs + 1):
+            model.train()
+            order = torch.randperm(train_chunks.n_chunks, generator=generator)
+            losses = []
+            for step, idx in enumerate(order.split(config.batch_size)):
+                loss = _chunk_loss(model, train_chunks, idx.to(device), objective, config)
+                losses.append(_check_finite(loss, f"epoch {epoch}, step {step}"))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip is not None:
+                    nn.utils.clip_grad_norm_(params, config.grad_clip)
+                optimizer.step()
+            train_loss = float(np.mean(losses))
+            val_loss = float("nan")
+            if val_chunks is not None:
+                model.eval()
+                with torch.no_grad():
+                    loss = _chunk_loss(model, val_chunks, slice(None), objective, config)
+                val_loss = _check_finite(loss, f"epoch {epoch}, validation")
+            history.append((epoch, train_loss, val_loss))
+            logger.debug("epoch %d: train %.4f, val %.4f", epoch, train_loss, val_loss)
+            if progress is not None:
+                progress(epoch, train_loss, val_loss)
+            if val_chunks is None or val_loss < best[1]:
+                best = (epoch, val_loss, copy.deepcopy(model.state_dict()))
+            elif config.patience is not None and epoch - best[0] >= config.patience:
+                logger.debug("early stop at epoch %d (best %d)", epoch, best[0])
+                break
+        model.load_state_dict(best[2])
+        model.eval()
+    return TrainResult(
+        history=history,
+        best_epoch=best[0],
+        best_val_loss=best[1],
+        epochs_run=len(history),
+        seconds=time.perf_counter() - started,
+    )
