@@ -18,7 +18,6 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evofolio import __version__
@@ -92,10 +91,21 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+class ConsoleLogHandler(logging.Handler):
+    """One unwrapped ``level: message`` line per record on stderr (above any progress bar)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            err_console.print(text, markup=False, highlight=False, soft_wrap=True)
+        except Exception:  # logging must never crash the command
+            self.handleError(record)
+
+
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
-    """Library logs go to stderr through Rich; evofolio's at INFO unless asked otherwise."""
+    """Library logs go to stderr; evofolio's at INFO unless asked otherwise."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    handler = RichHandler(console=err_console, show_path=False, show_time=False)
+    handler = ConsoleLogHandler()
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

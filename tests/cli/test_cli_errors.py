@@ -1,0 +1,89 @@
+"""User errors: one line on stderr starting with `error:`, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from broken_inputs import BROKEN_INPUTS, BrokenInput
+from typer.testing import CliRunner
+
+from evofolio.cli import app
+
+runner = CliRunner()
+
+
+def assert_user_error(args: list[str], out: Path, expect: str = "") -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr  # warnings may precede it
+    assert "Traceback" not in result.output
+    assert expect in lines[-1]
+    assert not out.exists(), "a failed command must not leave an output directory"
+    assert not any(p.name.startswith(f".{out.name}.") for p in out.parent.iterdir())
+    return lines[-1]
+
+
+@pytest.mark.parametrize("broken", BROKEN_INPUTS, ids=lambda b: b.name)
+def test_broken_input_files(broken: BrokenInput, tmp_path: Path) -> None:
+    path = broken.path(tmp_path)
+    out = tmp_path / "out"
+    line = assert_user_error(
+        ["backtest", "-s", "equal_weight", "--data", str(path), "--window", "20", "-o", str(out)],
+        out,
+        broken.expect,
+    )
+    assert path.name in line
+
+
+@pytest.mark.parametrize(
+    "args,expect",
+    [
+        (["--strategy", "nope"], "unknown strategy 'nope'"),
+        (["--rebalance", "yearly"], "rebalance must be"),
+        (["--start", "not-a-date"], "--start"),
+        (["--start", "2000-02-01"], "days of history"),
+        (["--start", "2030-01-01"], "empty period"),
+        (["--config", "missing.toml"], "config file not found"),
+        (["--data", "nosuchsource"], "unknown data source"),
+        (["--market", "missing.csv"], "missing.csv"),
+    ],
+)
+def test_bad_arguments(args: list[str], expect: str, prices_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    base = ["backtest", "-s", "equal_weight", "--window", "60", "-o", str(out)]
+    if "--data" not in args:
+        base += ["--data", str(prices_csv)]
+    assert_user_error(base + args, out, expect)
+
+
+@pytest.mark.parametrize(
+    "text,expect",
+    [
+        ("[backtest]\ncost_bps = 5\ntypo = 1\n", "unknown config key 'backtest.typo'"),
+        ("[nosection]\n", "unknown config key 'nosection'"),
+        ("[backtest]\ncost_bps = -1\n", "backtest.cost_bps"),
+        ("[backtest\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_files(text: str, expect: str, prices_csv: Path, tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    out = tmp_path / "out"
+    line = assert_user_error(
+        ["backtest", "-c", str(config), "--data", str(prices_csv), "-o", str(out)], out, expect
+    )
+    assert "bad.toml" in line
+
+
+def test_existing_output_files_survive_a_failed_run(prices_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    result = runner.invoke(
+        app, ["backtest", "-s", "nope", "--data", str(prices_csv), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert (out / "keep.txt").read_text() == "precious"
