@@ -195,7 +195,9 @@ def data_command(
     run_config = resolve_config(config, data, fmt, market)
     loaded = load_market_data(run_config)
     prices = loaded.prices
-    periods = split_periods(prices.index, run_config.data.holdout_start, source=loaded.source)
+    periods = split_periods(
+        pd.DatetimeIndex(prices.index), run_config.data.holdout_start, source=loaded.source
+    )
     console.print(f"source:      {loaded.source}")
     console.print(f"assets ({prices.shape[1]}): {', '.join(loaded.assets)}")
     console.print(
@@ -280,7 +282,7 @@ def backtest_command(
         settings.rebalance, settings.cost_bps, settings.vol_target, settings.vol_span
     )
     win = run_config.strategies.window
-    first, last = _period(prices.index, start_ts, end_ts, win)
+    first, last = _period(pd.DatetimeIndex(prices.index), start_ts, end_ts, win)
     with progress_bar() as progress:
         task = progress.add_task("strategies", total=len(names))
         panel = build_strategy_panel(
@@ -324,14 +326,12 @@ def _period(
     dates: pd.DatetimeIndex, start: pd.Timestamp | None, end: pd.Timestamp | None, window: int
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     earliest = dates[min(window, len(dates) - 1)]
-    first = (
-        earliest
-        if start is None
-        else dates[dates.searchsorted(start)]
-        if start <= dates[-1]
-        else None
-    )
-    last = dates[-1] if end is None else dates[max(dates.searchsorted(end, side="right") - 1, 0)]
+    first: pd.Timestamp | None = earliest
+    if start is not None:
+        first = dates[int(dates.searchsorted(start))] if start <= dates[-1] else None
+    last = dates[-1]
+    if end is not None:
+        last = dates[max(int(dates.searchsorted(end, side="right")) - 1, 0)]
     if first is None or first >= last:
         raise UsageError(
             f"empty period: --start/--end select no dates between {dates[0]:%Y-%m-%d} and "
@@ -352,4 +352,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

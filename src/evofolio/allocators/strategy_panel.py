@@ -6,6 +6,7 @@ and cached on disk as parquet, keyed by a hash of the prices and of every settin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -156,9 +157,8 @@ def build_strategy_panel(
             return load_panel(directory, names)
     results = {}
     for name in names:
-        results[name] = run_period(
-            lambda name=name: ClassicAllocator(name, window), prices, start, end, rules
-        )
+        factory = functools.partial(ClassicAllocator, name, window)
+        results[name] = run_period(factory, prices, start, end, rules)
         if on_step is not None:
             on_step(name)
     panel = StrategyPanel(results)

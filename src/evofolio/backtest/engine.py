@@ -45,7 +45,7 @@ def run_folds(
     the fold's test period only. The decisions of all folds are simulated as one period (drift
     and costs carry across fold boundaries).
     """
-    test_dates = folds[0].test.append([fold.test for fold in folds[1:]])
+    test_dates = pd.DatetimeIndex(folds[0].test.append([fold.test for fold in folds[1:]]))
     mask = rebalance_mask(test_dates, rules.rebalance)
     decisions = []
     for fold in folds:
@@ -72,6 +72,6 @@ def run_period(
 ) -> BacktestResult:
     """Fit on every price before ``start``, then decide and simulate from ``start`` to ``end``."""
     end = prices.index[-1] if end is None else end
-    dates = prices.index
+    dates = pd.DatetimeIndex(prices.index)
     fold = Fold(0, dates[dates < start], dates[(dates >= start) & (dates <= end)])
     return run_folds(factory, prices, [fold], rules, on_fold=on_fold)

@@ -90,7 +90,10 @@ def simulate(
     decided = weights.to_numpy(dtype=np.float64)
     if rules.vol_target is not None:
         scale = _vol_scale(
-            prices[columns].loc[:last], weights.index, rules.vol_target, rules.vol_span
+            prices[columns].loc[:last],
+            pd.DatetimeIndex(weights.index),
+            rules.vol_target,
+            rules.vol_span,
         )
         decided = decided * scale
     targets[rows] = decided
