@@ -1,0 +1,38 @@
+"""The shipped config files parse, and bad configs name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evofolio.config import RunConfig, load_config, override, parse_config
+from evofolio.errors import ConfigError
+
+CONFIGS = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_shipped_configs_parse(path: Path) -> None:
+    assert isinstance(load_config(path), RunConfig)
+
+
+def test_default_toml_matches_the_code_defaults() -> None:
+    assert load_config(Path(__file__).parents[1] / "configs" / "default.toml") == RunConfig()
+
+
+def test_unknown_and_invalid_keys_are_named() -> None:
+    with pytest.raises(ConfigError, match="unknown config key 'data.sourse'"):
+        parse_config({"data": {"sourse": "x"}})
+    with pytest.raises(ConfigError, match="'backtest.rebalance'"):
+        parse_config({"backtest": {"rebalance": "yearly"}})
+    with pytest.raises(ConfigError, match="'data.max_missing_frac'"):
+        parse_config({"data": {"max_missing_frac": 2}})
+
+
+def test_override_skips_none_and_validates() -> None:
+    config = override(RunConfig(), "backtest", cost_bps=3.0, rebalance=None)
+    assert config.backtest.cost_bps == 3.0
+    assert config.backtest.rebalance == "monthly"
+    with pytest.raises(ConfigError):
+        override(config, "backtest", cost_bps=-1.0)
