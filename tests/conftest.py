@@ -19,8 +19,9 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     patcher.undo()
 
 
-def random_prices(n_days: int = 400, n_assets: int = 4, seed: int = 0,
-                  start: str = "2000-01-03") -> pd.DataFrame:
+def random_prices(
+    n_days: int = 400, n_assets: int = 4, seed: int = 0, start: str = "2000-01-03"
+) -> pd.DataFrame:
     """Geometric random walks on business days, named A0, A1, ..."""
     rng = np.random.default_rng(seed)
     drift = rng.normal(0.0003, 0.0002, n_assets)
