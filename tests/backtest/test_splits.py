@@ -7,7 +7,7 @@ import itertools
 import pandas as pd
 import pytest
 
-from evofolio.backtest import split_periods, walk_forward
+from evofolio.backtest import split_periods, walk_forward, walk_forward_years
 from evofolio.errors import InsufficientHistoryError
 
 DATES = pd.bdate_range("2010-01-01", periods=1000)
@@ -62,3 +62,25 @@ def test_walk_forward_needs_enough_dates() -> None:
         walk_forward(DATES[:100], min_train=200, n_folds=2)
     with pytest.raises(ValueError):
         walk_forward(DATES, min_train=100)
+
+
+@pytest.mark.parametrize("train_years", [None, 3])
+def test_walk_forward_years_retrains_every_k_calendar_years(train_years: int | None) -> None:
+    dates = pd.bdate_range("2001-03-01", "2012-06-29")
+    folds = walk_forward_years(dates, every_years=2, min_train=500, train_years=train_years)
+    starts = [fold.test[0] for fold in folds]
+    # 500 dates from March 2001 reach early 2003: blocks start in 2004, 2006, 2008, 2010, 2012
+    assert [s.year for s in starts] == [2004, 2006, 2008, 2010, 2012]
+    assert all(s.month == 1 and s.day <= 3 for s in starts)
+    assert folds[-1].test[-1] == dates[-1]
+    for fold in folds:
+        assert dates.get_loc(fold.test[0]) - dates.get_loc(fold.train[-1]) == 2  # 1 purged
+        if train_years is not None:
+            assert fold.train[0] >= fold.test[0] - pd.DateOffset(years=3)
+        else:
+            assert fold.train[0] == dates[0]
+
+
+def test_walk_forward_years_needs_a_full_year() -> None:
+    with pytest.raises(InsufficientHistoryError, match="walk-forward by years"):
+        walk_forward_years(pd.bdate_range("2001-01-01", "2001-12-31"), every_years=1, min_train=100)

@@ -5,7 +5,13 @@ from evofolio.backtest.protocol import Allocator, AllocatorFactory
 from evofolio.backtest.rebalance import parse_rebalance, rebalance_dates, rebalance_mask
 from evofolio.backtest.results import BacktestResult
 from evofolio.backtest.simulate import TradingRules, ewm_volatility, simulate
-from evofolio.backtest.splits import Fold, Periods, split_periods, walk_forward
+from evofolio.backtest.splits import (
+    Fold,
+    Periods,
+    split_periods,
+    walk_forward,
+    walk_forward_years,
+)
 
 __all__ = [
     "Allocator",
@@ -24,4 +30,5 @@ __all__ = [
     "simulate",
     "split_periods",
     "walk_forward",
+    "walk_forward_years",
 ]

@@ -103,3 +103,44 @@ def walk_forward(
         train_start = 0 if train_size is None else max(0, train_end - train_size)
         folds.append(Fold(k, dates[train_start:train_end], dates[start:stop]))
     return folds
+
+
+def walk_forward_years(
+    dates: pd.DatetimeIndex,
+    *,
+    every_years: int,
+    min_train: int,
+    train_years: int | None = None,
+    purge: int = 1,
+) -> list[Fold]:
+    """Calendar walk-forward, the scheme of Zhang et al. (2020): retrain every ``every_years``
+    years on all data to date (or on the last ``train_years`` years) and decide the next
+    ``every_years`` years.
+
+    The first test block starts on the first date of the first calendar year that leaves at
+    least ``min_train`` training dates and ``purge`` purged dates before it; the last block
+    runs to the last date.
+    """
+    if every_years < 1:
+        raise ValueError("every_years must be >= 1")
+    years = dates.year.to_numpy()
+    starts = [
+        i for i in range(1, len(dates)) if years[i] != years[i - 1] and i >= min_train + purge
+    ]
+    if not starts:
+        raise InsufficientHistoryError(
+            f"walk-forward by years needs a calendar year starting after {min_train + purge} "
+            f"dates ({min_train} to train, {purge} purged), got {len(dates)} dates"
+        )
+    first_year = years[starts[0]]
+    block_starts = [i for i in starts if (years[i] - first_year) % every_years == 0]
+    folds = []
+    for k, start in enumerate(block_starts):
+        stop = block_starts[k + 1] if k + 1 < len(block_starts) else len(dates)
+        train_end = start - purge
+        train_start = 0
+        if train_years is not None:
+            cutoff = dates[start] - pd.DateOffset(years=train_years)
+            train_start = int(dates.searchsorted(cutoff))
+        folds.append(Fold(k, dates[train_start:train_end], dates[start:stop]))
+    return folds
