@@ -76,6 +76,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise DataError(f"{path}: cannot parse CSV: {one_line(exc)}") from None
     _check_header(path, head)
+    if table.shape[1] == 1:
+        for separator in (";", "\t", "|"):
+            if separator in str(table.columns[0]):
+                raise DataError(
+                    f"{path}: one column only; the file seems separated by {separator!r}, "
+                    "but a CSV must be separated by ','"
+                )
     return _drop_blank_columns(table)
 
 

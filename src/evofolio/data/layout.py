@@ -83,21 +83,24 @@ def pivot_long(
     if absent.any():
         row = int(np.argmax(absent))
         raise DataError(f"{source}: column '{assets}', row {row + 1}: missing asset id")
-    names = ids.astype(str).str.strip().to_numpy()
+    names = ids.astype(str).str.strip()
     values = parse_numbers(table[prices], source, prices, when)
-    long = pd.DataFrame({"date": when, "asset": names, "price": values})
-    twice = long.duplicated(["date", "asset"], keep=False).to_numpy()
+    day_codes, days = pd.factorize(when, sort=True)
+    asset_codes, uniques = pd.factorize(names, sort=True)  # assets sorted by name
+    cell = day_codes.astype(np.int64) * len(uniques) + asset_codes
+    counts = np.bincount(cell, minlength=len(days) * len(uniques))
+    twice = counts[cell] > 1
     if twice.any():
         first = int(np.argmax(twice))
-        same = long.index[(long["date"] == when[first]) & (long["asset"] == names[first])]
-        rows = " and ".join(str(int(r) + 1) for r in same[:2])
+        rows = " and ".join(str(int(r) + 1) for r in np.flatnonzero(cell == cell[first])[:2])
         raise DataError(
-            f"{source}: asset '{names[first]}', date {when[first]:%Y-%m-%d}: "
+            f"{source}: asset '{names.iloc[first]}', date {when[first]:%Y-%m-%d}: "
             f"listed more than once (rows {rows})"
         )
-    wide = long.pivot(index="date", columns="asset", values="price")  # assets sorted by name
-    wide.columns = pd.Index([str(c) for c in wide.columns])
-    return wide
+    grid = np.full((len(days), len(uniques)), np.nan)
+    grid[day_codes, asset_codes] = values
+    columns = pd.Index([str(c) for c in uniques])
+    return pd.DataFrame(grid, index=pd.DatetimeIndex(days, name="date"), columns=columns)
 
 
 def _detect_long(table: pd.DataFrame, dates: str) -> tuple[str, str] | None:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from evofolio.data.files import is_table_path, looks_like_path, read_table
-from evofolio.data.layout import Format, to_wide
+from evofolio.data.layout import FORMATS, Format, to_wide
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, load_market
 from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.returns import equal_weight_index
@@ -73,6 +73,8 @@ def load_data(
     ``fmt`` applies to files only; ``downloader`` to ``yahoo:`` sources only (default
     ``yfinance.download``); ``policy`` defaults to :class:`MissingPolicy()`.
     """
+    if fmt not in FORMATS:
+        raise DataError(f"unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     policy = policy or MissingPolicy()
     text = source.strip()
     if text.lower() == SP500:

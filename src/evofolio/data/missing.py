@@ -161,7 +161,7 @@ def apply_missing_policy(
             "%s: trimming %d leading dates before %s, when the last asset (%s) starts",
             source,
             start,
-            _day(prices.index[start]),
+            _day(pd.DatetimeIndex(prices.index)[start]),
             late,
         )
     frame = prices.iloc[start:, keep]
@@ -182,5 +182,5 @@ def apply_missing_policy(
     return frame, report
 
 
-def _day(stamp: object) -> str:
-    return pd.Timestamp(stamp).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+def _day(stamp: pd.Timestamp) -> str:
+    return stamp.strftime("%Y-%m-%d")

@@ -87,19 +87,19 @@ def parse_dates(
 ) -> pd.DatetimeIndex:
     """Parse raw dates into a tz-naive, midnight-normalised ``DatetimeIndex`` named ``date``."""
     values = pd.Index(raw)
+    absent = np.asarray(pd.isna(values))
+    if absent.any():
+        row = int(np.argmax(absent))
+        raise DataError(f"{source}: column '{column}', {_row(row, None, cite_rows)}: missing date")
     if not isinstance(values, pd.DatetimeIndex):
-        absent = np.asarray(pd.isna(values))
-        if absent.any():
-            row = int(np.argmax(absent))
-            raise DataError(
-                f"{source}: column '{column}', {_row(row, None, cite_rows)}: missing date"
-            )
         if pd.api.types.is_numeric_dtype(values.dtype):
             values = values.astype(str)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            parsed = pd.to_datetime(values, errors="coerce")
+        parsed = _to_datetime(values, None)
         bad = np.asarray(pd.isna(parsed))
+        if bad.any():
+            iso = _to_datetime(values, "ISO8601")  # ISO dates written with varying precision
+            if not pd.isna(iso).any():
+                parsed, bad = iso, np.zeros(len(values), dtype=bool)
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(
@@ -136,6 +136,16 @@ def parse_numbers(
             f"{source}: column '{column}', {where}: not a number: {_show(raw.iloc[row])}"
         )
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _to_datetime(values: pd.Index, fmt: str | None) -> pd.DatetimeIndex:
+    """Parse with one format (given, or inferred from the first date); failures become NaT."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(values, errors="coerce", format=fmt))
+        except (ValueError, TypeError, OverflowError):
+            return pd.DatetimeIndex([pd.NaT] * len(values))
 
 
 def _check_names(names: list[str], source: str) -> None:

@@ -29,9 +29,11 @@ _INSTALL_HINT = "yahoo source needs the optional extra: pip install 'evofolio[ya
 
 
 def parse_tickers(source: str) -> list[str]:
-    """The tickers of ``yahoo:AAPL,MSFT,...`` (spaces ignored, duplicates dropped, in order)."""
-    body = source.strip()[len(PREFIX) :] if source.lower().startswith(PREFIX) else source
-    tickers = list(dict.fromkeys(t.strip() for t in body.split(",") if t.strip()))
+    """The tickers of ``yahoo:AAPL,MSFT,...``: upper-cased (as yfinance returns them), spaces
+    ignored, duplicates dropped, in the order given."""
+    text = source.strip()
+    body = text[len(PREFIX) :] if text.lower().startswith(PREFIX) else text
+    tickers = list(dict.fromkeys(t.strip().upper() for t in body.split(",") if t.strip()))
     if not tickers:
         raise DataError(f"{source}: no tickers given; write e.g. yahoo:AAPL,MSFT,JPM")
     return tickers
