@@ -45,7 +45,26 @@ class TrainingDivergedError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train; the defaults were chosen with ``benchmarks/bench_model1.py``."""
+    """How to train; the defaults were chosen with ``benchmarks/bench_model1.py``.
+
+    Attributes:
+        epochs: maximum passes over the training rows.
+        lr, weight_decay, optimizer: Adam or AdamW settings.
+        grad_clip: maximum gradient norm (``None``: no clipping).
+        seq_len: burn-in rows before each chunk (run without gradient); also the rows of
+            history every trained output sees at least.
+        chunk_len: rows per chunk that carry the loss.
+        batch_size: chunks per optimiser step.
+        val_frac: share of the last rows used for validation and early stopping
+            (0: none; then the last epoch is kept).
+        patience: epochs without a better validation loss before stopping (``None``:
+            run all epochs, still restoring the best one).
+        objective: a key of ``OBJECTIVES``; ``risk_aversion`` applies to ``"utility"``.
+        cost_bps: turnover cost in the loss, basis points per unit of turnover.
+        seed: seeds the chunk order and dropout (see :func:`seed_everything`).
+        threads: torch intra-op threads during training (``None``: keep torch's
+            setting, all cores; parallel search workers should use 1).
+    """
 
     epochs: int = 100
     lr: float = 3e-3

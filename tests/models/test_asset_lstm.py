@@ -1,0 +1,88 @@
+"""Model 1: shapes, simplex output, cap, streaming state, config validation, registry."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+import pytest
+import torch
+
+from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
+from evofolio.models.registry import MODELS, model_name
+
+
+@pytest.mark.parametrize("encoder", ["shared", "joint"])
+@pytest.mark.parametrize("n_assets", [1, 3, 20])
+@pytest.mark.parametrize("max_weight", [None, 0.4])
+def test_weights_on_the_simplex(
+    encoder: Literal["shared", "joint"], n_assets: int, max_weight: float | None
+) -> None:
+    if max_weight is not None and max_weight * n_assets < 1:
+        max_weight = 1.0
+    torch.manual_seed(0)
+    cfg = AssetLSTMConfig(n_assets, 3, encoder=encoder, layers=2, hidden=8, max_weight=max_weight)
+    model = AssetLSTM(cfg)
+    x = torch.randn(4, 11, n_assets, 3) * 3
+    w, (h, c) = model(x)
+    assert w.shape == (4, 11, n_assets)
+    assert (w >= 0).all()
+    assert torch.allclose(w.sum(-1), torch.ones(4, 11), atol=1e-6)
+    if max_weight is not None:
+        assert (w <= max_weight + 1e-6).all()
+    sequences = 4 * n_assets if encoder == "shared" else 4
+    assert h.shape == c.shape == (2, sequences, 8)
+    assert torch.equal(model.last_weights(x), w[:, -1])
+
+
+@pytest.mark.parametrize("encoder", ["shared", "joint"])
+def test_streaming_with_state_equals_one_pass(encoder: Literal["shared", "joint"]) -> None:
+    torch.manual_seed(1)
+    model = AssetLSTM(AssetLSTMConfig(5, 2, encoder=encoder, hidden=8)).eval()
+    x = torch.randn(2, 30, 5, 2)
+    whole, _ = model(x)
+    first, state = model(x[:, :17])
+    second, _ = model(x[:, 17:], state)
+    assert torch.allclose(torch.cat([first, second], 1), whole, atol=1e-6)
+
+
+def test_shared_encoder_is_permutation_equivariant() -> None:
+    torch.manual_seed(2)
+    model = AssetLSTM(AssetLSTMConfig(6, 2, encoder="shared", hidden=8)).eval()
+    x = torch.randn(1, 9, 6, 2)
+    perm = torch.randperm(6)
+    w, _ = model(x)
+    wp, _ = model(x[:, :, perm])
+    assert torch.allclose(wp, w[:, :, perm], atol=1e-6)
+
+
+def test_input_shape_checked() -> None:
+    model = AssetLSTM(AssetLSTMConfig(4, 2))
+    with pytest.raises(ValueError, match="expects"):
+        model(torch.randn(1, 5, 3, 2))
+    with pytest.raises(ValueError, match="batch, time"):
+        model(torch.randn(5, 4, 2))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"encoder": "both"},
+        {"layers": 4},
+        {"hidden": 4},
+        {"dropout": 1.0},
+        {"temperature": 0.0},
+        {"max_weight": 0.1},
+        {"n_assets": 0},
+    ],
+)
+def test_config_validation(change: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        dataclasses.replace(AssetLSTMConfig(5, 2), **change)
+
+
+def test_registry() -> None:
+    assert MODELS["asset"] is AssetLSTM
+    assert model_name(AssetLSTM(AssetLSTMConfig(2, 1))) == "asset"
+    with pytest.raises(KeyError):
+        model_name(torch.nn.Linear(1, 1))

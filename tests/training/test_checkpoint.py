@@ -1,0 +1,60 @@
+"""Checkpoints: round trip with identical outputs, safe types only, clear errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from training_helpers import fresh_model
+
+from evofolio.errors import DataError
+from evofolio.training import load_checkpoint, save_checkpoint
+
+
+def test_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
+    model = fresh_model(assets=5, features=2, encoder="joint", max_weight=0.5).eval()
+    scale = np.array([1.5, 2.5])
+    scaler = {"mean": [0.1, 0.2], "scale": scale, "clip": 5.0}
+    extra = {"fold": ("1990-01-02", "2017-12-29"), "sharpe": np.float64(1.25), "n": 3}
+    path = save_checkpoint(
+        tmp_path / "sub" / "m.pt",
+        model,
+        dataclasses.asdict(model.config),
+        ["norm_price", "ret_1"],
+        scaler,
+        extra,
+    )
+    assert not path.with_name("m.pt.tmp").exists()
+    loaded, payload = load_checkpoint(path)
+    x = torch.randn(2, 12, 5, 2)
+    assert torch.equal(loaded(x)[0], model(x)[0])
+    assert payload["model"] == "asset"
+    assert payload["feature_names"] == ["norm_price", "ret_1"]
+    assert isinstance(payload["scaler_state"]["scale"], np.ndarray)
+    assert np.array_equal(payload["scaler_state"]["scale"], scale)
+    assert payload["extra"] == {"fold": ("1990-01-02", "2017-12-29"), "sharpe": 1.25, "n": 3}
+    assert "state_dict" not in payload
+    raw = torch.load(path, weights_only=True)
+    assert raw["model_config"]["encoder"] == "joint"
+
+
+def test_unsafe_values_are_refused(tmp_path: Path) -> None:
+    model = fresh_model()
+    with pytest.raises(TypeError, match=r"extra\.when"):
+        save_checkpoint(tmp_path / "m.pt", model, {}, [], {}, {"when": object()})
+
+
+def test_bad_files_raise_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="not found"):
+        load_checkpoint(tmp_path / "missing.pt")
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(DataError, match="cannot be read"):
+        load_checkpoint(junk)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(DataError, match="not an evofolio checkpoint"):
+        load_checkpoint(other)

@@ -1,0 +1,111 @@
+"""The training loop: repeatability, learning, early stopping, divergence, validation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from training_helpers import SMALL, fresh_model, make_market
+
+from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
+from evofolio.metrics.performance import sharpe_ratio
+from evofolio.objectives import portfolio_returns, sharpe_loss
+from evofolio.training import (
+    TrainConfig,
+    TrainingDivergedError,
+    make_chunks,
+    predict_weights,
+    train,
+)
+from evofolio.training.chunks import run_chunks
+
+
+def test_seeded_run_repeats_bit_for_bit() -> None:
+    x, r = make_market()
+    cfg = dataclasses.replace(SMALL, seed=3)
+    runs = []
+    for _ in range(2):
+        model = fresh_model(seed=3, dropout=0.2)
+        result = train(model, x, r, cfg)
+        runs.append((result.history, [p.detach().clone() for p in model.parameters()]))
+    assert runs[0][0] == runs[1][0]
+    assert all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1], strict=True))
+
+
+def test_learns_a_predictable_asset_out_of_sample() -> None:
+    x, r = make_market(rows=1400, seed=1)
+    cut = 1100
+    cfg = TrainConfig(epochs=30, seq_len=10, chunk_len=50, batch_size=8, lr=1e-2, patience=8)
+    model = fresh_model(seed=0)
+    train(model, x[:cut], r[:cut], cfg)
+    w = predict_weights(model, x, cfg.seq_len, cfg.chunk_len)
+    test = slice(cut, len(x))
+    model_sharpe = sharpe_ratio((w[test] * r[test]).sum(-1))
+    equal_sharpe = sharpe_ratio(r[test].astype(np.float64).mean(-1))
+    assert model_sharpe > equal_sharpe + 1.0
+
+
+def test_early_stopping_restores_the_best_state() -> None:
+    x, r = make_market()
+    cfg = TrainConfig(epochs=40, seq_len=10, chunk_len=40, batch_size=4, lr=5e-2, patience=3)
+    model = fresh_model()
+    result = train(model, x, r, cfg)
+    val_losses = [v for _, _, v in result.history]
+    assert result.epochs_run == len(result.history) < cfg.epochs
+    assert result.best_val_loss == min(val_losses)
+    assert result.history[result.best_epoch - 1][2] == result.best_val_loss
+    assert result.epochs_run - result.best_epoch == cfg.patience
+    val_start = len(x) - round(cfg.val_frac * len(x))
+    chunks = make_chunks(
+        torch.from_numpy(x), val_start, len(x), cfg.chunk_len, cfg.seq_len, torch.from_numpy(r)
+    )
+    assert chunks.returns is not None
+    with torch.no_grad():
+        w, _ = run_chunks(model, chunks.inputs, cfg.seq_len, grad=False)
+        loss = sharpe_loss(portfolio_returns(w, chunks.returns)[chunks.mask])
+    assert float(loss) == pytest.approx(result.best_val_loss, abs=1e-5)
+
+
+def test_progress_history_and_no_validation() -> None:
+    x, r = make_market()
+    seen: list[tuple[int, float, float]] = []
+    cfg = dataclasses.replace(SMALL, val_frac=0.0, epochs=3, threads=1)
+    before = torch.get_num_threads()
+    result = train(fresh_model(), x, r, cfg, progress=lambda *a: seen.append(a))
+    assert torch.get_num_threads() == before
+    assert seen == result.history and [e for e, _, _ in seen] == [1, 2, 3]
+    assert result.best_epoch == 3 and np.isnan(result.best_val_loss)
+
+
+@pytest.mark.parametrize("objective", ["sortino", "utility"])
+def test_other_objectives_and_costs_train(objective: str) -> None:
+    x, r = make_market()
+    cfg = dataclasses.replace(SMALL, objective=objective, cost_bps=10.0, epochs=2)
+    result = train(fresh_model(max_weight=0.5), x, r, cfg)
+    assert all(np.isfinite(v) for _, t, v in result.history for v in (t, v))
+
+
+def test_divergence_raises() -> None:
+    x, r = make_market()
+    huge = np.full_like(r, 3e38)  # finite inputs whose portfolio returns overflow
+    with pytest.raises(TrainingDivergedError, match="epoch 1"):
+        train(fresh_model(), x, huge, SMALL)
+    assert issubclass(TrainingDivergedError, RuntimeError)
+
+
+def test_input_errors() -> None:
+    x, r = make_market()
+    bad = x.copy()
+    bad[7, 1, 0] = np.nan
+    with pytest.raises(DataError, match="row 7"):
+        train(fresh_model(), bad, r, SMALL)
+    with pytest.raises(DataError, match="does not match"):
+        train(fresh_model(), x, r[:-1], SMALL)
+    with pytest.raises(InsufficientHistoryError):
+        train(fresh_model(), x[:12], r[:12], SMALL)
+    with pytest.raises(ConfigError, match=r"training\.chunk_len"):
+        dataclasses.replace(SMALL, chunk_len=1)
+    with pytest.raises(ConfigError, match="objective"):
+        dataclasses.replace(SMALL, objective="calmar")
