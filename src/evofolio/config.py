@@ -60,13 +60,81 @@ class StrategiesConfig(_Section):
     window: int = Field(252, ge=20, description="trailing days each rule is refit on")
 
 
+DEFAULT_FEATURES = (
+    "norm_price",
+    "ret_1",
+    "ret_5",
+    "ret_21",
+    "vol_21",
+    "beta_63",
+    "rsi_14",
+    "drawdown",
+)
+
+
+class ModelConfig(_Section):
+    """Which network and its architecture (the genetic search overrides these per genome)."""
+
+    family: Literal["asset", "portfolio"] = Field(
+        "asset", description="asset: Model 1 (asset-level LSTM); portfolio: Model 2 (blend)"
+    )
+    encoder: Literal["joint", "shared"] = Field(
+        "shared", description="Model 1: one LSTM over all assets (joint) or per asset (shared)"
+    )
+    layers: int = Field(1, ge=1, le=3)
+    hidden: int = Field(16, ge=8, le=256)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
+    temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
+    features: list[str] = Field(
+        list(DEFAULT_FEATURES), min_length=1, description="Model 1 input features"
+    )
+    strategies: list[str] | None = Field(
+        None, description="Model 2 input strategies (None: all; at least 2)"
+    )
+    mode: Literal["blend", "select"] = Field("blend", description="Model 2 mode")
+    horizon: int = Field(5, ge=1, description="Model 2 select mode: days ahead to predict")
+
+
+class TrainingConfig(_Section):
+    """How each network is trained (see evofolio.training.TrainConfig)."""
+
+    epochs: int = Field(100, ge=1)
+    lr: float = Field(3e-3, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    optimizer: Literal["adam", "adamw"] = "adam"
+    grad_clip: float | None = Field(1.0, gt=0.0)
+    seq_len: int = Field(50, ge=0, description="burn-in / lookback days before each chunk")
+    chunk_len: int = Field(100, ge=2, description="days per training chunk (TBPTT)")
+    batch_size: int = Field(16, ge=1, description="chunks per optimiser step")
+    val_frac: float = Field(0.1, ge=0.0, lt=1.0, description="last part of training: validation")
+    patience: int | None = Field(10, ge=1, description="early stopping (None: off)")
+    objective: Literal["sharpe", "sortino", "utility"] = "sharpe"
+    cost_bps: float = Field(0.0, ge=0.0, description="turnover cost term in the loss")
+    risk_aversion: float = Field(1.0, gt=0.0, description="for the utility objective")
+    threads: int | None = Field(None, ge=1, description="torch threads (None: torch's default)")
+    device: str = Field("auto", description="auto (CUDA when present), cpu or cuda")
+
+
+class WalkForwardConfig(_Section):
+    """How `train` walks forward through the development period."""
+
+    retrain_years: int = Field(2, ge=1, description="retrain every K calendar years")
+    train_years: int | None = Field(None, ge=1, description="rolling window; None: expanding")
+    min_train_days: int = Field(756, ge=60, description="dates before the first test block")
+    purge_days: int = Field(1, ge=0, description="dates dropped between train and test")
+
+
 class RunConfig(_Section):
     """The whole configuration of a run."""
 
-    seed: int = 0
+    seed: int = Field(0, ge=0)
     data: DataConfig = DataConfig()
     backtest: BacktestConfig = BacktestConfig()
     strategies: StrategiesConfig = StrategiesConfig()
+    model: ModelConfig = ModelConfig()
+    training: TrainingConfig = TrainingConfig()
+    walk_forward: WalkForwardConfig = WalkForwardConfig()
 
 
 _UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}
