@@ -1,0 +1,149 @@
+"""Shared pieces of the commands: consoles, options, error handling, logging, progress.
+
+User errors (bad data, bad config, bad paths) arrive as :class:`EvofolioError`; they are
+printed as one line starting with ``error:`` on stderr and the process exits with code 2,
+without a traceback and without a half-written output directory.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from evofolio.config import RunConfig, load_config, override
+from evofolio.data import MarketData, MissingPolicy, load_data
+from evofolio.errors import EvofolioError, UsageError
+
+console = Console() if sys.stdout.isatty() else Console(width=180)
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML run configuration (see configs/).")
+]
+DataOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Price source: 'sp500' (embedded, default), a .csv/.parquet path (wide or long), "
+        "or 'yahoo:AAPL,MSFT,...' (needs the yahoo extra).",
+    ),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", help="Layout of a price file: auto (default), wide or long."),
+]
+MarketOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--market",
+        help="Market series for beta, PATH[:COLUMN]. Default: the S&P 500 index for sp500, "
+        "else the equal-weight average of the assets.",
+    ),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+
+
+def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn user errors into ``error: ...`` on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except EvofolioError as error:
+            message = " ".join(str(error).split())
+            err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("error: interrupted", markup=False, highlight=False)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+class ConsoleLogHandler(logging.Handler):
+    """One unwrapped ``level: message`` line per record on stderr (above any progress bar)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            err_console.print(text, markup=False, highlight=False, soft_wrap=True)
+        except Exception:  # logging must never crash the command
+            self.handleError(record)
+
+
+def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+    """Library logs go to stderr; evofolio's at INFO unless asked otherwise."""
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = ConsoleLogHandler()
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("evofolio").setLevel(level)
+
+
+def progress_bar() -> Progress:
+    """The progress display used by long commands (on stderr, hidden when not a terminal)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def resolve_config(
+    config_path: Path | None, data: str | None, fmt: str | None, market: str | None
+) -> RunConfig:
+    """The file's configuration with the data options of the command line on top."""
+    config = load_config(config_path)
+    return override(config, "data", source=data, format=fmt, market=market)
+
+
+def load_market_data(config: RunConfig) -> MarketData:
+    """Load and validate the configured prices."""
+    section = config.data
+    policy = MissingPolicy(section.max_ffill_days, section.max_missing_frac)
+    return load_data(section.source, fmt=section.format, market=section.market, policy=policy)
+
+
+def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
+    """A ``YYYY-MM-DD`` option as a timestamp, or a :class:`UsageError` naming the option."""
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise UsageError(f"{option}: not a date (YYYY-MM-DD): '{value}'") from None
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Pretty JSON with NaN written as null."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and value != value:
+            return None
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    path.write_text(json.dumps(clean(payload), indent=2, default=str) + "\n", encoding="utf-8")
