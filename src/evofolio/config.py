@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -175,6 +176,22 @@ def load_config(path: str | Path | None) -> RunConfig:
         message = str(error).splitlines()[0]
         raise ConfigError(f"{path}: not valid TOML: {message}") from None
     return parse_config(values, str(path))
+
+
+def preset_names() -> list[str]:
+    """The names of the configurations shipped in :mod:`evofolio.presets`."""
+    folder = resources.files("evofolio.presets")
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
+def load_preset(name: str) -> RunConfig:
+    """A shipped configuration by name (e.g. ``zhang2020``)."""
+    if name not in preset_names():
+        raise ConfigError(f"unknown preset '{name}'; choose from: {', '.join(preset_names())}")
+    text = resources.files("evofolio.presets").joinpath(f"{name}.toml").read_text("utf-8")
+    return parse_config(tomllib.loads(text), f"preset {name}")
 
 
 def override(config: RunConfig, section: str, **values: Any) -> RunConfig:

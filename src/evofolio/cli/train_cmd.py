@@ -1,0 +1,230 @@
+"""`evofolio train`: walk-forward training of one model on the development period."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from evofolio.allocators.classic import ClassicAllocator
+from evofolio.allocators.factory import NeuralAllocator, neural_factory
+from evofolio.allocators.strategy_panel import (
+    StrategyPanel,
+    build_strategy_panel,
+    default_cache_dir,
+    save_panel,
+)
+from evofolio.backtest import (
+    BacktestResult,
+    Fold,
+    TradingRules,
+    run_folds,
+    split_periods,
+    walk_forward_years,
+)
+from evofolio.cli.common import (
+    ConfigOpt,
+    DataOpt,
+    FormatOpt,
+    MarketOpt,
+    QuietOpt,
+    VerboseOpt,
+    console,
+    load_market_data,
+    progress_bar,
+    setup_logging,
+    write_json,
+)
+from evofolio.config import RunConfig, load_config, load_preset, override, preset_names
+from evofolio.errors import UsageError
+from evofolio.outdir import staged_output
+from evofolio.report.tables import metrics_table
+from evofolio.strategies import resolve_strategies
+
+
+def trading_rules(config: RunConfig) -> TradingRules:
+    """The configured rebalancing, costs and volatility targeting."""
+    section = config.backtest
+    return TradingRules(section.rebalance, section.cost_bps, section.vol_target, section.vol_span)
+
+
+def train_config(
+    config_path: Path | None,
+    preset: str | None,
+    family: str | None,
+    data: str | None,
+    fmt: str | None,
+    market: str | None,
+    seed: int | None,
+    epochs: int | None,
+    device: str | None,
+) -> RunConfig:
+    """The preset or config file, with the command-line options on top."""
+    if preset is not None and config_path is not None:
+        raise UsageError("give --preset or --config, not both")
+    config = load_preset(preset) if preset is not None else load_config(config_path)
+    config = override(config, "data", source=data, format=fmt, market=market)
+    config = override(config, "model", family=family)
+    config = override(config, "training", epochs=epochs, device=device)
+    if seed is not None:
+        config = config.model_copy(update={"seed": seed})
+    return config
+
+
+def strategy_panel_for(config: RunConfig, prices: pd.DataFrame) -> StrategyPanel:
+    """Model 2's input: the classic strategies over ``prices`` (cached on disk)."""
+    names = resolve_strategies(config.model.strategies or config.strategies.names)
+    if len(names) < 2:
+        raise UsageError("Model 2 needs at least 2 strategies (model.strategies)")
+    return build_strategy_panel(
+        prices,
+        names,
+        window=config.strategies.window,
+        rules=TradingRules("monthly", config.backtest.cost_bps),
+        cache_dir=default_cache_dir(),
+    )
+
+
+def train_command(
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="asset (Model 1) or portfolio (Model 2); default from the config (asset).",
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help=f"A shipped configuration by name: {', '.join(preset_names())}."),
+    ] = None,
+    config: ConfigOpt = None,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    market: MarketOpt = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default from config: 0).")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs per fit.")] = None,
+    device: Annotated[
+        str | None, typer.Option(help="auto (CUDA when present, default), cpu or cuda.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
+        "runs/train"
+    ),
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a model walk-forward on the development period and report it out of sample.
+
+    Retrains every `walk_forward.retrain_years` calendar years on all data to date (or a
+    rolling window) and decides the following years; the holdout period is never touched.
+    Writes weights.parquet, held.parquet, returns.parquet and metrics.json (model and equal
+    weight over the same dates, like `backtest`) and model.pt, the last fit.
+    """
+    setup_logging(verbose, quiet)
+    if model is not None and model not in ("asset", "portfolio"):
+        raise UsageError(f"--model must be asset or portfolio, got '{model}'")
+    run_config = train_config(config, preset, model, data, fmt, market, seed, epochs, device)
+    loaded = load_market_data(run_config)
+    periods = split_periods(
+        pd.DatetimeIndex(loaded.prices.index), run_config.data.holdout_start, source=loaded.source
+    )
+    prices = loaded.prices.loc[periods.development]
+    walk = run_config.walk_forward
+    folds = walk_forward_years(
+        pd.DatetimeIndex(prices.index),
+        every_years=walk.retrain_years,
+        min_train=walk.min_train_days,
+        train_years=walk.train_years,
+        purge=walk.purge_days,
+    )
+    rules = trading_rules(run_config)
+    panel = (
+        strategy_panel_for(run_config, prices) if run_config.model.family == "portfolio" else None
+    )
+    fitted: list[NeuralAllocator] = []
+    started = time.perf_counter()
+    with progress_bar() as progress:
+        fold_task = progress.add_task("folds", total=len(folds))
+        epoch_task = progress.add_task("epochs", total=run_config.training.epochs)
+
+        def on_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
+            progress.update(
+                epoch_task, completed=epoch + 1, description=f"epochs (val loss {val_loss:.3f})"
+            )
+
+        make = neural_factory(run_config, market=loaded.market, panel=panel, on_epoch=on_epoch)
+
+        def factory() -> NeuralAllocator:
+            progress.reset(epoch_task, total=run_config.training.epochs, description="epochs")
+            fitted.append(make())
+            return fitted[-1]
+
+        def on_fold(fold: Fold) -> None:
+            progress.advance(fold_task)
+
+        result = run_folds(factory, prices, folds, rules, on_fold=on_fold)
+    seconds = time.perf_counter() - started
+    equal = run_folds(lambda: ClassicAllocator("equal_weight", 1), prices, folds, rules)
+    label = f"model_{run_config.model.family}"
+    _write(
+        out,
+        {label: result, "equal_weight": equal},
+        fitted[-1],
+        run_config,
+        loaded.source,
+        folds,
+        seconds,
+    )
+    rows = {name: r.metrics() for name, r in ((label, result), ("equal_weight", equal))}
+    first, last = result.gross.index[0], result.gross.index[-1]
+    console.print(
+        metrics_table(
+            rows,
+            f"{loaded.source}: walk-forward out of sample {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
+            f"{len(folds)} folds, rebalance {rules.rebalance}, {rules.cost_bps:g} bps (net)",
+        )
+    )
+    console.print(
+        f"trained {len(folds)} models in {seconds:.1f} s; wrote {out}/model.pt, "
+        "weights.parquet, held.parquet, returns.parquet, metrics.json"
+    )
+
+
+def _write(
+    out: Path,
+    results: dict[str, BacktestResult],
+    last_fit: NeuralAllocator,
+    config: RunConfig,
+    source: str,
+    folds: list[Fold],
+    seconds: float,
+) -> None:
+    settings: dict[str, Any] = {
+        "source": source,
+        "start": f"{results['equal_weight'].gross.index[0]:%Y-%m-%d}",
+        "end": f"{results['equal_weight'].gross.index[-1]:%Y-%m-%d}",
+        "folds": [
+            {
+                "train": [f"{f.train[0]:%Y-%m-%d}", f"{f.train[-1]:%Y-%m-%d}"],
+                "test": [f"{f.test[0]:%Y-%m-%d}", f"{f.test[-1]:%Y-%m-%d}"],
+            }
+            for f in folds
+        ],
+        "seed": config.seed,
+        "backtest": config.backtest.model_dump(),
+        "model": config.model.model_dump(),
+        "training": config.training.model_dump(),
+        "walk_forward": config.walk_forward.model_dump(),
+        "training_seconds": seconds,
+        "returns": "net of costs",
+    }
+    with staged_output(out) as staging:
+        save_panel(StrategyPanel(results), staging)
+        last_fit.save(staging / "model.pt", {"source": source})
+        metrics = {name: r.metrics() for name, r in results.items()}
+        for name, r in results.items():
+            metrics[name]["gross_sharpe"] = r.metrics(net=False)["sharpe"]
+        write_json(staging / "metrics.json", {"settings": settings, "metrics": metrics})

@@ -1,0 +1,1 @@
+"""Named run configurations shipped with evofolio (`--preset NAME`)."""
