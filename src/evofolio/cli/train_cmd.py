@@ -33,6 +33,7 @@ from evofolio.cli.common import (
     QuietOpt,
     VerboseOpt,
     console,
+    handle_errors,
     load_market_data,
     progress_bar,
     setup_logging,
@@ -88,6 +89,7 @@ def strategy_panel_for(config: RunConfig, prices: pd.DataFrame) -> StrategyPanel
     )
 
 
+@handle_errors
 def train_command(
     model: Annotated[
         str | None,
