@@ -1,0 +1,179 @@
+"""Fitness: the one module that knows both the search and the backtest.
+
+A genome, decoded into a run configuration, is trained and backtested walk-forward on the
+**development period only** (the context is built from development prices; the holdout
+never reaches this module). Fitness = mean fold Sharpe − λ · std of the fold Sharpes (net
+of costs); the multi-objective mode returns (Sharpe, maximum drawdown, turnover) of the
+concatenated validation returns instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evofolio.allocators.factory import NeuralAllocator, neural_factory
+from evofolio.allocators.strategy_panel import (
+    StrategyPanel,
+    build_strategy_panel,
+    default_cache_dir,
+)
+from evofolio.backtest import Fold, TradingRules, run_folds, split_periods, walk_forward
+from evofolio.config import RunConfig
+from evofolio.data import MarketData
+from evofolio.errors import InsufficientHistoryError
+from evofolio.metrics import summarize
+from evofolio.strategies import STRATEGIES
+
+logger = logging.getLogger(__name__)
+
+MIN_TRAIN_DAYS = 504
+Reporter = Callable[[float, int], bool]
+"""Called with (running fitness, fold index) after each fold; returns True to stop early."""
+
+
+@dataclass(frozen=True, eq=False)
+class SearchContext:
+    """What every trial of a search shares: development prices only, folds, trading rules."""
+
+    prices: pd.DataFrame
+    market: pd.Series
+    panel: StrategyPanel | None
+    folds: list[Fold]
+    rules: TradingRules
+
+
+@dataclass(frozen=True)
+class FitnessResult:
+    """A trial's outcome: objective values, fold metrics and validation returns."""
+
+    values: tuple[float, ...]
+    fitness: float
+    fold_metrics: list[dict[str, float]]
+    returns: pd.Series = field(repr=False)
+    seconds: float
+
+
+def search_folds(
+    dates: pd.DatetimeIndex, n_folds: int, min_test_days: int, purge: int
+) -> list[Fold]:
+    """``n_folds`` expanding walk-forward folds over the second half of ``dates`` (each test
+    fold at least ``min_test_days`` long), keeping at least two years to train on."""
+    test_size = max(min_test_days, (len(dates) // 2) // n_folds)
+    min_train = len(dates) - n_folds * test_size
+    if min_train < MIN_TRAIN_DAYS:
+        raise InsufficientHistoryError(
+            f"the search needs {MIN_TRAIN_DAYS + n_folds * min_test_days} development dates "
+            f"({MIN_TRAIN_DAYS} to train, {n_folds} folds of {min_test_days}), got {len(dates)}"
+        )
+    return walk_forward(dates, min_train=min_train, test_size=test_size, purge=purge)
+
+
+def build_context(config: RunConfig, data: MarketData) -> SearchContext:
+    """Slice the development period and prepare what trials share (strategy panel cached)."""
+    periods = split_periods(
+        pd.DatetimeIndex(data.prices.index), config.data.holdout_start, source=data.source
+    )
+    prices = data.prices.loc[periods.development]
+    market = data.market.loc[periods.development]
+    search = config.search
+    folds = search_folds(
+        pd.DatetimeIndex(prices.index),
+        search.folds,
+        search.min_test_days,
+        config.walk_forward.purge_days,
+    )
+    section = config.backtest
+    rules = TradingRules(section.rebalance, section.cost_bps, section.vol_target, section.vol_span)
+    panel = None
+    if "portfolio" in search.families:
+        panel = build_strategy_panel(
+            prices,
+            list(STRATEGIES),
+            window=config.strategies.window,
+            rules=TradingRules("monthly", section.cost_bps),
+            cache_dir=default_cache_dir(),
+        )
+    return SearchContext(prices, market, panel, folds, rules)
+
+
+def fold_fitness(sharpes: list[float], penalty: float) -> float:
+    """Mean fold Sharpe minus ``penalty`` times their standard deviation (population)."""
+    values = np.asarray(sharpes, dtype=np.float64)
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        return float("nan")
+    return float(values.mean() - penalty * values.std())
+
+
+def evaluate(
+    config: RunConfig,
+    context: SearchContext,
+    trial_dir: Path | None = None,
+    report: Reporter | None = None,
+) -> FitnessResult:
+    """Train and backtest ``config`` fold by fold; raise on any failure (a failed trial).
+
+    With ``trial_dir`` the validation returns, the fold metrics and the last fold's model
+    are written there. ``report`` may stop a hopeless trial after a fold (pruning).
+    """
+    started = time.perf_counter()
+    make = neural_factory(config, market=context.market, panel=context.panel)
+    penalty = config.search.fold_lambda
+    fold_metrics: list[dict[str, float]] = []
+    returns: list[pd.Series] = []
+    turnovers: list[pd.Series] = []
+    last: list[NeuralAllocator] = []
+
+    def factory() -> NeuralAllocator:
+        last[:] = [make()]
+        return last[0]
+
+    for fold in context.folds:
+        result = run_folds(factory, context.prices, [fold], context.rules)
+        metrics = result.metrics()
+        if not np.isfinite(metrics["sharpe"]):
+            raise ValueError(f"fold {fold.index}: Sharpe ratio is not finite")
+        fold_metrics.append(metrics)
+        returns.append(result.net)
+        turnovers.append(result.turnover)
+        running = fold_fitness([m["sharpe"] for m in fold_metrics], penalty)
+        if report is not None and report(running, fold.index):
+            break
+    net = pd.concat(returns)
+    fitness = fold_fitness([m["sharpe"] for m in fold_metrics], penalty)
+    if config.search.multi_objective:
+        overall = summarize(net.to_numpy(), turnover=pd.concat(turnovers).to_numpy())
+        values: tuple[float, ...] = (
+            overall["sharpe"],
+            overall["max_drawdown"],
+            overall["annual_turnover"],
+        )
+    else:
+        values = (fitness,)
+    seconds = time.perf_counter() - started
+    outcome = FitnessResult(values, fitness, fold_metrics, net.rename("net"), seconds)
+    if trial_dir is not None:
+        write_trial(trial_dir, outcome, last[0] if last else None)
+    return outcome
+
+
+def write_trial(directory: Path, outcome: FitnessResult, model: NeuralAllocator | None) -> None:
+    """The trial's validation returns, fold metrics and last model, under ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    outcome.returns.to_frame().rename_axis("date").to_parquet(directory / "returns.parquet")
+    payload = {
+        "fitness": outcome.fitness,
+        "values": list(outcome.values),
+        "folds": outcome.fold_metrics,
+        "seconds": outcome.seconds,
+    }
+    (directory / "metrics.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
+    if model is not None:
+        model.save(directory / "model.pt")
