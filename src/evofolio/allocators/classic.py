@@ -59,3 +59,19 @@ class ClassicAllocator:
                 )
             out[row] = previous
         return pd.DataFrame(out, index=dates, columns=prices.columns)
+
+
+class EqualBlendAllocator:
+    """The static counterpart of Model 2: the average of several rules' decided weights."""
+
+    def __init__(self, names: list[str], window: int = 252) -> None:
+        self.names = names
+        self.window = window
+
+    def fit(self, prices: pd.DataFrame) -> Self:
+        self.rules_ = [ClassicAllocator(name, self.window).fit(prices) for name in self.names]
+        return self
+
+    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        frames = [rule.allocate(prices, dates) for rule in self.rules_]
+        return sum(frames[1:], frames[0]) / len(frames)
