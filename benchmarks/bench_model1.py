@@ -9,6 +9,12 @@ input, softmax, Adam 1e-3, 100 epochs, loss = -Sharpe of the batch's next-day re
 it keeps the state of its best validation epoch, like evofolio's early stopping.
 
 Run: ``.venv/bin/python benchmarks/bench_model1.py --seeds 3``
+
+``--model2`` times Model 2 instead (the portfolio-level LSTM over the 7 classic strategies):
+one default training of ``PortfolioLSTMAllocator`` on the same development period, the
+strategy panel (monthly, 252-day window) read from the cache and not timed; it prints the
+median time over the seeds (target: 5 s on 2 cores) and the Sharpe ratio on the training
+loop's validation slice next to the equal-weight blend of the strategies.
 """
 
 from __future__ import annotations
@@ -20,17 +26,29 @@ import statistics
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 from skfolio.datasets import load_sp500_dataset
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from evofolio.allocators.portfolio import PortfolioLSTMAllocator
+from evofolio.allocators.strategy_panel import build_strategy_panel, default_cache_dir
+from evofolio.backtest import TradingRules
+from evofolio.config import ModelConfig, TrainingConfig
 from evofolio.features import build_panel
 from evofolio.features.scaling import FeatureScaler
 from evofolio.metrics.performance import sharpe_ratio
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
 from evofolio.objectives import sharpe_loss
-from evofolio.training import TrainConfig, predict_weights, seed_everything, train
+from evofolio.strategies import STRATEGIES
+from evofolio.training import (
+    TrainConfig,
+    predict_weights,
+    seed_everything,
+    train,
+    validation_start,
+)
 
 DEV_END = "2018-01-01"
 WINDOW = 50
@@ -142,9 +160,70 @@ def run_evofolio(
     return seconds, val, flops, result.epochs_run
 
 
+def model2_val_returns(
+    allocator: PortfolioLSTMAllocator, prices: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gross daily returns of Model 2 and of the equal blend on the validation slice."""
+    weights = allocator.weights_frame(prices)
+    seq_len = allocator.train_config_.seq_len
+    n_rows = len(weights) + seq_len - 1  # the training rows: every feature date but the last
+    first = validation_start(n_rows, allocator.train_config_.val_frac) - seq_len
+    dates = weights.index[first:-1]
+    rows = prices.index.get_indexer(dates)
+    close = prices.to_numpy(dtype=np.float64)
+    nxt = close[rows + 1] / close[rows] - 1.0
+    held = [allocator.panel.results[s].held.loc[dates].to_numpy() for s in allocator.strategies_]
+    equal = np.mean(held, axis=0)
+    equal /= equal.sum(axis=1, keepdims=True)
+    return (weights.loc[dates].to_numpy() * nxt).sum(1), (equal * nxt).sum(1)
+
+
+def bench_model2(seeds: int, model: ModelConfig) -> None:
+    """Model 2 timing and validation Sharpe (see the module docstring)."""
+    prices = load_sp500_dataset()
+    started = time.perf_counter()
+    panel = build_strategy_panel(
+        prices,
+        list(STRATEGIES),
+        window=252,
+        rules=TradingRules(rebalance="monthly"),
+        cache_dir=default_cache_dir(),
+    )
+    print(f"strategy panel: {time.perf_counter() - started:.1f} s (cache {default_cache_dir()})")
+    dev = prices.loc[prices.index < DEV_END]
+    training = TrainingConfig(device="cpu")
+    print(f"threads: {torch.get_num_threads()}\nmodel 2: {model}\n         {training}")
+    cold = time.perf_counter()
+    warm = training.model_copy(update={"epochs": 1})
+    PortfolioLSTMAllocator(model, warm, panel=panel).fit(dev)
+    print(f"warm-up (1 epoch in a fresh process, not counted): {time.perf_counter() - cold:.1f} s")
+    times, sharpes, equal = [], [], 0.0
+    for seed in range(seeds):
+        allocator = PortfolioLSTMAllocator(model, training, panel=panel, seed=seed)
+        started = time.perf_counter()
+        allocator.fit(dev)
+        times.append(time.perf_counter() - started)
+        ours, blend = model2_val_returns(allocator, dev)
+        sharpes.append(sharpe_ratio(ours))
+        equal = sharpe_ratio(blend)
+        result = allocator.result_
+        print(
+            f"seed {seed}: {times[-1]:5.2f} s, {result.epochs_run} epochs "
+            f"(best {result.best_epoch}), val Sharpe {sharpes[-1]:.3f}"
+        )
+    med = statistics.median
+    print(f"\nmodel 2: median {med(times):.2f} s (target <= 5 s)")
+    print(
+        f"val Sharpe: model 2 median {med(sharpes):.3f}, equal blend of the strategies {equal:.3f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--model2", action="store_true", help="time Model 2 instead")
+    parser.add_argument("--model2-encoder", choices=["joint", "shared"])
+    parser.add_argument("--model2-mode", choices=["blend", "select"])
     parser.add_argument("--epochs", type=int, default=100, help="reference epochs")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--threads", type=int, default=None)
@@ -157,6 +236,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.model2:
+        over = {"encoder": args.model2_encoder, "mode": args.model2_mode, "hidden": args.hidden}
+        given = {k: v for k, v in over.items() if v is not None}
+        bench_model2(args.seeds, ModelConfig(family="portfolio", **given))
+        return
 
     x, r, val_start = load_fold()
     t, n, f = x.shape

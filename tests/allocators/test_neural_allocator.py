@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import random_prices
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.config import ModelConfig, TrainingConfig
 from evofolio.data.returns import equal_weight_index
 from evofolio.errors import DataError, InsufficientHistoryError
+from synthetic import random_prices
 
 MODEL = ModelConfig(features=["ret_1", "ret_5", "vol_21", "beta_63"], hidden=8)
 TRAINING = TrainingConfig(epochs=2, seq_len=10, chunk_len=20, batch_size=8, device="cpu")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import random_prices
 from evofolio.cli import app
 from evofolio.training import load_checkpoint
+from synthetic import random_prices
 
 runner = CliRunner()
 

@@ -93,6 +93,11 @@ class AssetLSTM(nn.Module):
             weights ``(batch, time, assets)``, decided at the close of each row, and the
             new state (see :data:`LSTMState`).
         """
+        scores, new_state = self.scores(x, state)
+        return self.head(scores), new_state
+
+    def scores(self, x: Tensor, state: LSTMState | None = None) -> tuple[Tensor, LSTMState]:
+        """The raw scores ``(batch, time, assets)`` before the head, and the new state."""
         if x.dim() != 4:
             raise ValueError(f"x must be (batch, time, assets, features), got {tuple(x.shape)}")
         b, t, n, f = x.shape
@@ -109,7 +114,7 @@ class AssetLSTM(nn.Module):
         else:
             out, new_state = self.lstm(x.reshape(b, t, n * f), state)
             scores = self.proj(self.dropout(out))
-        return self.head(scores), new_state
+        return scores, new_state
 
     def last_weights(self, x: Tensor, state: LSTMState | None = None) -> Tensor:
         """Weights ``(batch, assets)`` decided at the last row of ``x``."""

@@ -10,9 +10,11 @@ from __future__ import annotations
 from torch import nn
 
 from evofolio.models.asset_lstm import AssetLSTM
+from evofolio.models.portfolio_lstm import PortfolioLSTM
 
 MODELS: dict[str, type[nn.Module]] = {
     "asset": AssetLSTM,
+    "portfolio": PortfolioLSTM,
 }
 
 

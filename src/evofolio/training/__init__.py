@@ -3,18 +3,29 @@
 from evofolio.training.checkpoint import load_checkpoint, save_checkpoint
 from evofolio.training.chunks import make_chunks, predict_weights
 from evofolio.training.device import select_device
-from evofolio.training.loop import TrainConfig, TrainingDivergedError, TrainResult, train
+from evofolio.training.loop import (
+    TrainConfig,
+    TrainingDivergedError,
+    TrainResult,
+    train,
+    validation_start,
+)
+from evofolio.training.losses import ChunkLoss, objective_loss, selection_loss
 from evofolio.training.seeding import seed_everything
 
 __all__ = [
+    "ChunkLoss",
     "TrainConfig",
     "TrainResult",
     "TrainingDivergedError",
     "load_checkpoint",
     "make_chunks",
+    "objective_loss",
     "predict_weights",
     "save_checkpoint",
     "seed_everything",
     "select_device",
+    "selection_loss",
     "train",
+    "validation_start",
 ]

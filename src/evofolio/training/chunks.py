@@ -16,11 +16,16 @@ causal, and independent of how many rows follow ``t``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+Step = Callable[[Tensor, Any], tuple[Tensor, Any]]
+"""``(inputs, state) -> (outputs, state)``: a model, or one of its methods (e.g. logits)."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,9 @@ class Chunks:
 
     Attributes:
         inputs: ``(chunks, burn_in + chunk_len, assets, features)``.
-        returns: ``(chunks, chunk_len, assets)`` next-day returns of the chunk rows, or
-            ``None`` at inference.
+        returns: ``(chunks, chunk_len, assets)`` next-day returns of the chunk rows (or
+            another per-row target of a custom loss, e.g. one-hot labels), or ``None`` at
+            inference.
         mask: ``(chunks, chunk_len)`` bool, True on rows of ``[start, stop)`` (False on
             the zero padding after ``stop``).
         burn_in: rows of each input that only warm the state up.
@@ -82,7 +88,7 @@ def make_chunks(
 
 
 def run_chunks(
-    model: nn.Module, inputs: Tensor, burn_in: int, grad: bool
+    model: nn.Module | Step, inputs: Tensor, burn_in: int, grad: bool
 ) -> tuple[Tensor, Tensor | None]:
     """Weights on the chunk rows after the burn-in.
 
@@ -90,7 +96,8 @@ def run_chunks(
     run from the warmed-up state with gradient when ``grad`` is true.
 
     Args:
-        model: maps ``(batch, time, assets, features)`` to ``(weights, state)``.
+        model: maps ``(batch, time, assets, features)`` to ``(weights, state)`` (or a
+            method of a model with that signature, such as ``logits``).
         inputs: ``(chunks, burn_in + chunk_len, assets, features)``.
 
     Returns:

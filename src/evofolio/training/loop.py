@@ -4,8 +4,9 @@ Scheme (see :mod:`evofolio.training.chunks`): the training rows are cut once int
 contiguous chunks of ``chunk_len`` rows, each prefixed by ``seq_len`` burn-in rows run
 without gradient. Every epoch shuffles the chunks and takes one optimiser step per
 ``batch_size`` chunks; the loss is the objective on all the batch's non-burn-in net
-returns at once. No ``DataLoader`` and no materialised sliding windows: an epoch reads
-each training row ``1 + seq_len / chunk_len`` times instead of ``seq_len`` times.
+returns at once (or a custom chunk loss, such as Model 2's select-mode cross-entropy: see
+:mod:`evofolio.training.losses`). No ``DataLoader`` and no materialised sliding windows:
+an epoch reads each training row ``1 + seq_len / chunk_len`` times instead of ``seq_len`` times.
 
 Rows: ``features[t]`` uses data up to ``t``; ``next_returns[t]`` is the asset return from
 ``t`` to ``t + 1``, so the caller passes training-period rows only. The last ``val_frac``
@@ -29,8 +30,9 @@ import torch
 from torch import Tensor, nn
 
 from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
-from evofolio.objectives import ObjectiveFn, get_objective, portfolio_returns
-from evofolio.training.chunks import Chunks, make_chunks, run_chunks
+from evofolio.objectives import get_objective
+from evofolio.training.chunks import make_chunks
+from evofolio.training.losses import ChunkLoss, objective_loss
 from evofolio.training.seeding import seed_everything
 
 logger = logging.getLogger(__name__)
@@ -140,14 +142,9 @@ def _as_tensor(name: str, values: np.ndarray | Tensor, dims: int) -> Tensor:
     return tensor
 
 
-def _chunk_loss(
-    model: nn.Module, chunks: Chunks, idx: Tensor | slice, objective: ObjectiveFn, cfg: TrainConfig
-) -> Tensor:
-    """The objective on the net returns of chunks ``idx`` (gradient when training)."""
-    assert chunks.returns is not None
-    weights, prev = run_chunks(model, chunks.inputs[idx], chunks.burn_in, grad=model.training)
-    net = portfolio_returns(weights, chunks.returns[idx], cfg.cost_bps, prev)
-    return objective(net[chunks.mask[idx]])
+def validation_start(n_rows: int, val_frac: float) -> int:
+    """The first validation row when ``n_rows`` rows are trained with ``val_frac``."""
+    return n_rows - (round(val_frac * n_rows) if val_frac > 0 else 0)
 
 
 def _check_finite(loss: Tensor, where: str) -> float:
@@ -164,6 +161,7 @@ def train(
     config: TrainConfig,
     device: torch.device | None = None,
     progress: Progress | None = None,
+    loss: ChunkLoss | None = None,
 ) -> TrainResult:
     """Train ``model`` in place; on return it holds the state of the best epoch.
 
@@ -171,10 +169,13 @@ def train(
         model: maps ``(batch, time, assets, features)`` to ``(weights (batch, time,
             assets), state)`` and accepts the returned state (any registered model).
         features: ``(time, assets, features)`` float32, training-period rows only.
-        next_returns: ``(time, assets)``, the return from row ``t`` to ``t + 1``.
+        next_returns: ``(time, assets)``, the return from row ``t`` to ``t + 1`` (or the
+            per-row targets of a custom ``loss``, e.g. one-hot labels).
         config: the training settings.
         device: where to train; defaults to CPU.
         progress: optional callback after each epoch.
+        loss: what to minimise on a batch of chunks (default: ``config.objective`` of the
+            net portfolio returns, see :mod:`evofolio.training.losses`).
 
     Returns:
         The per-epoch history ``(epoch, train_loss, val_loss)`` (epochs count from 1;
@@ -192,14 +193,16 @@ def train(
     if r.shape != x.shape[:2]:
         raise DataError(f"next_returns {tuple(r.shape)} does not match features {tuple(x.shape)}")
     n_rows = int(x.shape[0])
-    n_val = round(config.val_frac * n_rows) if config.val_frac > 0 else 0
-    val_start = n_rows - n_val
+    val_start = validation_start(n_rows, config.val_frac)
+    n_val = n_rows - val_start
     if val_start - config.seq_len < 2 or (config.val_frac > 0 and n_val < 2):
         raise InsufficientHistoryError(
             f"{n_rows} rows are too few for seq_len={config.seq_len} and "
             f"val_frac={config.val_frac}: need at least 2 training and 2 validation rows"
         )
-    objective = get_objective(config.objective, config.risk_aversion)
+    if loss is None:
+        objective = get_objective(config.objective, config.risk_aversion)
+        loss = objective_loss(objective, config.cost_bps)
     with _threads(config.threads):
         generator = seed_everything(config.seed)
         model.to(device)
@@ -221,10 +224,10 @@ def train(
             order = torch.randperm(train_chunks.n_chunks, generator=generator)
             losses = []
             for step, idx in enumerate(order.split(config.batch_size)):
-                loss = _chunk_loss(model, train_chunks, idx.to(device), objective, config)
-                losses.append(_check_finite(loss, f"epoch {epoch}, step {step}"))
+                batch_loss = loss(model, train_chunks, idx.to(device))
+                losses.append(_check_finite(batch_loss, f"epoch {epoch}, step {step}"))
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                batch_loss.backward()
                 if config.grad_clip is not None:
                     nn.utils.clip_grad_norm_(params, config.grad_clip)
                 optimizer.step()
@@ -233,8 +236,8 @@ def train(
             if val_chunks is not None:
                 model.eval()
                 with torch.no_grad():
-                    loss = _chunk_loss(model, val_chunks, slice(None), objective, config)
-                val_loss = _check_finite(loss, f"epoch {epoch}, validation")
+                    val_value = loss(model, val_chunks, slice(None))
+                val_loss = _check_finite(val_value, f"epoch {epoch}, validation")
             history.append((epoch, train_loss, val_loss))
             logger.debug("epoch %d: train %.4f, val %.4f", epoch, train_loss, val_loss)
             if progress is not None:
