@@ -9,7 +9,7 @@ TORCH_PIP_ARGS ?=
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
 RUN_ARGS ?=
 
-.PHONY: run test lint setup setup-dev bench clean
+.PHONY: run test lint browser setup setup-dev bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+# The report's browser test drives Debian's chromium (Playwright never downloads a browser).
+browser:
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+
+test: lint browser
 	$(BIN)/pytest -n 2
 
 bench: $(VENV)/.installed-dev

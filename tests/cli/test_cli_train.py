@@ -106,3 +106,26 @@ def test_train_user_errors(args: list[str], expect: str, user_csv: Path, tmp_pat
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
     assert expect in result.stderr
     assert not out.exists()
+
+
+def test_train_portfolio_compares_with_its_strategies(user_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "portfolio"
+    config = (
+        tiny_config(tmp_path, "[strategies]\nwindow = 60\n")
+        .read_text()
+        .replace("[model]\n", '[model]\nstrategies = ["equal_weight", "inverse_vol", "hrp"]\n')
+    )
+    path = tmp_path / "portfolio.toml"
+    path.write_text(config)
+    result = runner.invoke(
+        app,
+        ["train", "--model", "portfolio", "-c", str(path), "--data", str(user_csv), "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert set(metrics) == {"model_portfolio", "equal_weight", "inverse_vol", "hrp", "equal_blend"}
+    returns = pd.read_parquet(out / "returns.parquet")
+    dates = returns.groupby("strategy")["date"].agg(["min", "max", "count"])
+    assert dates.nunique().max() == 1, "every row covers the same out-of-sample dates"
+    _, payload = load_checkpoint(out / "model.pt")
+    assert payload["extra"]["family"] == "portfolio"

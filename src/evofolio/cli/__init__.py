@@ -13,6 +13,7 @@ from evofolio import __version__
 from evofolio.cli.backtest_cmd import backtest_command
 from evofolio.cli.common import console
 from evofolio.cli.data_cmd import data_command
+from evofolio.cli.report_cmd import report_command
 from evofolio.cli.train_cmd import train_command
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ def root(
 app.command("data")(data_command)
 app.command("backtest")(backtest_command)
 app.command("train")(train_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from evofolio.allocators.classic import ClassicAllocator
+from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
 from evofolio.allocators.factory import NeuralAllocator, neural_factory
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
@@ -87,6 +88,31 @@ def strategy_panel_for(config: RunConfig, prices: pd.DataFrame) -> StrategyPanel
         rules=TradingRules("monthly", config.backtest.cost_bps),
         cache_dir=default_cache_dir(),
     )
+
+
+def baselines(
+    config: RunConfig,
+    prices: pd.DataFrame,
+    folds: list[Fold],
+    rules: TradingRules,
+    panel: StrategyPanel | None,
+) -> dict[str, BacktestResult]:
+    """What the model is compared with over the same dates and rules: equal weight, and for
+    Model 2 each of its strategies and their equal-weight blend."""
+    out = {
+        "equal_weight": run_folds(lambda: ClassicAllocator("equal_weight", 1), prices, folds, rules)
+    }
+    if panel is not None:
+        names = list(config.model.strategies or panel.names)
+        window = config.strategies.window
+        for name in names:
+            if name != "equal_weight":
+                factory = functools.partial(ClassicAllocator, name, window)
+                out[name] = run_folds(factory, prices, folds, rules)
+        out["equal_blend"] = run_folds(
+            lambda: EqualBlendAllocator(names, window), prices, folds, rules
+        )
+    return out
 
 
 @handle_errors
@@ -169,18 +195,10 @@ def train_command(
 
         result = run_folds(factory, prices, folds, rules, on_fold=on_fold)
     seconds = time.perf_counter() - started
-    equal = run_folds(lambda: ClassicAllocator("equal_weight", 1), prices, folds, rules)
     label = f"model_{run_config.model.family}"
-    _write(
-        out,
-        {label: result, "equal_weight": equal},
-        fitted[-1],
-        run_config,
-        loaded.source,
-        folds,
-        seconds,
-    )
-    rows = {name: r.metrics() for name, r in ((label, result), ("equal_weight", equal))}
+    results = {label: result, **baselines(run_config, prices, folds, rules, panel)}
+    _write(out, results, fitted[-1], run_config, loaded.source, folds, seconds)
+    rows = {name: r.metrics() for name, r in results.items()}
     first, last = result.gross.index[0], result.gross.index[-1]
     console.print(
         metrics_table(

@@ -1,0 +1,37 @@
+"""`evofolio report`: rebuild the self-contained HTML report of a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evofolio.cli.common import QuietOpt, VerboseOpt, console, handle_errors, setup_logging
+from evofolio.report.html import build_report
+
+
+@handle_errors
+def report_command(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="A run directory written by `evofolio run` (run.json, trials.parquet, "
+            "champion/, holdout/).",
+            show_default=False,
+        ),
+    ],
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Rebuild DIR/report.html from the files of a run directory.
+
+    One self-contained page (Plotly embedded, no network): the holdout table of the champion
+    against every classic strategy, with the deflated Sharpe ratio and the probability of
+    backtest overfitting; cumulative returns and drawdowns; the champion's genome and weights;
+    the search; the periods, costs and the data's limits.
+    """
+    setup_logging(verbose, quiet)
+    path = build_report(run_dir)
+    if not quiet:
+        console.print(f"wrote {path}")

@@ -1,0 +1,167 @@
+"""``report.html``: one self-contained page (Plotly embedded once, no network) from a run.
+
+:func:`build_report` reads a run directory (:mod:`evofolio.report.rundir`), renders the
+sections of :mod:`evofolio.report.sections` in the order of the issue (holdout table and
+statistics, cumulative returns and drawdowns, the champion, the search, the assumptions) and
+writes ``DIR/report.html`` atomically: into a temporary file beside it, then renamed, so a
+reader never sees half a report. The page loads no script, style sheet or font from the
+network, and works from ``file://``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from plotly.offline import get_plotlyjs
+
+from evofolio.errors import UsageError
+from evofolio.report import sections
+from evofolio.report.markup import Figures
+from evofolio.report.plots import CHAMPION
+from evofolio.report.rundir import RunRecord, read_run_dir
+
+__all__ = ["REPORT_NAME", "build_report", "render_report"]
+
+logger = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+NAV = (
+    ("holdout", "Holdout"),
+    ("performance", "Returns & drawdowns"),
+    ("champion", "Champion"),
+    ("search", "Search"),
+    ("assumptions", "Assumptions"),
+)
+CSS = """
+:root { --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --accent: #2563eb; --soft: #f8fafc; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  sans-serif; }
+header { background: var(--ink); color: #fff; padding: 28px 0 18px; }
+header h1 { margin: 0 0 6px; font-size: 26px; font-weight: 650; }
+header p { margin: 4px 0; color: #d1d5db; }
+header p.headline { color: #fff; font-size: 16px; }
+nav { position: sticky; top: 0; z-index: 10; background: #fff;
+  border-bottom: 1px solid var(--line); }
+nav a { display: inline-block; padding: 10px 14px 10px 0; color: var(--accent);
+  text-decoration: none; font-weight: 550; }
+.wrap { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
+section { padding: 18px 0 8px; border-bottom: 1px solid var(--line); }
+h2 { font-size: 21px; margin: 10px 0 12px; }
+h3 { font-size: 16px; margin: 0 0 8px; }
+p.caption, p.note { color: var(--muted); font-size: 13px; }
+p.note { font-style: italic; }
+p.reading { font-size: 14px; }
+p.callout { background: #fff7ed; border-left: 4px solid #f59e0b; padding: 10px 14px; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+table.metrics { width: 100%; font-size: 14px; }
+table.metrics th, table.metrics td { padding: 6px 9px; border-bottom: 1px solid var(--line);
+  text-align: right; white-space: nowrap; }
+table.metrics thead th { border-bottom: 2px solid var(--ink); cursor: help; }
+table.metrics tbody th, table.metrics thead th:first-child { text-align: left; }
+table.metrics tbody tr:nth-child(even) { background: var(--soft); }
+table.metrics tr.champion { background: #eff6ff !important; }
+table.metrics tr.champion th { color: var(--accent); }
+table.metrics td.best { font-weight: 700; }
+table.kv th, table.kv td { text-align: left; padding: 4px 14px 4px 0; vertical-align: top;
+  border-bottom: 1px solid var(--line); }
+table.kv th { color: var(--muted); font-weight: 500; }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 20px;
+  margin: 18px 0; }
+.stat { background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 16px; }
+figure.plot { margin: 16px 0; }
+ul.genome li { margin: 3px 0; }
+details { margin: 12px 0; }
+pre { background: var(--soft); padding: 12px; overflow-x: auto; font-size: 12px; }
+footer { color: var(--muted); font-size: 13px; padding: 16px 0 32px; }
+"""
+
+
+def _headline(record: RunRecord) -> str:
+    """The champion's holdout Sharpe against the best classic rule's, in one sentence."""
+    sharpe = {name: m.get("sharpe", math.nan) for name, m in record.metrics.items()}
+    champion = sharpe.pop(CHAMPION, record.champion.holdout.get("sharpe", math.nan))
+    finite = {k: v for k, v in sharpe.items() if not math.isnan(v)}
+    if math.isnan(champion) or not finite:
+        return ""
+    best = max(finite, key=lambda k: finite[k])
+    verdict = "beat" if champion > finite[best] else "did not beat"
+    return (
+        f"Holdout Sharpe ratio, net of costs: champion {champion:.2f}, best baseline "
+        f"{best} {finite[best]:.2f}. The champion {verdict} every baseline on Sharpe."
+    )
+
+
+def render_report(record: RunRecord) -> tuple[str, int]:
+    """The page's HTML and the number of Plotly figures in it."""
+    figures = Figures()
+    body = [
+        sections.holdout_section(record),
+        sections.performance_section(record, figures),
+        sections.champion_section(record, figures),
+        sections.search_section(record, figures),
+        sections.assumptions_section(record),
+    ]
+    run = record.run
+    title = f"evofolio report: {run.source}, holdout {run.holdout[0]} to {run.holdout[1]}"
+    nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in NAV)
+    made = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="evofolio {escape(run.version)}">
+<title>{escape(title)}</title>
+<style>{CSS}</style>
+<script type="text/javascript">{get_plotlyjs()}</script>
+</head>
+<body>
+<header><div class="wrap">
+<h1>{escape(title)}</h1>
+<p class="headline">{escape(_headline(record))}</p>
+<p>Run directory {escape(record.path.name)}; development {escape(run.development[0])} to
+{escape(run.development[1])}; {escape(str(len(record.trials)))} trials searched.</p>
+</div></header>
+<nav><div class="wrap">{nav}</div></nav>
+<main class="wrap">
+{"".join(body)}
+</main>
+<footer><div class="wrap">Generated {escape(made)} by evofolio {escape(run.version)}.
+Self-contained: works offline.</div></footer>
+</body>
+</html>
+"""
+    return page, figures.count
+
+
+def build_report(run_dir: str | Path) -> Path:
+    """Write ``run_dir/report.html`` (atomically) from the run directory; return its path."""
+    record = read_run_dir(run_dir)
+    page, n_figures = render_report(record)
+    target = record.path / REPORT_NAME
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{REPORT_NAME}.", dir=record.path)
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(page)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {target}: {error}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    logger.info("wrote %s (%d figures, %.1f MB)", target, n_figures, len(page) / 1e6)
+    return target

@@ -1,0 +1,240 @@
+"""Read a run directory (written by ``evofolio run``) into one typed, immutable record.
+
+Layout read here::
+
+    DIR/run.json                  settings, periods, search budget, timings
+    DIR/trials.parquet            one row per trial of the search
+    DIR/champion/metrics.json     the champion's genome, fitness, holdout metrics, DSR, PBO
+    DIR/champion/config.json      the champion's full configuration (optional)
+    DIR/holdout/returns.parquet   long: date, strategy, gross, net, turnover, cost
+    DIR/holdout/held.parquet      long: date, strategy, one weight column per asset
+    DIR/holdout/metrics.json      {"metrics": {strategy: {metric: value}}}
+
+A missing run directory is a :class:`~evofolio.errors.UsageError`; a missing or malformed
+file, key or column is a :class:`~evofolio.errors.DataError` naming the file. Extra keys and
+columns are ignored. JSON nulls in numeric places read as nan.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evofolio.errors import DataError, UsageError
+
+__all__ = ["Champion", "RunInfo", "RunRecord", "normalise_trials", "read_run_dir"]
+
+RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
+TRIAL_COLUMNS = ("number", "generation", "state")
+# Objective columns by name (as the search's own table may write them) -> values_<i>.
+NAMED_OBJECTIVES = {"sharpe": "values_0", "max_drawdown": "values_1", "turnover": "values_2"}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """``run.json``: what was run, on which data, under which trading assumptions."""
+
+    version: str
+    source: str
+    market_source: str
+    assets: tuple[str, ...]
+    development: tuple[str, str]
+    holdout: tuple[str, str]
+    rebalance: str
+    cost_bps: float
+    vol_target: float | None
+    seed: int
+    search: dict[str, Any]
+    started: str
+    finished: str
+    seconds: float
+
+    @property
+    def multi_objective(self) -> bool:
+        return bool(self.search.get("multi_objective", False))
+
+
+@dataclass(frozen=True)
+class Champion:
+    """``champion/metrics.json``: the selected genome and how it did."""
+
+    trial: int
+    family: str
+    genome: dict[str, Any]
+    fitness: float
+    values: tuple[float, ...]
+    holdout: dict[str, float]
+    dsr: dict[str, float]
+    pbo: dict[str, float] | None
+
+
+@dataclass(frozen=True, eq=False)
+class RunRecord:
+    """Everything the report needs from one run directory."""
+
+    path: Path
+    run: RunInfo
+    trials: pd.DataFrame
+    champion: Champion
+    config: dict[str, Any] | None
+    returns: pd.DataFrame
+    held: pd.DataFrame
+    metrics: dict[str, dict[str, float]]
+
+    @property
+    def strategies(self) -> list[str]:
+        """Strategy names in the order they appear in the holdout returns."""
+        return list(dict.fromkeys(self.returns["strategy"]))
+
+
+def read_run_dir(run_dir: str | Path) -> RunRecord:
+    """Read and check every file of ``run_dir`` (see the module docstring)."""
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise UsageError(f"run directory not found: {path}")
+    champion_meta = _json(path, "champion/metrics.json")
+    config_path = path / "champion" / "config.json"
+    returns = _parquet(path, "holdout/returns.parquet", RETURN_COLUMNS)
+    returns["date"] = pd.to_datetime(returns["date"])
+    held = _parquet(path, "holdout/held.parquet", ("date", "strategy"))
+    held["date"] = pd.to_datetime(held["date"])
+    metrics = _json(path, "holdout/metrics.json")
+    return RunRecord(
+        path=path,
+        run=_run_info(_json(path, "run.json")),
+        trials=normalise_trials(_parquet(path, "trials.parquet", TRIAL_COLUMNS)),
+        champion=_champion(champion_meta),
+        config=_json(path, "champion/config.json") if config_path.is_file() else None,
+        returns=returns,
+        held=held,
+        metrics={
+            str(name): _floats(values, "holdout/metrics.json")
+            for name, values in _key(metrics, "metrics", "holdout/metrics.json").items()
+        },
+    )
+
+
+def normalise_trials(frame: pd.DataFrame) -> pd.DataFrame:
+    """The documented column names, whichever spelling the table uses.
+
+    ``params_<gene>`` becomes ``param_<gene>``; objectives named ``sharpe``, ``max_drawdown``,
+    ``turnover`` become ``values_0..2`` (and a lone ``fitness`` fills ``values_0``); a nullable
+    integer ``generation`` becomes a plain number (nan where unknown).
+    """
+    frame = frame.rename(
+        columns={
+            c: "param_" + c.removeprefix("params_")
+            for c in frame.columns
+            if c.startswith("params_") and "param_" + c.removeprefix("params_") not in frame
+        }
+    )
+    if "values_0" not in frame.columns:
+        named = {k: v for k, v in NAMED_OBJECTIVES.items() if k in frame.columns}
+        if named:
+            frame = frame.assign(**{v: frame[k] for k, v in named.items()})
+        elif "fitness" in frame.columns:
+            frame = frame.assign(values_0=frame["fitness"])
+    generation = pd.to_numeric(frame["generation"], errors="coerce").astype(float)
+    frame["generation"] = generation.astype(int) if generation.notna().all() else generation
+    frame["state"] = frame["state"].astype(str)
+    return frame
+
+
+def _json(root: Path, name: str) -> dict[str, Any]:
+    file = root / name
+    if not file.is_file():
+        raise DataError(f"run directory {root}: missing file {name} (written by evofolio run)")
+    try:
+        payload = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"cannot read {file}: {error}") from None
+    if not isinstance(payload, dict):
+        raise DataError(f"{file}: expected a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def _parquet(root: Path, name: str, required: tuple[str, ...]) -> pd.DataFrame:
+    file = root / name
+    if not file.is_file():
+        raise DataError(f"run directory {root}: missing file {name} (written by evofolio run)")
+    try:
+        frame = pd.read_parquet(file)
+    except Exception as error:  # pyarrow raises many types for a corrupt file
+        raise DataError(f"cannot read {file}: {error}") from None
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise DataError(f"{file}: missing column(s) {', '.join(missing)}")
+    return frame
+
+
+def _key(mapping: dict[str, Any], key: str, name: str) -> Any:
+    if key not in mapping:
+        raise DataError(f"{name}: missing key '{key}'")
+    return mapping[key]
+
+
+def _float(value: Any) -> float:
+    try:
+        return math.nan if value is None else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _floats(values: Any, name: str) -> dict[str, float]:
+    if not isinstance(values, dict):
+        raise DataError(f"{name}: expected an object of metrics, got {type(values).__name__}")
+    return {str(key): _float(value) for key, value in values.items()}
+
+
+def _period(value: Any, key: str) -> tuple[str, str]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise DataError(f"run.json: '{key}' must be [first date, last date], got {value!r}")
+    return str(value[0]), str(value[1])
+
+
+def _run_info(raw: dict[str, Any]) -> RunInfo:
+    vol_target = raw.get("vol_target")
+    return RunInfo(
+        version=str(raw.get("evofolio_version", "?")),
+        source=str(_key(raw, "source", "run.json")),
+        market_source=str(raw.get("market_source", "")),
+        assets=tuple(str(a) for a in raw.get("assets", [])),
+        development=_period(_key(raw, "development", "run.json"), "development"),
+        holdout=_period(_key(raw, "holdout", "run.json"), "holdout"),
+        rebalance=str(raw.get("rebalance", "?")),
+        cost_bps=_float(raw.get("cost_bps")),
+        vol_target=None if vol_target is None else _float(vol_target),
+        seed=int(raw.get("seed", 0)),
+        search=dict(raw.get("search") or {}),
+        started=str(raw.get("started", "")),
+        finished=str(raw.get("finished", "")),
+        seconds=_float(raw.get("seconds")),
+    )
+
+
+def _champion(raw: dict[str, Any]) -> Champion:
+    name = "champion/metrics.json"
+    genome = _key(raw, "genome", name)
+    if not isinstance(genome, dict):
+        raise DataError(f"{name}: 'genome' must be an object of genes")
+    pbo = raw.get("pbo")
+    return Champion(
+        trial=int(_key(raw, "trial", name)),
+        family=str(raw.get("family", genome.get("family", "?"))),
+        genome={_gene(str(k)): v for k, v in genome.items()},
+        fitness=_float(raw.get("fitness")),
+        values=tuple(_float(v) for v in raw.get("values") or []),
+        holdout=_floats(raw.get("holdout") or {}, name),
+        dsr=_floats(_key(raw, "dsr", name), name),
+        pbo=None if pbo is None else _floats(pbo, name),
+    )
+
+
+def _gene(key: str) -> str:
+    """A gene's name without the ``params_`` or ``param_`` prefix of the trials table."""
+    return key.removeprefix("params_").removeprefix("param_")

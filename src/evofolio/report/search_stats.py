@@ -1,0 +1,139 @@
+"""Summaries of ``trials.parquet`` for the report: scores, generations, Pareto front, features.
+
+Pure pandas/numpy. A trial's *score* is its fitness (mean fold Sharpe − λ · std); in
+multi-objective mode, where the scalar fitness may be missing, it is the first objective
+(the validation Sharpe ratio). Only ``COMPLETE`` trials have scores.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "COMPLETE",
+    "FEATURE_PREFIX",
+    "FinalPopulation",
+    "completed",
+    "error_counts",
+    "feature_frequency",
+    "generation_summary",
+    "pareto_mask",
+    "score_label",
+    "state_counts",
+]
+
+COMPLETE = "COMPLETE"
+FEATURE_PREFIX = "param_feature_"
+STATE_ORDER = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+# Objective columns of the multi-objective mode and whether larger is better.
+OBJECTIVES = (("values_0", True), ("values_1", False), ("values_2", False))
+
+
+def _column(trials: pd.DataFrame, name: str) -> pd.Series:
+    if name not in trials.columns:
+        return pd.Series(math.nan, index=trials.index, dtype=float)
+    return pd.to_numeric(trials[name], errors="coerce").astype(float)
+
+
+def _uses_fitness(trials: pd.DataFrame) -> bool:
+    fitness = _column(trials[trials["state"] == COMPLETE], "fitness")
+    return bool(np.isfinite(fitness).any())
+
+
+def score_label(trials: pd.DataFrame) -> str:
+    """What the score of :func:`completed` is, for axis titles."""
+    if _uses_fitness(trials):
+        return "fitness (mean fold Sharpe − λ·std)"
+    return "validation Sharpe ratio"
+
+
+def completed(trials: pd.DataFrame) -> pd.DataFrame:
+    """Completed trials with a finite ``score`` column, in trial order."""
+    done = trials[trials["state"] == COMPLETE].copy()
+    done["score"] = _column(done, "fitness" if _uses_fitness(trials) else "values_0")
+    done = done[np.isfinite(done["score"])]
+    return done.sort_values("number")
+
+
+def generation_summary(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per generation of completed trials: ``best``, ``median`` score and ``count``."""
+    done = completed(trials)
+    grouped = done.groupby("generation")["score"]
+    return pd.DataFrame(
+        {"best": grouped.max(), "median": grouped.median(), "count": grouped.size()}
+    ).sort_index()
+
+
+def state_counts(trials: pd.DataFrame) -> pd.DataFrame:
+    """Trials per generation (rows) and state (columns, in :data:`STATE_ORDER` first)."""
+    counts = pd.crosstab(trials["generation"], trials["state"].astype(str))
+    order = [s for s in STATE_ORDER if s in counts.columns]
+    return counts[order + sorted(set(counts.columns) - set(order))]
+
+
+def error_counts(trials: pd.DataFrame, limit: int = 5) -> list[tuple[str, int]]:
+    """The most frequent error messages of failed trials (first line, shortened)."""
+    if "error" not in trials.columns:
+        return []
+    failed = trials[trials["state"] == "FAIL"]["error"].dropna().astype(str)
+    first_lines = failed.map(lambda text: (text.strip().splitlines() or [""])[0][:160])
+    counts = first_lines[first_lines != ""].value_counts()
+    return [(str(message), int(n)) for message, n in counts.head(limit).items()]
+
+
+def pareto_mask(trials: pd.DataFrame) -> np.ndarray:
+    """True for each row not dominated on the objective columns present.
+
+    ``values_0`` (Sharpe) is maximised, ``values_1`` (max drawdown) and ``values_2``
+    (turnover) minimised; rows with a non-finite objective are never on the front.
+    """
+    columns = [(c, up) for c, up in OBJECTIVES if c in trials.columns]
+    if not columns:
+        return np.zeros(len(trials), dtype=bool)
+    matrix = np.column_stack(
+        [(1.0 if up else -1.0) * trials[c].to_numpy(dtype=float) for c, up in columns]
+    )
+    finite = np.isfinite(matrix).all(axis=1)
+    points = matrix[finite]
+    # dominates[i, j]: point j is no worse than point i everywhere and better somewhere.
+    no_worse = np.all(points[None, :, :] >= points[:, None, :], axis=2)
+    better = np.any(points[None, :, :] > points[:, None, :], axis=2)
+    dominated = np.any(no_worse & better, axis=1)
+    mask = np.zeros(len(trials), dtype=bool)
+    mask[np.flatnonzero(finite)[~dominated]] = True
+    return mask
+
+
+@dataclass(frozen=True)
+class FinalPopulation:
+    """How often each feature is on in the last generation's completed genomes."""
+
+    generation: int
+    size: int
+    family_only: bool
+    shares: pd.Series
+
+
+def feature_frequency(trials: pd.DataFrame) -> FinalPopulation | None:
+    """Feature shares in the last generation with completed trials, or ``None``.
+
+    Only genomes of the asset family read the features, so when the final population holds
+    any, the shares are over those (``family_only``).
+    """
+    done = completed(trials)
+    columns = [c for c in trials.columns if c.startswith(FEATURE_PREFIX)]
+    if done.empty or not columns:
+        return None
+    last = int(done["generation"].max())
+    final = done[done["generation"] == last]
+    family = final.get("param_family")
+    family_only = family is not None and bool((family == "asset").any())
+    if family_only:
+        final = final[final["param_family"] == "asset"]
+    on = final[columns].astype("boolean").fillna(False).astype(bool)
+    shares = on.mean().rename(lambda c: c[len(FEATURE_PREFIX) :])
+    return FinalPopulation(last, len(final), family_only, shares.sort_values(ascending=True))

@@ -1,0 +1,280 @@
+"""The report's sections as HTML fragments, in the order of the page.
+
+Each ``*_section`` function takes the run record (and the
+:class:`~evofolio.report.markup.Figures` collector, which numbers and embeds Plotly figures
+without their library) and returns one ``<section>``. Every text from the run directory is
+escaped here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from html import escape
+
+from evofolio.metrics import METRIC_LABELS
+from evofolio.report import plots, search_plots, search_stats, text
+from evofolio.report.markup import Figures, kv_table, note, num, paragraph, section
+from evofolio.report.rundir import RunRecord
+from evofolio.report.tables import TABLE_COLUMNS, format_metric
+
+__all__ = [
+    "assumptions_section",
+    "champion_section",
+    "holdout_section",
+    "ordered_strategies",
+    "performance_section",
+    "search_section",
+]
+
+# Columns where a smaller value is better (the rest: larger is better).
+SMALLER_IS_BETTER = {
+    "volatility",
+    "downside_deviation",
+    "max_drawdown",
+    "cvar_95",
+    "annual_turnover",
+}
+GLOSSARY = {
+    "mean_return": "annualised mean daily return",
+    "volatility": "annualised standard deviation of daily returns",
+    "sharpe": "E(R) / Std (no risk-free rate)",
+    "downside_deviation": "annualised downside deviation (returns below 0)",
+    "sortino": "E(R) / downside deviation",
+    "max_drawdown": "largest fall from a running peak",
+    "calmar": "compound annual growth / maximum drawdown",
+    "cvar_95": "average daily loss on the worst 5% of days",
+    "positive_share": "share of days with a positive return",
+    "profit_loss_ratio": "average gain on up days / average loss on down days",
+    "annual_turnover": "traded amount per year (1 = the whole portfolio once)",
+}
+
+
+def ordered_strategies(metrics: Mapping[str, object]) -> list[str]:
+    """Champion first, the classic rules in file order, the equal blend last."""
+    middle = [n for n in metrics if n not in (plots.CHAMPION, plots.EQUAL_BLEND)]
+    first = [plots.CHAMPION] if plots.CHAMPION in metrics else []
+    last = [plots.EQUAL_BLEND] if plots.EQUAL_BLEND in metrics else []
+    return first + middle + last
+
+
+def _best(metrics: Mapping[str, Mapping[str, float]], key: str) -> float:
+    values = [m.get(key, math.nan) for m in metrics.values()]
+    finite = [v for v in values if not math.isnan(v)]
+    if not finite:
+        return math.nan
+    return min(finite) if key in SMALLER_IS_BETTER else max(finite)
+
+
+def _metrics_table(metrics: Mapping[str, Mapping[str, float]]) -> str:
+    head = "".join(
+        f'<th title="{escape(GLOSSARY.get(k, ""))}">{escape(METRIC_LABELS.get(k, k))}</th>'
+        for k in TABLE_COLUMNS
+    )
+    best = {key: _best(metrics, key) for key in TABLE_COLUMNS}
+    rows = []
+    for name in ordered_strategies(metrics):
+        values = metrics[name]
+        cells = "".join(
+            f'<td class="{"best" if values.get(k, math.nan) == best[k] else ""}">'
+            f"{escape(format_metric(k, values.get(k, math.nan)))}</td>"
+            for k in TABLE_COLUMNS
+        )
+        css = ' class="champion"' if name == plots.CHAMPION else ""
+        rows.append(f'<tr{css} data-strategy="{escape(name)}"><th>{escape(name)}</th>{cells}</tr>')
+    return (
+        f'<div class="scroll"><table class="metrics"><thead><tr><th>Portfolio</th>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def holdout_section(record: RunRecord) -> str:
+    """The holdout table, the deflated Sharpe ratio and the probability of overfitting."""
+    metrics = dict(record.metrics)
+    if plots.CHAMPION not in metrics and record.champion.holdout:
+        metrics[plots.CHAMPION] = record.champion.holdout
+    first, last = record.run.holdout
+    days = metrics.get(plots.CHAMPION, {}).get("n_days", math.nan)
+    glossary = "; ".join(f"{METRIC_LABELS[k]}: {v}" for k, v in GLOSSARY.items())
+    dsr = record.champion.dsr
+    dsr_rows = {
+        "Deflated Sharpe ratio": num(dsr.get("dsr", math.nan), 3),
+        "Probabilistic Sharpe ratio (vs 0)": num(dsr.get("psr", math.nan), 3),
+        "Sharpe ratio (annualised)": num(dsr.get("sr", math.nan) * math.sqrt(252)),
+        "Best of the trials by luck, SR* (annualised)": num(
+            dsr.get("sr_star", math.nan) * math.sqrt(252)
+        ),
+        "Trials / observations": f"{num(dsr.get('n_trials', math.nan), 0)} / "
+        f"{num(dsr.get('n_obs', math.nan), 0)}",
+    }
+    n_complete = len(search_stats.completed(record.trials))
+    pbo = record.champion.pbo
+    pbo_block = note("PBO: not computed.")
+    if pbo is not None:
+        pbo_block = kv_table(
+            {
+                "Probability of backtest overfitting": num(pbo.get("pbo", math.nan), 3),
+                "Combinations / blocks / configurations": " / ".join(
+                    num(pbo.get(k, math.nan), 0)
+                    for k in ("n_combinations", "n_blocks", "n_configs")
+                ),
+            }
+        )
+    return section(
+        "holdout",
+        "Holdout: champion vs the classic strategies",
+        [
+            paragraph(
+                f"Out of sample, {first} to {last} ({num(days, 0)} trading days), net of "
+                f"costs. The holdout was touched once, by the champion, after the search. "
+                "Bold: best in its column."
+            ),
+            _metrics_table(metrics),
+            paragraph(glossary, "caption"),
+            '<div class="stats"><div class="stat" id="dsr"><h3>Deflated Sharpe ratio</h3>',
+            kv_table(dsr_rows),
+            paragraph(text.dsr_sentence(dsr), "reading"),
+            '</div><div class="stat" id="pbo"><h3>Probability of backtest overfitting</h3>',
+            pbo_block,
+            paragraph(text.pbo_sentence(pbo, n_complete), "reading"),
+            "</div></div>",
+        ],
+    )
+
+
+def performance_section(record: RunRecord, figures: Figures) -> str:
+    """Cumulative returns (log scale) and drawdowns of every strategy."""
+    return section(
+        "performance",
+        "Cumulative returns and drawdowns",
+        [
+            figures.embed(plots.cumulative_returns_figure(record.returns)),
+            figures.embed(plots.drawdowns_figure(record.returns)),
+        ],
+    )
+
+
+def _selection_sentence(record: RunRecord) -> str:
+    champion = record.champion
+    values = champion.values
+    if record.run.multi_objective and len(values) >= 3:
+        return (
+            "Chosen on the development period by the multi-objective search: validation Sharpe "
+            f"ratio {num(values[0])}, maximum drawdown {format_metric('max_drawdown', values[1])}"
+            f", annual turnover {format_metric('annual_turnover', values[2])}."
+        )
+    score = champion.fitness if not math.isnan(champion.fitness) else (values or [math.nan])[0]
+    return (
+        "Chosen on the development period with fitness (mean fold Sharpe − λ·std across the "
+        f"walk-forward folds) {num(score, 3)}."
+    )
+
+
+def champion_section(record: RunRecord, figures: Figures) -> str:
+    """The champion's genome in words and its weights over the holdout."""
+    champion = record.champion
+    sentences = "".join(
+        f"<li>{escape(s)}</li>" for s in text.genome_sentences(champion.genome, champion.family)
+    )
+    has_weights = bool((record.held["strategy"] == plots.CHAMPION).any())
+    weights = (
+        figures.embed(plots.weights_figure(record.held, record.run.assets))
+        if has_weights
+        else note("No champion rows in holdout/held.parquet: no weights to show.")
+    )
+    details = record.config if record.config is not None else champion.genome
+    label = "Full configuration" if record.config is not None else "Genes"
+    return section(
+        "champion",
+        f"The champion: trial {champion.trial} ({champion.family} family)",
+        [
+            paragraph(_selection_sentence(record)),
+            f'<ul class="genome">{sentences}</ul>',
+            weights,
+            f"<details><summary>{label} (JSON)</summary><pre>"
+            f"{escape(json.dumps(details, indent=2, default=str))}</pre></details>",
+        ],
+    )
+
+
+def search_section(record: RunRecord, figures: Figures) -> str:
+    """Fitness per generation, failures, Pareto front, families and feature choices."""
+    trials, search = record.trials, record.run.search
+    done = search_stats.completed(trials)
+    states = trials["state"].astype(str).value_counts()
+    body = [
+        paragraph(
+            f"{len(trials)} trials over {trials['generation'].nunique()} generations "
+            f"(population {search.get('population', '?')}, target "
+            f"{search.get('generations', '?')} generations, {search.get('folds', '?')} "
+            f"walk-forward folds, λ = {search.get('fold_lambda', '?')}): "
+            + ", ".join(f"{n} {str(s).lower()}" for s, n in states.items())
+            + "."
+        )
+    ]
+    if len(trials):
+        body.append(figures.embed(search_plots.trial_states_figure(trials)))
+    errors = search_stats.error_counts(trials)
+    if errors:
+        items = "".join(f"<li><code>{escape(m)}</code> ({n}×)</li>" for m, n in errors)
+        body.append(f'<p>Most frequent errors of failed trials:</p><ul class="errors">{items}</ul>')
+    if done.empty:
+        body.append(note("No trial completed: there is no fitness to plot."))
+        return section("search", "The search", body)
+    body.append(figures.embed(search_plots.fitness_by_generation_figure(trials)))
+    if record.run.multi_objective and "values_1" in done.columns:
+        body.append(figures.embed(search_plots.pareto_figure(trials, record.champion.trial)))
+    else:
+        body.append(note("Single-objective search: there is no Pareto front to show."))
+    families = done.get("param_family")
+    n_families = 0 if families is None else families.nunique()
+    body.append(figures.embed(search_plots.family_fitness_figure(trials)))
+    if n_families <= 1:
+        body.append(note("Only one model family was searched: no comparison between families."))
+    final = search_stats.feature_frequency(trials)
+    if final is None:
+        body.append(note("No feature genes in the trials: feature selection not shown."))
+    else:
+        who = "genomes"
+        if final.family_only:
+            who = "asset-family genomes (the family that reads features)"
+        caption = f"Over the {final.size} completed {who} of generation {final.generation}."
+        body.append(figures.embed(search_plots.feature_frequency_figure(final), caption))
+    return section("search", "The search", body)
+
+
+def assumptions_section(record: RunRecord) -> str:
+    """Periods, costs, rebalancing and the limits of the data."""
+    run = record.run
+    search = run.search
+    rows = {
+        "Data": f"{run.source} (market series: {run.market_source or 'n/a'})",
+        "Assets": f"{len(run.assets)}: {', '.join(run.assets)}",
+        "Development period (search)": f"{run.development[0]} to {run.development[1]}",
+        "Holdout period (champion only, once)": f"{run.holdout[0]} to {run.holdout[1]}",
+        "Rebalancing": text.rebalance_text(run.rebalance),
+        "Trading costs": f"{num(run.cost_bps, 1)} bps of the traded amount, on every trade",
+        "Volatility target": "none"
+        if run.vol_target is None
+        else f"{100 * run.vol_target:.0f}% a year per asset",
+        "Search": f"population {search.get('population', '?')} × "
+        f"{search.get('generations', '?')} generations; families "
+        f"{', '.join(search.get('families', [])) or '?'}; "
+        f"{'multi' if run.multi_objective else 'single'}-objective",
+        "Seed": str(run.seed),
+        "Run": f"{run.started} to {run.finished} ({num(run.seconds, 0)} s)",
+        "evofolio version": run.version,
+    }
+    return section(
+        "assumptions",
+        "Periods, assumptions and the data's limits",
+        [
+            kv_table(rows),
+            paragraph(
+                "Weights decided at the close of a day earn the next day's returns; costs are "
+                "charged on the traded amount, and weights drift with prices between rebalances."
+            ),
+            paragraph(text.dataset_note(run.source), "callout"),
+        ],
+    )
