@@ -55,7 +55,7 @@ class ClassicAllocator:
                     "%s at %s: %s; holding the previous weights",
                     self.name,
                     dates[row].date(),
-                    error,
+                    str(error).split(". ")[0],
                 )
             out[row] = previous
         return pd.DataFrame(out, index=dates, columns=prices.columns)

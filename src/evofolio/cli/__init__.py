@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 
 from evofolio import __version__
+from evofolio.cli.allocate_cmd import allocate_command
 from evofolio.cli.backtest_cmd import backtest_command
 from evofolio.cli.common import console
 from evofolio.cli.data_cmd import data_command
+from evofolio.cli.evolve_cmd import evolve_command, run_command
 from evofolio.cli.report_cmd import report_command
 from evofolio.cli.train_cmd import train_command
 
@@ -42,10 +44,13 @@ def root(
     and judge everything out of sample, after costs, against the classic rules."""
 
 
+app.command("run")(run_command)
 app.command("data")(data_command)
 app.command("backtest")(backtest_command)
 app.command("train")(train_command)
+app.command("evolve")(evolve_command)
 app.command("report")(report_command)
+app.command("allocate")(allocate_command)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
+import optuna
 import pandas as pd
 import typer
 from rich.console import Console
@@ -95,6 +96,8 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("evofolio").setLevel(level)
+    optuna.logging.disable_default_handler()  # its records reach the handler above
+    optuna.logging.set_verbosity(logging.DEBUG if verbose else logging.WARNING)
 
 
 def progress_bar() -> Progress:

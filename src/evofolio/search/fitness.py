@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import optuna
 import pandas as pd
 
 from evofolio.allocators.factory import NeuralAllocator, neural_factory
@@ -27,9 +28,11 @@ from evofolio.allocators.strategy_panel import (
 )
 from evofolio.backtest import Fold, TradingRules, run_folds, split_periods, walk_forward
 from evofolio.config import RunConfig
-from evofolio.data import MarketData
+from evofolio.data import MarketData, MissingPolicy, load_data
 from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
+from evofolio.search.evaluator import TrialContext, TrialOutcome
+from evofolio.search.space import Genome
 from evofolio.strategies import STRATEGIES
 
 logger = logging.getLogger(__name__)
@@ -177,3 +180,44 @@ def write_trial(directory: Path, outcome: FitnessResult, model: NeuralAllocator 
     (directory / "metrics.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
     if model is not None:
         model.save(directory / "model.pt")
+
+
+class FitnessEvaluator:
+    """The search's evaluator: a genome's decoded config → walk-forward fitness.
+
+    Built once per worker process (from :func:`make_evaluator`), it holds the development
+    prices, folds and strategy panel that every trial shares.
+    """
+
+    def __init__(self, context: SearchContext) -> None:
+        self.shared = context
+
+    def __call__(self, trial: optuna.Trial, genome: Genome, context: TrialContext) -> TrialOutcome:
+        def report(value: float, step: int) -> bool:
+            if not context.can_prune or not np.isfinite(value):
+                return False
+            trial.report(value, step)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"fitness {value:.3f} after fold {step}")
+            return False
+
+        result = evaluate(context.config, self.shared, context.trial_dir, report)
+        attrs = {
+            "fitness": result.fitness,
+            "fold_sharpes": [m["sharpe"] for m in result.fold_metrics],
+            "fold_metrics": result.fold_metrics,
+            "train_seconds": result.seconds,
+        }
+        return TrialOutcome(result.values, attrs)
+
+
+def make_evaluator(config: RunConfig) -> FitnessEvaluator:
+    """Load the data and build the shared context (picklable through ``functools.partial``)."""
+    section = config.data
+    data = load_data(
+        section.source,
+        fmt=section.format,
+        market=section.market,
+        policy=MissingPolicy(section.max_ffill_days, section.max_missing_frac),
+    )
+    return FitnessEvaluator(build_context(config, data))

@@ -1,0 +1,184 @@
+"""`evofolio evolve` and `evofolio run`: the genetic search, the champion, the holdout."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evofolio.cli.common import (
+    ConfigOpt,
+    DataOpt,
+    FormatOpt,
+    MarketOpt,
+    QuietOpt,
+    VerboseOpt,
+    console,
+    handle_errors,
+    load_market_data,
+    setup_logging,
+)
+from evofolio.cli.search_display import SearchDisplay
+from evofolio.config import RunConfig, load_config, load_preset, override
+from evofolio.errors import UsageError
+from evofolio.report.html import build_report
+from evofolio.report.tables import metrics_table
+from evofolio.search.champion import PARETO_PICKS
+from evofolio.search.pipeline import PipelineResult, run_pipeline
+
+PopulationOpt = Annotated[
+    int | None, typer.Option(help="Genomes per generation (default from config: 16).")
+]
+GenerationsOpt = Annotated[int | None, typer.Option(help="Generations (default: 8).")]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", help="Genomes evaluated at once, each in its own process."),
+]
+StorageOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Optuna storage URL (default: sqlite in the run directory); e.g. "
+        "postgresql://user@host/db to spread workers over machines."
+    ),
+]
+StudyOpt = Annotated[str | None, typer.Option("--study", help="Study name (default: evofolio).")]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed of the whole run (default 0).")]
+PickOpt = Annotated[
+    str,
+    typer.Option(
+        help=f"Multi-objective: champion from the Pareto front by {', '.join(PARETO_PICKS)}."
+    ),
+]
+
+
+def search_config(
+    base: RunConfig,
+    data: str | None,
+    fmt: str | None,
+    market: str | None,
+    population: int | None,
+    generations: int | None,
+    jobs: int | None,
+    storage: str | None,
+    study: str | None,
+    seed: int | None,
+) -> RunConfig:
+    """The configuration with the command-line options on top."""
+    config = override(base, "data", source=data, format=fmt, market=market)
+    config = override(
+        config,
+        "search",
+        population=population,
+        generations=generations,
+        jobs=jobs,
+        storage=storage,
+        study_name=study,
+    )
+    if seed is not None:
+        config = config.model_copy(update={"seed": seed})
+    return config
+
+
+def run_and_print(config: RunConfig, out: Path, pick: str) -> PipelineResult:
+    """Load the data, run the pipeline with a live display, print the holdout table."""
+    if pick not in PARETO_PICKS:
+        raise UsageError(f"--pareto-pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
+    loaded = load_market_data(config)
+    with SearchDisplay() as display:
+        result = run_pipeline(
+            config,
+            loaded,
+            out,
+            pareto_pick=pick,
+            on_event=display,
+            on_stage=lambda text: console.print(text),
+        )
+    periods = result.periods
+    rows = {name: r.metrics() for name, r in result.holdout.results.items()}
+    title = (
+        f"holdout {periods.holdout[0]:%Y-%m-%d} to {periods.holdout[-1]:%Y-%m-%d} "
+        f"(never seen by the search), rebalance {config.backtest.rebalance}, "
+        f"{config.backtest.cost_bps:g} bps (net)"
+    )
+    console.print(metrics_table(rows, title))
+    stats = result.statistics
+    pbo = "n/a (needs 2 completed trials)" if stats.pbo is None else f"{stats.pbo.pbo:.2f}"
+    dsr = stats.dsr.dsr
+    console.print(
+        f"champion: trial {result.champion_number} ({result.champion_config.model.family}); "
+        f"deflated Sharpe {'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} over "
+        f"{stats.dsr.n_trials} trials; probability of backtest overfitting {pbo}"
+    )
+    return result
+
+
+@handle_errors
+def evolve_command(
+    config: ConfigOpt = None,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    market: MarketOpt = None,
+    population: PopulationOpt = None,
+    generations: GenerationsOpt = None,
+    jobs: JobsOpt = None,
+    storage: StorageOpt = None,
+    study: StudyOpt = None,
+    seed: SeedOpt = None,
+    pareto_pick: PickOpt = "sharpe",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/evolve"),
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Evolve both LSTM families with a genetic algorithm on the development period, then
+    refit the champion and trade the holdout once.
+
+    Running the same command again resumes the search (completed trials are kept); several
+    processes or machines may share one `--storage`. Writes trials.parquet, trials/,
+    champion/ and holdout/ under the run directory.
+    """
+    setup_logging(verbose, quiet)
+    base = search_config(
+        load_config(config), data, fmt, market, population, generations, jobs, storage, study, seed
+    )
+    run_and_print(base, out, pareto_pick)
+    console.print(f"wrote {out}/trials.parquet, champion/, holdout/")
+
+
+@handle_errors
+def run_command(
+    config: ConfigOpt = None,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    market: MarketOpt = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A 1-2 minute demonstration of the same pipeline.")
+    ] = False,
+    population: PopulationOpt = None,
+    generations: GenerationsOpt = None,
+    jobs: JobsOpt = None,
+    storage: StorageOpt = None,
+    study: StudyOpt = None,
+    seed: SeedOpt = None,
+    pareto_pick: PickOpt = "sharpe",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/run"),
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """The main job: data → features → strategy panel → genetic search over both LSTM
+    families → champion → holdout backtest against every classic strategy → report.html.
+
+    Without --config it uses the `default` budget (about 15 minutes on 2 cores; see
+    configs/default.toml); --quick uses the `quick` one.
+    """
+    setup_logging(verbose, quiet)
+    if quick and config is not None:
+        raise UsageError("give --quick or --config, not both")
+    base = load_preset("quick" if quick else "default") if config is None else load_config(config)
+    run_config = search_config(
+        base, data, fmt, market, population, generations, jobs, storage, study, seed
+    )
+    run_and_print(run_config, out, pareto_pick)
+    report = build_report(out)
+    console.print(f"wrote {report}")

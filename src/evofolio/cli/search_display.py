@@ -1,0 +1,91 @@
+"""The live display of a search: a progress line and one summary line per generation."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from evofolio.cli.common import console, err_console
+from evofolio.search.study import SearchEvent
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+class SearchDisplay:
+    """Receives :class:`SearchEvent` s; shows generation, trials done / failed / running,
+    best and median fitness, elapsed and remaining time, and prints a line per generation."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]gen {task.fields[gen]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=err_console,
+            transient=True,
+        )
+        self.task = self.progress.add_task("search", total=None, gen="-", status="starting")
+        self.generation = -1
+        self.last: SearchEvent | None = None
+        self.closed = False
+
+    def __enter__(self) -> SearchDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close(summary=kind is None)
+
+    def close(self, summary: bool = True) -> None:
+        """Stop the live line; print the last generation's summary once."""
+        if self.closed:
+            return
+        self.closed = True
+        self.progress.stop()
+        if summary and self.last is not None:
+            self._summary(self.last)
+
+    def __call__(self, event: SearchEvent) -> None:
+        if self.closed:
+            return
+        counts = event.counts
+        if self.last is not None and event.generation > self.generation >= 0:
+            self._summary(self.last)
+        self.generation = event.generation
+        self.last = event
+        status = (
+            f"done {counts.complete} · failed {counts.failed} · pruned {counts.pruned} · "
+            f"running {counts.running} · best {_num(event.best)} · median {_num(event.median)}"
+            f" · {_clock(event.elapsed_s)} elapsed · ~{_clock(event.eta_s)} left"
+        )
+        self.progress.update(
+            self.task,
+            total=event.target,
+            completed=min(counts.complete, event.target),
+            gen=f"{event.generation + 1}/{event.generations}",
+            status=status,
+        )
+
+    def _summary(self, event: SearchEvent) -> None:
+        counts = event.counts
+        console.print(
+            f"generation {self.generation + 1}/{event.generations}: {counts.complete} complete, "
+            f"{counts.failed} failed, {counts.pruned} pruned; best fitness {_num(event.best)}, "
+            f"median {_num(event.median)}; {_clock(event.elapsed_s)} elapsed"
+        )

@@ -1,0 +1,83 @@
+"""`evofolio run --quick`, `report` and `allocate` end to end on a small CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from evofolio.cli import app
+from synthetic import random_prices
+
+runner = CliRunner()
+
+PROMISED = [
+    "run.json",
+    "trials.parquet",
+    "report.html",
+    "champion/config.json",
+    "champion/model.pt",
+    "champion/weights.parquet",
+    "champion/held.parquet",
+    "champion/returns.parquet",
+    "champion/metrics.json",
+    "holdout/weights.parquet",
+    "holdout/held.parquet",
+    "holdout/returns.parquet",
+    "holdout/metrics.json",
+]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("quick")
+    source = folder / "prices.csv"
+    random_prices(n_days=1400, n_assets=3, seed=5, start="2004-01-01").to_csv(source)
+    out = folder / "run"
+    result = runner.invoke(
+        app, ["run", "--quick", "--data", str(source), "--out", str(out), "--seed", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "holdout" in result.stdout and "deflated Sharpe" in result.stdout
+    return out
+
+
+def test_run_quick_writes_every_promised_file(quick_run: Path) -> None:
+    for name in PROMISED:
+        assert (quick_run / name).is_file(), name
+    run = json.loads((quick_run / "run.json").read_text())
+    assert run["holdout"][0] > run["development"][1]
+    metrics = json.loads((quick_run / "champion" / "metrics.json").read_text())
+    assert {"dsr", "pbo", "holdout", "genome", "trial"} <= set(metrics)
+    trials = pd.read_parquet(quick_run / "trials.parquet")
+    assert metrics["trial"] in set(trials["number"])
+    holdout = pd.read_parquet(quick_run / "holdout" / "returns.parquet")
+    assert holdout["date"].min() >= pd.Timestamp(run["holdout"][0])
+
+
+def test_report_rebuilds_from_the_run_directory(quick_run: Path) -> None:
+    report = quick_run / "report.html"
+    report.unlink()
+    result = runner.invoke(app, ["report", str(quick_run)])
+    assert result.exit_code == 0, result.output
+    assert report.stat().st_size > 100_000
+
+
+def test_allocate_gives_tomorrows_weights(quick_run: Path) -> None:
+    result = runner.invoke(app, ["allocate", "--run", str(quick_run), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads((quick_run / "allocation.json").read_text())
+    weights = np.array(list(payload["weights"].values()))
+    assert weights.min() >= 0 and weights.sum() == pytest.approx(1.0, abs=1e-6)
+    assert payload["decided_at_close_of"] == json.loads(result.stdout)["decided_at_close_of"]
+
+
+def test_allocate_and_report_name_a_missing_run(tmp_path: Path) -> None:
+    for args in (["allocate", "--run", str(tmp_path)], ["report", str(tmp_path / "nope")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().splitlines()[-1].startswith("error: ")

@@ -1,0 +1,93 @@
+"""The real search (training included) on tiny data: both families, and a blind holdout."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evofolio.config import RunConfig, parse_config
+from evofolio.data import load_data
+from evofolio.search.fitness import make_evaluator
+from evofolio.search.pipeline import run_pipeline
+from evofolio.search.study import run_search
+from synthetic import random_prices
+
+N_DAYS = 1400
+
+
+def tiny_config(source: Path) -> RunConfig:
+    return parse_config(
+        {
+            "seed": 3,
+            "data": {"source": str(source)},
+            "strategies": {"window": 60},
+            "training": {"epochs": 1, "device": "cpu", "threads": 1},
+            "search": {
+                "population": 4,
+                "generations": 2,
+                "folds": 2,
+                "min_test_days": 100,
+                "prune": False,
+            },
+        }
+    )
+
+
+def write_prices(path: Path, absurd_holdout: bool = False) -> Path:
+    prices = random_prices(n_days=N_DAYS, n_assets=3, seed=21, start="2003-01-01")
+    if absurd_holdout:
+        start = int(N_DAYS * 0.8)  # the default holdout: the last 20 % of dates
+        shocks = np.random.default_rng(0).uniform(0.5, 2.0, prices.iloc[start:].shape)
+        shocks[0] = 1000.0  # and a thousandfold jump on the first holdout day
+        prices.iloc[start:] = prices.iloc[start:].to_numpy() * np.cumprod(shocks, axis=0)
+    prices.to_csv(path)
+    return path
+
+
+def search_trials(tmp_path: Path, name: str, absurd: bool) -> pd.DataFrame:
+    source = write_prices(tmp_path / f"{name}.csv", absurd)
+    config = tiny_config(source)
+    result = run_search(config, tmp_path / name, functools.partial(make_evaluator, config))
+    return pd.read_parquet(result.trials_path)
+
+
+def comparable(trials: pd.DataFrame) -> pd.DataFrame:
+    columns = ["number", "state", "fitness"] + [c for c in trials if c.startswith("params_")]
+    return trials[columns].sort_values("number").reset_index(drop=True)
+
+
+def test_tiny_search_trains_both_families(tmp_path: Path) -> None:
+    trials = search_trials(tmp_path, "plain", absurd=False)
+    done = trials[trials["state"] == "COMPLETE"]
+    assert len(done) >= 8
+    assert set(done["params_family"]) == {"asset", "portfolio"}
+    for number in done["number"]:
+        trial_dir = tmp_path / "plain" / "trials" / f"{int(number):05d}"
+        if (trial_dir / "returns.parquet").exists():
+            assert (trial_dir / "metrics.json").is_file() and (trial_dir / "model.pt").is_file()
+
+
+def test_the_holdout_never_reaches_the_search(tmp_path: Path) -> None:
+    plain = comparable(search_trials(tmp_path, "plain", absurd=False))
+    absurd = comparable(search_trials(tmp_path, "absurd", absurd=True))
+    pd.testing.assert_frame_equal(plain, absurd)
+
+
+def test_pipeline_writes_champion_with_dsr_and_pbo(tmp_path: Path) -> None:
+    source = write_prices(tmp_path / "p.csv")
+    config = tiny_config(source)
+    result = run_pipeline(config, load_data(str(source)), tmp_path / "run")
+    champion = tmp_path / "run" / "champion"
+    for name in ("config.json", "model.pt", "weights.parquet", "returns.parquet", "metrics.json"):
+        assert (champion / name).is_file(), name
+    returns = pd.read_parquet(champion / "returns.parquet")
+    assert returns["date"].min() > result.periods.development[-1]
+    assert 0.0 <= result.statistics.dsr.dsr <= 1.0
+    assert result.statistics.pbo is not None and 0.0 <= result.statistics.pbo.pbo <= 1.0
+    holdout = pd.read_parquet(tmp_path / "run" / "holdout" / "returns.parquet")
+    assert {"champion", "equal_weight", "equal_blend"} <= set(holdout["strategy"])
+    dates = holdout.groupby("strategy")["date"].agg(["min", "max", "count"])
+    assert dates.nunique().max() == 1
