@@ -12,7 +12,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from evofolio.errors import ConfigError
 
@@ -115,6 +122,9 @@ class TrainingConfig(_Section):
     risk_aversion: float = Field(1.0, gt=0.0, description="for the utility objective")
     threads: int | None = Field(None, ge=1, description="torch threads (None: torch's default)")
     device: str = Field("auto", description="auto (CUDA when present), cpu or cuda")
+    max_gflop: float | None = Field(
+        None, gt=0.0, description="compute budget per fit (caps the epochs; None: none)"
+    )
 
 
 class WalkForwardConfig(_Section):
@@ -124,6 +134,107 @@ class WalkForwardConfig(_Section):
     train_years: int | None = Field(None, ge=1, description="rolling window; None: expanding")
     min_train_days: int = Field(756, ge=60, description="dates before the first test block")
     purge_days: int = Field(1, ge=0, description="dates dropped between train and test")
+
+
+GeneValue = bool | int | float | str
+
+Crossover = Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]
+
+
+_RANGES = ("layers", "hidden", "dropout", "lr", "weight_decay", "seq_len", "chunk_len", "cost_bps")
+
+
+class SpaceConfig(_Section):
+    """The genes' ranges and choices; ``fixed`` pins a gene to one value (it stops evolving).
+
+    Ranges are ``[low, high]``, both ends included. Every gene stays in every genome (a
+    pinned gene has one possible value), so the genome keeps a fixed length. Gene names:
+    family, encoder, layers, hidden, dropout, lr, weight_decay, seq_len, chunk_len,
+    objective, cost_bps, max_weight, mode, ``feature_<name>`` and ``strategy_<name>``.
+    """
+
+    encoders: list[Literal["joint", "shared"]] = Field(["joint", "shared"], min_length=1)
+    layers: tuple[int, int] = Field((1, 3), description="LSTM layers")
+    hidden: tuple[int, int] = Field((8, 256), description="hidden units (log scale)")
+    dropout: tuple[float, float] = Field((0.0, 0.5), description="dropout between layers")
+    lr: tuple[float, float] = Field((1e-4, 1e-2), description="learning rate (log scale)")
+    weight_decay: tuple[float, float] = Field((1e-6, 1e-3), description="(log scale)")
+    seq_len: tuple[int, int] = Field((10, 120), description="burn-in days before each chunk")
+    chunk_len: tuple[int, int] = Field((50, 250), description="days per training chunk")
+    objectives: list[Literal["sharpe", "sortino", "utility"]] = Field(
+        ["sharpe", "sortino", "utility"], min_length=1, description="training losses"
+    )
+    cost_bps: tuple[float, float] = Field((0.0, 20.0), description="cost term in the loss")
+    max_weight: list[float] = Field(
+        [1.0, 0.5, 0.3], min_length=1, description="per-asset caps to choose from (1.0: none)"
+    )
+    modes: list[Literal["blend", "select"]] = Field(["blend", "select"], min_length=1)
+    fixed: dict[str, GeneValue] = Field(
+        {}, description="gene name -> value, e.g. {layers = 1, feature_ret_1 = true}"
+    )
+
+    @field_validator(*_RANGES)
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] > value[1]:
+            raise ValueError(f"range low {value[0]} is above high {value[1]}")
+        return value
+
+    @field_validator("max_weight")
+    @classmethod
+    def _caps(cls, value: list[float]) -> list[float]:
+        if any(not 0.0 < cap <= 1.0 for cap in value):
+            raise ValueError("every max_weight choice must lie in (0, 1]")
+        return value
+
+
+class SearchConfig(_Section):
+    """The genetic search (Optuna NSGA-II): budget, operators, fitness folds, storage."""
+
+    population: int = Field(16, ge=2, description="genomes per generation")
+    generations: int = Field(8, ge=1, description="target: population x generations trials")
+    max_trials: int | None = Field(
+        None, ge=1, description="cap on evaluated trials, failures included (None: 3 x target)"
+    )
+    mutation_prob: float | None = Field(
+        None, ge=0.0, le=1.0, description="per gene; None: 1 / number of genes"
+    )
+    crossover: Crossover = Field("uniform", description="NSGA-II crossover for numeric genes")
+    crossover_prob: float = Field(0.9, ge=0.0, le=1.0)
+    folds: int = Field(3, ge=1, description="walk-forward folds in the development period")
+    min_test_days: int = Field(252, ge=20, description="days per validation fold")
+    fold_lambda: float = Field(
+        0.5, ge=0.0, description="fitness = mean fold Sharpe - lambda x std across folds"
+    )
+    multi_objective: bool = Field(
+        False, description="Pareto front of (Sharpe, max drawdown, turnover) instead of fitness"
+    )
+    prune: bool = Field(True, description="stop hopeless trials early (single-objective only)")
+    fit_gflop: float | None = Field(
+        500.0,
+        gt=0.0,
+        description="compute budget of each fit in the search (and of the champion's refit), "
+        "unless training.max_gflop is set; caps the epochs of large networks",
+    )
+    families: list[Literal["asset", "portfolio"]] = Field(
+        ["asset", "portfolio"], min_length=1, description="model families to search"
+    )
+    jobs: int = Field(1, ge=1, description="worker processes on this machine")
+    storage: str | None = Field(
+        None, description="database URL; None: sqlite file search.db in the run directory"
+    )
+    study_name: str = Field("evofolio", min_length=1)
+    heartbeat_seconds: int = Field(
+        30, ge=1, description="a trial silent for 2 x this long is failed and re-queued"
+    )
+    max_retry: int | None = Field(3, ge=0, description="re-queues of a stale trial's genome")
+    space: SpaceConfig = SpaceConfig()
+
+    @model_validator(mode="after")
+    def _enough_parents(self) -> SearchConfig:
+        if self.crossover in ("undx", "spx") and self.population < 3:
+            raise ValueError(f"crossover {self.crossover!r} needs a population of at least 3")
+        return self
 
 
 class RunConfig(_Section):
@@ -136,6 +247,7 @@ class RunConfig(_Section):
     model: ModelConfig = ModelConfig()
     training: TrainingConfig = TrainingConfig()
     walk_forward: WalkForwardConfig = WalkForwardConfig()
+    search: SearchConfig = SearchConfig()
 
 
 _UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}

@@ -96,6 +96,14 @@ class AssetLSTM(nn.Module):
         scores, new_state = self.scores(x, state)
         return self.head(scores), new_state
 
+    def step_flops(self) -> float:
+        """Forward FLOPs per sample and time step (2 per weight of the LSTM and projection,
+        once per asset for the shared encoder): the unit of the training compute budget."""
+        weights = sum(p.numel() for p in self.lstm.parameters() if p.dim() == 2)
+        weights += self.proj.weight.numel()
+        sequences = self.config.n_assets if self.config.encoder == "shared" else 1
+        return 2.0 * weights * sequences
+
     def scores(self, x: Tensor, state: LSTMState | None = None) -> tuple[Tensor, LSTMState]:
         """The raw scores ``(batch, time, assets)`` before the head, and the new state."""
         if x.dim() != 4:

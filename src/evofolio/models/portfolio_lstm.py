@@ -74,6 +74,10 @@ class PortfolioLSTM(nn.Module):
         self.config = config
         self.encoder = AssetLSTM(config.encoder_config())
 
+    def step_flops(self) -> float:
+        """Forward FLOPs per sample and time step (see :meth:`AssetLSTM.step_flops`)."""
+        return self.encoder.step_flops()
+
     def logits(self, x: Tensor, state: LSTMState | None = None) -> tuple[Tensor, LSTMState]:
         """Scores divided by the temperature ``(batch, time, strategies)``, and the state.
 

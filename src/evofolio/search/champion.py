@@ -3,6 +3,7 @@ evaluated **once** on the holdout period, with the search accounted for (DSR, PB
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "shar
     if done.empty:
         raise NoChampionError("the search has no completed trial: nothing to choose from")
     if not multi_objective:
-        return int(done.loc[done["fitness"].idxmax(), "number"])
+        return int(done["number"].to_numpy()[int(np.argmax(done["fitness"].to_numpy()))])
     if pick not in PARETO_PICKS:
         raise EvofolioError(f"pareto pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
     front = done[pareto_mask(done[["values_0", "values_1", "values_2"]].to_numpy())]
@@ -58,7 +59,9 @@ def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "shar
         "drawdown": ("values_1", "idxmin"),
         "turnover": ("values_2", "idxmin"),
     }[pick]
-    return int(front.loc[getattr(front[column], best)(), "number"])
+    values = front[column].to_numpy()
+    position = int(np.argmax(values) if best == "idxmax" else np.argmin(values))
+    return int(front["number"].to_numpy()[position])
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
@@ -111,9 +114,8 @@ def holdout_backtest(
     window = config.strategies.window
     names = list(STRATEGIES)
     for name in names:
-        results[name] = run_period(
-            lambda name=name: ClassicAllocator(name, window), prices, start, rules=rules
-        )
+        rule = functools.partial(ClassicAllocator, name, window)
+        results[name] = run_period(rule, prices, start, rules=rules)
     results["equal_blend"] = run_period(
         lambda: EqualBlendAllocator(names, window), prices, start, rules=rules
     )

@@ -107,6 +107,14 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
     return SearchContext(prices, market, panel, folds, rules)
 
 
+def budgeted(config: RunConfig) -> RunConfig:
+    """``config`` with the search's compute budget per fit (unless training sets its own)."""
+    if config.training.max_gflop is not None or config.search.fit_gflop is None:
+        return config
+    training = config.training.model_copy(update={"max_gflop": config.search.fit_gflop})
+    return config.model_copy(update={"training": training})
+
+
 def fold_fitness(sharpes: list[float], penalty: float) -> float:
     """Mean fold Sharpe minus ``penalty`` times their standard deviation (population)."""
     values = np.asarray(sharpes, dtype=np.float64)
@@ -127,7 +135,7 @@ def evaluate(
     are written there. ``report`` may stop a hopeless trial after a fold (pruning).
     """
     started = time.perf_counter()
-    make = neural_factory(config, market=context.market, panel=context.panel)
+    make = neural_factory(budgeted(config), market=context.market, panel=context.panel)
     penalty = config.search.fold_lambda
     fold_metrics: list[dict[str, float]] = []
     returns: list[pd.Series] = []

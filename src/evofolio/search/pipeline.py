@@ -40,7 +40,7 @@ from evofolio.search.champion import (
     pick_champion,
     search_statistics,
 )
-from evofolio.search.fitness import build_context, make_evaluator
+from evofolio.search.fitness import budgeted, build_context, make_evaluator
 from evofolio.search.space import decode
 from evofolio.search.study import SearchEvent, SearchResult, run_search
 
@@ -122,7 +122,7 @@ def run_pipeline(
     trials = pd.read_parquet(search.trials_path)
     number = pick_champion(trials, config.search.multi_objective, pareto_pick)
     champion_trial = search.study.trials[number]
-    champion_config = decode(champion_trial.params, config)
+    champion_config = budgeted(decode(champion_trial.params, config))
     stage(
         f"champion: trial {number} ({champion_config.model.family}); refitting on the "
         "development period and trading the holdout"

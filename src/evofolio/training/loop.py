@@ -31,7 +31,7 @@ from torch import Tensor, nn
 
 from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
 from evofolio.objectives import get_objective
-from evofolio.training.chunks import make_chunks
+from evofolio.training.chunks import Chunks, make_chunks
 from evofolio.training.losses import ChunkLoss, objective_loss
 from evofolio.training.seeding import seed_everything
 
@@ -66,6 +66,11 @@ class TrainConfig:
         seed: seeds the chunk order and dropout (see :func:`seed_everything`).
         threads: torch intra-op threads during training (``None``: keep torch's
             setting, all cores; parallel search workers should use 1).
+        max_gflop: compute budget of the whole fit in GFLOP (``None``: none). The epochs
+            are capped so that ``epochs x epoch_gflop <= max_gflop`` (at least one), where
+            an epoch costs 3 x the forward FLOPs of its scored rows (forward + backward),
+            1 x those of the burn-in and validation rows; deterministic, unlike a time
+            limit, so seeded runs still repeat.
     """
 
     epochs: int = 100
@@ -83,6 +88,7 @@ class TrainConfig:
     risk_aversion: float = 1.0
     seed: int = 0
     threads: int | None = None
+    max_gflop: float | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -98,6 +104,7 @@ class TrainConfig:
             "patience": self.patience is None or self.patience >= 1,
             "cost_bps": self.cost_bps >= 0.0,
             "seed": self.seed >= 0,
+            "max_gflop": self.max_gflop is None or self.max_gflop > 0.0,
             "threads": self.threads is None or self.threads >= 1,
         }
         for key, ok in checks.items():
@@ -152,6 +159,38 @@ def _check_finite(loss: Tensor, where: str) -> float:
     if not np.isfinite(value):
         raise TrainingDivergedError(f"loss is {value} at {where}")
     return value
+
+
+def epoch_gflop(model: nn.Module, train_chunks: Chunks, val_chunks: Chunks | None) -> float:
+    """Estimated GFLOP of one epoch (see ``TrainConfig.max_gflop``); 0 if unknown."""
+    step = getattr(model, "step_flops", None)
+    if step is None:
+        return 0.0
+    chunk_len = int(train_chunks.inputs.shape[1]) - train_chunks.burn_in
+    steps = train_chunks.n_chunks * (train_chunks.burn_in + 3 * chunk_len)
+    if val_chunks is not None:
+        steps += val_chunks.n_chunks * int(val_chunks.inputs.shape[1])
+    return float(step()) * steps / 1e9
+
+
+def budget_epochs(
+    model: nn.Module, config: TrainConfig, train_chunks: Chunks, val_chunks: Chunks | None
+) -> int:
+    """``config.epochs``, capped by the compute budget ``config.max_gflop``."""
+    if config.max_gflop is None:
+        return config.epochs
+    cost = epoch_gflop(model, train_chunks, val_chunks)
+    if cost <= 0.0:
+        logger.warning(
+            "%s has no step_flops(): the compute budget is ignored", type(model).__name__
+        )
+        return config.epochs
+    capped = max(1, min(config.epochs, int(config.max_gflop // cost)))
+    if capped < config.epochs:
+        logger.debug(
+            "compute budget %.0f GFLOP: %d epochs of %.1f GFLOP", config.max_gflop, capped, cost
+        )
+    return capped
 
 
 def train(
@@ -219,7 +258,8 @@ def train(
         optimizer = opt_cls(params, lr=config.lr, weight_decay=config.weight_decay)
         history: list[tuple[int, float, float]] = []
         best = (0, float("inf"), copy.deepcopy(model.state_dict()))
-        for epoch in range(1, config.epochs + 1):
+        epochs = budget_epochs(model, config, train_chunks, val_chunks)
+        for epoch in range(1, epochs + 1):
             model.train()
             order = torch.randperm(train_chunks.n_chunks, generator=generator)
             losses = []

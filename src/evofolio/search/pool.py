@@ -1,0 +1,159 @@
+"""``--jobs N``: N spawned worker processes running the same ask/tell loop on one storage.
+
+Each worker opens the study itself (random draws are seeded per trial number), builds its
+evaluator once from the picklable factory, uses ``cores // N`` torch threads and runs
+:func:`~evofolio.search.workers.work` until the target is reached. The parent only polls the
+storage for progress. Ctrl-C in the parent is passed on to the workers, which mark their
+trials interrupted (genomes re-queued) and exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.queues
+import os
+import pickle
+import queue
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+
+import optuna
+
+from evofolio.search.evaluator import EvaluatorFactory
+from evofolio.search.outcome import failure_message
+from evofolio.search.storage import make_storage, open_study
+from evofolio.search.workers import SearchPlan, work
+
+__all__ = ["WorkerSpec", "available_cores", "limit_threads", "run_pool", "worker_main"]
+
+logger = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 30.0
+
+
+def available_cores() -> int:
+    """CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a spawned worker needs (picklable)."""
+
+    plan: SearchPlan
+    storage_url: str
+    study_name: str
+    factory: EvaluatorFactory
+    index: int
+    threads: int
+    optuna_verbosity: int
+
+
+def _picklable(error: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(failure_message(error))
+    return error
+
+
+def limit_threads(threads: int) -> None:
+    """Give torch (and the BLAS/OpenMP pools) ``threads`` threads in this worker process.
+
+    The environment variables reach torch if it is imported later; torch is not imported
+    here, so a worker whose evaluator never needs it does not pay for it.
+    """
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+def _interrupt_once(signum: int, frame: object) -> None:
+    # Ctrl-C reaches a worker twice (from the terminal and from the parent): the second
+    # must not interrupt the first's cleanup (marking its trial, re-queueing its genome).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def worker_main(spec: WorkerSpec, errors: multiprocessing.queues.Queue[BaseException]) -> None:
+    """The body of one worker process; an error is sent to the parent through ``errors``."""
+    optuna.logging.set_verbosity(spec.optuna_verbosity)
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        limit_threads(spec.threads)
+        storage = make_storage(spec.storage_url, spec.plan.search)
+        study = open_study(spec.plan.search, storage, spec.study_name, seed=spec.plan.base.seed)
+        evaluator = spec.factory()
+        limit_threads(spec.threads)  # the factory may have imported torch
+        work(study, storage, evaluator, spec.plan)
+    except KeyboardInterrupt:
+        logger.info("worker %d interrupted", spec.index)
+    except BaseException as error:
+        logger.exception("worker %d failed", spec.index)
+        errors.put(_picklable(error))
+        raise SystemExit(1) from None
+
+
+def _stop(processes: list[BaseProcess]) -> None:
+    for process in processes:
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for process in processes:
+        process.join(max(deadline - time.monotonic(), 0.1))
+        if process.is_alive():
+            process.terminate()
+            process.join()
+
+
+def run_pool(
+    plan: SearchPlan,
+    storage_url: str,
+    study_name: str,
+    factory: EvaluatorFactory,
+    jobs: int,
+    on_poll: Callable[[], None],
+) -> list[BaseException]:
+    """Run ``jobs`` workers to the end; return the errors that stopped any of them."""
+    context = multiprocessing.get_context("spawn")
+    errors: multiprocessing.queues.Queue[BaseException] = context.Queue()
+    threads = max(1, available_cores() // jobs)
+    verbosity = optuna.logging.get_verbosity()
+    processes: list[BaseProcess] = []
+    for index in range(jobs):
+        spec = WorkerSpec(plan, storage_url, study_name, factory, index, threads, verbosity)
+        process: BaseProcess = context.Process(
+            target=worker_main, args=(spec, errors), name=f"evofolio-worker-{index}"
+        )
+        process.start()
+        processes.append(process)
+    found: list[BaseException] = []
+    try:
+        while any(process.is_alive() for process in processes):
+            on_poll()
+            time.sleep(plan.poll_seconds)
+            found.extend(_drain(errors))
+    except BaseException:
+        _stop(processes)
+        raise
+    for process in processes:
+        process.join()
+    return found + _drain(errors)
+
+
+def _drain(errors: multiprocessing.queues.Queue[BaseException]) -> list[BaseException]:
+    found: list[BaseException] = []
+    while True:
+        try:
+            found.append(errors.get_nowait())
+        except queue.Empty:
+            return found

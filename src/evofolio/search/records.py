@@ -1,0 +1,104 @@
+"""The search's table of trials: one row per trial, written as ``trials.parquet``.
+
+Columns: ``number``, ``generation``, ``state`` (COMPLETE, PRUNED, FAIL, RUNNING, WAITING),
+the objective values (``fitness``, or ``sharpe``, ``max_drawdown``, ``turnover``),
+``duration_s``, ``datetime_start``, ``datetime_complete``, ``failure`` (error, interrupted,
+released, stale), ``error`` (the message), ``retry_of`` (the trial whose genome this one
+re-runs), ``duplicate_of`` (the completed trial whose outcome a clone of its genome reused;
+its files are there), ``worker`` (host:pid), one ``params_<gene>`` column per gene and one
+``attr_<key>`` column per evaluator attribute (fold metrics, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import optuna
+import pandas as pd
+from optuna.trial import FrozenTrial, TrialState
+
+from evofolio.search.evaluator import objective_names
+from evofolio.search.progress import (
+    DUPLICATE_ATTR,
+    ERROR_ATTR,
+    FAILURE_ATTR,
+    WORKER_ATTR,
+    generation_of,
+)
+
+__all__ = ["STALE", "trials_frame", "write_trials"]
+
+STALE = "its worker stopped sending heartbeats (killed?); the genome was re-queued"
+BASE_COLUMNS = (
+    "number",
+    "generation",
+    "state",
+    "duration_s",
+    "datetime_start",
+    "datetime_complete",
+    "failure",
+    "error",
+    "retry_of",
+    "duplicate_of",
+    "worker",
+)
+_OWN_ATTRS = {ERROR_ATTR, FAILURE_ATTR, DUPLICATE_ATTR, WORKER_ATTR}
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, dict) else value
+
+
+def _row(trial: FrozenTrial, names: tuple[str, ...]) -> dict[str, Any]:
+    failure = trial.user_attrs.get(FAILURE_ATTR)
+    error = trial.user_attrs.get(ERROR_ATTR)
+    if trial.state == TrialState.FAIL and failure is None:
+        failure, error = "stale", STALE
+    start, end = trial.datetime_start, trial.datetime_complete
+    row: dict[str, Any] = {
+        "number": trial.number,
+        "generation": generation_of(trial),
+        "state": trial.state.name,
+        "duration_s": (end - start).total_seconds() if start and end else None,
+        "datetime_start": start,
+        "datetime_complete": end,
+        "failure": failure if trial.state == TrialState.FAIL else None,
+        "error": error if trial.state == TrialState.FAIL else None,
+        "retry_of": trial.system_attrs.get("failed_trial"),
+        "duplicate_of": trial.user_attrs.get(DUPLICATE_ATTR),
+        "worker": trial.user_attrs.get(WORKER_ATTR),
+    }
+    values = trial.values if trial.state == TrialState.COMPLETE else None
+    for index, name in enumerate(names):
+        row[name] = values[index] if values else None
+    row.update({f"params_{key}": value for key, value in trial.params.items()})
+    row.update(
+        {f"attr_{key}": _cell(v) for key, v in trial.user_attrs.items() if key not in _OWN_ATTRS}
+    )
+    return row
+
+
+def trials_frame(study: optuna.Study) -> pd.DataFrame:
+    """One row per trial of ``study`` (see the module docstring for the columns)."""
+    names = objective_names(len(study.directions) > 1)
+    rows = [_row(trial, names) for trial in study.get_trials(deepcopy=False)]
+    frame = pd.DataFrame(rows, columns=None if rows else [*BASE_COLUMNS, *names])
+    for column in ("generation", "retry_of", "duplicate_of"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def write_trials(study: optuna.Study, path: str | Path) -> Path:
+    """Write :func:`trials_frame` to ``path`` (parquet), replacing it atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        trials_frame(study).to_parquet(partial, index=False)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,295 @@
+"""The genome: a fixed-length set of genes per trial, and its decoding into a run config.
+
+Every gene is suggested for every trial, because Optuna's genetic sampler only evolves the
+parameters present in every trial; genes the chosen model family does not use are ignored
+when decoding (Model 1 reads ``encoder`` and ``feature_*``; Model 2 reads ``mode`` and
+``strategy_*``). A gene pinned in ``[search.space.fixed]`` keeps its place in the genome with
+a single possible value.
+
+Constraint repair is deterministic and happens in decoding only (the stored genes are never
+changed): if no ``feature_*`` gene is on, the first of :data:`REPAIR_FEATURES` that has a gene
+is turned on (else the first feature gene); if fewer than two ``strategy_*`` genes are on,
+:data:`REPAIR_STRATEGIES` are added in that order (then the other strategy genes, in order)
+until two are on. The repairs made are listed in :attr:`Genome.repairs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+from evofolio.config import GeneValue, RunConfig, SearchConfig, parse_config
+from evofolio.errors import ConfigError
+from evofolio.features import FEATURES
+from evofolio.strategies import STRATEGIES
+
+__all__ = [
+    "FEATURE_PREFIX",
+    "REPAIR_FEATURES",
+    "REPAIR_STRATEGIES",
+    "STRATEGY_PREFIX",
+    "Genome",
+    "check_space",
+    "decode",
+    "encode",
+    "gene_distributions",
+    "suggest_genome",
+]
+
+FEATURE_PREFIX = "feature_"
+STRATEGY_PREFIX = "strategy_"
+REPAIR_FEATURES = ("ret_1", "vol_21", "norm_price")
+REPAIR_STRATEGIES = ("equal_weight", "inverse_vol", "min_variance")
+_NO_CAP = 1.0  # the max_weight gene's value for "no cap"
+
+
+@dataclass(frozen=True)
+class Genome:
+    """One trial's genes (``params``) and what they mean, repairs applied."""
+
+    params: Mapping[str, GeneValue]
+    family: str
+    encoder: str
+    layers: int
+    hidden: int
+    dropout: float
+    lr: float
+    weight_decay: float
+    seq_len: int
+    chunk_len: int
+    objective: str
+    cost_bps: float
+    max_weight: float | None
+    mode: str
+    features: tuple[str, ...]
+    strategies: tuple[str, ...]
+    repairs: tuple[str, ...] = ()
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Genome:
+        """Decode genes (e.g. ``trial.params``); an empty tuple means "no such genes"."""
+        repairs: list[str] = []
+        features = _switched_on(params, FEATURE_PREFIX, FEATURES)
+        feature_genes = _switched_on(params, FEATURE_PREFIX, FEATURES, every=True)
+        if feature_genes and not features:
+            chosen = _first([*REPAIR_FEATURES, *feature_genes], feature_genes)
+            features = (chosen,)
+            repairs.append(f"no feature on: turned on {chosen}")
+        strategies = _switched_on(params, STRATEGY_PREFIX, STRATEGIES)
+        strategy_genes = _switched_on(params, STRATEGY_PREFIX, STRATEGIES, every=True)
+        if strategy_genes and len(strategies) < 2:
+            ordered = dict.fromkeys([*REPAIR_STRATEGIES, *strategy_genes])
+            spare = [name for name in ordered if name in strategy_genes and name not in strategies]
+            added = spare[: 2 - len(strategies)]
+            strategies = _registry_order((*strategies, *added), STRATEGIES)
+            repairs.append(f"fewer than 2 strategies on: added {', '.join(added)}")
+        try:
+            cap = float(params["max_weight"])
+            return cls(
+                params=dict(params),
+                family=str(params["family"]),
+                encoder=str(params["encoder"]),
+                layers=int(params["layers"]),
+                hidden=int(params["hidden"]),
+                dropout=float(params["dropout"]),
+                lr=float(params["lr"]),
+                weight_decay=float(params["weight_decay"]),
+                seq_len=int(params["seq_len"]),
+                chunk_len=int(params["chunk_len"]),
+                objective=str(params["objective"]),
+                cost_bps=float(params["cost_bps"]),
+                max_weight=None if cap >= _NO_CAP else cap,
+                mode=str(params["mode"]),
+                features=features,
+                strategies=strategies,
+                repairs=tuple(repairs),
+            )
+        except KeyError as error:
+            raise ConfigError(f"genome has no gene {error.args[0]!r}") from None
+
+
+def _registry_order(names: Sequence[str], registry: Mapping[str, Any]) -> tuple[str, ...]:
+    order = {name: index for index, name in enumerate(registry)}
+    return tuple(sorted(names, key=lambda name: (order.get(name, len(order)), name)))
+
+
+def _switched_on(
+    params: Mapping[str, Any], prefix: str, registry: Mapping[str, Any], *, every: bool = False
+) -> tuple[str, ...]:
+    names = [
+        key[len(prefix) :]
+        for key, value in params.items()
+        if key.startswith(prefix) and (every or bool(value))
+    ]
+    return _registry_order(names, registry)
+
+
+def _first(candidates: Sequence[str], allowed: Sequence[str]) -> str:
+    return next(name for name in candidates if name in allowed)
+
+
+def gene_distributions(
+    search: SearchConfig, feature_names: Sequence[str], strategy_names: Sequence[str]
+) -> dict[str, BaseDistribution]:
+    """Every gene's Optuna distribution, in genome order, ``fixed`` genes pinned."""
+    space = search.space
+    switch = CategoricalDistribution([False, True])
+    genes: dict[str, BaseDistribution] = {
+        "family": CategoricalDistribution(search.families),
+        "encoder": CategoricalDistribution(space.encoders),
+    }
+    try:
+        genes |= {
+            "layers": IntDistribution(*space.layers),
+            "hidden": IntDistribution(*space.hidden, log=True),
+            "dropout": FloatDistribution(*space.dropout),
+            "lr": FloatDistribution(*space.lr, log=True),
+            "weight_decay": FloatDistribution(*space.weight_decay, log=True),
+            "seq_len": IntDistribution(*space.seq_len),
+            "chunk_len": IntDistribution(*space.chunk_len),
+        }
+    except ValueError as error:
+        raise ConfigError(f"search.space: {error}") from None
+    genes |= {
+        "objective": CategoricalDistribution(space.objectives),
+        "cost_bps": FloatDistribution(*space.cost_bps),
+        "max_weight": CategoricalDistribution(space.max_weight),
+        "mode": CategoricalDistribution(space.modes),
+    }
+    genes |= {FEATURE_PREFIX + name: switch for name in feature_names}
+    genes |= {STRATEGY_PREFIX + name: switch for name in strategy_names}
+    unknown = sorted(set(space.fixed) - set(genes))
+    if unknown:
+        raise ConfigError(
+            f"search.space.fixed: unknown gene {unknown[0]!r}; genes are {', '.join(genes)}"
+        )
+    for name, value in space.fixed.items():
+        genes[name] = CategoricalDistribution([value])
+    return genes
+
+
+def suggest_genome(
+    trial: optuna.Trial,
+    search: SearchConfig,
+    feature_names: Sequence[str],
+    strategy_names: Sequence[str],
+) -> Genome:
+    """Suggest every gene (a fixed-length genome) and decode it."""
+    params: dict[str, Any] = {}
+    for name, distribution in gene_distributions(search, feature_names, strategy_names).items():
+        if isinstance(distribution, IntDistribution):
+            low, high = distribution.low, distribution.high
+            params[name] = trial.suggest_int(name, low, high, log=distribution.log)
+        elif isinstance(distribution, FloatDistribution):
+            low_f, high_f = distribution.low, distribution.high
+            params[name] = trial.suggest_float(name, low_f, high_f, log=distribution.log)
+        else:
+            assert isinstance(distribution, CategoricalDistribution)
+            params[name] = trial.suggest_categorical(name, distribution.choices)
+    return Genome.from_params(params)
+
+
+def decode(params: Mapping[str, Any], base: RunConfig) -> RunConfig:
+    """``base`` with its ``model`` and ``training`` sections set from the genes.
+
+    Genes the chosen family does not use are ignored; a genome without feature (strategy)
+    genes keeps ``base``'s features (strategies). Raises ``ConfigError`` naming the key when a
+    gene's value is out of the config's bounds.
+    """
+    genome = Genome.from_params(params)
+    merged = base.model_dump()
+    model: dict[str, Any] = {
+        "family": genome.family,
+        "layers": genome.layers,
+        "hidden": genome.hidden,
+        "dropout": genome.dropout,
+        "max_weight": genome.max_weight,
+    }
+    if genome.family == "asset":
+        model["encoder"] = genome.encoder
+        if genome.features:
+            model["features"] = list(genome.features)
+    else:
+        model["mode"] = genome.mode
+        if genome.strategies:
+            model["strategies"] = list(genome.strategies)
+    merged["model"].update(model)
+    merged["training"].update(
+        lr=genome.lr,
+        weight_decay=genome.weight_decay,
+        seq_len=genome.seq_len,
+        chunk_len=genome.chunk_len,
+        objective=genome.objective,
+        cost_bps=genome.cost_bps,
+    )
+    return parse_config(merged, "genome")
+
+
+def encode(
+    config: RunConfig,
+    feature_names: Sequence[str] | None = None,
+    strategy_names: Sequence[str] | None = None,
+) -> dict[str, GeneValue]:
+    """The genes describing ``config``'s model and training (e.g. to enqueue a known genome).
+
+    ``decode(encode(c), c) == c`` when ``c``'s features are in registry order; genes of the
+    other family are encoded from ``config`` too but ignored by ``decode``.
+    """
+    model, training = config.model, config.training
+    chosen_strategies = list(STRATEGIES) if model.strategies is None else model.strategies
+    params: dict[str, GeneValue] = {
+        "family": model.family,
+        "encoder": model.encoder,
+        "layers": model.layers,
+        "hidden": model.hidden,
+        "dropout": model.dropout,
+        "lr": training.lr,
+        "weight_decay": training.weight_decay,
+        "seq_len": training.seq_len,
+        "chunk_len": training.chunk_len,
+        "objective": training.objective,
+        "cost_bps": training.cost_bps,
+        "max_weight": _NO_CAP if model.max_weight is None else model.max_weight,
+        "mode": model.mode,
+    }
+    for name in FEATURES if feature_names is None else feature_names:
+        params[FEATURE_PREFIX + name] = name in model.features
+    for name in STRATEGIES if strategy_names is None else strategy_names:
+        params[STRATEGY_PREFIX + name] = name in chosen_strategies
+    return params
+
+
+def check_space(
+    search: SearchConfig,
+    base: RunConfig,
+    feature_names: Sequence[str],
+    strategy_names: Sequence[str],
+) -> None:
+    """Raise ``ConfigError`` before a search if a corner of the gene space cannot decode."""
+    genes = gene_distributions(search, feature_names, strategy_names)
+    if "portfolio" in search.families and len(strategy_names) < 2:
+        raise ConfigError("search.families: the portfolio family needs at least 2 strategies")
+    families = genes["family"]
+    assert isinstance(families, CategoricalDistribution)
+    for family in families.choices:
+        for corner in (0, -1):
+            params: dict[str, Any] = {"family": family}
+            for name, distribution in genes.items():
+                if isinstance(distribution, CategoricalDistribution):
+                    params.setdefault(name, distribution.choices[corner])
+                else:
+                    assert isinstance(distribution, IntDistribution | FloatDistribution)
+                    params[name] = distribution.low if corner == 0 else distribution.high
+            try:
+                decode(params, base)
+            except ConfigError as error:
+                raise ConfigError(f"search.space: genes at the range ends fail: {error}") from None

@@ -1,0 +1,201 @@
+"""Open the search's Optuna study: storage with heartbeats, seeded NSGA-II, pruner.
+
+Storage is an SQLite file ``search.db`` in the run directory unless a database URL is given
+(``postgresql://...``), so several processes or machines can share one study by running the
+same command. Every trial records a heartbeat; a running trial silent for twice the
+heartbeat interval (its process was killed) is failed by the next worker that looks, and
+:class:`RequeueCallback` queues a copy of it (same genes, same generation) which the next
+``ask`` picks up.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import sqlalchemy
+from optuna.samplers import NSGAIISampler
+from optuna.samplers.nsgaii import (
+    BaseCrossover,
+    BLXAlphaCrossover,
+    SBXCrossover,
+    SPXCrossover,
+    UNDXCrossover,
+    UniformCrossover,
+    VSBXCrossover,
+)
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import FrozenTrial
+
+from evofolio.config import SearchConfig
+from evofolio.errors import ConfigError
+from evofolio.search.evaluator import MULTI_DIRECTIONS, Direction
+from evofolio.search.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATTR
+
+__all__ = [
+    "RequeueCallback",
+    "TrialSeededNSGAIISampler",
+    "default_storage_url",
+    "make_sampler",
+    "make_storage",
+    "open_study",
+    "quiet_optuna",
+]
+
+CROSSOVERS: dict[str, type[BaseCrossover]] = {
+    "uniform": UniformCrossover,
+    "blxalpha": BLXAlphaCrossover,
+    "sbx": SBXCrossover,
+    "vsbx": VSBXCrossover,
+    "undx": UNDXCrossover,
+    "spx": SPXCrossover,
+}
+SQLITE_TIMEOUT_S = 60
+RUN_ATTRS = frozenset({WORKER_ATTR, FAILURE_ATTR, ERROR_ATTR})
+
+
+@contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Silence Optuna's experimental-feature warnings and its heartbeat-with-ask warning.
+
+    Heartbeats are meant for ``Study.optimize``; this engine runs the heartbeat thread
+    itself around ``ask``/``tell`` (see :mod:`evofolio.search.workers`).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        warnings.filterwarnings("ignore", message="Heartbeat of storage")
+        yield
+
+
+def default_storage_url(run_dir: Path) -> str:
+    """The SQLite URL of ``run_dir/search.db`` (absolute path)."""
+    return f"sqlite:///{(Path(run_dir) / 'search.db').resolve()}"
+
+
+class RequeueCallback(RetryHeartbeatStaleTrialCallback):
+    """Optuna's re-queueing of a failed trial's genome, minus the failed run's attributes.
+
+    The copy keeps the genes, the generation and the retry history, but not ``worker``,
+    ``failure`` or ``error``, which describe the run that died, not the one to come.
+    """
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        clean = copy.copy(trial)
+        clean.user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in RUN_ATTRS}
+        with quiet_optuna():
+            super().__call__(study, clean)
+
+
+def make_storage(url: str, search: SearchConfig) -> RDBStorage:
+    """An RDB storage with heartbeats and re-queueing of stale trials."""
+    engine_kwargs: dict[str, Any] = (
+        {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
+        if url.startswith("sqlite")
+        else {"pool_pre_ping": True}
+    )
+    with quiet_optuna():
+        try:
+            storage = RDBStorage(
+                url,
+                engine_kwargs=engine_kwargs,
+                heartbeat_interval=search.heartbeat_seconds,
+                grace_period=2 * search.heartbeat_seconds,
+                heartbeat_stale_trial_callback=RequeueCallback(max_retry=search.max_retry),
+            )
+        except Exception as error:  # sqlalchemy raises many kinds for a bad URL
+            raise ConfigError(f"search.storage: cannot open {url!r}: {error}") from None
+    if url.startswith("sqlite"):
+        _tune_sqlite(storage.engine)
+    return storage
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _tune_sqlite(engine: sqlalchemy.engine.Engine) -> None:
+    """WAL journal: readers never block the writer, and commits skip the fsync.
+
+    A killed process loses nothing it committed; only a power cut may lose the last
+    commits (never the file's consistency). WAL needs every process on one machine: to
+    spread a search over machines use a server database (PostgreSQL), as SQLite requires.
+    """
+    sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
+    engine.dispose()  # connections opened while Optuna created the tables lack the pragmas
+
+
+class TrialSeededNSGAIISampler(NSGAIISampler):
+    """NSGA-II whose random draws for a trial depend only on (seed, trial number).
+
+    Processes sharing a study (and a resumed run) thus never replay each other's random
+    genomes, while a single-process search stays reproducible from its seed. The reseeding
+    happens in ``before_trial``, which Optuna calls before any parameter is sampled.
+    """
+
+    def __init__(self, *, seed: int, **options: Any) -> None:
+        super().__init__(seed=seed, **options)
+        self._base_seed = seed
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        states = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(2)
+        self._rng.rng.seed(int(states[0]))  # parents, crossover, which genes mutate
+        self._random_sampler._rng.rng.seed(int(states[1]))  # first generation, mutations
+        super().before_trial(study, trial)
+
+
+# Optuna names a GA subclass's bookkeeping keys after the class; keep NSGA-II's own keys, so
+# the study reads the same to plain NSGAIISampler, dashboards and evofolio.search.progress.
+TrialSeededNSGAIISampler._GENERATION_KEY = NSGAIISampler._get_generation_key()
+TrialSeededNSGAIISampler._PARENT_CACHE_KEY_PREFIX = NSGAIISampler._get_parent_cache_key_prefix()
+
+
+def make_sampler(search: SearchConfig, seed: int) -> NSGAIISampler:
+    """The seeded NSGA-II sampler with the configured operators."""
+    return TrialSeededNSGAIISampler(
+        population_size=search.population,
+        mutation_prob=search.mutation_prob,
+        crossover=CROSSOVERS[search.crossover](),
+        crossover_prob=search.crossover_prob,
+        seed=seed,
+    )
+
+
+def open_study(
+    search: SearchConfig,
+    storage: RDBStorage,
+    study_name: str,
+    *,
+    seed: int,
+) -> optuna.Study:
+    """Create or load the study, with a :class:`TrialSeededNSGAIISampler` and a pruner."""
+    multi = search.multi_objective
+    directions: list[Direction] = list(MULTI_DIRECTIONS) if multi else ["maximize"]
+    pruner: optuna.pruners.BasePruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=search.population, n_warmup_steps=0)
+        if search.prune and not multi
+        else optuna.pruners.NopPruner()
+    )
+    study = optuna.create_study(
+        storage=storage,
+        study_name=study_name,
+        sampler=make_sampler(search, seed),
+        pruner=pruner,
+        directions=directions,
+        load_if_exists=True,
+    )
+    found = [direction.name.lower() for direction in study.directions]
+    if found != directions:
+        raise ConfigError(
+            f"study {study_name!r} in {storage.url!r} optimises {found}, not {directions} "
+            "(search.multi_objective changed?); choose another search.study_name"
+        )
+    return study

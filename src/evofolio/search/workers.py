@@ -1,0 +1,195 @@
+"""The ask/tell loop that every search process runs against the shared storage.
+
+One loop per process (the ``jobs = 1`` caller itself, each spawned worker, each machine
+running the same command): fail the trials of dead workers (their genomes are re-queued,
+see :mod:`evofolio.search.recovery`), stop when the target of completed trials is reached,
+otherwise ``ask`` a trial (a re-queued genome first), evaluate it under a heartbeat and
+``tell`` the result. A genome identical to a completed trial's (a GA clone) is not trained
+again: the trial reuses that outcome and records ``duplicate_of``.
+
+No trial is lost or duplicated by processes racing near the end: a trial is evaluated
+only while the completed trials plus the running trials numbered before it stay below the
+target; otherwise it waits (heartbeat on) until one of those fails (then it runs) or the
+target is reached (then it is told failed with ``failure = "released"``, never evaluated).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.storages import RDBStorage
+from optuna.trial import FrozenTrial, TrialState
+
+from evofolio.config import RunConfig, SearchConfig
+from evofolio.search.evaluator import Evaluator, TrialContext, TrialOutcome
+from evofolio.search.outcome import RELEASED, failure_message, finish_trial
+from evofolio.search.progress import (
+    DUPLICATE_ATTR,
+    ERROR_ATTR,
+    FAILURE_ATTR,
+    WORKER_ATTR,
+    count_trials,
+    generation_of,
+)
+from evofolio.search.recovery import Heartbeat, fail_stale, requeue, trial_id
+from evofolio.search.space import Genome, decode, suggest_genome
+from evofolio.search.storage import quiet_optuna
+
+__all__ = ["SearchPlan", "run_trial", "trial_directory", "work", "worker_name"]
+
+logger = logging.getLogger(__name__)
+
+_NOT_COPIED = {WORKER_ATTR, ERROR_ATTR, FAILURE_ATTR}
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What every process of one search shares (picklable, sent to spawned workers)."""
+
+    base: RunConfig
+    run_dir: Path
+    feature_names: tuple[str, ...]
+    strategy_names: tuple[str, ...]
+    target: int
+    max_trials: int
+    poll_seconds: float = 1.0
+    orphan_seconds: float = 600.0
+
+    @property
+    def search(self) -> SearchConfig:
+        return self.base.search
+
+    @property
+    def can_prune(self) -> bool:
+        return self.search.prune and not self.search.multi_objective
+
+    def fail_stale(self, study: optuna.Study, storage: RDBStorage) -> None:
+        fail_stale(
+            study,
+            storage,
+            max_retry=self.search.max_retry,
+            orphan_seconds=self.orphan_seconds,
+        )
+
+
+def worker_name() -> str:
+    """``host:pid``, stored with each trial."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _admitted(study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan) -> bool:
+    """Wait until trial ``number`` may run (True) or is not needed any more (False)."""
+    while True:
+        trials = study.get_trials(deepcopy=False)
+        complete = sum(t.state == TrialState.COMPLETE for t in trials)
+        if complete >= plan.target:
+            return False
+        ahead = sum(t.state == TrialState.RUNNING and t.number < number for t in trials)
+        if complete + ahead < plan.target:
+            return True
+        plan.fail_stale(study, storage)
+        time.sleep(plan.poll_seconds)
+
+
+def trial_directory(run_dir: Path, trial: FrozenTrial) -> Path:
+    """``run_dir/trials/{number:05d}``: a trial's files (its twin's, for a duplicate)."""
+    number = trial.user_attrs.get(DUPLICATE_ATTR, trial.number)
+    return Path(run_dir) / "trials" / f"{int(number):05d}"
+
+
+def _twin(study: optuna.Study, params: Mapping[str, Any]) -> TrialOutcome | None:
+    """The outcome of a completed trial with the same genes, if any (a GA clone)."""
+    for other in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if other.params == params:
+            attrs = {k: v for k, v in other.user_attrs.items() if k not in _NOT_COPIED}
+            attrs[DUPLICATE_ATTR] = other.user_attrs.get(DUPLICATE_ATTR, other.number)
+            return TrialOutcome(tuple(other.values), attrs)
+    return None
+
+
+def _context(
+    storage: RDBStorage, trial: optuna.Trial, genome: Genome, plan: SearchPlan, worker: str
+) -> TrialContext:
+    frozen = storage.get_trial(trial_id(trial))
+    trial_dir = trial_directory(plan.run_dir, frozen)
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    return TrialContext(
+        number=trial.number,
+        generation=generation_of(frozen) or 0,
+        trial_dir=trial_dir,
+        config=decode(genome.params, plan.base),
+        multi_objective=plan.search.multi_objective,
+        can_prune=plan.can_prune,
+        worker=worker,
+        retry_of=frozen.system_attrs.get("failed_trial"),
+    )
+
+
+def run_trial(
+    study: optuna.Study,
+    storage: RDBStorage,
+    evaluator: Evaluator,
+    plan: SearchPlan,
+    worker: str,
+) -> FrozenTrial | None:
+    """Ask one trial, evaluate it under a heartbeat and tell the result.
+
+    Returns the finished trial, or ``None`` when it was released unevaluated (or another
+    process had already failed it as stale).
+    """
+    with quiet_optuna():
+        trial = study.ask()
+    with Heartbeat(storage, trial, plan.search.heartbeat_seconds):
+        try:
+            trial.set_user_attr(WORKER_ATTR, worker)  # before anything slow (see recovery)
+            genome = suggest_genome(trial, plan.search, plan.feature_names, plan.strategy_names)
+            if not _admitted(study, storage, trial.number, plan):
+                finish_trial(study, trial, failure="released", error=RELEASED)
+                return None
+            twin = _twin(study, genome.params)
+            if twin is not None:  # never train the same genome twice
+                return finish_trial(study, trial, outcome=twin)
+            context = _context(storage, trial, genome, plan, worker)
+            outcome = evaluator(trial, genome, context)
+        except optuna.TrialPruned:
+            return finish_trial(study, trial, state=TrialState.PRUNED)
+        except KeyboardInterrupt:
+            finish_trial(study, trial, failure="interrupted", error="interrupted by the user")
+            requeue(study, storage.get_trial(trial_id(trial)), plan.search.max_retry)
+            raise
+        except Exception as error:
+            logger.warning("trial %d failed: %s", trial.number, failure_message(error))
+            logger.debug("trial %d: %s", trial.number, "".join(traceback.format_exception(error)))
+            return finish_trial(study, trial, failure="error", error=failure_message(error))
+        return finish_trial(study, trial, outcome=outcome)
+
+
+def work(
+    study: optuna.Study,
+    storage: RDBStorage,
+    evaluator: Evaluator,
+    plan: SearchPlan,
+    on_trial: Callable[[FrozenTrial | None], None] | None = None,
+) -> None:
+    """Run trials until the study holds ``plan.target`` completed trials (or the cap)."""
+    worker = worker_name()
+    while True:
+        plan.fail_stale(study, storage)
+        counts = count_trials(study.get_trials(deepcopy=False))
+        if counts.complete >= plan.target or counts.evaluated >= plan.max_trials:
+            return
+        if counts.complete + counts.running >= plan.target:
+            time.sleep(plan.poll_seconds)  # the last trials run elsewhere; one may fail
+            continue
+        frozen = run_trial(study, storage, evaluator, plan, worker)
+        if on_trial is not None:
+            on_trial(frozen)

@@ -1,0 +1,140 @@
+"""The genome: fixed length, decode/encode round trip, constraint repair, pinned genes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+import pytest
+
+from evofolio.config import RunConfig, parse_config
+from evofolio.errors import ConfigError
+from evofolio.features import FEATURES
+from evofolio.search.space import (
+    FEATURE_PREFIX,
+    STRATEGY_PREFIX,
+    Genome,
+    check_space,
+    decode,
+    encode,
+    suggest_genome,
+)
+from evofolio.strategies import STRATEGIES
+
+FEATURE_NAMES = list(FEATURES)
+STRATEGY_NAMES = list(STRATEGIES)
+ASSET_ONLY = ("mode",)
+PORTFOLIO_ONLY = ("encoder",)
+
+
+def random_genomes(config: RunConfig, count: int = 40) -> list[Genome]:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    genomes = []
+    for _ in range(count):
+        trial = study.ask()
+        genomes.append(suggest_genome(trial, config.search, FEATURE_NAMES, STRATEGY_NAMES))
+        study.tell(trial, 0.0)
+    return genomes
+
+
+def switched(params: dict[str, Any], prefix: str, on: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {k: (k[len(prefix) :] in on) if k.startswith(prefix) else v for k, v in params.items()}
+
+
+def test_every_genome_has_every_gene() -> None:
+    genomes = random_genomes(RunConfig())
+    expected = 13 + len(FEATURES) + len(STRATEGIES)
+    assert {len(genome.params) for genome in genomes} == {expected}
+    assert len({tuple(genome.params) for genome in genomes}) == 1  # same genes, same order
+    assert {genome.family for genome in genomes} == {"asset", "portfolio"}
+
+
+def test_decoded_genomes_satisfy_the_constraints_and_round_trip() -> None:
+    base = RunConfig()
+    for genome in random_genomes(base):
+        config = decode(genome.params, base)
+        assert len(genome.features) >= 1 and len(genome.strategies) >= 2
+        assert config.model.family == genome.family
+        assert config.training.lr == genome.lr and config.model.hidden == genome.hidden
+        unused = ASSET_ONLY if genome.family == "asset" else PORTFOLIO_ONLY
+        if genome.family == "asset":
+            assert config.model.features == list(genome.features)
+            assert config.model.strategies == base.model.strategies
+            unused += tuple(k for k in genome.params if k.startswith(STRATEGY_PREFIX))
+        else:
+            assert config.model.strategies == list(genome.strategies)
+            assert config.model.features == base.model.features
+            unused += tuple(k for k in genome.params if k.startswith(FEATURE_PREFIX))
+        assert decode(encode(config), base) == config
+        if not genome.repairs:
+            again = encode(config)
+            assert {k: v for k, v in again.items() if k not in unused} == {
+                k: v for k, v in genome.params.items() if k not in unused
+            }
+
+
+def test_run_config_round_trips_through_the_genes() -> None:
+    config = parse_config({"model": {"max_weight": 0.5, "hidden": 32}})
+    assert decode(encode(config), config) == config
+    portfolio = parse_config(
+        {"model": {"family": "portfolio", "strategies": ["equal_weight", "hrp"], "mode": "select"}}
+    )
+    assert decode(encode(portfolio), RunConfig()) == decode(encode(portfolio), portfolio)
+    assert decode(encode(portfolio), RunConfig()).model.strategies == ["equal_weight", "hrp"]
+
+
+def test_repair_turns_on_documented_defaults_deterministically() -> None:
+    params = encode(RunConfig())
+    nothing = switched(switched(params, FEATURE_PREFIX), STRATEGY_PREFIX)
+    genome = Genome.from_params(nothing)
+    assert genome.features == ("ret_1",)
+    assert genome.strategies == ("equal_weight", "inverse_vol")
+    assert len(genome.repairs) == 2
+    assert Genome.from_params(nothing) == genome
+    one = switched(nothing, STRATEGY_PREFIX, on=("hrp",))
+    assert Genome.from_params(one).strategies == ("equal_weight", "hrp")
+    portfolio = decode({**nothing, "family": "portfolio"}, RunConfig())
+    assert portfolio.model.strategies == ["equal_weight", "inverse_vol"]
+    assert decode(nothing, RunConfig()).model.features == ["ret_1"]
+
+
+def test_max_weight_one_means_no_cap() -> None:
+    params = encode(RunConfig())
+    assert params["max_weight"] == 1.0
+    assert decode(params, RunConfig()).model.max_weight is None
+    assert decode({**params, "max_weight": 0.3}, RunConfig()).model.max_weight == 0.3
+
+
+def test_fixed_genes_stay_in_the_genome_with_one_value() -> None:
+    config = parse_config(
+        {"search": {"families": ["asset"], "space": {"fixed": {"layers": 2, "feature_macd": True}}}}
+    )
+    genomes = random_genomes(config, count=15)
+    assert {g.layers for g in genomes} == {2}
+    assert all("macd" in g.features for g in genomes)
+    assert {g.family for g in genomes} == {"asset"}
+    assert {len(g.params) for g in genomes} == {13 + len(FEATURES) + len(STRATEGIES)}
+
+
+def test_bad_spaces_are_config_errors_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match="unknown gene 'feature_nope'"):
+        check_space(
+            parse_config({"search": {"space": {"fixed": {"feature_nope": True}}}}).search,
+            RunConfig(),
+            FEATURE_NAMES,
+            STRATEGY_NAMES,
+        )
+    wide = parse_config({"search": {"space": {"hidden": [4, 64]}}})
+    with pytest.raises(ConfigError, match="model.hidden"):
+        check_space(wide.search, wide, FEATURE_NAMES, STRATEGY_NAMES)
+    with pytest.raises(ConfigError, match="at least 2 strategies"):
+        check_space(RunConfig().search, RunConfig(), FEATURE_NAMES, ["hrp"])
+    check_space(RunConfig().search, RunConfig(), FEATURE_NAMES, STRATEGY_NAMES)
+
+
+def test_genome_without_a_gene_is_a_config_error() -> None:
+    params = encode(RunConfig())
+    del params["lr"]
+    with pytest.raises(ConfigError, match="'lr'"):
+        decode(params, RunConfig())
