@@ -31,7 +31,7 @@ setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
 run: $(VENV)/.installed
-	$(BIN)/evofolio backtest --strategy all $(RUN_ARGS)
+	$(BIN)/evofolio run $(RUN_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -48,6 +48,8 @@ test: lint browser
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_backtest.py
+	$(BIN)/python benchmarks/bench_model1.py --seeds 3 --model2
+	$(BIN)/python benchmarks/bench_search.py --full
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evofolio.config import RunConfig, load_config, override, parse_config
+from evofolio.config import RunConfig, load_config, load_preset, override, parse_config
 from evofolio.errors import ConfigError
 
 CONFIGS = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
@@ -17,8 +17,11 @@ def test_shipped_configs_parse(path: Path) -> None:
     assert isinstance(load_config(path), RunConfig)
 
 
-def test_default_toml_matches_the_code_defaults() -> None:
-    assert load_config(Path(__file__).parents[1] / "configs" / "default.toml") == RunConfig()
+def test_configs_folder_holds_the_shipped_presets() -> None:
+    for name in ("default", "quick", "zhang2020"):
+        path = Path(__file__).parents[1] / "configs" / f"{name}.toml"
+        assert load_config(path) == load_preset(name)
+    assert load_preset("quick").search.population * load_preset("quick").search.generations <= 8
 
 
 def test_unknown_and_invalid_keys_are_named() -> None:

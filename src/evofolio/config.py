@@ -34,7 +34,7 @@ class DataConfig(_Section):
     """Where the prices come from and how gaps are treated."""
 
     source: str = Field("sp500", description="sp500, a .csv/.parquet path, or yahoo:T1,T2,...")
-    format: Literal["auto", "wide", "long"] = "auto"
+    format: Literal["auto", "wide", "long"] = Field("auto", description="layout of a price file")
     market: str | None = Field(None, description="PATH[:COLUMN] of the market series (beta)")
     max_ffill_days: int = Field(5, ge=0, description="forward-fill gaps up to this many days")
     max_missing_frac: float = Field(0.10, ge=0.0, le=1.0, description="drop assets above this")
@@ -46,7 +46,9 @@ class DataConfig(_Section):
 class BacktestConfig(_Section):
     """How weights become returns: rebalancing, costs, optional volatility targeting."""
 
-    rebalance: Rebalance = "monthly"
+    rebalance: Rebalance = Field(
+        "monthly", description="daily, weekly, monthly (first trading day) or every N days"
+    )
     cost_bps: float = Field(10.0, ge=0.0, description="proportional cost on the traded amount")
     vol_target: float | None = Field(
         None, gt=0.0, description="annualised per-asset volatility target (Zhang et al. eq. 7)"
@@ -89,9 +91,9 @@ class ModelConfig(_Section):
     encoder: Literal["joint", "shared"] = Field(
         "shared", description="Model 1: one LSTM over all assets (joint) or per asset (shared)"
     )
-    layers: int = Field(1, ge=1, le=3)
-    hidden: int = Field(16, ge=8, le=256)
-    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    layers: int = Field(1, ge=1, le=3, description="stacked LSTM layers")
+    hidden: int = Field(16, ge=8, le=256, description="LSTM hidden units")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between layers")
     max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
     temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
     features: list[str] = Field(
@@ -107,17 +109,19 @@ class ModelConfig(_Section):
 class TrainingConfig(_Section):
     """How each network is trained (see evofolio.training.TrainConfig)."""
 
-    epochs: int = Field(100, ge=1)
-    lr: float = Field(3e-3, gt=0.0)
-    weight_decay: float = Field(0.0, ge=0.0)
-    optimizer: Literal["adam", "adamw"] = "adam"
-    grad_clip: float | None = Field(1.0, gt=0.0)
+    epochs: int = Field(100, ge=1, description="maximum passes over the training rows")
+    lr: float = Field(3e-3, gt=0.0, description="learning rate")
+    weight_decay: float = Field(0.0, ge=0.0, description="L2 penalty (decoupled for adamw)")
+    optimizer: Literal["adam", "adamw"] = Field("adam", description="adam or adamw")
+    grad_clip: float | None = Field(1.0, gt=0.0, description="gradient norm clip")
     seq_len: int = Field(50, ge=0, description="burn-in / lookback days before each chunk")
     chunk_len: int = Field(100, ge=2, description="days per training chunk (TBPTT)")
     batch_size: int = Field(16, ge=1, description="chunks per optimiser step")
     val_frac: float = Field(0.1, ge=0.0, lt=1.0, description="last part of training: validation")
     patience: int | None = Field(10, ge=1, description="early stopping (None: off)")
-    objective: Literal["sharpe", "sortino", "utility"] = "sharpe"
+    objective: Literal["sharpe", "sortino", "utility"] = Field(
+        "sharpe", description="training loss: negative Sharpe, Sortino or mean-variance utility"
+    )
     cost_bps: float = Field(0.0, ge=0.0, description="turnover cost term in the loss")
     risk_aversion: float = Field(1.0, gt=0.0, description="for the utility objective")
     threads: int | None = Field(None, ge=1, description="torch threads (None: torch's default)")
@@ -153,7 +157,9 @@ class SpaceConfig(_Section):
     objective, cost_bps, max_weight, mode, ``feature_<name>`` and ``strategy_<name>``.
     """
 
-    encoders: list[Literal["joint", "shared"]] = Field(["joint", "shared"], min_length=1)
+    encoders: list[Literal["joint", "shared"]] = Field(
+        ["joint", "shared"], min_length=1, description="Model 1 encoders to choose from"
+    )
     layers: tuple[int, int] = Field((1, 3), description="LSTM layers")
     hidden: tuple[int, int] = Field((8, 256), description="hidden units (log scale)")
     dropout: tuple[float, float] = Field((0.0, 0.5), description="dropout between layers")
@@ -168,7 +174,9 @@ class SpaceConfig(_Section):
     max_weight: list[float] = Field(
         [1.0, 0.5, 0.3], min_length=1, description="per-asset caps to choose from (1.0: none)"
     )
-    modes: list[Literal["blend", "select"]] = Field(["blend", "select"], min_length=1)
+    modes: list[Literal["blend", "select"]] = Field(
+        ["blend", "select"], min_length=1, description="Model 2 modes to choose from"
+    )
     fixed: dict[str, GeneValue] = Field(
         {}, description="gene name -> value, e.g. {layers = 1, feature_ret_1 = true}"
     )
@@ -200,7 +208,7 @@ class SearchConfig(_Section):
         None, ge=0.0, le=1.0, description="per gene; None: 1 / number of genes"
     )
     crossover: Crossover = Field("uniform", description="NSGA-II crossover for numeric genes")
-    crossover_prob: float = Field(0.9, ge=0.0, le=1.0)
+    crossover_prob: float = Field(0.9, ge=0.0, le=1.0, description="NSGA-II crossover rate")
     folds: int = Field(3, ge=1, description="walk-forward folds in the development period")
     min_test_days: int = Field(252, ge=20, description="days per validation fold")
     fold_lambda: float = Field(
@@ -223,7 +231,7 @@ class SearchConfig(_Section):
     storage: str | None = Field(
         None, description="database URL; None: sqlite file search.db in the run directory"
     )
-    study_name: str = Field("evofolio", min_length=1)
+    study_name: str = Field("evofolio", min_length=1, description="Optuna study name")
     heartbeat_seconds: int = Field(
         30, ge=1, description="a trial silent for 2 x this long is failed and re-queued"
     )
@@ -240,7 +248,7 @@ class SearchConfig(_Section):
 class RunConfig(_Section):
     """The whole configuration of a run."""
 
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, description="one seed for every random choice of the run")
     data: DataConfig = DataConfig()
     backtest: BacktestConfig = BacktestConfig()
     strategies: StrategiesConfig = StrategiesConfig()
