@@ -9,10 +9,15 @@ from typing import Any, Protocol
 import pandas as pd
 
 from evofolio.allocators.neural import AssetLSTMAllocator
-from evofolio.allocators.strategy_panel import StrategyPanel
-from evofolio.backtest import Allocator
+from evofolio.allocators.strategy_panel import (
+    StrategyPanel,
+    build_strategy_panel,
+    default_cache_dir,
+)
+from evofolio.backtest import Allocator, TradingRules
 from evofolio.config import RunConfig
 from evofolio.errors import ConfigError
+from evofolio.strategies import STRATEGIES
 from evofolio.training.loop import Progress
 
 
@@ -25,6 +30,21 @@ class NeuralAllocator(Allocator, Protocol):
 
 
 NeuralFactory = Callable[[], NeuralAllocator]
+
+MODEL2_REFIT = "monthly"
+"""Model 2's inputs: every classic rule refit on this schedule, whatever the trading rules."""
+
+
+def model2_panel(prices: pd.DataFrame, config: RunConfig) -> StrategyPanel:
+    """Model 2's input panel over ``prices``: every registered strategy, refit monthly on its
+    trailing window, at the configured cost (cached on disk; causal at every date)."""
+    return build_strategy_panel(
+        prices,
+        list(STRATEGIES),
+        window=config.strategies.window,
+        rules=TradingRules(MODEL2_REFIT, config.backtest.cost_bps),
+        cache_dir=default_cache_dir(),
+    )
 
 
 def neural_factory(

@@ -10,10 +10,9 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from evofolio.allocators.factory import model2_panel
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.portfolio import PortfolioLSTMAllocator
-from evofolio.allocators.strategy_panel import build_strategy_panel, default_cache_dir
-from evofolio.backtest import TradingRules
 from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
@@ -27,7 +26,6 @@ from evofolio.cli.common import (
 )
 from evofolio.config import RunConfig, override
 from evofolio.errors import DataError, UsageError
-from evofolio.strategies import STRATEGIES
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -68,13 +66,7 @@ def allocate_command(
     if config.model.family == "asset":
         allocator = AssetLSTMAllocator.load(model_path, market=loaded.market)
     else:
-        panel = build_strategy_panel(
-            prices,
-            list(STRATEGIES),
-            window=config.strategies.window,
-            rules=TradingRules("monthly", config.backtest.cost_bps),
-            cache_dir=default_cache_dir(),
-        )
+        panel = model2_panel(prices, config)
         allocator = PortfolioLSTMAllocator.load(model_path, panel=panel)
     last = pd.DatetimeIndex([prices.index[-1]])
     weights = allocator.allocate(prices, last).iloc[0]

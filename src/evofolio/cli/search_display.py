@@ -81,6 +81,8 @@ class SearchDisplay:
             gen=f"{event.generation + 1}/{event.generations}",
             status=status,
         )
+        if event.finished:
+            self.close()
 
     def _summary(self, event: SearchEvent) -> None:
         counts = event.counts

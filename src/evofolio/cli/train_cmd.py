@@ -11,11 +11,9 @@ import pandas as pd
 import typer
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
-from evofolio.allocators.factory import NeuralAllocator, neural_factory
+from evofolio.allocators.factory import NeuralAllocator, model2_panel, neural_factory
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
-    build_strategy_panel,
-    default_cache_dir,
     save_panel,
 )
 from evofolio.backtest import (
@@ -81,13 +79,7 @@ def strategy_panel_for(config: RunConfig, prices: pd.DataFrame) -> StrategyPanel
     names = resolve_strategies(config.model.strategies or config.strategies.names)
     if len(names) < 2:
         raise UsageError("Model 2 needs at least 2 strategies (model.strategies)")
-    return build_strategy_panel(
-        prices,
-        names,
-        window=config.strategies.window,
-        rules=TradingRules("monthly", config.backtest.cost_bps),
-        cache_dir=default_cache_dir(),
-    )
+    return model2_panel(prices, config)
 
 
 def baselines(

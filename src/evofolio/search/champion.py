@@ -12,11 +12,9 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
-from evofolio.allocators.factory import NeuralAllocator, neural_factory
+from evofolio.allocators.factory import NeuralAllocator, model2_panel, neural_factory
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
-    build_strategy_panel,
-    default_cache_dir,
 )
 from evofolio.backtest import BacktestResult, Periods, TradingRules, run_period
 from evofolio.config import RunConfig
@@ -96,13 +94,7 @@ def holdout_backtest(
     panel: StrategyPanel | None = None
     if config.model.family == "portfolio":
         # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
-        panel = build_strategy_panel(
-            prices,
-            list(STRATEGIES),
-            window=config.strategies.window,
-            rules=TradingRules("monthly", rules.cost_bps),
-            cache_dir=default_cache_dir(),
-        )
+        panel = model2_panel(prices, config)
     make = neural_factory(config, market=data.market, panel=panel)
     fitted: list[NeuralAllocator] = []
 

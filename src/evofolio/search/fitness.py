@@ -20,11 +20,9 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from evofolio.allocators.factory import NeuralAllocator, neural_factory
+from evofolio.allocators.factory import NeuralAllocator, model2_panel, neural_factory
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
-    build_strategy_panel,
-    default_cache_dir,
 )
 from evofolio.backtest import Fold, TradingRules, run_folds, split_periods, walk_forward
 from evofolio.config import RunConfig
@@ -33,7 +31,6 @@ from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
 from evofolio.search.evaluator import TrialContext, TrialOutcome
 from evofolio.search.space import Genome
-from evofolio.strategies import STRATEGIES
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +94,7 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
     rules = TradingRules(section.rebalance, section.cost_bps, section.vol_target, section.vol_span)
     panel = None
     if "portfolio" in search.families:
-        panel = build_strategy_panel(
-            prices,
-            list(STRATEGIES),
-            window=config.strategies.window,
-            rules=TradingRules("monthly", section.cost_bps),
-            cache_dir=default_cache_dir(),
-        )
+        panel = model2_panel(prices, config)
     return SearchContext(prices, market, panel, folds, rules)
 
 

@@ -75,6 +75,25 @@ def check_inputs(config: RunConfig, data: MarketData) -> Periods:
     return periods
 
 
+def feasible_caps(config: RunConfig, n_assets: int) -> RunConfig:
+    """Drop the ``max_weight`` gene choices no portfolio of ``n_assets`` can meet (a cap
+    below 1/N), with a warning, instead of failing every genome that draws them."""
+    space = config.search.space
+    caps = [cap for cap in space.max_weight if cap * n_assets >= 1.0 - 1e-12]
+    if len(caps) == len(space.max_weight):
+        return config
+    dropped = sorted(set(space.max_weight) - set(caps))
+    logger.warning(
+        "max_weight choices %s are infeasible for %d assets (below 1/%d): dropped",
+        dropped,
+        n_assets,
+        n_assets,
+    )
+    space = space.model_copy(update={"max_weight": caps or [1.0]})
+    search = config.search.model_copy(update={"space": space})
+    return config.model_copy(update={"search": search})
+
+
 def trial_returns(run_dir: Path, trials: pd.DataFrame) -> dict[int, pd.Series]:
     """Validation returns of each completed trial that has its own files (clones reuse them)."""
     out = {}
@@ -109,6 +128,7 @@ def run_pipeline(
     stage = on_stage or (lambda _: None)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    config = feasible_caps(config, data.prices.shape[1])
     periods = check_inputs(config, data)
     search = run_search(
         config,
