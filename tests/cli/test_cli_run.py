@@ -81,3 +81,16 @@ def test_allocate_and_report_name_a_missing_run(tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, result.output
         assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+@pytest.mark.parametrize("command", ["run", "evolve"])
+def test_search_commands_reject_bad_input_before_writing(command: str, tmp_path: Path) -> None:
+    short = tmp_path / "short.csv"
+    random_prices(n_days=300, n_assets=3, seed=2).to_csv(short)  # too little history
+    out = tmp_path / "out"
+    args = [command, "--data", str(short), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--quick"] if command == "run" else args)
+    assert result.exit_code == 2, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "dates" in last
+    assert not out.exists()
