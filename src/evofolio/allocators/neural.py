@@ -10,38 +10,23 @@ rows of ``dates``; the row of date *t* depends on prices up to *t* only.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
+from evofolio.allocators.neural_base import NeuralAllocatorBase, rows_for, train_config
 from evofolio.config import ModelConfig, TrainingConfig
 from evofolio.errors import DataError, InsufficientHistoryError
-from evofolio.features import FeaturePanel, FeatureScaler, build_panel
+from evofolio.features import FeaturePanel, build_panel
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
-from evofolio.training import (
-    TrainConfig,
-    TrainResult,
-    load_checkpoint,
-    predict_weights,
-    save_checkpoint,
-    seed_everything,
-    select_device,
-    train,
-)
 from evofolio.training.loop import Progress
 
+__all__ = ["AssetLSTMAllocator", "next_returns", "rows_for", "train_config"]
+
 logger = logging.getLogger(__name__)
-
-
-def train_config(training: TrainingConfig, seed: int) -> TrainConfig:
-    """The training loop's settings from the run configuration."""
-    return TrainConfig(**training.model_dump(exclude={"device"}), seed=seed)
 
 
 def next_returns(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -50,24 +35,15 @@ def next_returns(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
     return values[1:] / values[:-1] - 1.0
 
 
-def rows_for(frame: pd.DataFrame, dates: pd.DatetimeIndex, what: str) -> pd.DataFrame:
-    """The rows of ``frame`` at ``dates``, or a clear error when the history is too short."""
-    missing = dates.difference(pd.DatetimeIndex(frame.index))
-    if len(missing):
-        raise InsufficientHistoryError(
-            f"{what} has no weights for {missing[0].date()}: its first usable date is "
-            f"{frame.index[0].date()} (feature warm-up plus sequence burn-in)"
-        )
-    return frame.loc[dates]
-
-
-class AssetLSTMAllocator:
+class AssetLSTMAllocator(NeuralAllocatorBase):
     """Model 1 (asset-level LSTM, Zhang, Zohren & Roberts 2020) behind the Allocator contract.
 
     ``market`` is the market price series (for the beta features), indexed by date; only its
     values on the dates of the prices given to ``fit``/``allocate`` are read. ``on_epoch``
     receives ``(epoch, train_loss, val_loss)`` during training.
     """
+
+    family = "asset"
 
     def __init__(
         self,
@@ -78,11 +54,8 @@ class AssetLSTMAllocator:
         seed: int = 0,
         on_epoch: Progress | None = None,
     ) -> None:
-        self.model = model
-        self.training = training
+        super().__init__(model, training, seed=seed, on_epoch=on_epoch)
         self.market = market
-        self.seed = seed
-        self.on_epoch = on_epoch
 
     def _panel(self, prices: pd.DataFrame) -> FeaturePanel:
         market = None if self.market is None else self.market.reindex(prices.index)
@@ -94,8 +67,6 @@ class AssetLSTMAllocator:
             raise InsufficientHistoryError(
                 f"Model 1 needs more training dates after the feature warm-up, got {panel.n_dates}"
             )
-        inputs = panel.values[:-1]
-        self.scaler_ = FeatureScaler().fit(inputs)
         config = AssetLSTMConfig(
             n_assets=panel.n_assets,
             n_features=panel.n_features,
@@ -106,70 +77,34 @@ class AssetLSTMAllocator:
             max_weight=self.model.max_weight,
             temperature=self.model.temperature,
         )
-        self.device_ = select_device(self.training.device)
-        seed_everything(self.seed)
-        self.network_config_ = config
-        self.network_: nn.Module = AssetLSTM(config).to(self.device_)
-        self.train_config_ = train_config(self.training, self.seed)
-        self.result_: TrainResult = train(
-            self.network_,
-            self.scaler_.transform(inputs),
+        self._train(
+            config,
+            AssetLSTM,
+            panel.values[:-1],
             next_returns(prices, panel.dates),
-            self.train_config_,
-            device=self.device_,
-            progress=self.on_epoch,
+            prices,
+            panel.dates,
         )
-        self.assets_ = prices.columns
-        self.train_period_ = (panel.dates[0], panel.dates[-1])
         logger.debug("Model 1 trained: %s", self.result_)
         return self
 
     def weights_frame(self, prices: pd.DataFrame) -> pd.DataFrame:
-        """Weights for every date of ``prices`` past the feature warm-up."""
-        if not prices.columns.equals(self.assets_):
-            raise DataError(
-                f"the model was trained on assets {list(self.assets_)}, got {list(prices.columns)}"
-            )
+        """Weights for every date of ``prices`` past the feature warm-up and the burn-in."""
+        self._check_assets(prices)
         panel = self._panel(prices)
-        weights = predict_weights(
-            self.network_,
-            self.scaler_.transform(panel.values),
-            self.train_config_.seq_len,
-            self.train_config_.chunk_len,
-            self.device_,
-        )
-        usable = panel.dates[self.train_config_.seq_len :]
-        return pd.DataFrame(
-            weights[self.train_config_.seq_len :], index=usable, columns=self.assets_
-        )
+        weights = self._stream(panel.values)
+        usable = panel.dates[len(panel.dates) - len(weights) :]
+        return pd.DataFrame(weights, index=usable, columns=self.assets_)
 
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
         return rows_for(self.weights_frame(prices), dates, "Model 1")
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Write the fitted model, scaler and settings to one checkpoint file."""
-        payload = {
-            "family": "asset",
-            "model": self.model.model_dump(),
-            "training": self.training.model_dump(),
-            "seed": self.seed,
-            "assets": [str(a) for a in self.assets_],
-            "train_period": [str(d.date()) for d in self.train_period_],
-            **(extra or {}),
-        }
-        return save_checkpoint(
-            path,
-            self.network_,
-            dataclasses.asdict(self.network_config_),
-            list(self.model.features),
-            self.scaler_.to_state(),
-            payload,
-        )
-
     @classmethod
     def load(cls, path: str | Path, market: pd.Series | None = None) -> AssetLSTMAllocator:
         """A fitted allocator from a checkpoint written by :meth:`save` (ready to allocate)."""
-        network, payload = load_checkpoint(path)
+        network, payload = cls.read(path)
+        if not isinstance(network, AssetLSTM):
+            raise DataError(f"checkpoint {path}: not a Model 1 (asset) checkpoint")
         extra = payload["extra"]
         allocator = cls(
             ModelConfig.model_validate(extra["model"]),
@@ -177,12 +112,5 @@ class AssetLSTMAllocator:
             market=market,
             seed=int(extra["seed"]),
         )
-        allocator.scaler_ = FeatureScaler.from_state(payload["scaler_state"])
-        allocator.device_ = torch.device("cpu")
-        allocator.network_ = network
-        allocator.network_config_ = AssetLSTMConfig(**payload["model_config"])
-        allocator.train_config_ = train_config(allocator.training, allocator.seed)
-        allocator.assets_ = pd.Index(extra["assets"])
-        start, end = extra["train_period"]
-        allocator.train_period_ = (pd.Timestamp(start), pd.Timestamp(end))
+        allocator._restore(network, payload, AssetLSTMConfig)
         return allocator

@@ -19,21 +19,18 @@ the dates of the prices they are given, so the row of date *t* depends on prices
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
-from evofolio.allocators.neural import rows_for, train_config
+from evofolio.allocators.neural_base import NeuralAllocatorBase, rows_for, train_config
 from evofolio.allocators.strategy_panel import StrategyPanel
 from evofolio.config import ModelConfig, TrainingConfig
 from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
-from evofolio.features import FeaturePanel, FeatureScaler
+from evofolio.features import FeaturePanel
 from evofolio.features.strategy_features import (
     STRATEGY_FEATURES,
     build_strategy_panel_features,
@@ -41,14 +38,7 @@ from evofolio.features.strategy_features import (
 )
 from evofolio.models.portfolio_lstm import PortfolioLSTM, PortfolioLSTMConfig
 from evofolio.training import (
-    TrainResult,
-    load_checkpoint,
-    predict_weights,
-    save_checkpoint,
-    seed_everything,
-    select_device,
     selection_loss,
-    train,
     validation_start,
 )
 from evofolio.training.loop import Progress
@@ -76,7 +66,7 @@ def select_labels(next_returns: np.ndarray, horizon: int, val_start: int) -> np.
     return labels
 
 
-class PortfolioLSTMAllocator:
+class PortfolioLSTMAllocator(NeuralAllocatorBase):
     """Model 2 (a strategy of strategies) behind the Allocator contract.
 
     ``panel`` holds the strategies named by ``model.strategies`` (``None``: every strategy of
@@ -86,6 +76,9 @@ class PortfolioLSTMAllocator:
     reads ``strategies``, ``mode``, ``horizon``, ``encoder``, ``layers``, ``hidden``,
     ``dropout`` and ``temperature``; ``features`` and ``max_weight`` are Model 1's.
     """
+
+    family = "portfolio"
+    feature_names = tuple(STRATEGY_FEATURES)
 
     def __init__(
         self,
@@ -97,11 +90,8 @@ class PortfolioLSTMAllocator:
         on_epoch: Progress | None = None,
         hard: bool = False,
     ) -> None:
-        self.model = model
-        self.training = training
+        super().__init__(model, training, seed=seed, on_epoch=on_epoch)
         self.panel = panel
-        self.seed = seed
-        self.on_epoch = on_epoch
         self.hard = hard
 
     def strategies(self) -> tuple[str, ...]:
@@ -161,8 +151,7 @@ class PortfolioLSTMAllocator:
                     f"validation rows ({len(targets)} rows)"
                 )
             loss = selection_loss
-        self.scaler_ = FeatureScaler().fit(inputs)
-        self.network_config_ = PortfolioLSTMConfig(
+        config = PortfolioLSTMConfig(
             n_strategies=features.n_assets,
             n_features=features.n_features,
             encoder=self.model.encoder,
@@ -172,43 +161,21 @@ class PortfolioLSTMAllocator:
             temperature=self.model.temperature,
             mode=self.model.mode,
         )
-        self.device_ = select_device(self.training.device)
-        seed_everything(self.seed)
-        self.network_: nn.Module = PortfolioLSTM(self.network_config_).to(self.device_)
-        self.result_: TrainResult = train(
-            self.network_,
-            self.scaler_.transform(inputs),
-            targets,
-            self.train_config_,
-            device=self.device_,
-            progress=self.on_epoch,
-            loss=loss,
-        )
-        self.assets_ = prices.columns
+        self._train(config, PortfolioLSTM, inputs, targets, prices, features.dates, loss)
         self.strategies_ = features.assets
-        self.train_period_ = (features.dates[0], features.dates[-1])
         logger.debug("Model 2 trained: %s", self.result_)
         return self
 
     def strategy_weights(self, prices: pd.DataFrame) -> pd.DataFrame:
         """Weights over the strategies (dates × strategies) past the warm-up and burn-in."""
-        if not prices.columns.equals(self.assets_):
-            raise DataError(
-                f"the model was trained on assets {list(self.assets_)}, got {list(prices.columns)}"
-            )
+        self._check_assets(prices)
         features, _ = self._features(prices)
         if features.assets != self.strategies_:
             raise ConfigError(
                 f"the model was trained on strategies {list(self.strategies_)}, "
                 f"got {list(features.assets)}"
             )
-        alpha = predict_weights(
-            self.network_,
-            self.scaler_.transform(features.values),
-            self.train_config_.seq_len,
-            self.train_config_.chunk_len,
-            self.device_,
-        )[self.train_config_.seq_len :]
+        alpha = self._stream(features.values)
         if self.hard:
             alpha = np.eye(alpha.shape[1])[np.argmax(alpha, axis=1)]
         usable = features.dates[self.train_config_.seq_len :]
@@ -234,33 +201,13 @@ class PortfolioLSTMAllocator:
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
         return rows_for(self.weights_frame(prices), dates, "Model 2")
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Write the fitted model, scaler and settings (strategies, mode) to one file."""
-        payload = {
-            "family": "portfolio",
-            "model": self.model.model_dump(),
-            "training": self.training.model_dump(),
-            "seed": self.seed,
-            "hard": self.hard,
-            "mode": self.model.mode,
-            "assets": [str(a) for a in self.assets_],
-            "strategies": list(self.strategies_),
-            "train_period": [str(d.date()) for d in self.train_period_],
-            **(extra or {}),
-        }
-        return save_checkpoint(
-            path,
-            self.network_,
-            dataclasses.asdict(self.network_config_),
-            list(STRATEGY_FEATURES),
-            self.scaler_.to_state(),
-            payload,
-        )
+    def _payload(self) -> dict[str, Any]:
+        return {"hard": self.hard, "mode": self.model.mode, "strategies": list(self.strategies_)}
 
     @classmethod
     def load(cls, path: str | Path, panel: StrategyPanel) -> PortfolioLSTMAllocator:
         """A fitted allocator from a checkpoint written by :meth:`save`, reading ``panel``."""
-        network, payload = load_checkpoint(path)
+        network, payload = cls.read(path)
         extra = payload["extra"]
         if not isinstance(network, PortfolioLSTM):
             raise DataError(f"checkpoint {path}: not a Model 2 (portfolio) checkpoint")
@@ -278,13 +225,6 @@ class PortfolioLSTMAllocator:
             hard=bool(extra["hard"]),
         )
         allocator.strategies()
-        allocator.scaler_ = FeatureScaler.from_state(payload["scaler_state"])
-        allocator.device_ = torch.device("cpu")
-        allocator.network_ = network
-        allocator.network_config_ = PortfolioLSTMConfig(**payload["model_config"])
-        allocator.train_config_ = train_config(allocator.training, allocator.seed)
-        allocator.assets_ = pd.Index(extra["assets"])
+        allocator._restore(network, payload, PortfolioLSTMConfig)
         allocator.strategies_ = tuple(extra["strategies"])
-        start, end = extra["train_period"]
-        allocator.train_period_ = (pd.Timestamp(start), pd.Timestamp(end))
         return allocator
