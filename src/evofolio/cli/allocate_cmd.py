@@ -81,11 +81,11 @@ def allocate_command(
     if as_json:
         console.print_json(text)
         return
-    table = Table(
-        title=f"target weights from the close of {last[0]:%Y-%m-%d} "
-        f"({config.model.family} champion)",
-        title_justify="left",
+    console.print(
+        f"target weights decided at the close of {last[0]:%Y-%m-%d} "
+        f"({config.model.family} champion), to hold from the next trading day"
     )
+    table = Table()
     table.add_column("Asset", style="bold")
     table.add_column("Weight", justify="right")
     for asset, weight in weights.sort_values(ascending=False).items():
