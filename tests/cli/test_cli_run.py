@@ -73,7 +73,9 @@ def test_allocate_gives_tomorrows_weights(quick_run: Path) -> None:
     payload = json.loads((quick_run / "allocation.json").read_text())
     weights = np.array(list(payload["weights"].values()))
     assert weights.min() >= 0 and weights.sum() == pytest.approx(1.0, abs=1e-6)
-    assert payload["decided_at_close_of"] == json.loads(result.stdout)["decided_at_close_of"]
+    last_price_date = pd.read_csv(quick_run.parent / "prices.csv")["date"].iloc[-1]
+    assert payload["decided_at_close_of"] == last_price_date
+    assert json.loads(result.stdout) == payload
 
 
 def test_allocate_and_report_name_a_missing_run(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from evofolio.backtest.rebalance import RebalanceRule
 from evofolio.backtest.results import BacktestResult
+from evofolio.config import BacktestConfig
 from evofolio.errors import InsufficientHistoryError
 
 TRADING_DAYS = 252
@@ -34,6 +35,11 @@ class TradingRules:
     cost_bps: float = 0.0
     vol_target: float | None = None
     vol_span: int = 50
+
+    @classmethod
+    def from_config(cls, section: BacktestConfig) -> TradingRules:
+        """The ``[backtest]`` section of a run configuration as trading rules."""
+        return cls(section.rebalance, section.cost_bps, section.vol_target, section.vol_span)
 
 
 def ewm_volatility(prices: pd.DataFrame, span: int) -> pd.DataFrame:

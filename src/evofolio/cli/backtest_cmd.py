@@ -24,11 +24,10 @@ from evofolio.cli.common import (
     progress_bar,
     resolve_config,
     setup_logging,
-    write_json,
 )
 from evofolio.config import override
 from evofolio.errors import UsageError
-from evofolio.outdir import staged_output
+from evofolio.outdir import staged_output, write_json
 from evofolio.report.tables import metrics_table
 from evofolio.strategies import STRATEGIES, resolve_strategies
 
@@ -94,9 +93,7 @@ def backtest_command(
     loaded = load_market_data(run_config)
     prices = loaded.prices
     settings = run_config.backtest
-    rules = TradingRules(
-        settings.rebalance, settings.cost_bps, settings.vol_target, settings.vol_span
-    )
+    rules = TradingRules.from_config(settings)
     win = run_config.strategies.window
     first, last = _period(pd.DatetimeIndex(prices.index), start_ts, end_ts, win)
     with progress_bar() as progress:

@@ -8,12 +8,11 @@ without a traceback and without a half-written output directory.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import optuna
 import pandas as pd
@@ -135,18 +134,3 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         return pd.Timestamp(value)
     except (ValueError, TypeError):
         raise UsageError(f"{option}: not a date (YYYY-MM-DD): '{value}'") from None
-
-
-def write_json(path: Path, payload: Any) -> None:
-    """Pretty JSON with NaN written as null."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, float) and value != value:
-            return None
-        if isinstance(value, dict):
-            return {str(k): clean(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [clean(v) for v in value]
-        return value
-
-    path.write_text(json.dumps(clean(payload), indent=2, default=str) + "\n", encoding="utf-8")

@@ -36,19 +36,12 @@ from evofolio.cli.common import (
     load_market_data,
     progress_bar,
     setup_logging,
-    write_json,
 )
 from evofolio.config import RunConfig, load_config, load_preset, override, preset_names
 from evofolio.errors import UsageError
-from evofolio.outdir import staged_output
+from evofolio.outdir import staged_output, write_json
 from evofolio.report.tables import metrics_table
 from evofolio.strategies import resolve_strategies
-
-
-def trading_rules(config: RunConfig) -> TradingRules:
-    """The configured rebalancing, costs and volatility targeting."""
-    section = config.backtest
-    return TradingRules(section.rebalance, section.cost_bps, section.vol_target, section.vol_span)
 
 
 def train_config(
@@ -160,7 +153,7 @@ def train_command(
         train_years=walk.train_years,
         purge=walk.purge_days,
     )
-    rules = trading_rules(run_config)
+    rules = TradingRules.from_config(run_config.backtest)
     panel = (
         strategy_panel_for(run_config, prices) if run_config.model.family == "portfolio" else None
     )

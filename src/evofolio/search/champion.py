@@ -51,14 +51,14 @@ def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "shar
         return int(done["number"].to_numpy()[int(np.argmax(done["fitness"].to_numpy()))])
     if pick not in PARETO_PICKS:
         raise EvofolioError(f"pareto pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
-    front = done[pareto_mask(done[["values_0", "values_1", "values_2"]].to_numpy())]
-    column, best = {
-        "sharpe": ("values_0", "idxmax"),
-        "drawdown": ("values_1", "idxmin"),
-        "turnover": ("values_2", "idxmin"),
+    front = done[pareto_mask(done[["sharpe", "max_drawdown", "turnover"]].to_numpy())]
+    column, maximise = {
+        "sharpe": ("sharpe", True),
+        "drawdown": ("max_drawdown", False),
+        "turnover": ("turnover", False),
     }[pick]
     values = front[column].to_numpy()
-    position = int(np.argmax(values) if best == "idxmax" else np.argmin(values))
+    position = int(np.argmax(values) if maximise else np.argmin(values))
     return int(front["number"].to_numpy()[position])
 
 

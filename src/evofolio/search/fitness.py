@@ -9,7 +9,6 @@ concatenated validation returns instead.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from evofolio.config import RunConfig
 from evofolio.data import MarketData, MissingPolicy, load_data
 from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
+from evofolio.outdir import write_json
 from evofolio.search.evaluator import TrialContext, TrialOutcome
 from evofolio.search.space import Genome
 
@@ -91,7 +91,7 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
         config.walk_forward.purge_days,
     )
     section = config.backtest
-    rules = TradingRules(section.rebalance, section.cost_bps, section.vol_target, section.vol_span)
+    rules = TradingRules.from_config(section)
     panel = None
     if "portfolio" in search.families:
         panel = model2_panel(prices, config)
@@ -176,7 +176,7 @@ def write_trial(directory: Path, outcome: FitnessResult, model: NeuralAllocator 
         "folds": outcome.fold_metrics,
         "seconds": outcome.seconds,
     }
-    (directory / "metrics.json").write_text(json.dumps(payload, indent=2, default=float) + "\n")
+    write_json(directory / "metrics.json", payload)
     if model is not None:
         model.save(directory / "model.pt")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from evofolio.allocators.strategy_panel import StrategyPanel, save_panel
 from evofolio.backtest import Periods, TradingRules, split_periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
-from evofolio.outdir import staged_output
+from evofolio.outdir import staged_output, write_json
 from evofolio.search.champion import (
     HoldoutResult,
     SearchStatistics,
@@ -59,11 +58,6 @@ class PipelineResult:
     holdout: HoldoutResult
     statistics: SearchStatistics
     periods: Periods
-
-
-def trading_rules(config: RunConfig) -> TradingRules:
-    section = config.backtest
-    return TradingRules(section.rebalance, section.cost_bps, section.vol_target, section.vol_span)
 
 
 def check_inputs(config: RunConfig, data: MarketData) -> Periods:
@@ -147,7 +141,7 @@ def run_pipeline(
         f"champion: trial {number} ({champion_config.model.family}); refitting on the "
         "development period and trading the holdout"
     )
-    rules = trading_rules(config)
+    rules = TradingRules.from_config(config.backtest)
     holdout = holdout_backtest(champion_config, data, periods, rules)
     returns = trial_returns(run_dir, trials)
     source = champion_source(trials, number)
@@ -158,22 +152,6 @@ def run_pipeline(
     write_holdout(run_dir, holdout)
     write_run_json(run_dir, config, data, periods, started_at, time.perf_counter() - started)
     return PipelineResult(search, number, champion_config, holdout, statistics, periods)
-
-
-def _json(path: Path, payload: Any) -> None:
-    path.write_text(json.dumps(payload, indent=2, default=_plain) + "\n", encoding="utf-8")
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, pd.Timestamp | dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _finite(value: float) -> float | None:
-    return None if value != value else float(value)
 
 
 def write_champion(
@@ -193,7 +171,7 @@ def write_champion(
         "trial": number,
         "family": config.model.family,
         "genome": params,
-        "fitness": _finite(float(row.get("fitness", float("nan")))),
+        "fitness": row.get("fitness"),
         "values": [
             v
             for v in (row.get(c) for c in ("fitness", "sharpe", "max_drawdown", "turnover"))
@@ -201,10 +179,7 @@ def write_champion(
         ],
         "holdout": result.metrics(),
         "holdout_gross_sharpe": result.metrics(net=False)["sharpe"],
-        "dsr": {
-            k: (_finite(v) if isinstance(v, float) else v)
-            for k, v in asdict(statistics.dsr).items()
-        },
+        "dsr": asdict(statistics.dsr),
         "pbo": None
         if pbo is None
         else {
@@ -217,10 +192,10 @@ def write_champion(
         "selected on), against every completed trial; per-period Sharpe",
     }
     with staged_output(run_dir / "champion") as staging:
-        _json(staging / "config.json", config.model_dump(mode="json"))
+        write_json(staging / "config.json", config.model_dump(mode="json"))
         holdout.champion.save(staging / "model.pt", {"trial": number})
         save_panel(StrategyPanel({"champion": result}), staging)
-        _json(staging / "metrics.json", metrics)
+        write_json(staging / "metrics.json", metrics)
 
 
 def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
@@ -228,7 +203,7 @@ def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
     with staged_output(run_dir / "holdout") as staging:
         save_panel(StrategyPanel(holdout.results), staging)
         metrics = {name: r.metrics() for name, r in holdout.results.items()}
-        _json(staging / "metrics.json", {"metrics": metrics})
+        write_json(staging / "metrics.json", {"metrics": metrics})
 
 
 def write_run_json(
@@ -268,4 +243,4 @@ def write_run_json(
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": seconds,
     }
-    _json(run_dir / "run.json", payload)
+    write_json(run_dir / "run.json", payload)
