@@ -187,7 +187,8 @@ def wait_for(condition: callable, timeout: float = 60.0) -> None:  # type: ignor
 
 
 def test_sigkill_mid_generation_then_rerun_keeps_every_completed_trial(tmp_path: Path) -> None:
-    command = [sys.executable, str(HELPERS), str(tmp_path), "4", "2", "0.4", "1"]
+    # each stub trial takes 2 s, so the kill lands while the chosen trial is still running
+    command = [sys.executable, str(HELPERS), str(tmp_path), "4", "2", "2.0", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     killed: list[int] = []
 
@@ -207,6 +208,8 @@ def test_sigkill_mid_generation_then_rerun_keeps_every_completed_trial(tmp_path:
     wait_for(mid_trial)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    state = {t.number: t.state for t in snapshot(tmp_path)}
+    assert state[killed[0]] == TrialState.RUNNING, "the kill must land mid-trial"
     before = {t.number: t for t in snapshot(tmp_path) if t.state == TrialState.COMPLETE}
     assert 2 <= len(before) < 4  # killed in the middle of generation 0
 
