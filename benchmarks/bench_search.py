@@ -15,15 +15,17 @@ import time
 from pathlib import Path
 
 from evofolio.config import RunConfig, parse_config
-from evofolio.data import load_data
+from evofolio.data import MarketData, load_data
 from evofolio.search.fitness import build_context, make_evaluator
 from evofolio.search.study import run_search
 
 
-def timed_search(config: RunConfig, jobs: int) -> tuple[float, int]:
+def timed_search(config: RunConfig, data: MarketData, jobs: int) -> tuple[float, int]:
+    context = build_context(config, data)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        result = run_search(config, Path(tmp), functools.partial(make_evaluator, config), jobs=jobs)
+        evaluator = functools.partial(make_evaluator, context)
+        result = run_search(config, Path(tmp), evaluator, jobs=jobs)
         seconds = time.perf_counter() - started
     return seconds, result.counts.evaluated
 
@@ -34,7 +36,8 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also time the default search")
     args = parser.parse_args()
     base = RunConfig()
-    build_context(base, load_data("sp500"))  # warm the strategy-panel cache
+    data = load_data("sp500")
+    build_context(base, data)  # warm the strategy-panel cache
     rates = {}
     runs = [
         ("1 job, 1 torch thread", 1, 1),
@@ -48,7 +51,7 @@ def main() -> None:
                 "training": {"threads": threads},
             }
         )
-        seconds, evaluated = timed_search(config, jobs)
+        seconds, evaluated = timed_search(config, data, jobs)
         rates[label] = evaluated / seconds * 3600
         print(f"{label}: {evaluated} genomes in {seconds:.0f} s = {rates[label]:.0f} genomes/hour")
     single, one, two = (rates[label] for label, _, _ in runs)
@@ -57,7 +60,7 @@ def main() -> None:
         f"{two / single:.2f}x over a single-threaded job"
     )
     if args.full:
-        seconds, evaluated = timed_search(base, jobs=2)
+        seconds, evaluated = timed_search(base, data, jobs=2)
         print(
             f"default search (16 x 8, both families, 3 folds, 2 jobs): {seconds / 60:.1f} min, "
             f"{evaluated} genomes evaluated (target <= 30 min)"

@@ -245,6 +245,42 @@ class SearchConfig(_Section):
         return self
 
 
+class EvaluationConfig(_Section):
+    """How the verdict is judged: the benchmark, the tests' levels and the cost grid."""
+
+    benchmark: str = Field(
+        "equal_weight",
+        description="a registered classic strategy, or best_classic: the classic rule with the "
+        "best Sharpe on the development period's validation dates (never chosen on the holdout)",
+    )
+    confidence: float = Field(0.90, gt=0.0, lt=1.0, description="level of confidence intervals")
+    significance: float = Field(
+        0.05, gt=0.0, lt=0.5, description="test level of the verdict (DSR >= 1 - this; p < this)"
+    )
+    n_boot: int = Field(2000, ge=100, description="bootstrap resamples of each holdout test")
+    cost_grid_bps: list[float] = Field(
+        [0.0, 5.0, 10.0, 20.0, 50.0], min_length=1, description="holdout replayed at these costs"
+    )
+
+    @field_validator("cost_grid_bps")
+    @classmethod
+    def _costs(cls, value: list[float]) -> list[float]:
+        if any(not c >= 0.0 for c in value):
+            raise ValueError("every cost must be >= 0 bps")
+        return sorted(set(value))
+
+
+class ChampionConfig(_Section):
+    """How the champion is refitted before it trades the holdout."""
+
+    seeds: int = Field(
+        5,
+        ge=1,
+        description="refits of the champion's genome with seeds seed..seed+K-1; the "
+        "holdout portfolio is their seed ensemble (the daily average of their weights)",
+    )
+
+
 class RunConfig(_Section):
     """The whole configuration of a run."""
 
@@ -256,6 +292,8 @@ class RunConfig(_Section):
     training: TrainingConfig = TrainingConfig()
     walk_forward: WalkForwardConfig = WalkForwardConfig()
     search: SearchConfig = SearchConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    champion: ChampionConfig = ChampionConfig()
 
 
 _UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}

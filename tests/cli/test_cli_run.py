@@ -20,7 +20,7 @@ PROMISED = [
     "trials.parquet",
     "report.html",
     "champion/config.json",
-    "champion/model.pt",
+    "champion/models/ensemble.json",
     "champion/weights.parquet",
     "champion/held.parquet",
     "champion/returns.parquet",
@@ -42,7 +42,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         app, ["run", "--quick", "--data", str(source), "--out", str(out), "--seed", "1"]
     )
     assert result.exit_code == 0, result.output
-    assert "holdout" in result.stdout and "deflated Sharpe" in result.stdout
+    assert "holdout" in result.stdout and "deflated Sharpe vs zero" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("verdict: ")
     return out
 
 
@@ -53,6 +54,7 @@ def test_run_quick_writes_every_promised_file(quick_run: Path) -> None:
     assert run["holdout"][0] > run["development"][1]
     metrics = json.loads((quick_run / "champion" / "metrics.json").read_text())
     assert {"dsr", "pbo", "holdout", "genome", "trial"} <= set(metrics)
+    assert {"verdict", "search_statistics", "holdout_tests", "seeds", "costs"} <= set(metrics)
     trials = pd.read_parquet(quick_run / "trials.parquet")
     assert metrics["trial"] in set(trials["number"])
     holdout = pd.read_parquet(quick_run / "holdout" / "returns.parquet")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 
 from evofolio.config import RunConfig, parse_config
 from evofolio.data import load_data
-from evofolio.search.fitness import make_evaluator
+from evofolio.search.fitness import build_context, make_evaluator
 from evofolio.search.pipeline import run_pipeline
 from evofolio.search.study import run_search
 from synthetic import random_prices
@@ -50,7 +51,9 @@ def write_prices(path: Path, absurd_holdout: bool = False) -> Path:
 def search_trials(tmp_path: Path, name: str, absurd: bool) -> pd.DataFrame:
     source = write_prices(tmp_path / f"{name}.csv", absurd)
     config = tiny_config(source)
-    result = run_search(config, tmp_path / name, functools.partial(make_evaluator, config))
+    data = load_data(str(source))
+    context = build_context(config, data)
+    result = run_search(config, tmp_path / name, functools.partial(make_evaluator, context))
     return pd.read_parquet(result.trials_path)
 
 
@@ -81,8 +84,11 @@ def test_pipeline_writes_champion_with_dsr_and_pbo(tmp_path: Path) -> None:
     config = tiny_config(source)
     result = run_pipeline(config, load_data(str(source)), tmp_path / "run")
     champion = tmp_path / "run" / "champion"
-    for name in ("config.json", "model.pt", "weights.parquet", "returns.parquet", "metrics.json"):
+    for name in ("config.json", "weights.parquet", "returns.parquet", "metrics.json"):
         assert (champion / name).is_file(), name
+    members = json.loads((champion / "models" / "ensemble.json").read_text())["members"]
+    assert [m["seed"] for m in members] == [3 + k for k in range(config.champion.seeds)]
+    assert all((champion / "models" / m["file"]).is_file() for m in members)
     returns = pd.read_parquet(champion / "returns.parquet")
     assert returns["date"].min() > result.periods.development[-1]
     assert 0.0 <= result.statistics.dsr.dsr <= 1.0

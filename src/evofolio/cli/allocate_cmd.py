@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +12,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from evofolio.allocators.factory import model2_panel
+from evofolio.allocators.ensemble import SeedEnsembleAllocator
+from evofolio.allocators.factory import NeuralAllocator, model2_panel
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.portfolio import PortfolioLSTMAllocator
 from evofolio.cli.common import (
@@ -26,6 +29,7 @@ from evofolio.cli.common import (
 )
 from evofolio.config import RunConfig, override
 from evofolio.errors import DataError, UsageError
+from evofolio.search.writers import MODELS_DIR
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -61,18 +65,20 @@ def allocate_command(
     config = override(config, "data", source=data, format=fmt, market=market)
     loaded = load_market_data(config)
     prices = loaded.prices
-    model_path = run / "champion" / "model.pt"
-    allocator: AssetLSTMAllocator | PortfolioLSTMAllocator
+    models = run / "champion" / MODELS_DIR
+    load_member: Callable[[Path], NeuralAllocator]
     if config.model.family == "asset":
-        allocator = AssetLSTMAllocator.load(model_path, market=loaded.market)
+        load_member = functools.partial(AssetLSTMAllocator.load, market=loaded.market)
     else:
         panel = model2_panel(prices, config)
-        allocator = PortfolioLSTMAllocator.load(model_path, panel=panel)
+        load_member = functools.partial(PortfolioLSTMAllocator.load, panel=panel)
+    allocator = SeedEnsembleAllocator.load(models, load_member)
     last = pd.DatetimeIndex([prices.index[-1]])
     weights = allocator.allocate(prices, last).iloc[0]
     payload = {
         "decided_at_close_of": f"{last[0]:%Y-%m-%d}",
         "family": config.model.family,
+        "seeds": allocator.seeds,
         "source": loaded.source,
         "weights": {str(asset): float(w) for asset, w in weights.items()},
     }
@@ -83,7 +89,8 @@ def allocate_command(
         return
     console.print(
         f"target weights decided at the close of {last[0]:%Y-%m-%d} "
-        f"({config.model.family} champion), to hold from the next trading day"
+        f"({config.model.family} champion, the average of {len(allocator.seeds)} seeds' "
+        "weights), to hold from the next trading day"
     )
     table = Table()
     table.add_column("Asset", style="bold")

@@ -107,11 +107,31 @@ def run_and_print(config: RunConfig, out: Path, pick: str) -> PipelineResult:
     pbo = "n/a (needs 2 completed trials)" if stats.pbo is None else f"{stats.pbo.pbo:.2f}"
     dsr = stats.dsr.dsr
     console.print(
-        f"champion: trial {result.champion_number} ({result.champion_config.model.family}); "
-        f"deflated Sharpe {'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} over "
-        f"{stats.dsr.n_trials} trials; probability of backtest overfitting {pbo}"
+        f"champion: trial {result.champion_number} ({result.champion_config.model.family}), "
+        f"a seed ensemble of {config.champion.seeds}; {stats.n_evaluated} trials evaluated "
+        f"({stats.n_pruned} pruned); deflated Sharpe vs zero "
+        f"{'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} (not the verdict); probability of "
+        f"backtest overfitting {pbo}"
     )
     return result
+
+
+def print_verdict(result: PipelineResult) -> None:
+    """The seed spread, the break-even costs, and the verdict as the last line."""
+    seeds = result.verdict["seeds"]["holdout_sharpe"]
+    costs = result.verdict["costs"]
+    breaks = costs["break_even_bps"]
+
+    def bps(value: float | None) -> str:
+        return f"{value:.1f} bps" if value is not None else f"none in 0-{costs['max_bps']:g} bps"
+
+    if seeds["min"] is not None:
+        console.print(
+            f"holdout Sharpe by seed: min {seeds['min']:.2f}, median {seeds['median']:.2f}, "
+            f"max {seeds['max']:.2f}; break-even cost vs {result.benchmark.name} "
+            f"{bps(breaks['benchmark'])}, vs {costs['best_classic']} {bps(breaks['best_classic'])}"
+        )
+    console.print(f"verdict: {result.verdict['verdict']['text']}", soft_wrap=True)
 
 
 @handle_errors
@@ -142,8 +162,9 @@ def evolve_command(
     base = search_config(
         load_config(config), data, fmt, market, population, generations, jobs, storage, study, seed
     )
-    run_and_print(base, out, pareto_pick)
+    result = run_and_print(base, out, pareto_pick)
     console.print(f"wrote {out}/trials.parquet, champion/, holdout/")
+    print_verdict(result)
 
 
 @handle_errors
@@ -179,6 +200,7 @@ def run_command(
     run_config = search_config(
         base, data, fmt, market, population, generations, jobs, storage, study, seed
     )
-    run_and_print(run_config, out, pareto_pick)
+    result = run_and_print(run_config, out, pareto_pick)
     report = build_report(out)
     console.print(f"wrote {report}")
+    print_verdict(result)

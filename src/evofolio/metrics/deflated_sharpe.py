@@ -123,14 +123,17 @@ def deflated_sharpe_ratio(
 
 
 def deflated_sharpe_from_returns(
-    selected: npt.ArrayLike, trial_sharpes: npt.ArrayLike
+    selected: npt.ArrayLike, trial_sharpes: npt.ArrayLike, n_trials: int | None = None
 ) -> DSRResult:
     """Deflated Sharpe ratio of the ``selected`` return series, shape ``(T,)``.
 
-    ``trial_sharpes`` holds the per-period Sharpe ratios of *every* trial of the search,
-    the selected one included; non-finite entries (failed trials, flat series) are
-    dropped. Their number is ``N`` and their sample variance (``ddof=1``) is ``V``.
-    ``ValueError`` if ``selected`` has fewer than 2 returns or no trial Sharpe is finite.
+    ``trial_sharpes`` holds the per-period Sharpe ratios of the trials of the search whose
+    returns are known, the selected one included; non-finite entries (failed trials, flat
+    series) are dropped. Their sample variance (``ddof=1``) is ``V``. ``N`` is
+    ``n_trials`` when given (every configuration tried, e.g. pruned trials whose full
+    returns were never computed), else the number of finite trial Sharpes. ``ValueError``
+    if ``selected`` has fewer than 2 returns, no trial Sharpe is finite, or ``n_trials`` is
+    smaller than the number of finite trial Sharpes.
     """
     returns = as_returns(selected, name="selected")
     if returns.size < 2:
@@ -139,8 +142,11 @@ def deflated_sharpe_from_returns(
     trials = trials[np.isfinite(trials)]
     if trials.size == 0:
         raise ValueError("trial_sharpes holds no finite Sharpe ratio")
-    n_trials = int(trials.size)
-    var_trials = float(np.var(trials, ddof=1)) if n_trials > 1 else 0.0
+    if n_trials is None:
+        n_trials = int(trials.size)
+    elif n_trials < trials.size:
+        raise ValueError(f"n_trials ({n_trials}) is below the {trials.size} finite trial Sharpes")
+    var_trials = float(np.var(trials, ddof=1)) if trials.size > 1 else 0.0
     sr = sharpe_ratio(returns, periods_per_year=1)
     if math.isnan(sr):
         skew = kurt = float("nan")

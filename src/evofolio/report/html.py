@@ -25,6 +25,7 @@ from evofolio.report import sections
 from evofolio.report.markup import Figures
 from evofolio.report.plots import CHAMPION
 from evofolio.report.rundir import RunRecord, read_run_dir
+from evofolio.report.verdict import verdict_headline, verdict_section
 
 __all__ = ["REPORT_NAME", "build_report", "render_report"]
 
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 REPORT_NAME = "report.html"
 NAV = (
+    ("verdict", "Verdict"),
     ("holdout", "Holdout"),
     ("performance", "Returns & drawdowns"),
     ("champion", "Champion"),
@@ -60,6 +62,8 @@ p.caption, p.note { color: var(--muted); font-size: 13px; }
 p.note { font-style: italic; }
 p.reading { font-size: 14px; }
 p.callout { background: #fff7ed; border-left: 4px solid #f59e0b; padding: 10px 14px; }
+p.good { background: #ecfdf5; border-left: 4px solid #10b981; padding: 10px 14px; }
+p.bad { background: #fef2f2; border-left: 4px solid #ef4444; padding: 10px 14px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 table.metrics { width: 100%; font-size: 14px; }
@@ -104,6 +108,7 @@ def render_report(record: RunRecord) -> tuple[str, int]:
     """The page's HTML and the number of Plotly figures in it."""
     figures = Figures()
     body = [
+        verdict_section(record.champion.verdict, figures),
         sections.holdout_section(record),
         sections.performance_section(record, figures),
         sections.champion_section(record, figures),
@@ -127,7 +132,7 @@ def render_report(record: RunRecord) -> tuple[str, int]:
 <body>
 <header><div class="wrap">
 <h1>{escape(title)}</h1>
-<p class="headline">{escape(_headline(record))}</p>
+<p class="headline">{escape(verdict_headline(record.champion.verdict) or _headline(record))}</p>
 <p>Run directory {escape(record.path.name)}; development {escape(run.development[0])} to
 {escape(run.development[1])}; {escape(str(len(record.trials)))} trials searched.</p>
 </div></header>

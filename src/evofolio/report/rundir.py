@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from evofolio.errors import DataError, UsageError
 
 __all__ = ["Champion", "RunInfo", "RunRecord", "normalise_trials", "read_run_dir"]
 
+VERDICT_KEYS = ("verdict", "benchmark", "search_statistics", "holdout_tests", "seeds", "costs")
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
 TRIAL_COLUMNS = ("number", "generation", "state")
 # Objective columns by name (as the search's own table may write them) -> values_<i>.
@@ -71,6 +72,9 @@ class Champion:
     holdout: dict[str, float]
     dsr: dict[str, float]
     pbo: dict[str, float] | None
+    verdict: dict[str, Any] = field(default_factory=dict)
+    """The verdict's sections as written (verdict, benchmark, search_statistics,
+    holdout_tests, seeds, costs); empty for a run written before verdicts existed."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,6 +236,7 @@ def _champion(raw: dict[str, Any]) -> Champion:
         holdout=_floats(raw.get("holdout") or {}, name),
         dsr=_floats(_key(raw, "dsr", name), name),
         pbo=None if pbo is None else _floats(pbo, name),
+        verdict={key: raw[key] for key in VERDICT_KEYS if key in raw},
     )
 
 

@@ -99,7 +99,7 @@ def holdout_section(record: RunRecord) -> str:
     glossary = "; ".join(f"{METRIC_LABELS[k]}: {v}" for k, v in GLOSSARY.items())
     dsr = record.champion.dsr
     dsr_rows = {
-        "Deflated Sharpe ratio": num(dsr.get("dsr", math.nan), 3),
+        "Deflated Sharpe ratio vs zero": num(dsr.get("dsr", math.nan), 3),
         "Probabilistic Sharpe ratio (vs 0)": num(dsr.get("psr", math.nan), 3),
         "Sharpe ratio (annualised)": num(dsr.get("sr", math.nan) * math.sqrt(252)),
         "Best of the trials by luck, SR* (annualised)": num(
@@ -132,7 +132,8 @@ def holdout_section(record: RunRecord) -> str:
             ),
             _metrics_table(metrics),
             paragraph(glossary, "caption"),
-            '<div class="stats"><div class="stat" id="dsr"><h3>Deflated Sharpe ratio</h3>',
+            '<div class="stats"><div class="stat" id="dsr">',
+            "<h3>Deflated Sharpe ratio vs zero (not the verdict)</h3>",
             kv_table(dsr_rows),
             paragraph(text.dsr_sentence(dsr), "reading"),
             '</div><div class="stat" id="pbo"><h3>Probability of backtest overfitting</h3>',

@@ -105,11 +105,12 @@ def dsr_sentence(dsr: Mapping[str, float]) -> str:
     n_trials = int(_number(dsr, "n_trials", 0))
     sr_star = _number(dsr, "sr_star") * math.sqrt(PERIODS_PER_YEAR)
     return (
-        f"The deflated Sharpe ratio is the probability that the champion's true Sharpe ratio is "
-        f"above zero once its selection as the best of {n_trials} trials is accounted for (the "
-        f"best of {n_trials} skill-less trials would show an annualised Sharpe ratio of about "
-        f"{sr_star:.2f} by luck alone): above 0.95 is strong evidence of skill, near 0.5 or "
-        "below means the champion's edge is no larger than what the search would find by chance."
+        f"Against zero, not against the benchmark: the probability that the champion's true "
+        f"Sharpe ratio is above zero once its selection as the best of {n_trials} trials is "
+        f"accounted for (the best of {n_trials} skill-less trials would show an annualised "
+        f"Sharpe ratio of about {sr_star:.2f} by luck alone). Every mostly-invested long-only "
+        "equity portfolio passes this test, equal weight included, so it says nothing about "
+        "beating the classic rules: read the verdict's benchmark-relative statistics for that."
     )
 
 

@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
-from evofolio.allocators.factory import NeuralAllocator, model2_panel, neural_factory
-from evofolio.allocators.strategy_panel import (
-    StrategyPanel,
-)
+from evofolio.allocators.ensemble import FittedAllocator, SeedEnsembleAllocator, seed_list
+from evofolio.allocators.factory import model2_panel
+from evofolio.allocators.strategy_panel import StrategyPanel
 from evofolio.backtest import BacktestResult, Periods, TradingRules, run_period
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
@@ -27,6 +26,7 @@ from evofolio.metrics import (
     probability_of_backtest_overfitting,
     sharpe_ratio,
 )
+from evofolio.search.benchmark import active_matrix
 from evofolio.strategies import STRATEGIES
 
 logger = logging.getLogger(__name__)
@@ -75,10 +75,15 @@ def pareto_mask(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class HoldoutResult:
-    """The champion and every baseline over the holdout period, with the same rules."""
+    """The champion and every baseline over the holdout period, with the same rules.
 
-    champion: NeuralAllocator
+    ``results["champion"]`` is the seed ensemble; ``seed_results`` each member alone (the
+    same fitted models, so no extra training), keyed by seed.
+    """
+
+    champion: SeedEnsembleAllocator
     results: dict[str, BacktestResult]
+    seed_results: dict[int, BacktestResult]
 
 
 def holdout_backtest(
@@ -86,23 +91,25 @@ def holdout_backtest(
     data: MarketData,
     periods: Periods,
     rules: TradingRules,
+    seeds: int = 1,
 ) -> HoldoutResult:
-    """Refit the champion on the whole development period and trade the holdout once;
-    the classic strategies and their equal blend trade the same dates with the same rules."""
+    """Refit the champion on the whole development period with ``seeds`` seeds and trade the
+    holdout once with their seed ensemble; each member, the classic strategies and their
+    equal blend trade the same dates with the same rules."""
     prices = data.prices
     start = periods.holdout[0]
     panel: StrategyPanel | None = None
     if config.model.family == "portfolio":
         # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
         panel = model2_panel(prices, config)
-    make = neural_factory(config, market=data.market, panel=panel)
-    fitted: list[NeuralAllocator] = []
-
-    def factory() -> NeuralAllocator:
-        fitted.append(make())
-        return fitted[-1]
-
-    results = {"champion": run_period(factory, prices, start, rules=rules)}
+    ensemble = SeedEnsembleAllocator.from_config(
+        config, seed_list(config.seed, seeds), market=data.market, panel=panel
+    )
+    results = {"champion": run_period(lambda: ensemble, prices, start, rules=rules)}
+    seed_results = {
+        seed: run_period(functools.partial(FittedAllocator, member), prices, start, rules=rules)
+        for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
+    }
     window = config.strategies.window
     names = list(STRATEGIES)
     for name in names:
@@ -111,29 +118,74 @@ def holdout_backtest(
     results["equal_blend"] = run_period(
         lambda: EqualBlendAllocator(names, window), prices, start, rules=rules
     )
-    return HoldoutResult(fitted[-1], results)
+    return HoldoutResult(ensemble, results, seed_results)
 
 
 @dataclass(frozen=True)
 class SearchStatistics:
-    """How much the search itself explains: deflated Sharpe and PBO."""
+    """How much the search itself explains: deflated Sharpe and PBO, against zero and
+    against the benchmark (on the trials' active validation returns).
+
+    ``n_configs`` trials have validation returns (completed, clones counted once);
+    ``n_evaluated`` configurations were tried on validation data (those plus the pruned
+    ones): it is the ``N`` of both deflations. ``active_dsr`` and ``active_pbo`` are None
+    without a benchmark.
+    """
 
     dsr: DSRResult
     pbo: PBOResult | None
     n_configs: int
+    n_evaluated: int = 0
+    n_pruned: int = 0
+    benchmark: str | None = None
+    active_dsr: DSRResult | None = None
+    active_pbo: PBOResult | None = None
+
+
+def _pbo(matrix: pd.DataFrame, n_blocks: int) -> PBOResult | None:
+    if matrix.shape[1] >= 2 and len(matrix) >= n_blocks:
+        return probability_of_backtest_overfitting(matrix.to_numpy(), n_blocks=n_blocks)
+    logger.info("PBO needs at least 2 completed trials and %d dates", n_blocks)
+    return None
+
+
+def _dsr(matrix: pd.DataFrame, champion: int, n_trials: int) -> DSRResult:
+    sharpes = [sharpe_ratio(matrix[c].to_numpy(), periods_per_year=1) for c in matrix.columns]
+    return deflated_sharpe_from_returns(
+        matrix[champion].to_numpy(), np.asarray(sharpes), n_trials=max(n_trials, len(sharpes))
+    )
 
 
 def search_statistics(
-    trial_returns: Mapping[int, pd.Series], champion: int, n_blocks: int = 16
+    trial_returns: Mapping[int, pd.Series],
+    champion: int,
+    n_blocks: int = 16,
+    *,
+    n_pruned: int = 0,
+    benchmark: pd.Series | None = None,
 ) -> SearchStatistics:
-    """DSR of the champion's validation returns against every completed trial's Sharpe, and
-    PBO from the trials' validation return matrix (dates common to all trials)."""
+    """DSR of the champion's validation returns against every evaluated trial, and PBO from
+    the trials' validation return matrix (dates common to all trials); with ``benchmark``
+    (its net returns on the same validation dates) the same two on the active returns.
+
+    ``champion`` is the number of the trial whose returns the champion was selected on; the
+    deflation counts ``len(trial_returns) + n_pruned`` configurations.
+    """
     matrix = pd.DataFrame(dict(trial_returns)).dropna()
-    sharpes = [sharpe_ratio(matrix[c].to_numpy(), periods_per_year=1) for c in matrix.columns]
-    dsr = deflated_sharpe_from_returns(matrix[champion].to_numpy(), np.asarray(sharpes))
-    pbo = None
-    if matrix.shape[1] >= 2 and len(matrix) >= n_blocks:
-        pbo = probability_of_backtest_overfitting(matrix.to_numpy(), n_blocks=n_blocks)
-    else:
-        logger.info("PBO needs at least 2 completed trials and %d dates", n_blocks)
-    return SearchStatistics(dsr, pbo, matrix.shape[1])
+    n_evaluated = matrix.shape[1] + n_pruned
+    dsr = _dsr(matrix, champion, n_evaluated)
+    active_dsr = active_pbo = None
+    if benchmark is not None:
+        active = active_matrix(trial_returns, benchmark)
+        active_dsr = _dsr(active, champion, n_evaluated)
+        active_pbo = _pbo(active, n_blocks)
+    return SearchStatistics(
+        dsr,
+        _pbo(matrix, n_blocks),
+        matrix.shape[1],
+        n_evaluated,
+        n_pruned,
+        None if benchmark is None else str(benchmark.name),
+        active_dsr,
+        active_pbo,
+    )

@@ -25,7 +25,7 @@ from evofolio.allocators.strategy_panel import (
 )
 from evofolio.backtest import Fold, TradingRules, run_folds, split_periods, walk_forward
 from evofolio.config import RunConfig
-from evofolio.data import MarketData, MissingPolicy, load_data
+from evofolio.data import MarketData
 from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
 from evofolio.outdir import write_json
@@ -64,16 +64,20 @@ class FitnessResult:
 def search_folds(
     dates: pd.DatetimeIndex, n_folds: int, min_test_days: int, purge: int
 ) -> list[Fold]:
-    """``n_folds`` expanding walk-forward folds over the second half of ``dates`` (each test
-    fold at least ``min_test_days`` long), keeping at least two years to train on."""
+    """Exactly ``n_folds`` expanding walk-forward folds over the second half of ``dates``
+    (each test fold at least ``min_test_days`` long; the last one takes the remainder of the
+    division), keeping at least two years to train on and ``purge`` dates between the first
+    training set and the first test fold."""
     test_size = max(min_test_days, (len(dates) // 2) // n_folds)
-    min_train = len(dates) - n_folds * test_size
+    min_train = len(dates) - n_folds * test_size - purge
     if min_train < MIN_TRAIN_DAYS:
+        needed = MIN_TRAIN_DAYS + purge + n_folds * min_test_days
         raise InsufficientHistoryError(
-            f"the search needs {MIN_TRAIN_DAYS + n_folds * min_test_days} development dates "
-            f"({MIN_TRAIN_DAYS} to train, {n_folds} folds of {min_test_days}), got {len(dates)}"
+            f"the search needs {needed} development dates ({MIN_TRAIN_DAYS} to train, {purge} "
+            f"purged, {n_folds} folds of {min_test_days}), got {len(dates)}"
         )
-    return walk_forward(dates, min_train=min_train, test_size=test_size, purge=purge)
+    folds = walk_forward(dates, min_train=min_train, test_size=test_size, purge=purge)
+    return folds
 
 
 def build_context(config: RunConfig, data: MarketData) -> SearchContext:
@@ -185,7 +189,7 @@ class FitnessEvaluator:
     """The search's evaluator: a genome's decoded config → walk-forward fitness.
 
     Built once per worker process (from :func:`make_evaluator`), it holds the development
-    prices, folds and strategy panel that every trial shares.
+    prices, folds and strategy panel that every trial shares, as the caller built them.
     """
 
     def __init__(self, context: SearchContext) -> None:
@@ -210,13 +214,7 @@ class FitnessEvaluator:
         return TrialOutcome(result.values, attrs)
 
 
-def make_evaluator(config: RunConfig) -> FitnessEvaluator:
-    """Load the data and build the shared context (picklable through ``functools.partial``)."""
-    section = config.data
-    data = load_data(
-        section.source,
-        fmt=section.format,
-        market=section.market,
-        policy=MissingPolicy(section.max_ffill_days, section.max_missing_frac),
-    )
-    return FitnessEvaluator(build_context(config, data))
+def make_evaluator(context: SearchContext) -> FitnessEvaluator:
+    """The evaluator of a search over ``context`` (picklable through ``functools.partial``:
+    spawned workers receive the caller's data itself, never a source path to read again)."""
+    return FitnessEvaluator(context)

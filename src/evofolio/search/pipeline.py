@@ -4,11 +4,11 @@
 directory::
 
     run.json                 what was run: data, periods, rules, search budget, timings
-    study.db                 the Optuna storage (SQLite default; resumable)
+    search.db                the Optuna storage (SQLite default; resumable)
     trials.parquet           one row per trial
     trials/NNNNN/            each trial's validation returns, fold metrics, last model
-    champion/                config.json, model.pt, weights.parquet, returns.parquet,
-                             metrics.json (holdout metrics, DSR, PBO)
+    champion/                config.json, models/ (the seed ensemble), weights.parquet,
+                             returns.parquet, metrics.json (the verdict: see writers.py)
     holdout/                 returns.parquet, held.parquet, weights.parquet, metrics.json:
                              the champion and every baseline over the holdout period
 """
@@ -20,18 +20,17 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from evofolio import __version__
-from evofolio.allocators.strategy_panel import StrategyPanel, save_panel
+from evofolio.allocators.ensemble import seed_list
 from evofolio.backtest import Periods, TradingRules, split_periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
-from evofolio.outdir import staged_output, write_json
+from evofolio.search.benchmark import Benchmark, check_benchmark, resolve_benchmark
 from evofolio.search.champion import (
     HoldoutResult,
     SearchStatistics,
@@ -39,9 +38,18 @@ from evofolio.search.champion import (
     pick_champion,
     search_statistics,
 )
-from evofolio.search.fitness import budgeted, build_context, make_evaluator
+from evofolio.search.fingerprint import fingerprint
+from evofolio.search.fitness import SearchContext, budgeted, build_context, make_evaluator
+from evofolio.search.seeds import seed_spread, seed_validation_sharpes
 from evofolio.search.space import decode
 from evofolio.search.study import SearchEvent, SearchResult, run_search
+from evofolio.search.verdict import cost_sensitivity, holdout_tests, verdict
+from evofolio.search.writers import (
+    statistics_payload,
+    write_champion,
+    write_holdout,
+    write_run_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +58,11 @@ Stage = Callable[[str], None]
 
 @dataclass(frozen=True, eq=False)
 class PipelineResult:
-    """What a finished run produced (all of it also on disk)."""
+    """What a finished run produced (all of it also on disk).
+
+    ``verdict`` holds the JSON-ready sections written to ``champion/metrics.json``:
+    ``verdict``, ``benchmark``, ``search_statistics``, ``holdout_tests``, ``seeds``, ``costs``.
+    """
 
     search: SearchResult
     champion_number: int
@@ -58,15 +70,18 @@ class PipelineResult:
     holdout: HoldoutResult
     statistics: SearchStatistics
     periods: Periods
+    benchmark: Benchmark
+    verdict: dict[str, Any]
 
 
-def check_inputs(config: RunConfig, data: MarketData) -> Periods:
-    """Everything that can be wrong with the inputs, checked before anything is written."""
+def check_inputs(config: RunConfig, data: MarketData) -> tuple[Periods, SearchContext]:
+    """Everything that can be wrong with the inputs, checked before anything is written;
+    returns the periods and the search context built from ``data`` (handed to every worker)."""
+    check_benchmark(config)
     periods = split_periods(
         pd.DatetimeIndex(data.prices.index), config.data.holdout_start, source=data.source
     )
-    build_context(config, data)  # folds fit, panel computable (cached for the workers)
-    return periods
+    return periods, build_context(config, data)
 
 
 def feasible_caps(config: RunConfig, n_assets: int) -> RunConfig:
@@ -118,129 +133,70 @@ def run_pipeline(
     on_event: Callable[[SearchEvent], None] | None = None,
     on_stage: Stage | None = None,
 ) -> PipelineResult:
-    """Search on the development period, pick the champion, trade the holdout once, write."""
+    """Search on the development period, pick the champion, fix the benchmark and the seed
+    ensemble, trade the holdout once, test the result, write it all.
+
+    ``data`` is used as given: the search's workers receive the context built from it, never
+    ``config.data.source`` to read again.
+    """
     stage = on_stage or (lambda _: None)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     config = feasible_caps(config, data.prices.shape[1])
-    periods = check_inputs(config, data)
+    periods, context = check_inputs(config, data)
     search = run_search(
         config,
         run_dir,
-        functools.partial(make_evaluator, config),
+        functools.partial(make_evaluator, context),
         storage_url=storage_url,
         study_name=study_name,
         jobs=jobs,
         on_event=on_event,
+        fingerprint=fingerprint(config, data, periods),
     )
     trials = pd.read_parquet(search.trials_path)
     number = pick_champion(trials, config.search.multi_objective, pareto_pick)
     champion_trial = search.study.trials[number]
     champion_config = budgeted(decode(champion_trial.params, config))
-    stage(
-        f"champion: trial {number} ({champion_config.model.family}); refitting on the "
-        "development period and trading the holdout"
-    )
-    rules = TradingRules.from_config(config.backtest)
-    holdout = holdout_backtest(champion_config, data, periods, rules)
+    # Everything the verdict compares against is fixed here, before the holdout is read.
+    stage(f"benchmark: {config.evaluation.benchmark} over the validation dates")
+    benchmark = resolve_benchmark(config, context)
     returns = trial_returns(run_dir, trials)
     source = champion_source(trials, number)
-    statistics = search_statistics(returns, source)
-    write_champion(
-        run_dir, number, champion_trial.params, champion_config, holdout, statistics, trials
+    n_pruned = int((trials["state"] == "PRUNED").sum())
+    statistics = search_statistics(
+        returns, source, n_pruned=n_pruned, benchmark=benchmark.validation
     )
+    seeds = seed_list(config.seed, config.champion.seeds)
+    stage(
+        f"champion: trial {number} ({champion_config.model.family}); seed spread on the "
+        f"validation folds ({len(seeds)} seeds)"
+    )
+    validation = seed_validation_sharpes(champion_config, context, seeds, returns.get(source))
+    stage(
+        f"refitting the champion with {len(seeds)} seeds on the development period and "
+        "trading the holdout with their ensemble"
+    )
+    rules = TradingRules.from_config(config.backtest)
+    holdout = holdout_backtest(champion_config, data, periods, rules, seeds=len(seeds))
+    evaluation = config.evaluation
+    tests = holdout_tests(holdout.results, benchmark.name, evaluation, seed=config.seed)
+    parts: dict[str, Any] = {
+        "statistics": statistics,
+        "verdict": verdict(statistics, tests, evaluation.significance),
+        "benchmark": {
+            "requested": benchmark.requested,
+            "name": benchmark.name,
+            "validation_sharpes": dict(benchmark.validation_sharpes),
+        },
+        "search_statistics": statistics_payload(statistics, benchmark),
+        "holdout_tests": tests,
+        "seeds": seed_spread(validation, holdout.seed_results, holdout.results["champion"]),
+        "costs": cost_sensitivity(holdout.results, benchmark.name, evaluation.cost_grid_bps),
+    }
+    write_champion(run_dir, number, champion_trial.params, champion_config, holdout, trials, parts)
     write_holdout(run_dir, holdout)
     write_run_json(run_dir, config, data, periods, started_at, time.perf_counter() - started)
-    return PipelineResult(search, number, champion_config, holdout, statistics, periods)
-
-
-def write_champion(
-    run_dir: Path,
-    number: int,
-    params: dict[str, Any],
-    config: RunConfig,
-    holdout: HoldoutResult,
-    statistics: SearchStatistics,
-    trials: pd.DataFrame,
-) -> None:
-    """``champion/``: its config, refitted model, holdout decisions and returns, metrics."""
-    row = trials.loc[trials["number"] == number].iloc[0]
-    result = holdout.results["champion"]
-    pbo = statistics.pbo
-    metrics = {
-        "trial": number,
-        "family": config.model.family,
-        "genome": params,
-        "fitness": row.get("fitness"),
-        "values": [
-            v
-            for v in (row.get(c) for c in ("fitness", "sharpe", "max_drawdown", "turnover"))
-            if v is not None and v == v
-        ],
-        "holdout": result.metrics(),
-        "holdout_gross_sharpe": result.metrics(net=False)["sharpe"],
-        "dsr": asdict(statistics.dsr),
-        "pbo": None
-        if pbo is None
-        else {
-            "pbo": pbo.pbo,
-            "n_combinations": pbo.n_combinations,
-            "n_blocks": pbo.n_blocks,
-            "n_configs": statistics.n_configs,
-        },
-        "dsr_note": "deflated Sharpe of the champion's validation returns (the returns it was "
-        "selected on), against every completed trial; per-period Sharpe",
-    }
-    with staged_output(run_dir / "champion") as staging:
-        write_json(staging / "config.json", config.model_dump(mode="json"))
-        holdout.champion.save(staging / "model.pt", {"trial": number})
-        save_panel(StrategyPanel({"champion": result}), staging)
-        write_json(staging / "metrics.json", metrics)
-
-
-def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
-    """``holdout/``: the champion and every baseline, same dates, same rules."""
-    with staged_output(run_dir / "holdout") as staging:
-        save_panel(StrategyPanel(holdout.results), staging)
-        metrics = {name: r.metrics() for name, r in holdout.results.items()}
-        write_json(staging / "metrics.json", {"metrics": metrics})
-
-
-def write_run_json(
-    run_dir: Path,
-    config: RunConfig,
-    data: MarketData,
-    periods: Periods,
-    started: str,
-    seconds: float,
-) -> None:
-    """``run.json``: what was run, for the report and for the record."""
-    search = config.search
-    payload = {
-        "evofolio_version": __version__,
-        "source": data.source,
-        "market_source": data.market_source,
-        "assets": data.assets,
-        "development": [
-            f"{periods.development[0]:%Y-%m-%d}",
-            f"{periods.development[-1]:%Y-%m-%d}",
-        ],
-        "holdout": [f"{periods.holdout[0]:%Y-%m-%d}", f"{periods.holdout[-1]:%Y-%m-%d}"],
-        "rebalance": config.backtest.rebalance,
-        "cost_bps": config.backtest.cost_bps,
-        "vol_target": config.backtest.vol_target,
-        "seed": config.seed,
-        "search": {
-            "population": search.population,
-            "generations": search.generations,
-            "folds": search.folds,
-            "fold_lambda": search.fold_lambda,
-            "multi_objective": search.multi_objective,
-            "families": search.families,
-        },
-        "config": config.model_dump(mode="json"),
-        "started": started,
-        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "seconds": seconds,
-    }
-    write_json(run_dir / "run.json", payload)
+    return PipelineResult(
+        search, number, champion_config, holdout, statistics, periods, benchmark, parts
+    )

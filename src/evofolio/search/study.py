@@ -18,9 +18,11 @@ evaluation raises are failed trials with the message kept; they count towards th
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import optuna
 
@@ -33,6 +35,7 @@ from evofolio.search.evaluator import (
     TrialContext,
     TrialOutcome,
 )
+from evofolio.search.fingerprint import check_fingerprint, record_fingerprint
 from evofolio.search.pool import run_pool
 from evofolio.search.progress import ProgressTracker, SearchEvent, TrialCounts, count_trials
 from evofolio.search.records import trials_frame, write_trials
@@ -105,6 +108,7 @@ def run_search(
     jobs: int | None = None,
     on_event: Callable[[SearchEvent], None] | None = None,
     poll_seconds: float = 1.0,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> SearchResult:
     """Run (or resume) the search of ``config.search`` and write ``run_dir/trials.parquet``.
 
@@ -112,18 +116,32 @@ def run_search(
     ``on_event`` receives a :class:`SearchEvent` at the start, after each trial (polled every
     ``poll_seconds`` when ``jobs > 1``) and at the end (``finished=True``). Errors that stop
     a worker process (e.g. the evaluator factory failing) are re-raised here.
+
+    With ``fingerprint`` (:mod:`evofolio.search.fingerprint`), a run directory or study made
+    from other inputs is refused before anything is written, and a new one remembers it.
     """
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if fingerprint is not None:
+        check_fingerprint(run_dir, fingerprint)
     search = config.search
     url = storage_url or search.storage or default_storage_url(run_dir)
     name = study_name or search.study_name
     jobs = jobs or search.jobs
     if jobs < 1:
         raise ConfigError(f"search.jobs must be >= 1, got {jobs}")
-    plan = _plan(config, run_dir, poll_seconds)
-    storage = make_storage(url, search)
-    study = open_study(search, storage, name, seed=config.seed)
+    created = not run_dir.exists()
+    try:  # a refused start leaves no new directory behind
+        run_dir.mkdir(parents=True, exist_ok=True)
+        plan = _plan(config, run_dir, poll_seconds)
+        storage = make_storage(url, search)
+        study = open_study(search, storage, name, seed=config.seed)
+        if fingerprint is not None:
+            check_fingerprint(run_dir, fingerprint, study)
+            record_fingerprint(run_dir, fingerprint, study)
+    except BaseException:
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     tracker = ProgressTracker(plan.target, search.generations)
     last: list[TrialCounts] = []
 

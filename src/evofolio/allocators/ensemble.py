@@ -1,0 +1,120 @@
+"""The seed ensemble: one genome refitted with K seeds, trading the average of their weights.
+
+A neural allocator's result moves with its training seed. The champion that trades the
+holdout is therefore not one fit but K (seeds ``seed, seed+1, ..., seed+K-1``): each day the
+ensemble holds the average of the K members' weights, which is again long-only and fully
+invested. The choice is fixed before the holdout is touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import pandas as pd
+
+from evofolio.allocators.factory import NeuralAllocator, neural_factory
+from evofolio.allocators.strategy_panel import StrategyPanel
+from evofolio.config import RunConfig
+from evofolio.errors import DataError
+
+__all__ = ["ENSEMBLE_FILE", "FittedAllocator", "SeedEnsembleAllocator", "seed_list"]
+
+ENSEMBLE_FILE = "ensemble.json"
+
+
+def seed_list(seed: int, count: int) -> list[int]:
+    """The seeds of a ``count``-member ensemble starting at ``seed``."""
+    if count < 1:
+        raise ValueError(f"an ensemble needs at least one seed, got {count}")
+    return [seed + k for k in range(count)]
+
+
+class SeedEnsembleAllocator:
+    """Average of the weights of several allocators of one genome trained with other seeds.
+
+    ``members`` are fresh, unfitted allocators (one per seed); :meth:`fit` fits each on the
+    same prices. :meth:`allocate` returns the mean of the members' weights (``dates`` ×
+    assets), causal because each member's is. ``seeds`` labels the members.
+    """
+
+    def __init__(self, members: Sequence[NeuralAllocator], seeds: Sequence[int]) -> None:
+        if len(members) != len(seeds) or not members:
+            raise ValueError("give one seed per member, and at least one member")
+        self.members = list(members)
+        self.seeds = list(seeds)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: RunConfig,
+        seeds: Sequence[int],
+        *,
+        market: pd.Series | None = None,
+        panel: StrategyPanel | None = None,
+    ) -> SeedEnsembleAllocator:
+        """Unfitted members of ``config``'s family, one per seed."""
+        members = []
+        for seed in seeds:
+            make = neural_factory(
+                config.model_copy(update={"seed": seed}), market=market, panel=panel
+            )
+            members.append(make())
+        return cls(members, seeds)
+
+    def fit(self, prices: pd.DataFrame) -> Self:
+        for member in self.members:
+            member.fit(prices)
+        self.members_ = self.members
+        return self
+
+    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        frames = [member.allocate(prices, dates) for member in self.members_]
+        return sum(frames[1:], frames[0]) / len(frames)
+
+    def save(self, directory: str | Path, extra: dict[str, Any] | None = None) -> Path:
+        """Write each member to ``directory/seed-<seed>.pt`` and the list to ``ensemble.json``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        files = []
+        for seed, member in zip(self.seeds, self.members_, strict=True):
+            name = f"seed-{seed}.pt"
+            member.save(directory / name, {**(extra or {}), "seed": seed})
+            files.append({"seed": seed, "file": name})
+        path = directory / ENSEMBLE_FILE
+        path.write_text(json.dumps({"members": files}, indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(
+        cls, directory: str | Path, load_member: Callable[[Path], NeuralAllocator]
+    ) -> SeedEnsembleAllocator:
+        """The fitted ensemble saved by :meth:`save`; ``load_member`` reads one member file
+        (e.g. ``AssetLSTMAllocator.load`` with the market series). ``DataError`` naming the
+        file if the list is missing or unreadable."""
+        path = Path(directory) / ENSEMBLE_FILE
+        try:
+            listed = json.loads(path.read_text(encoding="utf-8"))["members"]
+            seeds = [int(item["seed"]) for item in listed]
+            files = [Path(directory) / str(item["file"]) for item in listed]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise DataError(f"{path}: cannot read the seed ensemble ({error})") from None
+        ensemble = cls([load_member(file) for file in files], seeds)
+        ensemble.members_ = ensemble.members
+        return ensemble
+
+
+class FittedAllocator:
+    """An already fitted allocator whose :meth:`fit` does nothing: to backtest one member of
+    a fitted ensemble on the dates the ensemble traded, without training it again."""
+
+    def __init__(self, fitted: NeuralAllocator) -> None:
+        self.fitted = fitted
+
+    def fit(self, prices: pd.DataFrame) -> Self:
+        return self
+
+    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        return self.fitted.allocate(prices, dates)

@@ -1,0 +1,159 @@
+"""What a finished run writes: ``champion/``, ``holdout/`` and ``run.json``.
+
+``champion/metrics.json`` holds the whole verdict (keys documented in README, "Reading the
+verdict"): ``verdict`` (outcome and sentence), ``benchmark``, ``search_statistics`` (DSR
+and PBO against zero and against the benchmark, with the number of configurations tried),
+``holdout_tests`` (Sharpe differences, bootstrap intervals, minimum track record),
+``seeds`` (per-seed validation and holdout Sharpe, the ensemble's), ``costs`` (net Sharpe
+per cost level, break-even costs), ``fallbacks`` and the champion's holdout metrics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evofolio import __version__
+from evofolio.allocators.strategy_panel import StrategyPanel, save_panel
+from evofolio.backtest import Periods
+from evofolio.config import RunConfig
+from evofolio.data import MarketData
+from evofolio.metrics import PBOResult
+from evofolio.outdir import staged_output, write_json
+from evofolio.search.benchmark import Benchmark
+from evofolio.search.champion import HoldoutResult, SearchStatistics
+
+__all__ = ["MODELS_DIR", "write_champion", "write_holdout", "write_run_json"]
+
+MODELS_DIR = "models"
+"""``champion/models/``: the seed ensemble (``ensemble.json`` and one ``seed-<k>.pt`` each)."""
+
+
+def _pbo(pbo: PBOResult | None, n_configs: int) -> dict[str, Any] | None:
+    if pbo is None:
+        return None
+    return {
+        "pbo": pbo.pbo,
+        "n_combinations": pbo.n_combinations,
+        "n_blocks": pbo.n_blocks,
+        "n_configs": n_configs,
+    }
+
+
+def statistics_payload(statistics: SearchStatistics, benchmark: Benchmark) -> dict[str, Any]:
+    """The search's statistics, against zero and against the benchmark, as JSON data."""
+    active = statistics.active_dsr
+    return {
+        "n_evaluated": statistics.n_evaluated,
+        "n_completed": statistics.n_configs,
+        "n_pruned": statistics.n_pruned,
+        "vs_zero": {
+            "dsr": asdict(statistics.dsr),
+            "pbo": _pbo(statistics.pbo, statistics.n_configs),
+        },
+        "vs_benchmark": {
+            "benchmark": benchmark.name,
+            "dsr": None if active is None else asdict(active),
+            "pbo": _pbo(statistics.active_pbo, statistics.n_configs),
+        },
+    }
+
+
+def write_champion(
+    run_dir: Path,
+    number: int,
+    params: dict[str, Any],
+    config: RunConfig,
+    holdout: HoldoutResult,
+    trials: pd.DataFrame,
+    verdict_parts: dict[str, Any],
+) -> None:
+    """``champion/``: its config, the refitted seed ensemble, holdout decisions and returns,
+    and ``metrics.json`` with the verdict (``verdict_parts``: JSON-ready sections)."""
+    row = trials.loc[trials["number"] == number].iloc[0]
+    result = holdout.results["champion"]
+    statistics: SearchStatistics = verdict_parts["statistics"]
+    metrics = {
+        "trial": number,
+        "family": config.model.family,
+        "genome": params,
+        "fitness": row.get("fitness"),
+        "values": [
+            v
+            for v in (row.get(c) for c in ("fitness", "sharpe", "max_drawdown", "turnover"))
+            if v is not None and v == v
+        ],
+        "holdout": result.metrics(),
+        "holdout_gross_sharpe": result.metrics(net=False)["sharpe"],
+        "verdict": verdict_parts["verdict"],
+        "benchmark": verdict_parts["benchmark"],
+        "search_statistics": verdict_parts["search_statistics"],
+        "holdout_tests": verdict_parts["holdout_tests"],
+        "seeds": verdict_parts["seeds"],
+        "costs": verdict_parts["costs"],
+        # Kept for readers of earlier run directories: the DSR against zero.
+        "dsr": asdict(statistics.dsr),
+        "pbo": _pbo(statistics.pbo, statistics.n_configs),
+        "dsr_note": "deflated Sharpe ratio against ZERO of the champion's validation returns "
+        "(every long-only equity portfolio passes it); the verdict uses search_statistics."
+        "vs_benchmark; per-period Sharpe",
+    }
+    with staged_output(run_dir / "champion") as staging:
+        write_json(staging / "config.json", config.model_dump(mode="json"))
+        holdout.champion.save(staging / MODELS_DIR, {"trial": number})
+        save_panel(StrategyPanel({"champion": result}), staging)
+        write_json(staging / "metrics.json", metrics)
+
+
+def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
+    """``holdout/``: the champion and every baseline, same dates, same rules."""
+    with staged_output(run_dir / "holdout") as staging:
+        save_panel(StrategyPanel(holdout.results), staging)
+        metrics = {name: r.metrics() for name, r in holdout.results.items()}
+        write_json(staging / "metrics.json", {"metrics": metrics})
+
+
+def write_run_json(
+    run_dir: Path,
+    config: RunConfig,
+    data: MarketData,
+    periods: Periods,
+    started: str,
+    seconds: float,
+) -> None:
+    """``run.json``: what was run, for the report and for the record."""
+    search = config.search
+    payload = {
+        "evofolio_version": __version__,
+        "source": data.source,
+        "market_source": data.market_source,
+        "assets": data.assets,
+        "development": [
+            f"{periods.development[0]:%Y-%m-%d}",
+            f"{periods.development[-1]:%Y-%m-%d}",
+        ],
+        "holdout": [f"{periods.holdout[0]:%Y-%m-%d}", f"{periods.holdout[-1]:%Y-%m-%d}"],
+        "rebalance": config.backtest.rebalance,
+        "cost_bps": config.backtest.cost_bps,
+        "vol_target": config.backtest.vol_target,
+        "seed": config.seed,
+        "benchmark": config.evaluation.benchmark,
+        "champion_seeds": config.champion.seeds,
+        "search": {
+            "population": search.population,
+            "generations": search.generations,
+            "folds": search.folds,
+            "fold_lambda": search.fold_lambda,
+            "multi_objective": search.multi_objective,
+            "families": search.families,
+        },
+        "config": config.model_dump(mode="json"),
+        "started": started,
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": seconds,
+    }
+    write_json(run_dir / "run.json", payload)

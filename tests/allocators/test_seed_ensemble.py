@@ -1,0 +1,88 @@
+"""The seed ensemble: the average of its members' weights, causal, seeded, saved and loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evofolio.allocators.ensemble import FittedAllocator, SeedEnsembleAllocator, seed_list
+from evofolio.allocators.neural import AssetLSTMAllocator
+from evofolio.config import parse_config
+from evofolio.data.returns import equal_weight_index
+from synthetic import random_prices
+
+CONFIG = parse_config(
+    {
+        "seed": 4,
+        "model": {"features": ["ret_1", "ret_5", "vol_21"], "hidden": 8},
+        "training": {"epochs": 2, "seq_len": 10, "chunk_len": 20, "device": "cpu"},
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def prices() -> pd.DataFrame:
+    return random_prices(n_days=600, n_assets=4, seed=11)
+
+
+@pytest.fixture(scope="module")
+def ensemble(prices: pd.DataFrame) -> SeedEnsembleAllocator:
+    market = equal_weight_index(prices)
+    members = SeedEnsembleAllocator.from_config(CONFIG, seed_list(4, 3), market=market)
+    return members.fit(prices.iloc[:400])
+
+
+def test_seed_list() -> None:
+    assert seed_list(4, 3) == [4, 5, 6]
+    with pytest.raises(ValueError, match="at least one seed"):
+        seed_list(0, 0)
+
+
+def test_weights_are_the_members_average(
+    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame
+) -> None:
+    dates = prices.index[420:600:5]
+    weights = ensemble.allocate(prices, dates)
+    each = [m.allocate(prices, dates).to_numpy() for m in ensemble.members_]
+    np.testing.assert_allclose(weights.to_numpy(), np.mean(each, axis=0))
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-6)
+    # the members differ (other seeds), so the average is not any one of them
+    assert not np.allclose(each[0], each[1])
+    # each member was trained with its own seed
+    assert [m.seed for m in ensemble.members_] == [4, 5, 6]  # type: ignore[attr-defined]
+
+
+def test_ensemble_is_causal(ensemble: SeedEnsembleAllocator, prices: pd.DataFrame) -> None:
+    dates = prices.index[420:600]
+    cut = prices.index[500]
+    base = ensemble.allocate(prices, dates)
+    perturbed = prices.copy()
+    perturbed.loc[perturbed.index > cut] *= 1.3
+    other = ensemble.allocate(perturbed, dates)
+    pd.testing.assert_frame_equal(base.loc[:cut], other.loc[:cut])
+
+
+def test_save_and_load_give_the_same_weights(
+    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame, tmp_path: Path
+) -> None:
+    ensemble.save(tmp_path / "models")
+    market = equal_weight_index(prices)
+    loaded = SeedEnsembleAllocator.load(
+        tmp_path / "models", lambda path: AssetLSTMAllocator.load(path, market=market)
+    )
+    assert loaded.seeds == [4, 5, 6]
+    dates = prices.index[450:600:10]
+    pd.testing.assert_frame_equal(loaded.allocate(prices, dates), ensemble.allocate(prices, dates))
+
+
+def test_a_fitted_member_is_not_trained_again(
+    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame
+) -> None:
+    member = ensemble.members_[0]
+    wrapped = FittedAllocator(member)
+    assert wrapped.fit(prices.iloc[:100]) is wrapped  # not refitted on 100 days
+    dates = prices.index[450:460]
+    pd.testing.assert_frame_equal(wrapped.allocate(prices, dates), member.allocate(prices, dates))
