@@ -14,7 +14,7 @@ from evofolio.metrics.deflated_sharpe import (
     expected_max_sharpe,
     probabilistic_sharpe_ratio,
 )
-from evofolio.metrics.pbo import PBOResult, probability_of_backtest_overfitting
+from evofolio.metrics.pbo import PBO_BLOCK_NOTE, PBOResult, probability_of_backtest_overfitting
 from evofolio.metrics.performance import (
     annual_turnover,
     cagr,
@@ -34,6 +34,7 @@ from evofolio.metrics.summary import METRIC_LABELS, summarize
 
 __all__ = [
     "METRIC_LABELS",
+    "PBO_BLOCK_NOTE",
     "DSRResult",
     "PBOResult",
     "annual_turnover",
