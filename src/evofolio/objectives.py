@@ -5,7 +5,8 @@ computed on the same daily returns, so minimising the loss maximises what the re
 measures. Conventions (shared with the numpy metrics; ``P = 252`` periods a year):
 
 * Sharpe  = mean(r) / std(r, ddof=1) · sqrt(P)
-* Sortino = mean(r) · P / DD, with DD = sqrt(sum(min(r, 0)²) / (n - 1)) · sqrt(P)
+* Sortino = mean(r) · P / DD, with DD = sqrt(sum(min(r, 0)²) / n) · sqrt(P)
+  (Sortino & Price 1994: the shortfalls are averaged over all n returns)
 * utility = mean(r) · P - risk_aversion / 2 · var(r, ddof=1) · P
 
 Each loss flattens its input: all returns of a batch of chunks, shape ``(..., time)``,
@@ -89,7 +90,7 @@ def sortino_loss(returns: Tensor, eps: float = DEFAULT_EPS) -> Tensor:
     """Negative annualised Sortino ratio (target 0) of ``returns`` ``(..., time)``; a scalar."""
     r = _flat(returns)
     downside = torch.clamp(r, max=0.0)
-    dd = torch.sqrt((downside * downside).sum() / (r.numel() - 1) + eps)
+    dd = torch.sqrt((downside * downside).mean() + eps)
     return -(r.mean() * PERIODS_PER_YEAR) / (dd * math.sqrt(PERIODS_PER_YEAR))
 
 

@@ -40,9 +40,11 @@ def test_hand_mean_and_volatility() -> None:
 def test_hand_sharpe_sortino_utility() -> None:
     assert pf.sharpe_ratio(HAND, 1) == pytest.approx(-0.0166667 / 0.1607275, rel=1e-5)
     assert pf.sharpe_ratio(HAND, P) == pytest.approx(-0.103695 * math.sqrt(P), rel=1e-5)
-    # Downside: only -0.2 is below 0 -> sqrt(0.04 / (3 - 1)) = 0.1414214.
-    assert pf.downside_deviation(HAND, 1) == pytest.approx(math.sqrt(0.02))
-    assert pf.sortino_ratio(HAND, 1) == pytest.approx(-0.0166667 / 0.1414214, rel=1e-5)
+    # Downside: only -0.2 is below 0; averaged over all n = 3 returns (Sortino & Price
+    # 1994, not n - 1): sqrt(0.04 / 3) = 0.1154701.
+    assert pf.downside_deviation(HAND, 1) == pytest.approx(0.1154701, rel=1e-6)
+    assert pf.downside_deviation(HAND, P) == pytest.approx(0.1154701 * math.sqrt(P), rel=1e-6)
+    assert pf.sortino_ratio(HAND, 1) == pytest.approx(-0.0166667 / 0.1154701, rel=1e-5)
     # -0.0166667 - 1/2 * 0.0258333
     assert pf.mean_variance_utility(HAND, 1.0, 1) == pytest.approx(-0.0295833, rel=1e-5)
     assert pf.mean_variance_utility(HAND, 4.0, P) == pytest.approx(
@@ -92,9 +94,13 @@ def test_moments_match_skfolio(daily: np.ndarray) -> None:
 
 
 def test_downside_deviation_matches_skfolio_semi_deviation(daily: np.ndarray) -> None:
-    # semi_deviation with min_acceptable_return=0 is sqrt(mean(max(0, -r)^2) * n / (n - 1)).
-    semi = float(skm.semi_deviation(daily, min_acceptable_return=0.0))
+    # biased=True is sqrt(mean(max(0, -r)^2)): the n divisor of Sortino & Price (1994).
+    semi = float(skm.semi_deviation(daily, min_acceptable_return=0.0, biased=True))
     assert pf.downside_deviation(daily, P) == pytest.approx(semi * math.sqrt(P), rel=1e-12)
+    # skfolio's default applies the Bessel factor n / (n - 1) to the semi-variance.
+    n = daily.size
+    bessel = float(skm.semi_deviation(daily, min_acceptable_return=0.0))
+    assert bessel == pytest.approx(semi * math.sqrt(n / (n - 1)), rel=1e-12)
     assert pf.sortino_ratio(daily, P) == pytest.approx(
         float(skm.mean(daily)) * P / (semi * math.sqrt(P)), rel=1e-12
     )

@@ -16,7 +16,11 @@ from evofolio.errors import (
     EvofolioError,
     InsufficientHistoryError,
 )
-from evofolio.metrics.pbo import PBOResult, probability_of_backtest_overfitting
+from evofolio.metrics.pbo import (
+    PBO_BLOCK_NOTE,
+    PBOResult,
+    probability_of_backtest_overfitting,
+)
 
 LN3 = math.log(3.0)
 
@@ -99,12 +103,62 @@ def test_one_persistent_edge_is_not_overfit() -> None:
     assert np.median(res.logits) == pytest.approx(math.log(20.0))  # rank N of N
 
 
+def _sharpe_or_last(half: np.ndarray) -> np.ndarray:
+    """Per-column Sharpe ratio of a half, -inf where every return is the same number."""
+    flat = np.ptp(half, axis=0) == 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sharpe = half.mean(axis=0) / half.std(axis=0, ddof=1)
+    return np.where(flat, -np.inf, sharpe)
+
+
 def test_flat_configuration_ranks_last() -> None:
+    # Column 0 is constant: its Sharpe ratio is undefined on every half, so it is never
+    # the IS winner and always ranks 1 (last) out of sample. The winner is then one of the
+    # two noise columns, with OOS rank 3 (it beats the other one, logit ln 3) or 2 (logit 0).
     rng = np.random.default_rng(1)
     matrix = rng.normal(0.001, 0.01, size=(40, 3))
-    matrix[:, 0] = 0.0005  # no dispersion: Sharpe undefined on every half
+    matrix[:, 0] = 0.0005
     res = probability_of_backtest_overfitting(matrix, n_blocks=4)
-    assert np.all(np.isfinite(res.logits))
+    parts = np.array_split(np.arange(40), 4)
+    expected = []
+    for chosen in itertools.combinations(range(4), 2):
+        rest = [b for b in range(4) if b not in chosen]
+        ins = _sharpe_or_last(matrix[np.concatenate([parts[b] for b in chosen])])
+        oos = _sharpe_or_last(matrix[np.concatenate([parts[b] for b in rest])])
+        best = 1 + int(np.argmax(ins[1:]))
+        other = 3 - best
+        assert oos[0] == -np.inf  # the flat column is below every other one
+        rank = 3 if oos[best] > oos[other] else 2
+        expected.append(math.log(rank / 4 / (1 - rank / 4)))
+    assert set(np.round(expected, 12)) == {0.0, round(LN3, 12)}  # both cases occur
+    np.testing.assert_allclose(res.logits, expected, atol=1e-12)
+
+
+def test_flat_half_decided_exactly_issue_9_reproduction() -> None:
+    # Issue 9: column 0 is 0.0004 on the first half and noise on the second. With a
+    # tolerance on a variance from sums of squares, rounding gave it a huge IS Sharpe on
+    # the flat half and PBO came out 0.0. Flat there, it must rank last; the hand check:
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(0.0, 0.01, size=(100, 3))
+    matrix[:50, 0] = 0.0004
+    first, second = _sharpe_or_last(matrix[:50]), _sharpe_or_last(matrix[50:])
+    assert first[0] == -np.inf and np.isfinite(second[0])
+    # IS = first half: the IS winner is a noise column; it is the OOS worst of the three.
+    winner = 1 + int(np.argmax(first[1:]))
+    assert second[winner] < second[[c for c in range(3) if c != winner]].min()
+    # IS = second half: column 0 (noise there) wins, and on the first half, where it is
+    # flat, it ranks last.
+    assert int(np.argmax(second)) == 0
+    # Both IS winners rank 1 of 3 out of sample, w = 1/4, logit -ln 3: PBO = 1.
+    res = probability_of_backtest_overfitting(matrix, n_blocks=2)
+    np.testing.assert_allclose(res.logits, [-LN3, -LN3], atol=1e-12)
+    assert res.pbo == 1.0
+
+
+def test_block_note_names_the_remainder_rule() -> None:
+    # The rule it states (array_split: the first T mod S blocks are one row longer) is the
+    # one the code applies: test_matches_brute_force_sharpe pins it with T = 97, S = 8.
+    assert "T mod S" in PBO_BLOCK_NOTE and "array_split" in PBO_BLOCK_NOTE
 
 
 @pytest.mark.parametrize("n_blocks", [3, 0, 1, 7])

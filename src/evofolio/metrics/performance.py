@@ -10,8 +10,8 @@ compute exactly the same numbers (a parity test holds them together).
 ``volatility``              ``std(r, ddof=1) * sqrt(P)``
 ``sharpe_ratio``            ``mean(r) / std(r, ddof=1) * sqrt(P)``, risk-free rate 0; with
                             ``P = 1`` it is the per-period Sharpe ratio
-``downside_deviation``      ``sqrt(sum(min(r, 0)**2) / (n - 1)) * sqrt(P)``: target 0, the
-                            sample (Bessel-corrected) semi-deviation
+``downside_deviation``      ``sqrt(sum(min(r, 0)**2) / n) * sqrt(P)``: target 0, divided by
+                            ``n`` (Sortino & Price 1994; as empyrical, quantstats and ffn)
 ``sortino_ratio``           ``mean(r) * P / downside_deviation(r)``
 ``mean_variance_utility``   ``mean(r) * P - risk_aversion / 2 * var(r, ddof=1) * P``
 ``max_drawdown``            largest fall of the wealth curve ``cumprod(1 + r)`` from a running
@@ -101,16 +101,21 @@ def sharpe_ratio(r: npt.ArrayLike, periods_per_year: int = 252) -> float:
 
 
 def downside_deviation(r: npt.ArrayLike, periods_per_year: int = 252) -> float:
-    """Annualised downside deviation below 0: ``sqrt(sum(min(r, 0)**2) / (n - 1)) * sqrt(P)``.
+    """Annualised downside deviation below 0: ``sqrt(sum(min(r, 0)**2) / n) * sqrt(P)``.
 
-    Equals ``skfolio.measures.semi_deviation(r, min_acceptable_return=0) * sqrt(P)``.
-    nan if n < 2.
+    The mean of the squared shortfalls is taken over *all* ``n`` returns, gains counting as
+    zero, and divided by ``n``, not ``n - 1`` (Sortino & Price 1994, "Performance
+    measurement in a downside risk framework"; empyrical, quantstats and ffn do the same).
+    It equals ``skfolio.measures.semi_deviation(r, min_acceptable_return=0, biased=True)
+    * sqrt(P)``; skfolio's default (``biased=False``) multiplies the semi-variance by
+    ``n / (n - 1)`` and is larger by ``sqrt(n / (n - 1))``. nan if n < 2 (kept for parity
+    with the torch Sortino objective, which needs two returns).
     """
     x = as_returns(r)
     if x.size < 2:
         return NAN
     downside = np.minimum(x, 0.0)
-    return math.sqrt(float(downside @ downside) / (x.size - 1) * periods_per_year)
+    return math.sqrt(float(downside @ downside) / x.size * periods_per_year)
 
 
 def sortino_ratio(r: npt.ArrayLike, periods_per_year: int = 252) -> float:
