@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from search_helpers import StubEvaluator, search_config
 
 from evofolio.backtest import split_periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData, load_data
 from evofolio.search.fingerprint import RunDirMismatchError, fingerprint
 from evofolio.search.study import run_search
-from search_helpers import StubEvaluator, search_config
 from synthetic import random_prices
 
 

@@ -122,14 +122,19 @@ def print_verdict(result: PipelineResult) -> None:
     costs = result.verdict["costs"]
     breaks = costs["break_even_bps"]
 
-    def bps(value: float | None) -> str:
-        return f"{value:.1f} bps" if value is not None else f"none in 0-{costs['max_bps']:g} bps"
+    def bps(key: str) -> str:
+        value = breaks[key]
+        if value is not None:
+            return f"{value:.1f} bps"
+        if costs["no_break_even"].get(key) == "behind":
+            return "none (behind at 0 bps)"
+        return f"none (ahead up to {costs['max_bps']:g} bps)"
 
     if seeds["min"] is not None:
         console.print(
             f"holdout Sharpe by seed: min {seeds['min']:.2f}, median {seeds['median']:.2f}, "
             f"max {seeds['max']:.2f}; break-even cost vs {result.benchmark.name} "
-            f"{bps(breaks['benchmark'])}, vs {costs['best_classic']} {bps(breaks['best_classic'])}"
+            f"{bps('benchmark')}, vs {costs['best_classic']} {bps('best_classic')}"
         )
     console.print(f"verdict: {result.verdict['verdict']['text']}", soft_wrap=True)
 

@@ -136,18 +136,24 @@ def _costs_block(costs: Mapping[str, Any], benchmark: str, figures: Figures) -> 
     )
     limit = _n(costs["max_bps"], 0)
 
-    def even(value: Any) -> str:
-        return f"{float(value):.1f} bps" if value is not None else f"none in 0–{limit} bps"
+    reasons = costs.get("no_break_even", {})
 
-    breaks = costs["break_even_bps"]
+    def even(key: str) -> str:
+        value = costs["break_even_bps"][key]
+        if value is not None:
+            return f"{float(value):.1f} bps"
+        if reasons.get(key) == "behind":
+            return "none: the champion is behind already at 0 bps"
+        return f"none: the champion stays ahead up to {limit} bps"
+
     return [
         f'<div class="scroll"><table class="metrics" id="cost-table"><thead><tr><th>Net Sharpe'
         f"</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>",
         kv_table(
             {
-                f"Break-even cost vs {benchmark}": even(breaks["benchmark"]),
+                f"Break-even cost vs {benchmark}": even("benchmark"),
                 f"Break-even cost vs {costs['best_classic']} (best classic rule of the "
-                "holdout)": even(breaks["best_classic"]),
+                "holdout)": even("best_classic"),
             }
         ),
         figures.embed(cost_figure(costs, names)),
@@ -188,6 +194,22 @@ def _seeds_block(seeds: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _track_record_sentence(mintrl: Mapping[str, Any], benchmark: str) -> str:
+    level = round(100 * float(mintrl["level"]))
+    have = _n(mintrl["available_observations"] / PERIODS_PER_YEAR, 1)
+    if mintrl.get("years") is None:
+        return (
+            f"The champion's holdout returns are not ahead of {benchmark}'s, so no track record "
+            f"of this kind, however long, would show it beats {benchmark} at {level} % "
+            "(minimum track record length, Bailey & López de Prado 2012)."
+        )
+    return (
+        f"The champion would need {_n(mintrl['years'], 1)} years of returns like these to show "
+        f"it beats {benchmark} at {level} % (minimum track record length, Bailey & López de "
+        f"Prado 2012); the holdout has {have}."
+    )
+
+
 def verdict_section(parts: Mapping[str, Any], figures: Figures) -> str:
     """The verdict section, or a note when the run directory has no verdict."""
     if not parts.get("verdict"):
@@ -223,11 +245,7 @@ def verdict_section(parts: Mapping[str, Any], figures: Figures) -> str:
                 f"Sharpe intervals: {level} % stationary-bootstrap intervals (Politis & Romano "
                 "1994). Differences: Ledoit & Wolf (2008) studentised block-bootstrap test; a "
                 "p-value below 0.05 after Holm's adjustment across the baselines is a "
-                f"difference unlikely to be noise. The champion would need "
-                f"{_n(mintrl.get('years'), 1)} years of returns like these to show it beats "
-                f"{benchmark} at {round(100 * float(mintrl['level']))} % (minimum track record "
-                f"length, Bailey & López de Prado 2012); the holdout has "
-                f"{_n(mintrl['available_observations'] / PERIODS_PER_YEAR, 1)}.",
+                "difference unlikely to be noise. " + _track_record_sentence(mintrl, benchmark),
                 "reading",
             ),
             "<h3>The search, accounted for</h3>",

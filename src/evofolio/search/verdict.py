@@ -179,16 +179,29 @@ def cost_sensitivity(
     classic = {n: r for n, r in results.items() if n not in (CHAMPION, "equal_blend")}
     best = max(classic, key=lambda n: np.nan_to_num(classic[n].metrics()["sharpe"], nan=-np.inf))
     champion = results[CHAMPION]
+    breaks = {
+        "benchmark": break_even_cost(champion, results[benchmark]),
+        "best_classic": break_even_cost(champion, results[best]),
+    }
+    reasons = {
+        key: _no_break_even(champion, results[name])
+        for key, name in (("benchmark", benchmark), ("best_classic", best))
+        if breaks[key] is None
+    }
     return {
         "grid_bps": [float(c) for c in grid],
         "sharpe": table,
         "best_classic": best,
-        "break_even_bps": {
-            "benchmark": break_even_cost(champion, results[benchmark]),
-            "best_classic": break_even_cost(champion, results[best]),
-        },
+        "break_even_bps": breaks,
+        "no_break_even": reasons,
         "max_bps": MAX_BREAK_EVEN_BPS,
     }
+
+
+def _no_break_even(champion: BacktestResult, other: BacktestResult) -> str:
+    """Why there is no break-even cost: ``behind`` already at zero cost, or ``ahead``
+    throughout ``0 .. MAX_BREAK_EVEN_BPS``."""
+    return "ahead" if _sharpe_at(champion, 0.0) > _sharpe_at(other, 0.0) else "behind"
 
 
 def verdict(
