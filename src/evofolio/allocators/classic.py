@@ -27,7 +27,8 @@ class ClassicAllocator:
       uses risk: the rule is fitted on the other assets and gives it weight 0 (see
       :func:`evofolio.strategies.strategy_weights`); ``zero_variance_`` records the dates.
     * If the rule cannot be applied at some date (its optimiser fails, or no asset has variance)
-      the previous decision is held (equal weight when there is none): a *fallback*, recorded in
+      the previous decision is held (when there is none: equal weight over the assets the rule
+      may hold, those with variance in the window): a *fallback*, recorded in
       ``fallbacks_`` (columns ``date``, ``cause``, ``held``) and counted by the backtest result.
 
     Each cause gives one aggregated warning per :meth:`allocate` call (the count, the first and
@@ -67,8 +68,11 @@ class ClassicAllocator:
         for row, pos in enumerate(positions):
             window = returns[pos - self.window : pos]
             if uses_risk:
-                for column in np.flatnonzero(zero_variance_mask(window)):
+                flat = zero_variance_mask(window)
+                for column in np.flatnonzero(flat):
                     riskless.setdefault(assets[column], []).append(dates[row])
+                if not decided and not flat.all():  # the 1/N fallback skips riskless assets
+                    previous = np.where(flat, 0.0, 1.0 / (~flat).sum())
             try:
                 previous = strategy_weights(self.name, window, assets)
                 decided = True
