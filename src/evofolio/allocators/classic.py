@@ -9,7 +9,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from evofolio.backtest import FALLBACK_COLUMNS
+from evofolio.backtest import FALLBACK_COLUMNS, no_fallbacks
 from evofolio.errors import InsufficientHistoryError
 from evofolio.strategies import STRATEGIES, strategy_weights, zero_variance_mask
 
@@ -82,7 +82,9 @@ class ClassicAllocator:
             out[row] = previous
         self.decisions_ = len(dates)
         self.zero_variance_ = {a: pd.DatetimeIndex(d) for a, d in riskless.items()}
-        self.fallbacks_ = pd.DataFrame(fallbacks, columns=list(FALLBACK_COLUMNS))
+        self.fallbacks_ = (
+            pd.DataFrame(fallbacks, columns=list(FALLBACK_COLUMNS)) if fallbacks else no_fallbacks()
+        )
         if self.warn:
             for line in rule_warnings([self]):
                 logger.warning(line)
