@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Self
 
 import numpy as np
 import pandas as pd
 
+from evofolio.backtest import FALLBACK_COLUMNS, no_fallbacks
 from evofolio.errors import InsufficientHistoryError
-from evofolio.strategies import STRATEGIES, strategy_weights
+from evofolio.strategies import STRATEGIES, strategy_weights, zero_variance_mask
 
 logger = logging.getLogger(__name__)
 
@@ -18,14 +20,26 @@ class ClassicAllocator:
     """Decide the weights of rule ``name`` at each date from the last ``window`` daily returns.
 
     The rule has nothing to learn across dates, so :meth:`fit` only records the assets. At
-    date *t* the window holds the returns of the ``window`` days ending at *t* (the return of
-    *t-1 → t* included, nothing after *t*). If the optimiser fails at some date the previous
-    decision is held (equal weight when there is none), with a warning.
+    date *t* the window holds the returns of the ``window`` rows ending at *t* (the return of
+    *t-1 → t* included, nothing after *t*).
+
+    * An asset with zero variance in the window (a constant cash line) cannot enter a rule that
+      uses risk: the rule is fitted on the other assets and gives it weight 0 (see
+      :func:`evofolio.strategies.strategy_weights`); ``zero_variance_`` records the dates.
+    * If the rule cannot be applied at some date (its optimiser fails, or no asset has variance)
+      the previous decision is held (when there is none: equal weight over the assets the rule
+      may hold, those with variance in the window): a *fallback*, recorded in
+      ``fallbacks_`` (columns ``date``, ``cause``, ``held``) and counted by the backtest result.
+
+    Each cause gives one aggregated warning per :meth:`allocate` call (the count, the first and
+    last dates), not one per date; ``warn=False`` leaves the logging to the caller (see
+    :func:`rule_warnings`).
     """
 
-    def __init__(self, name: str, window: int = 252) -> None:
+    def __init__(self, name: str, window: int = 252, *, warn: bool = True) -> None:
         self.name = name
         self.window = window
+        self.warn = warn
 
     def fit(self, prices: pd.DataFrame) -> Self:
         if self.name not in STRATEGIES:
@@ -44,25 +58,93 @@ class ClassicAllocator:
                 f"{self.name} needs {self.window + 1} prices before its first decision "
                 f"({dates[0].date()}), got {positions.min() + 1}"
             )
+        assets = [str(asset) for asset in prices.columns]
+        uses_risk = STRATEGIES[self.name].uses_risk
         out = np.empty((len(dates), values.shape[1]))
         previous = np.full(values.shape[1], 1.0 / values.shape[1])
+        decided = False
+        riskless: dict[str, list[pd.Timestamp]] = {}
+        fallbacks: list[tuple[pd.Timestamp, str, str]] = []
         for row, pos in enumerate(positions):
             window = returns[pos - self.window : pos]
+            if uses_risk:
+                flat = zero_variance_mask(window)
+                for column in np.flatnonzero(flat):
+                    riskless.setdefault(assets[column], []).append(dates[row])
+                if not decided and not flat.all():  # the 1/N fallback skips riskless assets
+                    previous = np.where(flat, 0.0, 1.0 / (~flat).sum())
             try:
-                previous = strategy_weights(self.name, window)
+                previous = strategy_weights(self.name, window, assets)
+                decided = True
             except ValueError as error:
-                logger.warning(
-                    "%s at %s: %s; holding the previous weights",
-                    self.name,
-                    dates[row].date(),
-                    str(error).split(". ")[0],
-                )
+                cause = str(error).split(". ")[0]
+                fallbacks.append((dates[row], cause, "previous" if decided else "equal_weight"))
             out[row] = previous
+        self.decisions_ = len(dates)
+        self.zero_variance_ = {a: pd.DatetimeIndex(d) for a, d in riskless.items()}
+        self.fallbacks_ = (
+            pd.DataFrame(fallbacks, columns=list(FALLBACK_COLUMNS)) if fallbacks else no_fallbacks()
+        )
+        if self.warn:
+            for line in rule_warnings([self]):
+                logger.warning(line)
         return pd.DataFrame(out, index=dates, columns=prices.columns)
 
 
+def _span(dates: pd.DatetimeIndex) -> str:
+    first, last = dates.min(), dates.max()
+    return f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+def rule_warnings(allocators: Sequence[ClassicAllocator]) -> list[str]:
+    """The aggregated warnings of allocators that have run :meth:`ClassicAllocator.allocate`.
+
+    One line per zero-variance asset, naming the asset, the rules that dropped it, how many of
+    their decisions and which dates; then one line per rule that fell back, with the count, the
+    first date and cause, and what was held.
+    """
+    lines = []
+    dropped: dict[str, tuple[list[str], pd.DatetimeIndex, int]] = {}
+    for allocator in allocators:
+        for asset, dates in allocator.zero_variance_.items():
+            rules, seen, total = dropped.get(asset, ([], pd.DatetimeIndex([]), 0))
+            if allocator.name not in rules:
+                rules.append(allocator.name)
+                total = max(total, allocator.decisions_)
+            dropped[asset] = (rules, seen.union(dates), total)
+    for asset, (rules, dates, total) in dropped.items():
+        lines.append(
+            f"{asset} has zero variance in the trailing {allocators[0].window}-row window at "
+            f"{len(dates)} of {total} decisions ({_span(dates)}; a constant price, e.g. a cash "
+            f"line?): {', '.join(rules)} are fitted on the other assets and give {asset} "
+            "weight 0 there"
+        )
+    by_rule: dict[str, list[pd.DataFrame]] = {}
+    decisions: dict[str, int] = {}
+    for allocator in allocators:
+        decisions[allocator.name] = decisions.get(allocator.name, 0) + allocator.decisions_
+        if len(allocator.fallbacks_):
+            by_rule.setdefault(allocator.name, []).append(allocator.fallbacks_)
+    for name, frames in by_rule.items():
+        table = pd.concat(frames, ignore_index=True)
+        first = table.iloc[0]
+        equal = int((table["held"] == "equal_weight").sum())
+        held = "held the previous weights" + (
+            f" (equal weight at {equal}, with no decision before)" if equal else ""
+        )
+        lines.append(
+            f"{name} could not be applied at {len(table)} of {decisions[name]} decisions "
+            f"({_span(pd.DatetimeIndex(table['date']))}; first, {first['date']:%Y-%m-%d}: "
+            f"{first['cause']}); {held}"
+        )
+    return lines
+
+
 class EqualBlendAllocator:
-    """The static counterpart of Model 2: the average of several rules' decided weights."""
+    """The static counterpart of Model 2: the average of several rules' decided weights.
+
+    ``fallbacks_`` gathers the rules' fallbacks (each cause names its rule).
+    """
 
     def __init__(self, names: list[str], window: int = 252) -> None:
         self.names = names
@@ -74,4 +156,5 @@ class EqualBlendAllocator:
 
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
         frames = [rule.allocate(prices, dates) for rule in self.rules_]
+        self.fallbacks_ = pd.concat([rule.fallbacks_ for rule in self.rules_], ignore_index=True)
         return sum(frames[1:], frames[0]) / len(frames)

@@ -1,7 +1,9 @@
 """The strategy panel: every classic rule's decisions, held weights and daily returns.
 
 Model 2 reads it and the baselines come from it, so it is computed once per (data, settings)
-and cached on disk as parquet, keyed by a hash of the prices and of every setting.
+and cached on disk as parquet, keyed by a hash of the prices and of every setting. The rules'
+aggregated warnings (zero-variance assets, fallbacks) are cached with it and logged again when
+the panel is read from the cache, so a second run is not quieter than the first.
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evofolio.allocators.classic import ClassicAllocator
-from evofolio.backtest import BacktestResult, TradingRules, run_period
+from evofolio.allocators.classic import ClassicAllocator, rule_warnings
+from evofolio.backtest import (
+    FALLBACK_COLUMNS,
+    BacktestResult,
+    TradingRules,
+    no_fallbacks,
+    run_period,
+)
+from evofolio.errors import InsufficientHistoryError
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 StepCallback = Callable[[str], None]
 
 
@@ -39,9 +48,13 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class StrategyPanel:
-    """Per-strategy backtest results over one period (same dates for every strategy)."""
+    """Per-strategy backtest results over one period (same dates for every strategy).
+
+    ``warnings``: the aggregated warnings the rules gave while the panel was computed.
+    """
 
     results: dict[str, BacktestResult]
+    warnings: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -55,6 +68,12 @@ class StrategyPanel:
     def turnover(self) -> pd.DataFrame:
         """Daily one-way turnover, realisation dates × strategies."""
         return pd.DataFrame({n: r.turnover for n, r in self.results.items()})
+
+    def fallback_counts(self) -> dict[str, int]:
+        """For each strategy, how many decisions fell back because its rule could not be
+        applied (see :attr:`BacktestResult.fallbacks` for the dates, causes and what was held).
+        """
+        return {n: r.fallback_count for n, r in self.results.items()}
 
     def held(self) -> dict[str, pd.DataFrame]:
         """Each strategy's weights held after each close (dates × assets)."""
@@ -103,13 +122,19 @@ def _split(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.DataFrame]
 
 
 def save_panel(panel: StrategyPanel, directory: Path) -> None:
-    """Write ``weights``, ``held`` and ``returns`` parquet files (long: a strategy column)."""
+    """Write ``weights``, ``held``, ``returns`` and ``fallbacks`` parquet files (long: a
+    strategy column; ``fallbacks`` has one row per decision that fell back: date, strategy,
+    cause, held)."""
     results = panel.results
     _long({n: r.weights for n, r in results.items()}).to_parquet(directory / "weights.parquet")
     _long({n: r.held for n, r in results.items()}).to_parquet(directory / "held.parquet")
     _long({n: r.returns_frame() for n, r in results.items()}).to_parquet(
         directory / "returns.parquet"
     )
+    parts = [r.fallbacks.assign(strategy=n) for n, r in results.items() if r.fallback_count]
+    fallbacks = pd.concat(parts) if parts else no_fallbacks().assign(strategy="")
+    fallbacks = fallbacks[["date", "strategy", *FALLBACK_COLUMNS[1:]]]
+    fallbacks.reset_index(drop=True).to_parquet(directory / "fallbacks.parquet")
 
 
 def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
@@ -117,9 +142,13 @@ def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
     weights = _split(pd.read_parquet(directory / "weights.parquet"), names)
     held = _split(pd.read_parquet(directory / "held.parquet"), names)
     returns = _split(pd.read_parquet(directory / "returns.parquet"), names)
+    fallbacks = no_fallbacks().assign(strategy="")
+    if (directory / "fallbacks.parquet").is_file():
+        fallbacks = pd.read_parquet(directory / "fallbacks.parquet")
     results = {}
     for name in names:
         r = returns[name]
+        mine = fallbacks[fallbacks["strategy"] == name]
         results[name] = BacktestResult(
             weights=weights[name],
             held=held[name],
@@ -127,6 +156,7 @@ def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
             net=r["net"],
             turnover=r["turnover"],
             costs=r["cost"],
+            fallbacks=mine[list(FALLBACK_COLUMNS)].reset_index(drop=True),
         )
     return StrategyPanel(results)
 
@@ -144,8 +174,20 @@ def build_strategy_panel(
 ) -> StrategyPanel:
     """Backtest every rule in ``names`` from ``start`` (default: the first date with a full
     window of returns) to ``end``; read from / write to the cache when ``cache_dir`` is given.
+
+    The rules' warnings are logged once per asset or rule, aggregated over all dates (see
+    :func:`evofolio.allocators.classic.rule_warnings`) and kept in ``panel.warnings``.
+
+    Raises:
+        InsufficientHistoryError: the data has no more rows than ``window``.
     """
-    start = prices.index[window] if start is None else start
+    if start is None:
+        if len(prices) <= window:
+            raise InsufficientHistoryError(
+                f"the strategies' window is {window} rows but the prices have only "
+                f"{len(prices)} dates; the first decision needs {window + 1}"
+            )
+        start = prices.index[window]
     end = prices.index[-1] if end is None else end
     directory = None
     if cache_dir is not None:
@@ -154,17 +196,39 @@ def build_strategy_panel(
         )
         if (directory / "returns.parquet").is_file():
             logger.info("strategy panel read from cache %s", directory)
-            return load_panel(directory, names)
+            cached = load_panel(directory, names)
+            notes = _read_warnings(directory)
+            for line in notes:
+                logger.warning(line)
+            return StrategyPanel(cached.results, notes)
     results = {}
+    allocators: list[ClassicAllocator] = []
     for name in names:
-        factory = functools.partial(ClassicAllocator, name, window)
+        factory = functools.partial(_made, allocators, name, window)
         results[name] = run_period(factory, prices, start, end, rules)
         if on_step is not None:
             on_step(name)
-    panel = StrategyPanel(results)
+    notes = tuple(rule_warnings(allocators))
+    for line in notes:
+        logger.warning(line)
+    panel = StrategyPanel(results, notes)
     if directory is not None:
         _store(panel, directory)
     return panel
+
+
+def _made(into: list[ClassicAllocator], name: str, window: int) -> ClassicAllocator:
+    """A quiet :class:`ClassicAllocator`, kept in ``into`` so its warnings can be merged."""
+    allocator = ClassicAllocator(name, window, warn=False)
+    into.append(allocator)
+    return allocator
+
+
+def _read_warnings(directory: Path) -> tuple[str, ...]:
+    try:
+        return tuple(json.loads((directory / "warnings.json").read_text()))
+    except (OSError, ValueError):
+        return ()
 
 
 def _store(panel: StrategyPanel, directory: Path) -> None:
@@ -177,6 +241,7 @@ def _store(panel: StrategyPanel, directory: Path) -> None:
         return
     try:
         save_panel(panel, staging)
+        (staging / "warnings.json").write_text(json.dumps(list(panel.warnings)))
         staging.replace(directory)
     except OSError as error:
         logger.warning("could not cache the strategy panel in %s: %s", directory, error)

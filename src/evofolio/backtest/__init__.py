@@ -3,7 +3,7 @@
 from evofolio.backtest.engine import check_weights, run_folds, run_period
 from evofolio.backtest.protocol import Allocator, AllocatorFactory
 from evofolio.backtest.rebalance import parse_rebalance, rebalance_dates, rebalance_mask
-from evofolio.backtest.results import BacktestResult
+from evofolio.backtest.results import FALLBACK_COLUMNS, BacktestResult, no_fallbacks
 from evofolio.backtest.simulate import TradingRules, ewm_volatility, simulate
 from evofolio.backtest.splits import (
     Fold,
@@ -14,6 +14,7 @@ from evofolio.backtest.splits import (
 )
 
 __all__ = [
+    "FALLBACK_COLUMNS",
     "Allocator",
     "AllocatorFactory",
     "BacktestResult",
@@ -22,6 +23,7 @@ __all__ = [
     "TradingRules",
     "check_weights",
     "ewm_volatility",
+    "no_fallbacks",
     "parse_rebalance",
     "rebalance_dates",
     "rebalance_mask",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 
@@ -44,10 +45,14 @@ def run_folds(
     prices and decides the weights of the fold's rebalance dates seeing prices up to the end of
     the fold's test period only. The decisions of all folds are simulated as one period (drift
     and costs carry across fold boundaries).
+
+    An allocator that sets a ``fallbacks_`` table (see :class:`BacktestResult`) after
+    ``allocate`` has its rows, over all folds, in the result's ``fallbacks``.
     """
     test_dates = pd.DatetimeIndex(folds[0].test.append([fold.test for fold in folds[1:]]))
     mask = rebalance_mask(test_dates, rules.rebalance)
     decisions = []
+    fallbacks = []
     for fold in folds:
         fold_dates = test_dates[mask & test_dates.isin(fold.test)]
         allocator = factory().fit(prices.loc[fold.train])
@@ -55,10 +60,17 @@ def run_folds(
         weights = allocator.allocate(visible, fold_dates)
         check_weights(weights, fold_dates, prices.columns)
         decisions.append(weights)
+        fold_fallbacks = getattr(allocator, "fallbacks_", None)
+        if fold_fallbacks is not None and len(fold_fallbacks):
+            fallbacks.append(fold_fallbacks)
         logger.debug("fold %d: %d decisions", fold.index, len(fold_dates))
         if on_fold is not None:
             on_fold(fold)
-    return simulate(pd.concat(decisions), prices, rules, end=test_dates[-1])
+    result = simulate(pd.concat(decisions), prices, rules, end=test_dates[-1])
+    if not fallbacks:
+        return result
+    table = pd.concat(fallbacks, ignore_index=True) if len(fallbacks) > 1 else fallbacks[0]
+    return dataclasses.replace(result, fallbacks=table.reset_index(drop=True))
 
 
 def run_period(

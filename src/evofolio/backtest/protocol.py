@@ -6,7 +6,10 @@ An allocator turns prices into portfolio weights:
 * ``fit(prices_train)`` learns from the training prices and returns ``self``; learned state
   lives in attributes ending in ``_``;
 * ``allocate(prices, dates)`` returns a ``DataFrame`` (``dates`` × assets) of long-only weights
-  summing to 1, where the row for date *t* depends only on ``prices.loc[:t]``.
+  summing to 1, where the row for date *t* depends only on ``prices.loc[:t]``;
+* optionally, after ``allocate``, a ``fallbacks_`` table (columns ``date``, ``cause``,
+  ``held``: see :class:`~evofolio.backtest.results.BacktestResult`) of the dates where the
+  allocator could not apply its rule; the engine copies it into the result.
 
 The engine builds a fresh allocator per fold from a factory, so nothing learned leaks between
 folds.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.table import Table
 
 from evofolio.allocators.strategy_panel import build_strategy_panel, default_cache_dir, save_panel
 from evofolio.backtest import TradingRules, parse_rebalance
@@ -26,9 +29,9 @@ from evofolio.cli.common import (
     setup_logging,
 )
 from evofolio.config import override
-from evofolio.errors import UsageError
+from evofolio.errors import InsufficientHistoryError, UsageError
 from evofolio.outdir import staged_output, write_json
-from evofolio.report.tables import metrics_table
+from evofolio.report.tables import TABLE_COLUMNS, format_metric, metrics_table
 from evofolio.strategies import STRATEGIES, resolve_strategies
 
 
@@ -73,10 +76,13 @@ def backtest_command(
     quiet: QuietOpt = False,
 ) -> None:
     """Backtest classic strategies and print their metrics; write weights.parquet,
-    held.parquet, returns.parquet and metrics.json to the output directory.
+    held.parquet, returns.parquet, fallbacks.parquet and metrics.json to the output directory.
 
     Weights are decided at the close of each rebalance date from the trailing window of
-    returns up to that date, and earn the returns of the following days, after costs.
+    returns up to that date, and earn the returns of the following days, after costs. An asset
+    with zero variance in the window (a cash line) gets weight 0 from the rules that use risk.
+    The Fallbacks column counts the decisions where a rule could not be applied (its optimiser
+    failed) and held its previous weights instead.
     """
     setup_logging(verbose, quiet)
     names = resolve_strategies(strategy)
@@ -112,6 +118,8 @@ def backtest_command(
     for name, result in panel.results.items():
         metrics = result.metrics()
         metrics["gross_sharpe"] = result.metrics(net=False)["sharpe"]
+        metrics["decisions"] = len(result.weights)
+        metrics["fallbacks"] = result.fallback_count
         rows[name] = metrics
     meta = {
         "source": loaded.source,
@@ -131,14 +139,42 @@ def backtest_command(
         f"{loaded.source}: {first:%Y-%m-%d} to {last:%Y-%m-%d}, rebalance "
         f"{settings.rebalance}, {settings.cost_bps:g} bps (net of costs)"
     )
-    console.print(metrics_table(rows, title, extra={"gross_sharpe": "Gross Sharpe"}))
-    console.print(f"wrote {out}/weights.parquet, held.parquet, returns.parquet, metrics.json")
+    console.print(_table(rows, title))
+    console.print(
+        f"wrote {out}/weights.parquet, held.parquet, returns.parquet, fallbacks.parquet, "
+        "metrics.json"
+    )
+
+
+def _table(rows: Mapping[str, Mapping[str, float]], title: str) -> Table:
+    """The metrics table with a Gross Sharpe column and a Fallbacks column (``n/decisions``)."""
+    extra = {"gross_sharpe": "Gross Sharpe"}
+    table = metrics_table({}, title, extra=extra)
+    table.add_column("Fallbacks", justify="right")
+    for name, metrics in rows.items():
+        cells = [format_metric(key, metrics.get(key, math.nan)) for key in [*TABLE_COLUMNS, *extra]]
+        table.add_row(name, *cells, f"{metrics['fallbacks']:.0f}/{metrics['decisions']:.0f}")
+    return table
 
 
 def _period(
     dates: pd.DatetimeIndex, start: pd.Timestamp | None, end: pd.Timestamp | None, window: int
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    earliest = dates[min(window, len(dates) - 1)]
+    """The first decision date and the last date of the backtest.
+
+    Raises:
+        InsufficientHistoryError: the data has fewer than ``window + 2`` dates (a window of
+            returns, then a decision, then one day that earns its return).
+        UsageError: ``--start``/``--end`` leave no date or start before a full window.
+    """
+    if len(dates) < window + 2:
+        raise InsufficientHistoryError(
+            f"the strategies' window is {window} rows but the data has only {len(dates)} dates "
+            f"({dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}); a backtest needs at least "
+            f"{window + 2} (a full window, a decision, a day after it): use a shorter --window "
+            "(or [strategies] window in the config) or more data"
+        )
+    earliest = dates[window]
     first: pd.Timestamp | None = earliest
     if start is not None:
         first = dates[int(dates.searchsorted(start))] if start <= dates[-1] else None
@@ -146,9 +182,15 @@ def _period(
     if end is not None:
         last = dates[max(int(dates.searchsorted(end, side="right")) - 1, 0)]
     if first is None or first >= last:
+        given = " and ".join(
+            f"{option} {value:%Y-%m-%d}"
+            for option, value in (("--start", start), ("--end", end))
+            if value is not None
+        )
         raise UsageError(
-            f"empty period: --start/--end select no dates between {dates[0]:%Y-%m-%d} and "
-            f"{dates[-1]:%Y-%m-%d}"
+            f"empty period: {given} leave no date to backtest; the data runs from "
+            f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} and the first decision with a full "
+            f"{window}-row window is on {earliest:%Y-%m-%d}"
         )
     if first < earliest:
         raise UsageError(

@@ -2,6 +2,10 @@
 
 Each rule maps a trailing window of daily returns (rows × assets) to long-only weights that
 sum to 1. Adding a rule is one entry in :data:`STRATEGIES`; the contract tests pick it up.
+
+A rule that ``uses_risk`` (needs each asset's volatility or the covariance matrix) is fitted on
+the assets that have variance in its window only: see
+:func:`evofolio.strategies.weights.strategy_weights`.
 """
 
 from __future__ import annotations
@@ -24,11 +28,16 @@ from skfolio.optimization import (
 
 @dataclass(frozen=True)
 class Strategy:
-    """A named classic rule; ``make`` builds a fresh, unfitted skfolio estimator."""
+    """A named classic rule; ``make`` builds a fresh, unfitted skfolio estimator.
+
+    ``uses_risk``: the rule needs every asset's variance (inverse volatility, the covariance
+    matrix), so an asset with zero variance in the window cannot enter it.
+    """
 
     name: str
     description: str
     make: Callable[[], Any]
+    uses_risk: bool = True
 
 
 def _min_variance() -> MeanRisk:
@@ -54,7 +63,7 @@ def _hrp() -> HierarchicalRiskParity:
 STRATEGIES: dict[str, Strategy] = {
     s.name: s
     for s in (
-        Strategy("equal_weight", "1/N in every asset", EqualWeighted),
+        Strategy("equal_weight", "1/N in every asset", EqualWeighted, uses_risk=False),
         Strategy("inverse_vol", "weights proportional to 1 / volatility", InverseVolatility),
         Strategy("min_variance", "minimum variance (mean-variance, long-only)", _min_variance),
         Strategy("max_sharpe", "maximum Sharpe ratio (mean-variance, long-only)", _max_sharpe),

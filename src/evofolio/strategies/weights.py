@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from evofolio.errors import UsageError
 from evofolio.strategies.registry import STRATEGIES
@@ -31,6 +33,17 @@ def resolve_strategies(names: Sequence[str] | str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+ZERO_STD = 1e-10
+"""Daily-return standard deviation at or below which an asset counts as riskless in a window
+(a constant price, e.g. a cash line quoted at 1.00; an asset that did not trade). Real assets,
+even money-market funds, are orders of magnitude above it."""
+
+
+def zero_variance_mask(returns: FloatArray) -> npt.NDArray[np.bool_]:
+    """``(assets,)`` booleans: the columns of ``returns`` (rows × assets) with zero variance."""
+    return np.asarray(np.std(returns, axis=0) <= ZERO_STD)
+
+
 def _clean(weights: FloatArray) -> FloatArray:
     clipped = np.clip(np.nan_to_num(weights, nan=0.0), 0.0, None)
     total = clipped.sum()
@@ -39,20 +52,71 @@ def _clean(weights: FloatArray) -> FloatArray:
     return clipped / total
 
 
-def strategy_weights(name: str, returns: FloatArray) -> FloatArray:
-    """Weights of rule ``name`` fitted on ``returns`` (window rows × assets).
+_INDEX_LIST = re.compile(
+    r"(assets?\b[^\[\].]*)\[((?:np\.int64\()?\d+\)?(?:,\s*(?:np\.int64\()?\d+\)?)*)\]"
+)
 
-    Solver noise is cleaned (tiny negatives clipped, renormalised to sum to 1). If the
-    optimiser fails, ``ValueError`` is raised so the caller can decide what to hold.
+
+def name_assets(message: str, names: Sequence[str]) -> str:
+    """Replace a list of asset positions in a solver's message by the assets' names.
+
+    skfolio reports assets by position (``... assets indices have a non positive variance:
+    [np.int64(5)]``); a list that follows the word "asset(s)" in the same sentence becomes
+    ``[CASH]`` when ``names[5] == "CASH"``. Other numbers are left alone.
     """
-    estimator = STRATEGIES[name].make()
+
+    def replace(match: re.Match[str]) -> str:
+        digits = re.sub(r"np\.int64\(|\)", "", match.group(2))
+        positions = [int(part) for part in digits.split(",")]
+        if any(position >= len(names) for position in positions):
+            return match.group(0)
+        listed = ", ".join(str(names[position]) for position in positions)
+        return f"{match.group(1)}[{listed}]"
+
+    return _INDEX_LIST.sub(replace, message)
+
+
+def strategy_weights(
+    name: str, returns: FloatArray, assets: Sequence[str] | None = None
+) -> FloatArray:
+    """Weights ``(assets,)`` of rule ``name`` fitted on ``returns`` (window rows × assets).
+
+    Solver noise is cleaned (tiny negatives clipped, renormalised to sum to 1). A rule that
+    ``uses_risk`` is fitted on the assets with variance in the window only (see
+    :func:`zero_variance_mask`): an asset with zero variance gets weight 0 (with a single risky
+    asset left, it gets all the weight). ``assets`` (column names) name the assets in errors.
+
+    Raises:
+        ValueError: the rule cannot be applied: the optimiser failed, or no asset has variance
+            in the window. The message names the rule and the assets; the caller decides what
+            to hold instead.
+    """
+    names = (
+        [str(a) for a in assets]
+        if assets is not None
+        else [f"column {i}" for i in range(returns.shape[1])]
+    )
+    strategy = STRATEGIES[name]
+    keep = np.ones(returns.shape[1], dtype=bool)
+    if strategy.uses_risk:
+        keep = ~zero_variance_mask(returns)
+        if not keep.any():
+            raise ValueError(f"{name}: no asset has variance in the window")
+    weights = np.zeros(returns.shape[1])
+    if keep.sum() == 1:
+        weights[keep] = 1.0
+        return weights
+    kept = [n for n, k in zip(names, keep, strict=True) if k]
+    estimator = strategy.make()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            estimator.fit(returns)
+            estimator.fit(returns[:, keep])
         except Exception as error:  # skfolio raises solver-specific errors
-            raise ValueError(f"{name} failed to fit: {error}") from error
-    weights = np.asarray(estimator.weights_, dtype=np.float64)
-    if weights.shape != (returns.shape[1],):
-        raise ValueError(f"{name} returned weights of shape {weights.shape}")
-    return _clean(weights)
+            message = name_assets(str(error), kept)
+            raise ValueError(f"{name} failed to fit: {message}") from error
+    fitted = np.asarray(estimator.weights_, dtype=np.float64)
+    if fitted.shape != (len(kept),):
+        raise ValueError(f"{name} returned weights of shape {fitted.shape}")
+    weights[keep] = _clean(fitted)
+    return weights
