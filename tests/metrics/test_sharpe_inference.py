@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -211,3 +212,16 @@ def test_autocorrelation_raises_the_hac_standard_error() -> None:
     b = np.random.default_rng(90).normal(0.0003, 0.01, 5000)  # not the stream of a
     res = sharpe_difference_test(a, b, n_boot=200)
     assert res.se == pytest.approx(math.sqrt(P * 4 / 5000), rel=0.15)
+
+
+def test_pandas_series_must_share_their_dates() -> None:
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    rng = np.random.default_rng(6)
+    a = pd.Series(rng.normal(0.0004, 0.01, 300), index=dates)
+    b = pd.Series(rng.normal(0.0002, 0.01, 300), index=dates)
+    same = sharpe_difference_test(a, b, n_boot=100)
+    assert same == sharpe_difference_test(a.to_numpy(), b.to_numpy(), n_boot=100)
+    shifted = b.copy()
+    shifted.index = dates.shift(1)
+    with pytest.raises(ValueError, match="row 0 is 2020-01-01"):
+        sharpe_difference_test(a, shifted)
