@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -120,7 +121,7 @@ def test_flat_series_give_nan_not_a_crash(which: str) -> None:
 
 
 def test_block_length_follows_the_dependence() -> None:
-    iid = np.random.default_rng(2).normal(0.0003, 0.01, 3000)
+    iid = np.random.default_rng(20).normal(0.0003, 0.01, 3000)
     persistent = ar1(0.8, 3000, seed=2)
     assert sharpe_difference_test(iid, iid[::-1]).block_length <= 3
     assert sharpe_difference_test(persistent, iid).block_length >= 8
@@ -190,3 +191,37 @@ def test_interval_bad_arguments() -> None:
         sharpe_confidence_interval(np.ones(3))
     with pytest.raises(ValueError, match="alpha"):
         sharpe_confidence_interval(np.arange(20.0), alpha=0.0)
+
+
+def test_high_sharpe_standard_error_uses_the_second_moment() -> None:
+    # A per-period Sharpe ratio of 0.5 (mean 0.5 %, sd 1 %) against an independent series of
+    # Sharpe 0: the SR^2 / 2 term of Lo's variance is no longer negligible,
+    # se^2 = P * ((1 + 0.5^2 / 2) + 1) / T.
+    rng = np.random.default_rng(21)
+    a, b = rng.normal(0.005, 0.01, 5000), rng.normal(0.0, 0.01, 5000)
+    res = sharpe_difference_test(a, b, n_boot=200)
+    want = math.hypot(lo_se(sharpe_ratio(a, 1), 5000), lo_se(sharpe_ratio(b, 1), 5000))
+    assert want == pytest.approx(math.sqrt(P * 2.125 / 5000), rel=0.05)
+    assert res.se == pytest.approx(want, rel=0.10)
+
+
+def test_autocorrelation_raises_the_hac_standard_error() -> None:
+    # a is AR(1) with phi = 0.5 (its Sharpe variance 3 times the iid one), b independent iid
+    # normal: se^2 is about P * (3 + 1) / T, not the iid P * 2 / T.
+    a = ar1(0.5, 5000, seed=9)
+    b = np.random.default_rng(90).normal(0.0003, 0.01, 5000)  # not the stream of a
+    res = sharpe_difference_test(a, b, n_boot=200)
+    assert res.se == pytest.approx(math.sqrt(P * 4 / 5000), rel=0.15)
+
+
+def test_pandas_series_must_share_their_dates() -> None:
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    rng = np.random.default_rng(6)
+    a = pd.Series(rng.normal(0.0004, 0.01, 300), index=dates)
+    b = pd.Series(rng.normal(0.0002, 0.01, 300), index=dates)
+    same = sharpe_difference_test(a, b, n_boot=100)
+    assert same == sharpe_difference_test(a.to_numpy(), b.to_numpy(), n_boot=100)
+    shifted = b.copy()
+    shifted.index = dates.shift(1)
+    with pytest.raises(ValueError, match="row 0 is 2020-01-01"):
+        sharpe_difference_test(a, shifted)

@@ -5,7 +5,7 @@ Both work on aligned series of simple periodic returns (daily by default) and re
 :func:`evofolio.metrics.performance.sharpe_ratio` (``mean / std(ddof=1)``, risk-free 0).
 Resampled indices come from :mod:`arch.bootstrap`; everything else is vectorised numpy
 over the ``(n_boot, T)`` index matrix, so one call on ``T = 1300`` days with
-``n_boot = 2000`` takes a few tens of milliseconds.
+``n_boot = 2000`` takes about 0.1-0.2 s on one busy core.
 
 * :func:`sharpe_difference_test`: Ledoit & Wolf (2008), "Robust performance hypothesis
   testing with the Sharpe ratio", Journal of Empirical Finance 15(5). The difference
@@ -108,6 +108,19 @@ def _check(r: npt.ArrayLike, name: str) -> FloatArray:
     return x
 
 
+def _check_aligned(a: object, b: object) -> None:
+    """Two pandas objects must carry the same dates: row ``t`` of both is the same day."""
+    index_a, index_b = getattr(a, "index", None), getattr(b, "index", None)
+    if index_a is None or index_b is None or len(index_a) != len(index_b):
+        return
+    differs = np.flatnonzero(np.asarray(index_a != index_b))
+    if differs.size:
+        i = int(differs[0])
+        raise ValueError(
+            f"a and b are not aligned: row {i} is {index_a[i]} in a, {index_b[i]} in b"
+        )
+
+
 def _check_settings(alpha: float, n_boot: int) -> None:
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
@@ -157,13 +170,15 @@ def sharpe_difference_test(
     """Ledoit & Wolf (2008) test of equal Sharpe ratios of two aligned return series.
 
     ``a`` and ``b`` have shape ``(T,)`` and share their dates (row ``t`` of both is the same
-    day). ``difference`` is ``sharpe_ratio(a, P) - sharpe_ratio(b, P)``; ``se``, ``ci_low``
-    and ``ci_high`` are on the same annualised scale; ``p_value`` is two-sided. The
+    day; two pandas Series with different indexes are a ``ValueError``). ``difference`` is
+    ``sharpe_ratio(a, P) - sharpe_ratio(b, P)``; ``se``, ``ci_low`` and ``ci_high`` are on
+    the same annualised scale; ``p_value`` is two-sided. The
     circular block bootstrap draws ``n_boot`` resamples of blocks of ``block_length``
     periods (automatic when ``None``, see the module notes) from a generator seeded with
     ``seed``: the same inputs give the same numbers. nan figures when either series is flat.
     """
     _check_settings(alpha, n_boot)
+    _check_aligned(a, b)
     x, y = _check(a, "a"), _check(b, "b")
     if x.shape != y.shape:
         raise ValueError(f"a and b must have the same shape, got {x.shape} and {y.shape}")
