@@ -29,7 +29,15 @@ from evofolio.errors import DataError, UsageError
 
 __all__ = ["Champion", "RunInfo", "RunRecord", "normalise_trials", "read_run_dir"]
 
-VERDICT_KEYS = ("verdict", "benchmark", "search_statistics", "holdout_tests", "seeds", "costs")
+VERDICT_KEYS = (
+    "verdict",
+    "benchmark",
+    "search_statistics",
+    "holdout_tests",
+    "seeds",
+    "costs",
+    "fallbacks",
+)
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
 TRIAL_COLUMNS = ("number", "generation", "state")
 # Objective columns by name (as the search's own table may write them) -> values_<i>.

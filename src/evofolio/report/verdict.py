@@ -194,6 +194,18 @@ def _seeds_block(seeds: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _fallback_note(fallbacks: Mapping[str, Mapping[str, int]]) -> str:
+    failed = {n: f for n, f in fallbacks.items() if f.get("fallbacks")}
+    if not failed:
+        return paragraph("No classic rule's solver failed at any holdout rebalance.", "caption")
+    listed = ", ".join(f"{n} {f['fallbacks']}/{f['decisions']}" for n, f in failed.items())
+    return paragraph(
+        f"Solver fallbacks over the holdout (rebalances at which a rule could not be fitted "
+        f"and held its previous weights): {listed}.",
+        "callout",
+    )
+
+
 def _track_record_sentence(mintrl: Mapping[str, Any], benchmark: str) -> str:
     level = round(100 * float(mintrl["level"]))
     have = _n(mintrl["available_observations"] / PERIODS_PER_YEAR, 1)
@@ -248,6 +260,7 @@ def verdict_section(parts: Mapping[str, Any], figures: Figures) -> str:
                 "difference unlikely to be noise. " + _track_record_sentence(mintrl, benchmark),
                 "reading",
             ),
+            _fallback_note(parts.get("fallbacks") or {}),
             "<h3>The search, accounted for</h3>",
             _statistics_block(parts["search_statistics"]),
             paragraph(

@@ -95,6 +95,7 @@ def write_champion(
         "holdout_tests": verdict_parts["holdout_tests"],
         "seeds": verdict_parts["seeds"],
         "costs": verdict_parts["costs"],
+        "fallbacks": fallbacks(holdout),
         # Kept for readers of earlier run directories: the DSR against zero.
         "dsr": asdict(statistics.dsr),
         "pbo": _pbo(statistics.pbo, statistics.n_configs),
@@ -114,7 +115,16 @@ def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
     with staged_output(run_dir / "holdout") as staging:
         save_panel(StrategyPanel(holdout.results), staging)
         metrics = {name: r.metrics() for name, r in holdout.results.items()}
-        write_json(staging / "metrics.json", {"metrics": metrics})
+        write_json(staging / "metrics.json", {"metrics": metrics, "fallbacks": fallbacks(holdout)})
+
+
+def fallbacks(holdout: HoldoutResult) -> dict[str, dict[str, int]]:
+    """Per portfolio: rebalances decided, and those at which a classic rule's solver failed
+    and the previous weights (or 1/N) were held instead."""
+    return {
+        name: {"decisions": len(r.weights), "fallbacks": r.fallback_count}
+        for name, r in holdout.results.items()
+    }
 
 
 def write_run_json(
