@@ -87,13 +87,13 @@ def test_market_must_cover_the_prices(
     index = _index(prices, {"SPX": 1.0})
     path = str(write_wide(prices))
     late = write_wide(index.iloc[3:], "late.csv")
-    with pytest.raises(DataError, match=r"late\.csv: column 'SPX': no market value on the first"):
+    with pytest.raises(DataError, match=r"late\.csv: column 'SPX': no market value on or before the first"):
         load_data(path, market=str(late))
     holed = write_wide(index.drop(index.index[30:37]), "holed.csv")
     with pytest.raises(DataError, match=r"holed\.csv: column 'SPX': 7 consecutive missing"):
         load_data(path, market=str(holed))
     assert (
-        load_data(path, market=str(holed), policy=MissingPolicy(max_ffill_days=7))
+        load_data(path, market=str(holed), policy=MissingPolicy(7, max_missing_frac=0.2))
         .market.notna()
         .all()
     )
