@@ -69,10 +69,10 @@ def dataset_prices(name: str) -> pd.DataFrame:
         if not dataset.downloads:
             raise
         raise DataError(
-            f"{name}: the dataset is not on this machine and could not be downloaded "
-            f"({type(exc).__name__}: {one_line(exc)}); skfolio downloads it once, on first "
-            "use, into ~/skfolio_data (or $SKFOLIO_DATA): run once with network access, "
-            "then it works offline"
+            f"{name}: the data must be downloaded once (skfolio downloads it on first use "
+            "into ~/skfolio_data or $SKFOLIO_DATA, then reads it from there offline); the "
+            f"download failed ({type(exc).__name__}: {one_line(exc)}): run once with network "
+            "access"
         ) from None
     return pd.DataFrame(
         frame.to_numpy(dtype=np.float64),

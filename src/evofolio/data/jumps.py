@@ -66,12 +66,17 @@ def find_suspect_jumps(prices: pd.DataFrame) -> list[SuspectJump]:
     logs = np.log(values)
     steps = np.diff(logs, axis=0)  # steps[i] is the move from date i to date i + 1
     found: list[SuspectJump] = []
+    back_until: dict[int, int] = {}  # asset -> last date of a reversal already reported
     for i, j in np.argwhere(np.abs(steps) >= MIN_JUMP - TOLERANCE):
-        t = int(i) + 1
+        t, j = int(i) + 1, int(j)
+        if t <= back_until.get(j, -1):
+            continue  # the way back of a jump already reported
         step = float(steps[i, j])
         after = logs[t + 1 : t + 1 + REVERSAL_DAYS, j] - logs[t - 1, j]
-        reversed_ = bool(after.size) and bool(np.any(np.abs(after) <= 0.25 * abs(step)))
-        cause = _reversal_cause(step) if reversed_ else _split_cause(step)
+        back = np.flatnonzero(np.abs(after) <= 0.25 * abs(step))
+        if back.size:
+            back_until[j] = t + 1 + int(back[0])
+        cause = _reversal_cause(step) if back.size else _split_cause(step)
         if cause is not None:
             found.append(SuspectJump(str(prices.columns[j]), prices.index[t], np.exp(step), cause))
     found.sort(key=lambda jump: (jump.date, jump.asset))
