@@ -83,3 +83,14 @@ def test_unknown_timezone_is_named(tmp_path: Path) -> None:
     path = _write(tmp_path / "p.csv", ["2020-01-02", "2020-01-03"])
     with pytest.raises(DataError, match="unknown time zone 'Europe/Berln'.*--timezone"):
         load_data(path, timezone="Europe/Berln")
+
+
+def test_tz_aware_parquet_dates_follow_the_timezone(tmp_path: Path) -> None:
+    local = pd.bdate_range("2020-01-06", periods=10, name="date")
+    frame = pd.DataFrame({"A": range(1, 11), "B": range(11, 21)}, index=local, dtype=float)
+    frame.index = local.tz_localize("Asia/Tokyo").tz_convert("UTC")  # t-1 15:00 UTC
+    path = tmp_path / "tokyo.parquet"
+    frame.to_parquet(path)
+    assert [d.day for d in load_data(str(path)).prices.index][:2] == [5, 6]  # UTC dates
+    data = load_data(str(path), timezone="Asia/Tokyo")
+    assert [d.day for d in data.prices.index][:2] == [6, 7]
