@@ -39,7 +39,17 @@ class DataConfig(_Section):
     max_ffill_days: int = Field(5, ge=0, description="forward-fill gaps up to this many days")
     max_missing_frac: float = Field(0.10, ge=0.0, le=1.0, description="drop assets above this")
     holdout_start: dt.date | None = Field(
-        None, description="first holdout date; default 2018-01-01 for sp500, else last 20 %"
+        None,
+        description="first holdout date; default 2018-01-01 for sp500, 2021-01-01 for "
+        "factors, 2019-01-01 for ftse100, 2022-01-01 for nasdaq, else the last 20 %",
+    )
+    timezone: str | None = Field(
+        None,
+        description="IANA zone (e.g. Europe/Berlin) whose calendar date stamps with a UTC "
+        "offset get; default the stamp's own offset",
+    )
+    on_suspect_jump: Literal["warn", "error", "ignore"] = Field(
+        "warn", description="one-day jumps like an unadjusted split or a unit switch"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from broken_inputs import BROKEN_INPUTS, BrokenInput
 from typer.testing import CliRunner
@@ -87,3 +88,61 @@ def test_existing_output_files_survive_a_failed_run(prices_csv: Path, tmp_path: 
     )
     assert result.exit_code == 2
     assert (out / "keep.txt").read_text() == "precious"
+
+
+def _split_file(tmp_path: Path) -> Path:
+    from broken_inputs import make_prices
+
+    prices = make_prices(80, ("AAA", "BBB", "CCC"))
+    prices.iloc[50:, 2] /= 4.0
+    path = tmp_path / "split.csv"
+    prices.to_csv(path, date_format="%Y-%m-%d")
+    return path
+
+
+def test_data_prints_the_frequency_and_warns_about_a_split(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["data", "--data", str(_split_file(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "frequency:   daily (252 periods a year)" in result.stdout
+    assert "warning:" in result.stderr and "asset 'CCC'" in result.stderr
+    assert "4-for-1 split" in result.stderr
+
+
+def test_suspect_jump_error_mode_is_a_user_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["backtest", "-s", "equal_weight", "--window", "20", "-o", str(out)]
+    config = tmp_path / "strict.toml"
+    config.write_text('[data]\non_suspect_jump = "error"\n')
+    line = assert_user_error(
+        [*args, "-c", str(config), "--data", str(_split_file(tmp_path))], out, "asset 'CCC'"
+    )
+    assert "4-for-1 split" in line
+    result = runner.invoke(
+        app, ["data", "--data", str(_split_file(tmp_path)), "--on-suspect-jump", "error"]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_timezone_option_dates_utc_stamps_in_the_market_zone(tmp_path: Path) -> None:
+    local = pd.bdate_range("2020-01-06", periods=30)
+    stamps = [f"{d - pd.Timedelta(hours=1):%Y-%m-%d %H:%M}+00:00" for d in local]
+    rows = [f"{s},{100 + k},{90 - k / 3}" for k, s in enumerate(stamps)]
+    path = tmp_path / "utc.csv"
+    path.write_text("date,A,B\n" + "\n".join(rows) + "\n")
+    plain = runner.invoke(app, ["data", "--data", str(path)])
+    assert plain.exit_code == 0 and "Saturday or Sunday" in plain.stderr
+    assert "2020-01-05" in plain.stdout  # a Sunday: the UTC date
+    zoned = runner.invoke(app, ["data", "--data", str(path), "--timezone", "Europe/Berlin"])
+    assert zoned.exit_code == 0 and "Saturday or Sunday" not in zoned.stderr
+    assert "30 from 2020-01-06 to 2020-02-14" in zoned.stdout
+
+
+def test_dataset_offline_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import skfolio.datasets
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise OSError("no network")
+
+    monkeypatch.setattr(skfolio.datasets, "load_nasdaq_dataset", offline)
+    line = assert_user_error(["data", "--data", "nasdaq"], tmp_path / "out", "nasdaq: ")
+    assert "must be downloaded once" in line

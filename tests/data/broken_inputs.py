@@ -174,3 +174,33 @@ BROKEN_INPUTS: list[BrokenInput] = [
     BrokenInput("corrupt parquet", "corrupt.parquet", _bytes(b"PAR1" + b"\x07" * 64), "parquet"),
     BrokenInput("parquet negative", "negative.parquet", _parquet(True), "'BETA', row 3"),
 ]
+
+
+def _intraday(path: Path) -> None:
+    stamps = [f"2020-01-02 {h:02d}:30" for h in range(9, 16)]
+    _write_csv(path, ["date", *ASSETS], [[s, "1", "2", "3"] for s in stamps])
+
+
+def _spaced(freq: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        frame = make_prices(40)
+        frame.index = pd.date_range("2015-01-02", periods=40, freq=freq, name="date")
+        frame.reset_index().to_csv(path, index=False, date_format="%Y-%m-%d")
+
+    return write
+
+
+def _yf_without_close(path: Path) -> None:
+    frame = pd.concat({"Volume": make_prices(20)}, axis=1)
+    frame.columns = frame.columns.set_names(["Price", "Ticker"])
+    frame.to_parquet(path)
+
+
+BROKEN_INPUTS += [
+    BrokenInput("intraday stamps", "intraday.csv", _intraday, "intraday timestamps"),
+    BrokenInput("weekly closes", "weekly.csv", _spaced("W-FRI"), "the dates are weekly"),
+    BrokenInput("monthly closes", "monthly.csv", _spaced("ME"), "the dates are monthly"),
+    BrokenInput(
+        "yfinance table without close", "yf_no_close.parquet", _yf_without_close, "'Close'"
+    ),
+]

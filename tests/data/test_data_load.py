@@ -126,7 +126,9 @@ def test_policy_reaches_the_file_loader(
 
 @pytest.mark.parametrize("source", ["foo", "SP-500", "yahoo", ""])
 def test_unknown_source_lists_the_accepted_ones(source: str) -> None:
-    with pytest.raises(DataError, match="expected 'sp500', 'yahoo:TICKER"):
+    with pytest.raises(
+        DataError, match="expected 'sp500', 'factors', 'ftse100', 'nasdaq', 'yahoo:"
+    ):
         load_data(source)
 
 

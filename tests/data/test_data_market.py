@@ -87,13 +87,15 @@ def test_market_must_cover_the_prices(
     index = _index(prices, {"SPX": 1.0})
     path = str(write_wide(prices))
     late = write_wide(index.iloc[3:], "late.csv")
-    with pytest.raises(DataError, match=r"late\.csv: column 'SPX': no market value on the first"):
+    with pytest.raises(
+        DataError, match=r"late\.csv: column 'SPX': no market value on or before the first"
+    ):
         load_data(path, market=str(late))
     holed = write_wide(index.drop(index.index[30:37]), "holed.csv")
     with pytest.raises(DataError, match=r"holed\.csv: column 'SPX': 7 consecutive missing"):
         load_data(path, market=str(holed))
     assert (
-        load_data(path, market=str(holed), policy=MissingPolicy(max_ffill_days=7))
+        load_data(path, market=str(holed), policy=MissingPolicy(7, max_missing_frac=0.2))
         .market.notna()
         .all()
     )
@@ -133,3 +135,53 @@ def test_sp500_market_for_a_file_source(tmp_path: Path) -> None:
     assert data.market_source == "S&P 500 index (skfolio)"
     assert data.market.index.equals(data.prices.index)
     assert data.market.notna().all()
+
+
+def test_market_share_missing_past_the_limit_is_an_error(
+    prices: pd.DataFrame, write_wide: Callable[..., Path]
+) -> None:
+    index = _index(prices, {"IDX": 1.0})
+    fridays = index.index[index.index.day_of_week == 4]
+    shifted = index.rename(index={d: d + pd.Timedelta(days=1) for d in fridays})  # to Saturday
+    path = str(write_wide(prices))
+    with pytest.raises(DataError) as caught:
+        load_data(path, market=str(write_wide(shifted, "shifted.csv")))
+    share = 100 * len(fridays) / len(prices)
+    first = ", ".join(f"{d:%Y-%m-%d}" for d in fridays[:3])
+    assert f"shifted.csv: column 'IDX': no market value on {len(fridays)} of the 60" in str(
+        caught.value
+    )
+    assert f"({share:.1f} % > max_missing_frac=0.1), first {first}" in str(caught.value)
+
+
+def test_market_on_shifted_dates_never_reads_a_later_value(
+    prices: pd.DataFrame, write_wide: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """As-of, backward only: beta features up to t ignore market values dated after t."""
+    from evofolio.features import build_panel
+
+    prices = pd.concat([prices] * 5, ignore_index=True)  # 300 dates for a 63-day beta
+    prices.index = pd.bdate_range("2020-01-01", periods=300, name="date")
+    prices *= np.exp(np.random.default_rng(7).normal(0, 0.01, prices.shape).cumsum(axis=0))
+    index = pd.DataFrame(
+        {"IDX": 100 * np.exp(np.random.default_rng(8).normal(0, 0.01, 300).cumsum())},
+        index=prices.index,
+    )
+    fridays = index.index[index.index.day_of_week == 4][20:25]  # 5 closes stamped on Saturday
+    shifted = index.rename(index={d: d + pd.Timedelta(days=1) for d in fridays})
+    t = fridays[2]  # a price date whose own market value is dated t + 1
+    perturbed = shifted.copy()
+    perturbed.loc[perturbed.index > t, "IDX"] *= 1.5
+    path = str(write_wide(prices))
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        data = load_data(path, market=str(write_wide(shifted, "m1.csv")))
+    assert "m1.csv: column 'IDX': no market value on 5 of the 300 price dates" in caplog.text
+    other = load_data(path, market=str(write_wide(perturbed, "m2.csv")))
+    assert data.market.loc[t] == index.loc[t - pd.Timedelta(days=1), "IDX"]  # Thursday's close
+    names = ["beta_63"]
+    panel = build_panel(data.prices, names, data.market)
+    before, after = panel.values, build_panel(other.prices, names, other.market).values
+    upto = int(panel.dates.get_loc(t)) + 1
+    assert np.isfinite(before[upto - 1]).all()
+    np.testing.assert_array_equal(before[:upto], after[:upto])
+    assert not np.allclose(before[upto:], after[upto:])

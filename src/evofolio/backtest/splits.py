@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evofolio.data.datasets import DEFAULT_HOLDOUT_STARTS
 from evofolio.errors import InsufficientHistoryError
 
-SP500_HOLDOUT_START = pd.Timestamp("2018-01-01")
+SP500_HOLDOUT_START = DEFAULT_HOLDOUT_STARTS["sp500"]
 DEFAULT_HOLDOUT_FRACTION = 0.2
 
 
@@ -35,12 +36,13 @@ def split_periods(
 ) -> Periods:
     """Split ``dates`` at ``holdout_start``.
 
-    The default boundary is 2018-01-01 for the embedded ``sp500`` data and the first date of
-    the last 20 % of dates otherwise.
+    The default boundary is the dataset's own for a named dataset (2018-01-01 for ``sp500``,
+    see :data:`evofolio.data.DEFAULT_HOLDOUT_STARTS`) and the first date of the last 20 % of
+    dates otherwise.
     """
     if holdout_start is None:
-        if source == "sp500":
-            start = SP500_HOLDOUT_START
+        if source in DEFAULT_HOLDOUT_STARTS:
+            start = DEFAULT_HOLDOUT_STARTS[source]
         else:
             start = dates[int(len(dates) * (1.0 - DEFAULT_HOLDOUT_FRACTION))]
     else:

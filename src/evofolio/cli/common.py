@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evofolio.config import RunConfig, load_config, override
-from evofolio.data import MarketData, MissingPolicy, load_data
+from evofolio.data import MarketData, load_from_config
 from evofolio.errors import EvofolioError, UsageError
 
 console = Console() if sys.stdout.isatty() else Console(width=180)
@@ -38,8 +38,9 @@ DataOpt = Annotated[
     typer.Option(
         "--data",
         "-d",
-        help="Price source: 'sp500' (embedded, default), a .csv/.parquet path (wide or long), "
-        "or 'yahoo:AAPL,MSFT,...' (needs the yahoo extra).",
+        help="Price source: 'sp500' (embedded, default), 'factors' (embedded), 'ftse100' or "
+        "'nasdaq' (downloaded once by skfolio), a .csv/.parquet path (wide, long or saved "
+        "from yfinance.download), or 'yahoo:AAPL,MSFT,...' (needs the yahoo extra).",
     ),
 ]
 FormatOpt = Annotated[
@@ -50,8 +51,24 @@ MarketOpt = Annotated[
     str | None,
     typer.Option(
         "--market",
-        help="Market series for beta, PATH[:COLUMN]. Default: the S&P 500 index for sp500, "
-        "else the equal-weight average of the assets.",
+        help="Market series for beta, PATH[:COLUMN]. Default: the S&P 500 index for sp500 "
+        "and factors, else the equal-weight average of the assets.",
+    ),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        help="IANA time zone of the market (e.g. Europe/Berlin): stamps with a UTC offset "
+        "are dated in it. Default: the date in the stamp's own offset.",
+    ),
+]
+SuspectJumpOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--on-suspect-jump",
+        help="One-day jumps like an unadjusted split or a x100 unit switch: warn (default), "
+        "error or ignore. Prices are never changed.",
     ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")]
@@ -112,18 +129,30 @@ def progress_bar() -> Progress:
 
 
 def resolve_config(
-    config_path: Path | None, data: str | None, fmt: str | None, market: str | None
+    config_path: Path | None,
+    data: str | None,
+    fmt: str | None,
+    market: str | None,
+    *,
+    timezone: str | None = None,
+    on_suspect_jump: str | None = None,
 ) -> RunConfig:
     """The file's configuration with the data options of the command line on top."""
     config = load_config(config_path)
-    return override(config, "data", source=data, format=fmt, market=market)
+    return override(
+        config,
+        "data",
+        source=data,
+        format=fmt,
+        market=market,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
+    )
 
 
 def load_market_data(config: RunConfig) -> MarketData:
-    """Load and validate the configured prices."""
-    section = config.data
-    policy = MissingPolicy(section.max_ffill_days, section.max_missing_frac)
-    return load_data(section.source, fmt=section.format, market=section.market, policy=policy)
+    """Load and validate the configured prices (every setting of ``[data]``)."""
+    return load_from_config(config.data)
 
 
 def parse_date(value: str | None, option: str) -> pd.Timestamp | None:

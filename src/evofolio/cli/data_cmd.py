@@ -11,6 +11,8 @@ from evofolio.cli.common import (
     FormatOpt,
     MarketOpt,
     QuietOpt,
+    SuspectJumpOpt,
+    TimezoneOpt,
     VerboseOpt,
     console,
     handle_errors,
@@ -27,12 +29,17 @@ def data_command(
     data: DataOpt = None,
     fmt: FormatOpt = None,
     market: MarketOpt = None,
+    timezone: TimezoneOpt = None,
+    on_suspect_jump: SuspectJumpOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Show the assets, the date range, the periods and the missing-data report of a source."""
+    """Show the assets, the date range and frequency, the periods and the missing-data report
+    of a source."""
     setup_logging(verbose, quiet)
-    run_config = resolve_config(config, data, fmt, market)
+    run_config = resolve_config(
+        config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
+    )
     loaded = load_market_data(run_config)
     prices = loaded.prices
     periods = split_periods(
@@ -43,6 +50,7 @@ def data_command(
     console.print(
         f"dates:       {len(prices)} from {prices.index[0]:%Y-%m-%d} to {prices.index[-1]:%Y-%m-%d}"
     )
+    console.print(f"frequency:   {loaded.frequency} ({loaded.periods_per_year} periods a year)")
     console.print(
         f"development: {periods.development[0]:%Y-%m-%d} to {periods.development[-1]:%Y-%m-%d}"
         f" ({len(periods.development)} dates)"

@@ -2,8 +2,11 @@
 
 :func:`read_table` returns the file's table as it is (no parsing of dates or prices beyond
 what the reader does); the layout (wide or long) is worked out by :mod:`.layout` and the
-values are checked by :mod:`.validate`. A parquet file whose index is not a plain range (a
-frame written with its ``DatetimeIndex``) has that index turned back into a column.
+values are checked by :mod:`.validate`. Tables saved from ``yfinance.download`` (two-level
+columns) keep their adjusted close, see :mod:`.yf_table`; asset-id columns of a CSV (named
+like ``ticker``) are read as text, so numeric codes keep their leading zeros. A parquet
+file whose index is not a plain range (a frame written with its ``DatetimeIndex``) has that
+index turned back into a column.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from evofolio.data.layout import ASSET_NAMES, key
+from evofolio.data.yf_table import is_yf_csv_header, price_level
 from evofolio.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -67,15 +72,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: file is empty")
     if b"\x00" in head:
         raise DataError(f"{path}: not a CSV text file (binary content)")
+    lines = head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()
+    yf_header = is_yf_csv_header(lines)
     try:
-        table = pd.read_csv(path)
+        if yf_header:
+            table = _read_yf_csv(path, yf_header)
+        else:
+            table = pd.read_csv(path, dtype=dict.fromkeys(_id_columns(lines), str))
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file is empty") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: cannot parse CSV: not UTF-8 text ({exc.reason})") from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise DataError(f"{path}: cannot parse CSV: {one_line(exc)}") from None
-    _check_header(path, head)
+    if not yf_header:
+        _check_header(path, head)
     if table.shape[1] == 1:
         for separator in (";", "\t", "|"):
             if separator in str(table.columns[0]):
@@ -84,6 +95,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
                     "but a CSV must be separated by ','"
                 )
     return _drop_blank_columns(table)
+
+
+def _read_yf_csv(path: Path, header_lines: int) -> pd.DataFrame:
+    """A yfinance CSV (two or three header lines): its price level, dates as a column."""
+    skip = [2] if header_lines == 3 else None
+    table = pd.read_csv(path, header=[0, 1], index_col=0, skiprows=skip)
+    wide = price_level(table, str(path))
+    return wide.rename_axis("date").reset_index()
+
+
+def _id_columns(lines: list[str]) -> list[str]:
+    """Header names of asset-id columns (read as text, so ``000001`` keeps its zeros)."""
+    line = next((text for text in lines if text.strip()), "")
+    names = [name for name in next(csv.reader([line]), []) if name.strip()]
+    return [name for name in names if key(name) in ASSET_NAMES]
 
 
 def _check_header(path: Path, head: bytes) -> None:
@@ -103,6 +129,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         table = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types; all mean "unreadable parquet"
         raise DataError(f"{path}: cannot read parquet: {one_line(exc)}") from None
+    if isinstance(table.columns, pd.MultiIndex):
+        table = price_level(table, str(path))
     if not isinstance(table.index, pd.RangeIndex):
         name = str(table.index.name) if table.index.name is not None else "date"
         table = table.rename_axis(name).reset_index()

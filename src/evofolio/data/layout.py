@@ -8,9 +8,10 @@ Column names are matched leniently: case, spaces and dashes are ignored, so ``Ad
 ``adj-close`` and ``ADJ_CLOSE`` are the same name. The date column is the first column named
 one of :data:`DATE_NAMES`, else the first column. ``fmt="auto"`` reads a table as long when
 
-* exactly one non-date column has text values and an asset-like name (:data:`ASSET_NAMES`)
-  and a price column can be found (named one of :data:`PRICE_NAMES`, in that order of
-  preference, else the only numeric column); or
+* exactly one non-date column has an asset-like name (:data:`ASSET_NAMES`) and text values
+  or repeating integer codes (numeric exchange codes such as ``000001``), and a price column
+  can be found (named one of :data:`PRICE_NAMES`, in that order of preference, else the
+  only numeric column); or
 * there are exactly two non-date columns, one numeric and one of text values that look like
   asset ids (mostly not numbers, and repeating);
 
@@ -59,8 +60,14 @@ def date_column(table: pd.DataFrame) -> str:
     return str(table.columns[0])
 
 
-def to_wide(table: pd.DataFrame, source: str, fmt: Format = "auto") -> tuple[pd.DataFrame, bool]:
-    """The table as wide (raw dates in the index), and whether its rows are the file's rows."""
+def to_wide(
+    table: pd.DataFrame, source: str, fmt: Format = "auto", *, timezone: str | None = None
+) -> tuple[pd.DataFrame, bool]:
+    """The table as wide (raw dates in the index), and whether its rows are the file's rows.
+
+    ``timezone`` is used by a long table, whose dates are parsed here (see
+    :func:`~evofolio.data.validate.parse_dates`); a wide table's dates are parsed later.
+    """
     if fmt not in FORMATS:
         raise DataError(f"{source}: unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     table = table.rename(columns=str)
@@ -70,14 +77,24 @@ def to_wide(table: pd.DataFrame, source: str, fmt: Format = "auto") -> tuple[pd.
         long = _long_columns(table, dates, source)
     if long is None:
         return table.set_index(dates), True
-    return pivot_long(table, source, dates, *long), False
+    return pivot_long(table, source, dates, *long, timezone=timezone), False
 
 
 def pivot_long(
-    table: pd.DataFrame, source: str, dates: str, assets: str, prices: str
+    table: pd.DataFrame,
+    source: str,
+    dates: str,
+    assets: str,
+    prices: str,
+    *,
+    timezone: str | None = None,
 ) -> pd.DataFrame:
-    """Pivot a long table to wide, checking dates, ids, prices and (date, asset) duplicates."""
-    when = parse_dates(table[dates], source, dates)
+    """Pivot a long table to wide, checking dates, ids, prices and (date, asset) duplicates.
+
+    Asset ids are text: numbers read as numbers become their decimal text (a CSV reader of
+    :mod:`.files` keeps an id column's leading zeros by reading it as text).
+    """
+    when = parse_dates(table[dates], source, dates, timezone=timezone)
     ids = table[assets]
     absent = np.asarray(ids.isna())
     if absent.any():
@@ -106,7 +123,7 @@ def pivot_long(
 def _detect_long(table: pd.DataFrame, dates: str) -> tuple[str, str] | None:
     others = [c for c in table.columns if c != dates]
     texts = [c for c in others if _is_text(table[c])]
-    named = [c for c in texts if key(c) in ASSET_NAMES]
+    named = [c for c in others if key(c) in ASSET_NAMES and _may_be_ids(table[c])]
     if len(named) == 1:
         price = _price_column(table, others, named[0])
         return None if price is None else (named[0], price)
@@ -156,6 +173,13 @@ def _is_text(column: pd.Series) -> bool:
         or pd.api.types.is_bool_dtype(dtype)
         or pd.api.types.is_datetime64_any_dtype(dtype)
     )
+
+
+def _may_be_ids(column: pd.Series) -> bool:
+    """Text, or integer codes that repeat (one row per date and asset), can be asset ids."""
+    if _is_text(column):
+        return True
+    return bool(pd.api.types.is_integer_dtype(column.dtype) and column.duplicated().any())
 
 
 def _looks_like_ids(column: pd.Series) -> bool:

@@ -2,17 +2,23 @@
 
 Accepted sources:
 
-* ``sp500`` (the default): 20 S&P 500 stocks, 1990-01-02 to 2022-12-28, shipped with
-  skfolio (offline), with the S&P 500 index as the market series;
+* a dataset name (see :mod:`evofolio.data.datasets`): ``sp500`` (the default: 20 S&P 500
+  stocks, 1990-2022, offline, with the S&P 500 index as the market series), ``factors``
+  (5 factor ETFs, 2014-2022, offline, S&P 500 index as market), ``ftse100`` and ``nasdaq``
+  (downloaded once by skfolio and cached);
 * a path ending in ``.csv`` or ``.parquet`` (any case): a wide or long table, see
-  :mod:`evofolio.data.layout` for the layouts and how ``fmt="auto"`` tells them apart;
+  :mod:`evofolio.data.layout` for the layouts and how ``fmt="auto"`` tells them apart, and
+  :mod:`evofolio.data.yf_table` for tables saved from ``yfinance.download``;
 * ``yahoo:AAPL,MSFT,...``: adjusted closes downloaded with the optional ``yfinance``
   (see :mod:`evofolio.data.yahoo`).
 
 Every source goes through :func:`~evofolio.data.validate.validate_prices` once, so the
-prices of a :class:`MarketData` are always clean. The market series is the source's own
-(sp500), the one named by ``market`` (see :mod:`evofolio.data.market`), or else the
-equal-weight average of the assets.
+prices of a :class:`MarketData` are always clean: stamps reduced to the market's calendar
+dates (``timezone``, :mod:`evofolio.data.stamps`), daily spacing required
+(:mod:`evofolio.data.frequency`), suspect one-day jumps reported as ``on_suspect_jump``
+says (:mod:`evofolio.data.jumps`). The market series is the source's own (sp500, factors),
+the one named by ``market`` (see :mod:`evofolio.data.market`), or else the equal-weight
+average of the assets.
 """
 
 from __future__ import annotations
@@ -21,14 +27,18 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from evofolio.config import DataConfig
+from evofolio.data.datasets import DATASETS, dataset_prices
 from evofolio.data.files import is_table_path, looks_like_path, read_table
+from evofolio.data.frequency import infer_frequency, require_daily
+from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import FORMATS, Format, to_wide
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, load_market
 from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.returns import equal_weight_index
+from evofolio.data.stamps import check_timezone
 from evofolio.data.validate import validate_prices
 from evofolio.data.yahoo import PREFIX, Downloader, download_prices, parse_tickers
 from evofolio.errors import DataError
@@ -36,16 +46,22 @@ from evofolio.errors import DataError
 logger = logging.getLogger(__name__)
 
 SP500 = "sp500"
-ACCEPTED = "'sp500', 'yahoo:TICKER,TICKER,...' or a path to a .csv or .parquet file"
+ACCEPTED = (
+    f"{', '.join(repr(name) for name in DATASETS)}, 'yahoo:TICKER,TICKER,...' "
+    "or a path to a .csv or .parquet file"
+)
 
 
 @dataclass(frozen=True, eq=False)
 class MarketData:
     """Validated prices (dates x assets) and the market series on the same dates.
 
-    ``source`` and ``market_source`` say where each came from, in words fit for a report;
-    ``report`` is what the missing-data policy found and did. (``eq=False``: records holding
-    frames compare by identity.)
+    ``source`` and ``market_source`` say where each came from, in words fit for a report
+    (a dataset's ``source`` is its lower-case name); ``report`` is what the missing-data
+    policy found and did; ``frequency`` the sampling frequency inferred at load (always
+    ``"daily"``: other frequencies are refused) and ``periods_per_year`` the periods a
+    year that annualisations of these prices use. (``eq=False``: records holding frames
+    compare by identity.)
     """
 
     prices: pd.DataFrame
@@ -53,6 +69,8 @@ class MarketData:
     source: str
     market_source: str
     report: MissingReport
+    frequency: str = "daily"
+    periods_per_year: int = 252
 
     @property
     def assets(self) -> list[str]:
@@ -67,22 +85,32 @@ def load_data(
     market: str | None = None,
     policy: MissingPolicy | None = None,
     downloader: Downloader | None = None,
+    timezone: str | None = None,
+    on_suspect_jump: OnSuspectJump = "warn",
 ) -> MarketData:
     """Load, validate and align prices and a market series; see the module doc for sources.
 
     ``fmt`` applies to files only; ``downloader`` to ``yahoo:`` sources only (default
-    ``yfinance.download``); ``policy`` defaults to :class:`MissingPolicy()`.
+    ``yfinance.download``); ``policy`` defaults to :class:`MissingPolicy()`; ``timezone``
+    (an IANA name) is the zone whose calendar date a stamp with a UTC offset gets (default:
+    the stamp's own offset); ``on_suspect_jump`` is ``"warn"``, ``"error"`` or ``"ignore"``.
+
+    Raises :class:`~evofolio.errors.DataError` (one line naming the file, column, row or
+    date) for anything unreadable, invalid, intraday or not daily.
     """
     if fmt not in FORMATS:
         raise DataError(f"unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     policy = policy or MissingPolicy()
+    timezone = check_timezone(timezone)
     text = source.strip()
-    if text.lower() == SP500:
-        raw, cite_rows = _sp500_prices(), False
+    dataset = DATASETS.get(text.lower())
+    if dataset is not None:
+        text = dataset.name
+        raw, cite_rows = dataset_prices(dataset.name), False
     elif text.lower().startswith(PREFIX):
         raw, cite_rows = download_prices(parse_tickers(text), downloader), False
     elif is_table_path(text):
-        raw, cite_rows = to_wide(read_table(text), text, fmt)
+        raw, cite_rows = to_wide(read_table(text), text, fmt, timezone=timezone)
     elif text and looks_like_path(text):
         suffix = Path(text).suffix or "(none)"
         raise DataError(
@@ -90,33 +118,41 @@ def load_data(
         )
     else:
         raise DataError(f"unknown data source '{text}': expected {ACCEPTED}")
-    prices, report = validate_prices(raw, text, policy, cite_rows=cite_rows)
+    prices, report = validate_prices(raw, text, policy, cite_rows=cite_rows, timezone=timezone)
+    dates = pd.DatetimeIndex(prices.index)
+    frequency = infer_frequency(dates)
+    require_daily(frequency, text)
+    check_jumps(prices, text, on_suspect_jump)
 
-    if market is None and text.lower() == SP500:
-        market = SP500
+    if market is None and dataset is not None:
+        market = dataset.market
     if market is not None:
-        series, market_source = load_market(market, pd.DatetimeIndex(prices.index), policy)
+        series, market_source = load_market(market, dates, policy, timezone=timezone)
     else:
         series, market_source = equal_weight_index(prices), EQUAL_WEIGHT_SOURCE
     logger.info(
-        "loaded %s: %d dates x %d assets, %s to %s; market: %s",
+        "loaded %s: %d dates x %d assets, %s to %s, %s; market: %s",
         text,
         len(prices),
         prices.shape[1],
-        f"{prices.index[0]:%Y-%m-%d}",
-        f"{prices.index[-1]:%Y-%m-%d}",
+        f"{dates[0]:%Y-%m-%d}",
+        f"{dates[-1]:%Y-%m-%d}",
+        frequency.name,
         market_source,
     )
-    return MarketData(prices, series, text, market_source, report)
+    return MarketData(
+        prices, series, text, market_source, report, frequency.name, frequency.periods_per_year
+    )
 
 
-def _sp500_prices() -> pd.DataFrame:
-    """The 20-stock S&P 500 dataset shipped with skfolio, as a raw wide frame."""
-    from skfolio.datasets import load_sp500_dataset  # heavy import, done only when used
-
-    frame = load_sp500_dataset()
-    return pd.DataFrame(
-        frame.to_numpy(dtype=np.float64),
-        index=pd.DatetimeIndex(frame.index, name="date"),
-        columns=pd.Index([str(c) for c in frame.columns]),
+def load_from_config(section: DataConfig, downloader: Downloader | None = None) -> MarketData:
+    """:func:`load_data` with every setting of a run configuration's ``[data]`` section."""
+    return load_data(
+        section.source,
+        fmt=section.format,
+        market=section.market,
+        policy=MissingPolicy(section.max_ffill_days, section.max_missing_frac),
+        downloader=downloader,
+        timezone=section.timezone,
+        on_suspect_jump=section.on_suspect_jump,
     )

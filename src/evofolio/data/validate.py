@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evofolio.data.missing import MissingPolicy, MissingReport, apply_missing_policy
+from evofolio.data.stamps import check_one_per_day, wall_times, warn_weekends
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.typing import FloatArray
 
@@ -44,6 +45,7 @@ def validate_prices(
     policy: MissingPolicy | None = None,
     *,
     cite_rows: bool = True,
+    timezone: str | None = None,
 ) -> tuple[pd.DataFrame, MissingReport]:
     """Check and clean a wide price frame (dates in the index, one column per asset)."""
     if len(df) == 0:
@@ -54,7 +56,7 @@ def validate_prices(
             f"{source}: need at least 2 asset columns, found {df.shape[1]}"
             + (f" ({found})" if found else "")
         )
-    frame = parse_frame(df, source, cite_rows=cite_rows)
+    frame = parse_frame(df, source, cite_rows=cite_rows, timezone=timezone)
     return apply_missing_policy(frame, source, policy or MissingPolicy())
 
 
@@ -66,12 +68,14 @@ def require_history(prices: Sized, n_rows: int, what: str) -> None:
         )
 
 
-def parse_frame(df: pd.DataFrame, source: str, *, cite_rows: bool = True) -> pd.DataFrame:
+def parse_frame(
+    df: pd.DataFrame, source: str, *, cite_rows: bool = True, timezone: str | None = None
+) -> pd.DataFrame:
     """Dates parsed and ordered, values numeric, finite and > 0; NaN cells are left as they are."""
     names = [str(c).strip() for c in df.columns]
     _check_names(names, source)
     date_column = str(df.index.name) if df.index.name is not None else "date"
-    dates = parse_dates(df.index, source, date_column, cite_rows=cite_rows)
+    dates = parse_dates(df.index, source, date_column, cite_rows=cite_rows, timezone=timezone)
     _check_order(dates, source, date_column, cite_rows)
     columns = [
         parse_numbers(df.iloc[:, j], source, names[j], dates, cite_rows=cite_rows)
@@ -83,33 +87,53 @@ def parse_frame(df: pd.DataFrame, source: str, *, cite_rows: bool = True) -> pd.
 
 
 def parse_dates(
-    raw: pd.Index | pd.Series, source: str, column: str, *, cite_rows: bool = True
+    raw: pd.Index | pd.Series,
+    source: str,
+    column: str,
+    *,
+    cite_rows: bool = True,
+    timezone: str | None = None,
 ) -> pd.DatetimeIndex:
-    """Parse raw dates into a tz-naive, midnight-normalised ``DatetimeIndex`` named ``date``."""
+    """Parse raw dates into a tz-naive, midnight-normalised ``DatetimeIndex`` named ``date``.
+
+    Stamps with a time of day or a UTC offset become the market's calendar date (see
+    :mod:`evofolio.data.stamps`: the local date of the stamp's own offset, or of ``timezone``
+    when given); several stamps on one date (intraday data) are a :class:`DataError`.
+    """
     values = pd.Index(raw)
     absent = np.asarray(pd.isna(values))
     if absent.any():
         row = int(np.argmax(absent))
         raise DataError(f"{source}: column '{column}', {_row(row, None, cite_rows)}: missing date")
-    if not isinstance(values, pd.DatetimeIndex):
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            values = values.astype(str)
-        parsed = _to_datetime(values, None)
-        bad = np.asarray(pd.isna(parsed))
-        if bad.any():
-            iso = _to_datetime(values, "ISO8601")  # ISO dates written with varying precision
+    if not isinstance(values, pd.DatetimeIndex) and pd.api.types.is_numeric_dtype(values.dtype):
+        values = values.astype(str)
+    text, converted, had_offset = wall_times(values, timezone)
+    if isinstance(text, pd.DatetimeIndex):
+        wall = text
+    else:
+        todo = np.asarray(pd.notna(text))
+        parsed = _to_datetime(pd.Index(text[todo]), None)
+        if pd.isna(parsed).any():
+            iso = _to_datetime(pd.Index(text[todo]), "ISO8601")  # varying precision
             if not pd.isna(iso).any():
-                parsed, bad = iso, np.zeros(len(values), dtype=bool)
+                parsed = iso
+        merged = (
+            pd.Series(converted.as_unit("us"), index=pd.RangeIndex(len(text)))
+            if converted is not None
+            else pd.Series(pd.NaT, index=pd.RangeIndex(len(text)), dtype="datetime64[us]")
+        )
+        merged.iloc[np.flatnonzero(todo)] = parsed.as_unit("us")
+        wall = pd.DatetimeIndex(merged)
+        bad = np.asarray(pd.isna(wall))
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(
                 f"{source}: column '{column}', {_row(row, None, cite_rows)}: cannot parse date "
                 f"{_show(values[row])} (dates must share one format, e.g. 2020-01-31)"
             )
-        values = pd.DatetimeIndex(parsed)
-    if values.tz is not None:
-        values = values.tz_localize(None)
-    return pd.DatetimeIndex(values.normalize().as_unit(DATE_UNIT), name="date")
+    check_one_per_day(wall, source, column)
+    warn_weekends(wall, source, column, had_offset, timezone)
+    return pd.DatetimeIndex(wall.normalize().as_unit(DATE_UNIT), name="date")
 
 
 def parse_numbers(
