@@ -1,8 +1,9 @@
 """A synthetic run directory in exactly the schema `evofolio run` writes (see rundir.py).
 
-``make_run_dir(path, ...)`` writes run.json, trials.parquet, champion/{metrics,config}.json
-and holdout/{returns,held}.parquet + metrics.json, with metrics computed by the library's own
-functions, so the report can be checked against the numbers it was given.
+``make_run_dir(path, ...)`` writes run.json, trials.parquet, trials/NNNNN/returns.parquet (each
+completed trial's validation returns), champion/{metrics,config}.json and
+holdout/{returns,held,weights}.parquet + metrics.json, with metrics computed by the library's
+own functions, so the report can be checked against the numbers it was given.
 """
 
 from __future__ import annotations
@@ -88,12 +89,24 @@ def _trials(
             "fold_sharpes": json.dumps(folds.round(4).tolist()) if state == "COMPLETE" else None,
             "datetime_start": pd.Timestamp("2026-01-05 09:00") + pd.Timedelta(minutes=number),
         }
+        row["datetime_complete"] = row["datetime_start"] + pd.Timedelta(seconds=row["duration_s"])
         if multi:
             row |= {"values_1": values[1], "values_2": values[2]}
         age = generation / max(generations - 1, 1)
         row |= {f"param_{k}": v for k, v in _genome(rng, families, age).items()}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _validation(rng: np.random.Generator, path: Path, trials: pd.DataFrame) -> None:
+    """trials/NNNNN/returns.parquet of every completed trial: daily ``net`` by date, over the
+    last 300 business days of the development period, as the search writes them."""
+    dates = pd.bdate_range(end="2019-12-31", periods=300, name="date")
+    for number in trials.loc[trials["state"] == "COMPLETE", "number"]:
+        folder = path / "trials" / f"{int(number):05d}"
+        folder.mkdir(parents=True)
+        net = pd.DataFrame({"net": rng.normal(0.0004, 0.01, len(dates))}, index=dates)
+        net.to_parquet(folder / "returns.parquet")
 
 
 def _holdout(rng: np.random.Generator, days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -160,6 +173,9 @@ def make_run_dir(
     (path / "holdout").mkdir()
     returns.to_parquet(path / "holdout" / "returns.parquet", index=False)
     held.to_parquet(path / "holdout" / "held.parquet", index=False)
+    decisions = held[held.groupby("strategy").cumcount() % 21 == 0]  # monthly rebalances
+    decisions.to_parquet(path / "holdout" / "weights.parquet", index=False)
+    _validation(rng, path, trials)
     metrics = {
         name: summarize(group["net"], group["turnover"])
         for name, group in returns.groupby("strategy", sort=False)

@@ -77,7 +77,7 @@ def _render(browser: Browser, report: Path, screenshot: Path | None = None) -> d
             "nodes => new Set(nodes.map(n => n.closest('.js-plotly-plot').id)).size"
         ),
         "traces": page.locator(".js-plotly-plot").evaluate_all(
-            "nodes => nodes.map(n => n.querySelectorAll('.trace, .point, .bars').length)"
+            "nodes => nodes.map(n => n.querySelectorAll('.trace, .point, .bars, .hm image').length)"
         ),
         "title": page.title(),
     }
@@ -91,7 +91,9 @@ def _render(browser: Browser, report: Path, screenshot: Path | None = None) -> d
 def test_report_renders_in_chromium(browser: Browser, run_dir: Path) -> None:
     report = build_report(run_dir)
     n_figures = report.read_text(encoding="utf-8").count('class="plotly-graph-div"')
-    assert n_figures == 8  # returns, drawdowns, weights, states, fitness, pareto, family, features
+    # returns, drawdowns, weights, states, fitness, pareto, family, features; tear sheet: two
+    # monthly heatmaps, rolling Sharpe, validation then holdout; asset importances, timeline
+    assert n_figures == 14
     shot = ARTIFACTS / "report.png"
     shot.unlink(missing_ok=True)
     result = _render(browser, report, shot)
@@ -108,7 +110,8 @@ def test_degenerate_run_renders_in_chromium(browser: Browser, run_dir_factory: M
     run = run_dir_factory("failed", all_fail=True, multi_objective=False, families=("asset",))
     report = build_report(run)
     n_figures = report.read_text(encoding="utf-8").count('class="plotly-graph-div"')
-    assert n_figures == 4  # returns, drawdowns, weights, trial states
+    # returns, drawdowns, weights, trial states; two monthly heatmaps, rolling Sharpe, timeline
+    assert n_figures == 8
     result = _render(browser, report)
     assert result["errors"] == [], result["errors"]
     assert result["drawn"] == n_figures

@@ -17,7 +17,11 @@ from evofolio.report.rundir import read_run_dir
 from evofolio.report.tables import TABLE_COLUMNS, format_metric
 from evofolio.strategies import STRATEGIES
 
-SECTIONS = ("holdout", "performance", "champion", "search", "assumptions")
+SECTIONS = ("holdout", "tearsheet", "performance", "champion", "search", "genes", "assumptions")
+# The tear sheet's figures with a holdout over 252 days and a champion with validation
+# returns: 2 monthly heatmaps, rolling Sharpe, validation-then-holdout; and the timeline.
+TEARSHEET_FIGURES = 4
+TIMELINE = 1
 REQUIRED = (
     "run.json",
     "trials.parquet",
@@ -42,7 +46,10 @@ def test_sections_in_the_order_of_the_issue(run_dir: Path) -> None:
     page = build_report(run_dir).read_text(encoding="utf-8")
     positions = [page.index(f'<section id="{anchor}">') for anchor in SECTIONS]
     assert positions == sorted(positions)
-    assert figure_count(page) == 8
+    # 8 before the tear sheet; importances for the asset family only (17 completed trials;
+    # the portfolio family has 9, fewer than 10)
+    assert figure_count(page) == 8 + TEARSHEET_FIGURES + 1 + TIMELINE
+    assert "portfolio family: 9 completed trials, fewer than 10" in page
 
 
 def test_holdout_table_matches_the_metrics_file(run_dir: Path) -> None:
@@ -82,7 +89,7 @@ def test_single_objective_one_family(run_dir_factory: MakeRunDir) -> None:
     page = build_report(run).read_text(encoding="utf-8")
     assert "no Pareto front" in page
     assert "Only one model family" in page
-    assert figure_count(page) == 7
+    assert figure_count(page) == 7 + TEARSHEET_FIGURES + 1 + TIMELINE
 
 
 def test_no_completed_trial_and_no_pbo(run_dir_factory: MakeRunDir) -> None:
@@ -91,7 +98,10 @@ def test_no_completed_trial_and_no_pbo(run_dir_factory: MakeRunDir) -> None:
     assert "No trial completed" in page
     assert "not computed" in page and "at least 2 completed trials" in page
     assert "loss is nan at epoch 3" in page  # the failures' error is reported
-    assert figure_count(page) == 4
+    # no validation returns (no trial completed) and no importances: heatmaps, rolling Sharpe
+    assert figure_count(page) == 4 + TEARSHEET_FIGURES - 1 + TIMELINE
+    assert "No validation returns for the champion" in page
+    assert "No completed trial with a model family" in page
 
 
 def test_pbo_null_with_completed_trials(run_dir_factory: MakeRunDir) -> None:

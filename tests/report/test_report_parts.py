@@ -150,4 +150,4 @@ def test_trials_table_spelled_by_the_search_is_understood(run_dir: Path) -> None
     trials = record.trials
     assert {"param_family", "values_0", "values_1", "values_2"} <= set(trials.columns)
     assert trials["generation"].dtype.kind == "i"
-    assert figure_count(build_report(run_dir).read_text(encoding="utf-8")) == 8
+    assert figure_count(build_report(run_dir).read_text(encoding="utf-8")) == 14

@@ -2,7 +2,8 @@
 
 :func:`build_report` reads a run directory (:mod:`evofolio.report.rundir`), renders the
 sections of :mod:`evofolio.report.sections` in the order of the issue (holdout table and
-statistics, cumulative returns and drawdowns, the champion, the search, the assumptions) and
+statistics, the tear sheet of :mod:`evofolio.report.tearsheet_section`, cumulative returns
+and drawdowns, the champion, the search, its genes and timeline, the assumptions) and
 writes ``DIR/report.html`` atomically: into a temporary file beside it, then renamed, so a
 reader never sees half a report. The page loads no script, style sheet or font from the
 network, and works from ``file://``.
@@ -25,6 +26,7 @@ from evofolio.report import sections
 from evofolio.report.markup import Figures
 from evofolio.report.plots import CHAMPION
 from evofolio.report.rundir import RunRecord, read_run_dir
+from evofolio.report.tearsheet_section import genes_section, tearsheet_section
 from evofolio.report.verdict import verdict_headline, verdict_section
 
 __all__ = ["REPORT_NAME", "build_report", "render_report"]
@@ -35,9 +37,11 @@ REPORT_NAME = "report.html"
 NAV = (
     ("verdict", "Verdict"),
     ("holdout", "Holdout"),
+    ("tearsheet", "Tear sheet"),
     ("performance", "Returns & drawdowns"),
     ("champion", "Champion"),
     ("search", "Search"),
+    ("genes", "Genes & timeline"),
     ("assumptions", "Assumptions"),
 )
 CSS = """
@@ -110,9 +114,11 @@ def render_report(record: RunRecord) -> tuple[str, int]:
     body = [
         verdict_section(record.champion.verdict, figures),
         sections.holdout_section(record),
+        tearsheet_section(record, figures),
         sections.performance_section(record, figures),
         sections.champion_section(record, figures),
         sections.search_section(record, figures),
+        genes_section(record, figures),
         sections.assumptions_section(record),
     ]
     run = record.run
@@ -148,9 +154,12 @@ Self-contained: works offline.</div></footer>
     return page, figures.count
 
 
-def build_report(run_dir: str | Path) -> Path:
-    """Write ``run_dir/report.html`` (atomically) from the run directory; return its path."""
-    record = read_run_dir(run_dir)
+def build_report(run_dir: str | Path, benchmark: str | None = None) -> Path:
+    """Write ``run_dir/report.html`` (atomically) from the run directory; return its path.
+
+    ``benchmark``: the classic strategy the tear sheet sets the champion against.
+    """
+    record = read_run_dir(run_dir, benchmark=benchmark)
     page, n_figures = render_report(record)
     target = record.path / REPORT_NAME
     try:

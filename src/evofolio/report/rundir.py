@@ -9,6 +9,11 @@ Layout read here::
     DIR/holdout/returns.parquet   long: date, strategy, gross, net, turnover, cost
     DIR/holdout/held.parquet      long: date, strategy, one weight column per asset
     DIR/holdout/metrics.json      {"metrics": {strategy: {metric: value}}}
+    DIR/holdout/weights.parquet   long: date, strategy, one weight column per asset, one row per
+                                  decision (rebalance) date (optional)
+    DIR/trials/NNNNN/returns.parquet  a trial's validation returns, date index, ``net``
+                                  (optional; read for the champion only, from the trial whose
+                                  files it has: itself, or the trial it is a clone of)
 
 A missing run directory is a :class:`~evofolio.errors.UsageError`; a missing or malformed
 file, key or column is a :class:`~evofolio.errors.DataError` naming the file. Extra keys and
@@ -27,7 +32,14 @@ import pandas as pd
 
 from evofolio.errors import DataError, UsageError
 
-__all__ = ["Champion", "RunInfo", "RunRecord", "normalise_trials", "read_run_dir"]
+__all__ = [
+    "Champion",
+    "RunInfo",
+    "RunRecord",
+    "champion_source",
+    "normalise_trials",
+    "read_run_dir",
+]
 
 VERDICT_KEYS = (
     "verdict",
@@ -40,6 +52,7 @@ VERDICT_KEYS = (
 )
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
 TRIAL_COLUMNS = ("number", "generation", "state")
+WEIGHTS = "holdout/weights.parquet"
 # Objective columns by name (as the search's own table may write them) -> values_<i>.
 NAMED_OBJECTIVES = {"sharpe": "values_0", "max_drawdown": "values_1", "turnover": "values_2"}
 
@@ -97,6 +110,10 @@ class RunRecord:
     returns: pd.DataFrame
     held: pd.DataFrame
     metrics: dict[str, dict[str, float]]
+    weights: pd.DataFrame | None = None
+    validation: pd.Series | None = None
+    validation_trial: int | None = None
+    benchmark: str = "equal_weight"
 
     @property
     def strategies(self) -> list[str]:
@@ -104,8 +121,13 @@ class RunRecord:
         return list(dict.fromkeys(self.returns["strategy"]))
 
 
-def read_run_dir(run_dir: str | Path) -> RunRecord:
-    """Read and check every file of ``run_dir`` (see the module docstring)."""
+def read_run_dir(run_dir: str | Path, benchmark: str | None = None) -> RunRecord:
+    """Read and check every file of ``run_dir`` (see the module docstring).
+
+    ``benchmark``: the classic strategy the tear sheet sets the champion against (a name in
+    ``holdout/returns.parquet``); default: the run's own verdict benchmark, else
+    ``equal_weight``. Optional files that are absent read as None.
+    """
     path = Path(run_dir)
     if not path.is_dir():
         raise UsageError(f"run directory not found: {path}")
@@ -116,11 +138,19 @@ def read_run_dir(run_dir: str | Path) -> RunRecord:
     held = _parquet(path, "holdout/held.parquet", ("date", "strategy"))
     held["date"] = pd.to_datetime(held["date"])
     metrics = _json(path, "holdout/metrics.json")
+    trials = normalise_trials(_parquet(path, "trials.parquet", TRIAL_COLUMNS))
+    champion = _champion(champion_meta)
+    weights = None
+    if (path / WEIGHTS).is_file():
+        weights = _parquet(path, WEIGHTS, ("date", "strategy"))
+        weights["date"] = pd.to_datetime(weights["date"])
+    source = champion_source(trials, champion.trial)
+    validation = _validation_returns(path, source)
     return RunRecord(
         path=path,
         run=_run_info(_json(path, "run.json")),
-        trials=normalise_trials(_parquet(path, "trials.parquet", TRIAL_COLUMNS)),
-        champion=_champion(champion_meta),
+        trials=trials,
+        champion=champion,
         config=_json(path, "champion/config.json") if config_path.is_file() else None,
         returns=returns,
         held=held,
@@ -128,7 +158,43 @@ def read_run_dir(run_dir: str | Path) -> RunRecord:
             str(name): _floats(values, "holdout/metrics.json")
             for name, values in _key(metrics, "metrics", "holdout/metrics.json").items()
         },
+        weights=weights,
+        validation=validation,
+        validation_trial=None if validation is None else source,
+        benchmark=benchmark or _verdict_benchmark(champion) or "equal_weight",
     )
+
+
+def _verdict_benchmark(champion: Champion) -> str | None:
+    verdict = champion.verdict.get("verdict")
+    return (
+        str(verdict["benchmark"]) if isinstance(verdict, dict) and "benchmark" in verdict else None
+    )
+
+
+def champion_source(trials: pd.DataFrame, number: int) -> int:
+    """The trial whose files hold trial ``number``'s returns: itself, or the trial it is a
+    clone of (``duplicate_of``), as :func:`evofolio.search.pipeline.champion_source`."""
+    rows = trials.loc[trials["number"] == number]
+    if rows.empty or "duplicate_of" not in trials.columns:
+        return number
+    original = rows["duplicate_of"].iloc[0]
+    return number if original is None or pd.isna(original) else int(original)
+
+
+def _validation_returns(root: Path, trial: int) -> pd.Series | None:
+    """Trial ``trial``'s validation net returns by date (None when its file is absent)."""
+    name = f"trials/{trial:05d}/returns.parquet"
+    if not (root / name).is_file():
+        return None
+    frame = _parquet(root, name, ("net",))
+    if "date" in frame.columns:
+        frame = frame.set_index("date")
+    try:
+        index = pd.DatetimeIndex(pd.to_datetime(frame.index), name="date")
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{root / name}: the index must be dates: {error}") from None
+    return pd.Series(frame["net"].to_numpy(dtype=float), index=index, name="net")
 
 
 def normalise_trials(frame: pd.DataFrame) -> pd.DataFrame:
