@@ -21,6 +21,8 @@ from evofolio.cli.common import (
     FormatOpt,
     MarketOpt,
     QuietOpt,
+    SuspectJumpOpt,
+    TimezoneOpt,
     VerboseOpt,
     console,
     handle_errors,
@@ -51,6 +53,8 @@ def allocate_command(
     data: DataOpt = None,
     fmt: FormatOpt = None,
     market: MarketOpt = None,
+    timezone: TimezoneOpt = None,
+    on_suspect_jump: SuspectJumpOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print only the JSON (for scripts).")
     ] = False,
@@ -62,7 +66,15 @@ def allocate_command(
     Prints a table and the JSON, and writes it to RUN/allocation.json."""
     setup_logging(verbose, quiet)
     config = RunConfig.model_validate(read_json(run / "champion" / "config.json"))
-    config = override(config, "data", source=data, format=fmt, market=market)
+    config = override(
+        config,
+        "data",
+        source=data,
+        format=fmt,
+        market=market,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
+    )
     loaded = load_market_data(config)
     prices = loaded.prices
     models = run / "champion" / MODELS_DIR

@@ -19,6 +19,8 @@ from evofolio.cli.common import (
     FormatOpt,
     MarketOpt,
     QuietOpt,
+    SuspectJumpOpt,
+    TimezoneOpt,
     VerboseOpt,
     console,
     handle_errors,
@@ -49,6 +51,8 @@ def backtest_command(
     data: DataOpt = None,
     fmt: FormatOpt = None,
     market: MarketOpt = None,
+    timezone: TimezoneOpt = None,
+    on_suspect_jump: SuspectJumpOpt = None,
     start: Annotated[
         str | None,
         typer.Option(help="First decision date (default: first date with a full window)."),
@@ -88,7 +92,9 @@ def backtest_command(
     names = resolve_strategies(strategy)
     rule = parse_rebalance(rebalance) if rebalance is not None else None
     run_config = override(
-        resolve_config(config, data, fmt, market),
+        resolve_config(
+            config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
+        ),
         "backtest",
         rebalance=rule,
         cost_bps=cost_bps,

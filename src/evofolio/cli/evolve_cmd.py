@@ -14,6 +14,8 @@ from evofolio.cli.common import (
     FormatOpt,
     MarketOpt,
     QuietOpt,
+    SuspectJumpOpt,
+    TimezoneOpt,
     VerboseOpt,
     console,
     handle_errors,
@@ -64,9 +66,11 @@ def search_config(
     storage: str | None,
     study: str | None,
     seed: int | None,
+    **data_extra: str | None,
 ) -> RunConfig:
-    """The configuration with the command-line options on top."""
-    config = override(base, "data", source=data, format=fmt, market=market)
+    """The configuration with the command-line options on top (``data_extra``: more keys of
+    ``[data]``, e.g. ``timezone``)."""
+    config = override(base, "data", source=data, format=fmt, market=market, **data_extra)
     config = override(
         config,
         "search",
@@ -145,6 +149,8 @@ def evolve_command(
     data: DataOpt = None,
     fmt: FormatOpt = None,
     market: MarketOpt = None,
+    timezone: TimezoneOpt = None,
+    on_suspect_jump: SuspectJumpOpt = None,
     population: PopulationOpt = None,
     generations: GenerationsOpt = None,
     jobs: JobsOpt = None,
@@ -165,7 +171,18 @@ def evolve_command(
     """
     setup_logging(verbose, quiet)
     base = search_config(
-        load_config(config), data, fmt, market, population, generations, jobs, storage, study, seed
+        load_config(config),
+        data,
+        fmt,
+        market,
+        population,
+        generations,
+        jobs,
+        storage,
+        study,
+        seed,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
     )
     result = run_and_print(base, out, pareto_pick)
     console.print(f"wrote {out}/trials.parquet, champion/, holdout/")
@@ -178,6 +195,8 @@ def run_command(
     data: DataOpt = None,
     fmt: FormatOpt = None,
     market: MarketOpt = None,
+    timezone: TimezoneOpt = None,
+    on_suspect_jump: SuspectJumpOpt = None,
     quick: Annotated[
         bool, typer.Option("--quick", help="A 1-2 minute demonstration of the same pipeline.")
     ] = False,
@@ -203,7 +222,18 @@ def run_command(
         raise UsageError("give --quick or --config, not both")
     base = load_preset("quick" if quick else "default") if config is None else load_config(config)
     run_config = search_config(
-        base, data, fmt, market, population, generations, jobs, storage, study, seed
+        base,
+        data,
+        fmt,
+        market,
+        population,
+        generations,
+        jobs,
+        storage,
+        study,
+        seed,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
     )
     result = run_and_print(run_config, out, pareto_pick)
     report = build_report(out)

@@ -30,6 +30,8 @@ from evofolio.cli.common import (
     FormatOpt,
     MarketOpt,
     QuietOpt,
+    SuspectJumpOpt,
+    TimezoneOpt,
     VerboseOpt,
     console,
     handle_errors,
@@ -54,12 +56,14 @@ def train_config(
     seed: int | None,
     epochs: int | None,
     device: str | None,
+    **data_extra: str | None,
 ) -> RunConfig:
-    """The preset or config file, with the command-line options on top."""
+    """The preset or config file, with the command-line options on top (``data_extra``: more
+    keys of ``[data]``, e.g. ``timezone``)."""
     if preset is not None and config_path is not None:
         raise UsageError("give --preset or --config, not both")
     config = load_preset(preset) if preset is not None else load_config(config_path)
-    config = override(config, "data", source=data, format=fmt, market=market)
+    config = override(config, "data", source=data, format=fmt, market=market, **data_extra)
     config = override(config, "model", family=family)
     config = override(config, "training", epochs=epochs, device=device)
     if seed is not None:
@@ -118,6 +122,8 @@ def train_command(
     data: DataOpt = None,
     fmt: FormatOpt = None,
     market: MarketOpt = None,
+    timezone: TimezoneOpt = None,
+    on_suspect_jump: SuspectJumpOpt = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default from config: 0).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs per fit.")] = None,
     device: Annotated[
@@ -139,7 +145,19 @@ def train_command(
     setup_logging(verbose, quiet)
     if model is not None and model not in ("asset", "portfolio"):
         raise UsageError(f"--model must be asset or portfolio, got '{model}'")
-    run_config = train_config(config, preset, model, data, fmt, market, seed, epochs, device)
+    run_config = train_config(
+        config,
+        preset,
+        model,
+        data,
+        fmt,
+        market,
+        seed,
+        epochs,
+        device,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
+    )
     loaded = load_market_data(run_config)
     periods = split_periods(
         pd.DatetimeIndex(loaded.prices.index), run_config.data.holdout_start, source=loaded.source
