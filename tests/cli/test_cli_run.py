@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.exit_code == 0, result.output
     assert "holdout" in result.stdout and "deflated Sharpe vs zero" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("verdict: ")
+    (folder / "stdout.txt").write_text(result.stdout)
     return out
 
 
@@ -59,6 +61,51 @@ def test_run_quick_writes_every_promised_file(quick_run: Path) -> None:
     assert metrics["trial"] in set(trials["number"])
     holdout = pd.read_parquet(quick_run / "holdout" / "returns.parquet")
     assert holdout["date"].min() >= pd.Timestamp(run["holdout"][0])
+
+
+def test_the_verdict_is_written_reported_and_printed_last(quick_run: Path) -> None:
+    metrics = json.loads((quick_run / "champion" / "metrics.json").read_text())
+    verdict = metrics["verdict"]
+    assert verdict["outcome"] in {"beats", "trails", "no_evidence"}
+    assert verdict["benchmark"] == "equal_weight"  # the default benchmark
+    last = (quick_run.parent / "stdout.txt").read_text().strip().splitlines()[-1]
+    assert last == f"verdict: {verdict['text']}"
+    # one holdout test per baseline: every classic rule and their equal blend
+    holdout = json.loads((quick_run / "holdout" / "metrics.json").read_text())
+    baselines = set(holdout["metrics"]) - {"champion"}
+    tests = metrics["holdout_tests"]
+    assert {row["baseline"] for row in tests["differences"]} == baselines
+    assert set(tests["intervals"]) == baselines | {"champion"}
+    # N counts every configuration tried: completed trials with returns, plus the pruned
+    trials = pd.read_parquet(quick_run / "trials.parquet")
+    stats = metrics["search_statistics"]
+    with_files = sum(
+        (quick_run / "trials" / f"{n:05d}" / "returns.parquet").is_file()
+        for n in trials.loc[trials["state"] == "COMPLETE", "number"]
+    )
+    assert stats["n_completed"] == with_files
+    assert stats["n_pruned"] == int((trials["state"] == "PRUNED").sum())
+    assert stats["vs_benchmark"]["dsr"]["n_trials"] == stats["n_evaluated"]
+    assert stats["n_evaluated"] == with_files + stats["n_pruned"]
+    # the seed ensemble of the quick preset (3 seeds from --seed 1), traded in the holdout
+    assert metrics["seeds"]["seeds"] == [1, 2, 3]
+    assert metrics["costs"]["grid_bps"] == [0.0, 5.0, 10.0, 20.0, 50.0]
+    page = (quick_run / "report.html").read_text(encoding="utf-8")
+    assert 'id="verdict"' in page and 'id="holdout-tests"' in page
+    assert page.index('id="verdict"') < page.index('id="holdout"')  # the verdict comes first
+    assert html.escape(verdict["text"]) in page
+
+
+def test_a_run_directory_refuses_other_data(quick_run: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.csv"
+    random_prices(n_days=1400, n_assets=3, seed=6, start="2004-01-01").to_csv(other)
+    before = {p: p.stat().st_mtime_ns for p in quick_run.rglob("*") if p.is_file()}
+    args = ["run", "--quick", "--data", str(other), "--out", str(quick_run), "--seed", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "made from other inputs: data" in result.stderr
+    after = {p: p.stat().st_mtime_ns for p in quick_run.rglob("*") if p.is_file()}
+    assert after == before
 
 
 def test_report_rebuilds_from_the_run_directory(quick_run: Path) -> None:
@@ -78,6 +125,7 @@ def test_allocate_gives_tomorrows_weights(quick_run: Path) -> None:
     last_price_date = pd.read_csv(quick_run.parent / "prices.csv")["date"].iloc[-1]
     assert payload["decided_at_close_of"] == last_price_date
     assert json.loads(result.stdout) == payload
+    assert payload["seeds"] == [1, 2, 3]  # the seed ensemble decides
 
 
 def test_allocate_and_report_name_a_missing_run(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def test_statistics_are_shown_with_how_to_read_them(run_dir: Path) -> None:
     champion = json.loads((run_dir / "champion" / "metrics.json").read_text())
     assert f"{champion['dsr']['dsr']:.3f}" in page
     assert f"{champion['pbo']['pbo']:.3f}" in page
-    assert "The deflated Sharpe ratio is the probability" in page
+    assert "Against zero, not against the benchmark" in page
     assert "The probability of backtest overfitting is the share" in page
     assert "survivors" in page  # the sp500 dataset note
     assert "2005-01-03 to 2019-12-31" in page  # development period
