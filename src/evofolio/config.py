@@ -33,7 +33,9 @@ class _Section(BaseModel):
 class DataConfig(_Section):
     """Where the prices come from and how gaps are treated."""
 
-    source: str = Field("sp500", description="sp500, a .csv/.parquet path, or yahoo:T1,T2,...")
+    source: str = Field(
+        "sp500", description="sp500, factors, ftse100, nasdaq, a .csv/.parquet path or yahoo:T1,..."
+    )
     format: Literal["auto", "wide", "long"] = Field("auto", description="layout of a price file")
     market: str | None = Field(None, description="PATH[:COLUMN] of the market series (beta)")
     max_ffill_days: int = Field(5, ge=0, description="forward-fill gaps up to this many days")

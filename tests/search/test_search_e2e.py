@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evofolio.config import RunConfig, parse_config
+from evofolio.config import ChampionConfig, EvaluationConfig, RunConfig, parse_config
 from evofolio.data import load_data
 from evofolio.search.fitness import build_context, make_evaluator
 from evofolio.search.pipeline import run_pipeline
@@ -97,3 +97,28 @@ def test_pipeline_writes_champion_with_dsr_and_pbo(tmp_path: Path) -> None:
     assert {"champion", "equal_weight", "equal_blend"} <= set(holdout["strategy"])
     dates = holdout.groupby("strategy")["date"].agg(["min", "max", "count"])
     assert dates.nunique().max() == 1
+
+
+def test_on_pure_noise_the_verdict_finds_no_skill(tmp_path: Path) -> None:
+    """Every asset with the same drift and volatility: no allocator can beat equal weight
+    but by luck, and the benchmark-relative statistics must say so."""
+    rng = np.random.default_rng(4)
+    shocks = rng.normal(0.0003, 0.011, (N_DAYS, 4))
+    index = pd.bdate_range("2003-01-01", periods=N_DAYS, name="date")
+    prices = pd.DataFrame(100 * np.exp(np.cumsum(shocks, axis=0)), index=index)
+    source = tmp_path / "noise.csv"
+    prices.rename(columns=lambda c: f"N{c}").to_csv(source)
+    config = tiny_config(source).model_copy(
+        update={"champion": ChampionConfig(seeds=2), "evaluation": EvaluationConfig(n_boot=500)}
+    )
+    result = run_pipeline(config, load_data(str(source)), tmp_path / "run")
+    active = result.statistics.active_dsr
+    assert active is not None and active.dsr < 0.8
+    against = next(
+        row
+        for row in result.verdict["holdout_tests"]["differences"]
+        if row["baseline"] == "equal_weight"
+    )
+    assert against["p_value"] > 0.2
+    assert against["ci_low"] < 0.0 < against["ci_high"]
+    assert result.verdict["verdict"]["outcome"] == "no_evidence"

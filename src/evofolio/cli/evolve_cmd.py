@@ -198,7 +198,8 @@ def run_command(
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
     quick: Annotated[
-        bool, typer.Option("--quick", help="A 1-2 minute demonstration of the same pipeline.")
+        bool,
+        typer.Option("--quick", help="The same pipeline in about two minutes (quick preset)."),
     ] = False,
     population: PopulationOpt = None,
     generations: GenerationsOpt = None,

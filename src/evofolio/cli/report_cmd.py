@@ -26,10 +26,13 @@ def report_command(
 ) -> None:
     """Rebuild DIR/report.html from the files of a run directory.
 
-    One self-contained page (Plotly embedded, no network): the holdout table of the champion
-    against every classic strategy, with the deflated Sharpe ratio and the probability of
-    backtest overfitting; cumulative returns and drawdowns; the champion's genome and weights;
-    the search; the periods, costs and the data's limits.
+    One self-contained page (Plotly embedded, no network): the verdict against the benchmark
+    (benchmark-relative deflated Sharpe and PBO, holdout Sharpe-difference tests with
+    confidence intervals, seed spread, costs and break-even); the holdout table of the
+    champion against every classic strategy; a tear sheet (monthly and yearly returns,
+    drawdowns, rolling Sharpe); cumulative returns and drawdowns; the champion's genome and
+    weights; the search, its gene importances and timeline; the periods, costs and the data's
+    limits.
     """
     setup_logging(verbose, quiet)
     path = build_report(run_dir)
