@@ -146,3 +146,18 @@ def test_search_commands_reject_bad_input_before_writing(command: str, tmp_path:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "dates" in last
     assert not out.exists()
+
+
+def test_a_bad_storage_url_leaves_no_run_directory(tmp_path: Path) -> None:
+    source = tmp_path / "prices.csv"
+    random_prices(n_days=1400, n_assets=3, seed=5, start="2004-01-01").to_csv(source)
+    config = tmp_path / "two_folds.toml"
+    config.write_text("[search]\nfolds = 2\n")
+    out = tmp_path / "out"
+    bad = "sqlite:////nonexistent/folder/search.db"
+    args = ["evolve", "--config", str(config), "--data", str(source), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--storage", bad])
+    assert result.exit_code == 2, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: search.storage: cannot open") and bad in last
+    assert not out.exists()
