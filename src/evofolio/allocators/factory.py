@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -80,4 +81,20 @@ def neural_factory(
             )
 
         return make_portfolio
+    raise ConfigError(f"model.family: unknown family '{family}'")
+
+
+def member_loader(
+    config: RunConfig, prices: pd.DataFrame, market: pd.Series | None = None
+) -> Callable[[Path], NeuralAllocator]:
+    """A function that reads one fitted allocator of ``config.model.family`` from a
+    checkpoint, ready to decide on ``prices`` (Model 1 reads ``market`` for beta; Model 2's
+    strategy panel is built from ``prices``)."""
+    family = config.model.family
+    if family == "asset":
+        return functools.partial(AssetLSTMAllocator.load, market=market)
+    if family == "portfolio":
+        from evofolio.allocators.portfolio import PortfolioLSTMAllocator
+
+        return functools.partial(PortfolioLSTMAllocator.load, panel=model2_panel(prices, config))
     raise ConfigError(f"model.family: unknown family '{family}'")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,9 +11,7 @@ import typer
 from rich.table import Table
 
 from evofolio.allocators.ensemble import SeedEnsembleAllocator
-from evofolio.allocators.factory import NeuralAllocator, model2_panel
-from evofolio.allocators.neural import AssetLSTMAllocator
-from evofolio.allocators.portfolio import PortfolioLSTMAllocator
+from evofolio.allocators.factory import member_loader
 from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
@@ -78,13 +74,7 @@ def allocate_command(
     loaded = load_market_data(config)
     prices = loaded.prices
     models = run / "champion" / MODELS_DIR
-    load_member: Callable[[Path], NeuralAllocator]
-    if config.model.family == "asset":
-        load_member = functools.partial(AssetLSTMAllocator.load, market=loaded.market)
-    else:
-        panel = model2_panel(prices, config)
-        load_member = functools.partial(PortfolioLSTMAllocator.load, panel=panel)
-    allocator = SeedEnsembleAllocator.load(models, load_member)
+    allocator = SeedEnsembleAllocator.load(models, member_loader(config, prices, loaded.market))
     last = pd.DatetimeIndex([prices.index[-1]])
     weights = allocator.allocate(prices, last).iloc[0]
     payload = {
