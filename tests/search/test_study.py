@@ -287,3 +287,32 @@ def test_ctrl_c_stops_every_worker_cleanly(tmp_path: Path) -> None:
     assert sorted(t.system_attrs["failed_trial"] for t in waiting) == sorted(
         t.number for t in interrupted
     )
+
+
+def _worker_pids(run_dir: Path) -> set[int]:
+    pids = set()
+    for log in run_dir.glob("trials/*/evaluations.log"):
+        pids |= {int(line.split()[1]) for line in log.read_text().splitlines() if "start" in line}
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_stop_when_the_search_command_is_killed(tmp_path: Path, how: int) -> None:
+    """Killing the command (only its own process, not its group) leaves no worker behind."""
+    # 40 stub trials of 3 s on 2 workers: a minute of work left when the command dies
+    command = [sys.executable, str(HELPERS), str(tmp_path), "4", "10", "3.0", "30", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: len(_worker_pids(tmp_path)) >= 2)
+    workers = _worker_pids(tmp_path)
+    assert process.pid not in workers and all(_alive(pid) for pid in workers)
+    os.kill(process.pid, how)
+    process.wait(timeout=60)
+    wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=20)

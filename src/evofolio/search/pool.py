@@ -17,6 +17,7 @@ import pickle
 import queue
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ __all__ = ["WorkerSpec", "available_cores", "limit_threads", "run_pool", "worker
 logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 30.0
+PARENT_POLL_S = 1.0
 
 
 def available_cores() -> int:
@@ -84,10 +86,20 @@ def _interrupt_once(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _watch_parent(parent: int, every: float) -> None:
+    """Interrupt this worker (as Ctrl-C would) once its parent process is gone: a search
+    whose command was killed must not leave workers computing behind its back."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    logger.warning("the search's parent process %d is gone: stopping this worker", parent)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 def worker_main(spec: WorkerSpec, errors: multiprocessing.queues.Queue[BaseException]) -> None:
     """The body of one worker process; an error is sent to the parent through ``errors``."""
     optuna.logging.set_verbosity(spec.optuna_verbosity)
     signal.signal(signal.SIGINT, _interrupt_once)
+    threading.Thread(target=_watch_parent, args=(os.getppid(), PARENT_POLL_S), daemon=True).start()
     try:
         limit_threads(spec.threads)
         storage = make_storage(spec.storage_url, spec.plan.search)
@@ -137,6 +149,7 @@ def run_pool(
         process.start()
         processes.append(process)
     found: list[BaseException] = []
+    previous = _terminate_as_interrupt()
     try:
         while any(process.is_alive() for process in processes):
             on_poll()
@@ -145,9 +158,24 @@ def run_pool(
     except BaseException:
         _stop(processes)
         raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     for process in processes:
         process.join()
     return found + _drain(errors)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> signal.Handlers | Callable[..., object] | int | None:
+    """Treat SIGTERM like Ctrl-C while the workers run (they are stopped and their trials
+    re-queued); returns the previous handler, or None off the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def _drain(errors: multiprocessing.queues.Queue[BaseException]) -> list[BaseException]:
