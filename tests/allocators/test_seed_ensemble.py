@@ -86,3 +86,17 @@ def test_a_fitted_member_is_not_trained_again(
     assert wrapped.fit(prices.iloc[:100]) is wrapped  # not refitted on 100 days
     dates = prices.index[450:460]
     pd.testing.assert_frame_equal(wrapped.allocate(prices, dates), member.allocate(prices, dates))
+
+
+def test_members_fitted_in_worker_processes_are_the_same_models(
+    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame
+) -> None:
+    market = equal_weight_index(prices)
+    parallel = SeedEnsembleAllocator.from_config(CONFIG, seed_list(4, 3), market=market, jobs=2)
+    parallel.fit(prices.iloc[:400])
+    dates = prices.index[420:600:5]
+    np.testing.assert_allclose(
+        parallel.allocate(prices, dates).to_numpy(),
+        ensemble.allocate(prices, dates).to_numpy(),
+        atol=1e-5,
+    )

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from evofolio.config import ChampionConfig, EvaluationConfig, RunConfig, parse_config
 from evofolio.data import load_data
-from evofolio.search.fitness import build_context, make_evaluator
+from evofolio.metrics import sharpe_ratio
+from evofolio.search.fitness import build_context, evaluate, make_evaluator
 from evofolio.search.pipeline import run_pipeline
+from evofolio.search.seeds import seed_validation_sharpes
 from evofolio.search.study import run_search
 from synthetic import random_prices
 
@@ -122,3 +125,16 @@ def test_on_pure_noise_the_verdict_finds_no_skill(tmp_path: Path) -> None:
     assert against["p_value"] > 0.2
     assert against["ci_low"] < 0.0 < against["ci_high"]
     assert result.verdict["verdict"]["outcome"] == "no_evidence"
+
+
+def test_seed_validation_in_worker_processes_matches_one_process(tmp_path: Path) -> None:
+    source = write_prices(tmp_path / "p.csv")
+    config = tiny_config(source)
+    context = build_context(config, load_data(str(source)))
+    searched = evaluate(config, context).returns  # what the search computed for seed 3
+    seeds = [3, 4, 5]
+    one = seed_validation_sharpes(config, context, seeds, searched, jobs=1)
+    two = seed_validation_sharpes(config, context, seeds, searched, jobs=2)
+    assert list(one) == seeds and one == pytest.approx(two, abs=1e-6)
+    assert one[3] == pytest.approx(sharpe_ratio(searched.to_numpy()))  # reused, not refitted
+    assert len(set(np.round(list(one.values()), 8))) == 3  # the seeds give other models

@@ -9,11 +9,13 @@ invested. The choice is fixed before the holdout is touched.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
 import pandas as pd
+from joblib import Parallel, delayed
 
 from evofolio.allocators.factory import NeuralAllocator, neural_factory
 from evofolio.allocators.strategy_panel import StrategyPanel
@@ -40,11 +42,14 @@ class SeedEnsembleAllocator:
     assets), causal because each member's is. ``seeds`` labels the members.
     """
 
-    def __init__(self, members: Sequence[NeuralAllocator], seeds: Sequence[int]) -> None:
+    def __init__(
+        self, members: Sequence[NeuralAllocator], seeds: Sequence[int], jobs: int = 1
+    ) -> None:
         if len(members) != len(seeds) or not members:
             raise ValueError("give one seed per member, and at least one member")
         self.members = list(members)
         self.seeds = list(seeds)
+        self.jobs = jobs
 
     @classmethod
     def from_config(
@@ -54,20 +59,28 @@ class SeedEnsembleAllocator:
         *,
         market: pd.Series | None = None,
         panel: StrategyPanel | None = None,
+        jobs: int = 1,
     ) -> SeedEnsembleAllocator:
-        """Unfitted members of ``config``'s family, one per seed."""
+        """Unfitted members of ``config``'s family, one per seed; ``jobs`` processes fit them."""
         members = []
         for seed in seeds:
             make = neural_factory(
                 config.model_copy(update={"seed": seed}), market=market, panel=panel
             )
             members.append(make())
-        return cls(members, seeds)
+        return cls(members, seeds, jobs)
 
     def fit(self, prices: pd.DataFrame) -> Self:
-        for member in self.members:
-            member.fit(prices)
-        self.members_ = self.members
+        """Fit every member on ``prices``: in this process, or in ``jobs`` worker processes
+        (each with ``cores // jobs`` torch threads); seeded, so both give the same models."""
+        jobs = min(self.jobs, len(self.members))
+        if jobs <= 1:
+            self.members_ = [member.fit(prices) for member in self.members]
+            return self
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        self.members_ = Parallel(n_jobs=jobs, backend="loky")(
+            delayed(_fit_member)(member, prices, threads) for member in self.members
+        )
         return self
 
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
@@ -104,6 +117,13 @@ class SeedEnsembleAllocator:
         ensemble = cls([load_member(file) for file in files], seeds)
         ensemble.members_ = ensemble.members
         return ensemble
+
+
+def _fit_member(member: NeuralAllocator, prices: pd.DataFrame, threads: int) -> NeuralAllocator:
+    import torch  # layer 5: torch is allowed here; imported in the worker process
+
+    torch.set_num_threads(threads)
+    return member.fit(prices)
 
 
 class FittedAllocator:

@@ -92,6 +92,7 @@ def holdout_backtest(
     periods: Periods,
     rules: TradingRules,
     seeds: int = 1,
+    jobs: int = 1,
 ) -> HoldoutResult:
     """Refit the champion on the whole development period with ``seeds`` seeds and trade the
     holdout once with their seed ensemble; each member, the classic strategies and their
@@ -103,7 +104,7 @@ def holdout_backtest(
         # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
         panel = model2_panel(prices, config)
     ensemble = SeedEnsembleAllocator.from_config(
-        config, seed_list(config.seed, seeds), market=data.market, panel=panel
+        config, seed_list(config.seed, seeds), market=data.market, panel=panel, jobs=jobs
     )
     results = {"champion": run_period(lambda: ensemble, prices, start, rules=rules)}
     seed_results = {

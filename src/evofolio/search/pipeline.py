@@ -172,13 +172,17 @@ def run_pipeline(
         f"champion: trial {number} ({champion_config.model.family}); seed spread on the "
         f"validation folds ({len(seeds)} seeds)"
     )
-    validation = seed_validation_sharpes(champion_config, context, seeds, returns.get(source))
+    validation = seed_validation_sharpes(
+        champion_config, context, seeds, returns.get(source), jobs=jobs or config.search.jobs
+    )
     stage(
         f"refitting the champion with {len(seeds)} seeds on the development period and "
         "trading the holdout with their ensemble"
     )
     rules = TradingRules.from_config(config.backtest)
-    holdout = holdout_backtest(champion_config, data, periods, rules, seeds=len(seeds))
+    holdout = holdout_backtest(
+        champion_config, data, periods, rules, seeds=len(seeds), jobs=jobs or config.search.jobs
+    )
     evaluation = config.evaluation
     tests = holdout_tests(holdout.results, benchmark.name, evaluation, seed=config.seed)
     parts: dict[str, Any] = {

@@ -9,12 +9,14 @@ holdout (each member of the seed ensemble alone).
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from evofolio.backtest import BacktestResult
 from evofolio.config import RunConfig
@@ -31,26 +33,48 @@ def seed_validation_sharpes(
     context: SearchContext,
     seeds: Sequence[int],
     searched: pd.Series | None = None,
+    jobs: int = 1,
 ) -> dict[int, float]:
     """Annualised Sharpe ratio of the validation returns of ``config``'s genome per seed.
 
     ``searched`` are the validation returns the search computed for ``config.seed`` (reused,
     not recomputed); every other seed is walked forward over the search's folds as a trial
-    would be. A seed whose training fails gets nan, with a warning.
+    would be, in ``jobs`` worker processes. A seed whose training fails gets nan, with a
+    warning.
     """
     out: dict[int, float] = {}
+    todo = []
     for seed in seeds:
         if seed == config.seed and searched is not None:
             out[seed] = sharpe_ratio(searched.to_numpy(dtype=np.float64))
-            continue
-        try:
-            result = evaluate(config.model_copy(update={"seed": seed}), context)
-        except Exception as error:  # a failed fit is a data point, as in the search
-            logger.warning("champion genome with seed %d failed on validation: %s", seed, error)
-            out[seed] = float("nan")
-            continue
-        out[seed] = sharpe_ratio(result.returns.to_numpy(dtype=np.float64))
-    return out
+        else:
+            todo.append(seed)
+    jobs = max(1, min(jobs, len(todo)))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    runs = [config.model_copy(update={"seed": seed}) for seed in todo]
+    if jobs > 1:
+        runs = [_with_threads(run, threads) for run in runs]
+        sharpes = Parallel(n_jobs=jobs, backend="loky")(
+            delayed(_validation_sharpe)(run, context) for run in runs
+        )
+    else:
+        sharpes = [_validation_sharpe(run, context) for run in runs]
+    out.update(zip(todo, sharpes, strict=True))
+    return {seed: out[seed] for seed in seeds}
+
+
+def _with_threads(config: RunConfig, threads: int) -> RunConfig:
+    training = config.training.model_copy(update={"threads": threads})
+    return config.model_copy(update={"training": training})
+
+
+def _validation_sharpe(config: RunConfig, context: SearchContext) -> float:
+    try:
+        result = evaluate(config, context)
+    except Exception as error:  # a failed fit is a data point, as in the search
+        logger.warning("champion genome with seed %d failed on validation: %s", config.seed, error)
+        return float("nan")
+    return sharpe_ratio(result.returns.to_numpy(dtype=np.float64))
 
 
 def _spread(values: Mapping[int, float]) -> dict[str, Any]:
