@@ -48,8 +48,9 @@ NAMES = {"start": "start", "end": "end", "window": "window"}
 class BacktestRun:
     """What :func:`backtest` produced.
 
-    ``metrics``: strategies × metrics (net of costs: ``sharpe``, ``annual_return``,
-    ``annual_volatility``, ``max_drawdown``, ..., see :func:`evofolio.metrics.summarize`; plus
+    ``metrics``: strategies × metrics (net of costs, annualised over 252 days a year:
+    ``mean_return``, ``volatility``, ``sharpe``, ``max_drawdown`` (a positive fraction),
+    ``annual_turnover``, ..., see :func:`evofolio.metrics.summarize`; plus
     ``gross_sharpe``, ``decisions`` and ``fallbacks``, the count of decisions where a rule
     could not be applied and held its previous weights). ``results``: each strategy's
     :class:`~evofolio.backtest.BacktestResult` (weights, held, gross/net returns, turnover,

@@ -34,12 +34,13 @@ class RunResult:
 
     ``holdout``: portfolios × metrics over the holdout period, net of costs (rows: the
     ``champion`` seed ensemble, every classic strategy, ``equal_blend``; columns as
-    :func:`evofolio.metrics.summarize`: ``sharpe``, ``annual_return``, ... annualised over
-    252 days a year). ``verdict``: the sections of ``champion/metrics.json`` (``verdict``
-    with ``outcome`` and ``text``, ``benchmark``, ``search_statistics``, ``holdout_tests``,
-    ``seeds``, ``costs``). ``champion_trial``: the champion's trial number; ``config``: the
-    run configuration used; ``report``: ``run_dir/report.html`` or None (``evolve``);
-    ``pipeline``: everything else (search, periods, statistics, benchmark, fitted ensemble).
+    :func:`evofolio.metrics.summarize`: ``mean_return``, ``volatility``, ``sharpe``, ...,
+    annualised over 252 days a year). ``verdict``: the sections of
+    ``champion/metrics.json`` (``verdict`` with ``outcome`` and ``text``, ``benchmark``,
+    ``search_statistics``, ``holdout_tests``, ``seeds``, ``costs``). ``champion_trial``: the
+    champion's trial number; ``config``: the run configuration used; ``report``:
+    ``run_dir/report.html`` or None (``evolve``); ``pipeline``: everything else (search,
+    periods, statistics, benchmark, the fitted ensemble).
     """
 
     holdout: pd.DataFrame
