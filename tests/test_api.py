@@ -272,10 +272,9 @@ def notebook(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.mark.slow
 def test_the_notebook_example_runs_end_to_end(notebook: dict[str, Any]) -> None:
     result, prices = notebook["result"], notebook["prices"]
-    run_dir = notebook["folder"] / "runs" / "notebook"
-    assert (run_dir / "report.html").is_file() and result.report == Path(
-        "runs/notebook/report.html"
-    )
+    run_dir = notebook["folder"].resolve() / "runs" / "notebook"
+    assert result.run_dir == run_dir and result.report == run_dir / "report.html"
+    assert result.report.is_file()
     # the holdout table is what the run wrote: the champion's Sharpe from its returns file
     holdout = pd.read_parquet(run_dir / "holdout" / "returns.parquet")
     champion_net = holdout[holdout["strategy"] == "champion"]["net"]

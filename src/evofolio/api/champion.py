@@ -131,7 +131,7 @@ def load_champion(run_dir: str | Path) -> Champion:
         DataError: it or the ensemble's list is unreadable.
         ConfigError: the stored configuration does not validate (naming the key).
     """
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()  # the champion outlives a change of directory
     path = run_dir / "champion" / "config.json"
     config = parse_config(read_json(path), str(path))
     models = run_dir / "champion" / MODELS_DIR

@@ -37,10 +37,10 @@ class RunResult:
     :func:`evofolio.metrics.summarize`: ``mean_return``, ``volatility``, ``sharpe``, ...,
     annualised over 252 days a year). ``verdict``: the sections of
     ``champion/metrics.json`` (``verdict`` with ``outcome`` and ``text``, ``benchmark``,
-    ``search_statistics``, ``holdout_tests``, ``seeds``, ``costs``). ``champion_trial``: the
-    champion's trial number; ``config``: the run configuration used; ``report``:
-    ``run_dir/report.html`` or None (``evolve``); ``pipeline``: everything else (search,
-    periods, statistics, benchmark, the fitted ensemble).
+    ``search_statistics``, ``holdout_tests``, ``seeds``, ``costs``). ``run_dir`` (absolute),
+    ``champion_trial``: the champion's trial number; ``config``: the run configuration
+    used; ``report``: ``run_dir/report.html`` or None (``evolve``); ``pipeline``:
+    everything else (search, periods, statistics, benchmark, the fitted ensemble).
     """
 
     holdout: pd.DataFrame
@@ -127,11 +127,11 @@ def run(
         base, loaded, run_dir, pareto_pick=pareto_pick, on_event=on_event, on_stage=on_stage
     )
     rows = {name: r.metrics() for name, r in result.holdout.results.items()}
-    path = build_report(run_dir) if report else None
+    path = build_report(run_dir).resolve() if report else None
     return RunResult(
         holdout=pd.DataFrame.from_dict(rows, orient="index"),
         verdict=result.verdict,
-        run_dir=run_dir,
+        run_dir=run_dir.resolve(),
         champion_trial=result.champion_number,
         config=base,
         report=path,
