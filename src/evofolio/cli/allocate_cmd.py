@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from evofolio.allocators.ensemble import SeedEnsembleAllocator
-from evofolio.allocators.factory import member_loader
+from evofolio.api.champion import load_champion
 from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
@@ -22,25 +20,8 @@ from evofolio.cli.common import (
     VerboseOpt,
     console,
     handle_errors,
-    load_market_data,
     setup_logging,
 )
-from evofolio.config import RunConfig, override
-from evofolio.errors import DataError, UsageError
-from evofolio.search.writers import MODELS_DIR
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON file of the run directory, or a user error naming it."""
-    if not path.is_file():
-        raise UsageError(f"{path} not found: is this the directory of a finished run?")
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(payload, dict):
-        raise DataError(f"{path}: expected a JSON object")
-    return payload
 
 
 @handle_errors
@@ -61,26 +42,18 @@ def allocate_command(
     of the latest price date (from the run's data source, or --data with the same assets).
     Prints a table and the JSON, and writes it to RUN/allocation.json."""
     setup_logging(verbose, quiet)
-    config = RunConfig.model_validate(read_json(run / "champion" / "config.json"))
-    config = override(
-        config,
-        "data",
-        source=data,
-        format=fmt,
-        market=market,
-        timezone=timezone,
-        on_suspect_jump=on_suspect_jump,
+    champion = load_champion(run)
+    loaded = champion.data(
+        source=data, format=fmt, market=market, timezone=timezone, on_suspect_jump=on_suspect_jump
     )
-    loaded = load_market_data(config)
-    prices = loaded.prices
-    models = run / "champion" / MODELS_DIR
-    allocator = SeedEnsembleAllocator.load(models, member_loader(config, prices, loaded.market))
-    last = pd.DatetimeIndex([prices.index[-1]])
-    weights = allocator.allocate(prices, last).iloc[0]
+    weights_frame = champion.allocate(loaded)
+    last = weights_frame.index
+    weights = weights_frame.iloc[0]
+    seeds = champion.seeds
     payload = {
         "decided_at_close_of": f"{last[0]:%Y-%m-%d}",
-        "family": config.model.family,
-        "seeds": allocator.seeds,
+        "family": champion.family,
+        "seeds": seeds,
         "source": loaded.source,
         "weights": {str(asset): float(w) for asset, w in weights.items()},
     }
@@ -91,7 +64,7 @@ def allocate_command(
         return
     console.print(
         f"target weights decided at the close of {last[0]:%Y-%m-%d} "
-        f"({config.model.family} champion, the average of {len(allocator.seeds)} seeds' "
+        f"({champion.family} champion, the average of {len(seeds)} seeds' "
         "weights), to hold from the next trading day"
     )
     table = Table()

@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from evofolio.allocators.strategy_panel import build_strategy_panel, default_cache_dir, save_panel
-from evofolio.backtest import TradingRules, parse_rebalance
+from evofolio.api.backtest import backtest
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -24,17 +22,18 @@ from evofolio.cli.common import (
     VerboseOpt,
     console,
     handle_errors,
-    load_market_data,
-    parse_date,
     progress_bar,
     resolve_config,
     setup_logging,
 )
-from evofolio.config import override
-from evofolio.errors import InsufficientHistoryError, UsageError
-from evofolio.outdir import staged_output, write_json
 from evofolio.report.tables import TABLE_COLUMNS, format_metric, metrics_table
 from evofolio.strategies import STRATEGIES, resolve_strategies
+
+OPTION_NAMES = {
+    "start": "--start",
+    "end": "--end",
+    "window": "--window (or [strategies] window in the config)",
+}
 
 
 @handle_errors
@@ -90,60 +89,29 @@ def backtest_command(
     """
     setup_logging(verbose, quiet)
     names = resolve_strategies(strategy)
-    rule = parse_rebalance(rebalance) if rebalance is not None else None
-    run_config = override(
-        resolve_config(
-            config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
-        ),
-        "backtest",
-        rebalance=rule,
-        cost_bps=cost_bps,
-        vol_target=vol_target,
+    run_config = resolve_config(
+        config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
     )
-    run_config = override(run_config, "strategies", window=window)
-    start_ts, end_ts = parse_date(start, "--start"), parse_date(end, "--end")
-    loaded = load_market_data(run_config)
-    prices = loaded.prices
-    settings = run_config.backtest
-    rules = TradingRules.from_config(settings)
-    win = run_config.strategies.window
-    first, last = _period(pd.DatetimeIndex(prices.index), start_ts, end_ts, win)
     with progress_bar() as progress:
         task = progress.add_task("strategies", total=len(names))
-        panel = build_strategy_panel(
-            prices,
+        result = backtest(
             names,
-            window=win,
-            rules=rules,
-            start=first,
-            end=last,
-            cache_dir=default_cache_dir(),
+            config=run_config,
+            rebalance=rebalance,
+            cost_bps=cost_bps,
+            window=window,
+            vol_target=vol_target,
+            start=start,
+            end=end,
             on_step=lambda _: progress.advance(task),
+            option_names=OPTION_NAMES,
         )
-    rows = {}
-    for name, result in panel.results.items():
-        metrics = result.metrics()
-        metrics["gross_sharpe"] = result.metrics(net=False)["sharpe"]
-        metrics["decisions"] = len(result.weights)
-        metrics["fallbacks"] = result.fallback_count
-        rows[name] = metrics
-    meta = {
-        "source": loaded.source,
-        "market": loaded.market_source,
-        "start": f"{first:%Y-%m-%d}",
-        "end": f"{last:%Y-%m-%d}",
-        "rebalance": settings.rebalance,
-        "cost_bps": settings.cost_bps,
-        "vol_target": settings.vol_target,
-        "window": win,
-        "returns": "net of costs",
-    }
-    with staged_output(out) as staging:
-        save_panel(panel, staging)
-        write_json(staging / "metrics.json", {"settings": meta, "metrics": rows})
+    result.save(out)
+    meta = result.settings
+    rows = result.rows()
     title = (
-        f"{loaded.source}: {first:%Y-%m-%d} to {last:%Y-%m-%d}, rebalance "
-        f"{settings.rebalance}, {settings.cost_bps:g} bps (net of costs)"
+        f"{meta['source']}: {meta['start']} to {meta['end']}, rebalance "
+        f"{meta['rebalance']}, {meta['cost_bps']:g} bps (net of costs)"
     )
     console.print(_table(rows, title))
     console.print(
@@ -161,47 +129,3 @@ def _table(rows: Mapping[str, Mapping[str, float]], title: str) -> Table:
         cells = [format_metric(key, metrics.get(key, math.nan)) for key in [*TABLE_COLUMNS, *extra]]
         table.add_row(name, *cells, f"{metrics['fallbacks']:.0f}/{metrics['decisions']:.0f}")
     return table
-
-
-def _period(
-    dates: pd.DatetimeIndex, start: pd.Timestamp | None, end: pd.Timestamp | None, window: int
-) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first decision date and the last date of the backtest.
-
-    Raises:
-        InsufficientHistoryError: the data has fewer than ``window + 2`` dates (a window of
-            returns, then a decision, then one day that earns its return).
-        UsageError: ``--start``/``--end`` leave no date or start before a full window.
-    """
-    if len(dates) < window + 2:
-        raise InsufficientHistoryError(
-            f"the strategies' window is {window} rows but the data has only {len(dates)} dates "
-            f"({dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}); a backtest needs at least "
-            f"{window + 2} (a full window, a decision, a day after it): use a shorter --window "
-            "(or [strategies] window in the config) or more data"
-        )
-    earliest = dates[window]
-    first: pd.Timestamp | None = earliest
-    if start is not None:
-        first = dates[int(dates.searchsorted(start))] if start <= dates[-1] else None
-    last = dates[-1]
-    if end is not None:
-        last = dates[max(int(dates.searchsorted(end, side="right")) - 1, 0)]
-    if first is None or first >= last:
-        given = " and ".join(
-            f"{option} {value:%Y-%m-%d}"
-            for option, value in (("--start", start), ("--end", end))
-            if value is not None
-        )
-        raise UsageError(
-            f"empty period: {given} leave no date to backtest; the data runs from "
-            f"{dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} and the first decision with a full "
-            f"{window}-row window is on {earliest:%Y-%m-%d}"
-        )
-    if first < earliest:
-        raise UsageError(
-            f"--start {first:%Y-%m-%d} leaves {dates.searchsorted(first)} days of history; the "
-            f"strategies need {window} (their window) before the first decision, so start on "
-            f"or after {earliest:%Y-%m-%d}"
-        )
-    return first, last

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from evofolio.api.search import RunResult, run
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -19,16 +20,13 @@ from evofolio.cli.common import (
     VerboseOpt,
     console,
     handle_errors,
-    load_market_data,
     setup_logging,
 )
 from evofolio.cli.search_display import SearchDisplay
 from evofolio.config import RunConfig, load_config, load_preset, override
 from evofolio.errors import UsageError
-from evofolio.report.html import build_report
 from evofolio.report.tables import metrics_table
 from evofolio.search.champion import PARETO_PICKS
-from evofolio.search.pipeline import PipelineResult, run_pipeline
 
 PopulationOpt = Annotated[
     int | None, typer.Option(help="Genomes per generation (default from config: 16).")
@@ -85,33 +83,31 @@ def search_config(
     return config
 
 
-def run_and_print(config: RunConfig, out: Path, pick: str) -> PipelineResult:
-    """Load the data, run the pipeline with a live display, print the holdout table."""
+def run_and_print(config: RunConfig, out: Path, pick: str, *, report: bool) -> RunResult:
+    """Run the pipeline (:func:`evofolio.run`) with a live display, print the holdout table."""
     if pick not in PARETO_PICKS:
         raise UsageError(f"--pareto-pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
-    loaded = load_market_data(config)
     with SearchDisplay() as display:
-        result = run_pipeline(
+        result = run(
             config,
-            loaded,
-            out,
+            out=out,
             pareto_pick=pick,
+            report=report,
             on_event=display,
             on_stage=lambda text: console.print(text),
         )
-    periods = result.periods
-    rows = {name: r.metrics() for name, r in result.holdout.results.items()}
+    periods = result.pipeline.periods
     title = (
         f"holdout {periods.holdout[0]:%Y-%m-%d} to {periods.holdout[-1]:%Y-%m-%d} "
         f"(never seen by the search), rebalance {config.backtest.rebalance}, "
         f"{config.backtest.cost_bps:g} bps (net)"
     )
-    console.print(metrics_table(rows, title))
-    stats = result.statistics
+    console.print(metrics_table(result.holdout_rows(), title))
+    stats = result.pipeline.statistics
     pbo = "n/a (needs 2 completed trials)" if stats.pbo is None else f"{stats.pbo.pbo:.2f}"
     dsr = stats.dsr.dsr
     console.print(
-        f"champion: trial {result.champion_number} ({result.champion_config.model.family}), "
+        f"champion: trial {result.champion_trial} ({result.champion_config.model.family}), "
         f"a seed ensemble of {config.champion.seeds}; {stats.n_evaluated} trials evaluated "
         f"({stats.n_pruned} pruned); deflated Sharpe vs zero "
         f"{'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} (not the verdict); probability of "
@@ -120,7 +116,7 @@ def run_and_print(config: RunConfig, out: Path, pick: str) -> PipelineResult:
     return result
 
 
-def print_verdict(result: PipelineResult) -> None:
+def print_verdict(result: RunResult) -> None:
     """The seed spread, the break-even costs, and the verdict as the last line."""
     seeds = result.verdict["seeds"]["holdout_sharpe"]
     costs = result.verdict["costs"]
@@ -137,7 +133,7 @@ def print_verdict(result: PipelineResult) -> None:
     if seeds["min"] is not None:
         console.print(
             f"holdout Sharpe by seed: min {seeds['min']:.2f}, median {seeds['median']:.2f}, "
-            f"max {seeds['max']:.2f}; break-even cost vs {result.benchmark.name} "
+            f"max {seeds['max']:.2f}; break-even cost vs {result.pipeline.benchmark.name} "
             f"{bps('benchmark')}, vs {costs['best_classic']} {bps('best_classic')}"
         )
     console.print(f"verdict: {result.verdict['verdict']['text']}", soft_wrap=True)
@@ -184,7 +180,7 @@ def evolve_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
     )
-    result = run_and_print(base, out, pareto_pick)
+    result = run_and_print(base, out, pareto_pick, report=False)
     console.print(f"wrote {out}/trials.parquet, champion/, holdout/")
     print_verdict(result)
 
@@ -236,7 +232,6 @@ def run_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
     )
-    result = run_and_print(run_config, out, pareto_pick)
-    report = build_report(out)
-    console.print(f"wrote {report}")
+    result = run_and_print(run_config, out, pareto_pick, report=True)
+    console.print(f"wrote {result.report}")
     print_verdict(result)

@@ -1,0 +1,140 @@
+"""``evofolio.load_champion``: a finished run's champion, ready to decide weights.
+
+The champion of a run is a seed ensemble (``champion/models/``: one fitted allocator per
+seed, trading the average of their weights) of the genome in ``champion/config.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evofolio.allocators.ensemble import SeedEnsembleAllocator
+from evofolio.allocators.factory import member_loader
+from evofolio.api.data import PricesInput, load_data
+from evofolio.config import RunConfig, override, parse_config
+from evofolio.data import DATASETS, MarketData, load_from_config
+from evofolio.errors import DataError, UsageError
+from evofolio.search.writers import MODELS_DIR
+
+__all__ = ["Champion", "load_champion", "read_json"]
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object file of the run directory, or a user error naming it."""
+    if not path.is_file():
+        raise UsageError(f"{path} not found: is this the directory of a finished run?")
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(payload, dict):
+        raise DataError(f"{path}: expected a JSON object")
+    return payload
+
+
+@dataclass(frozen=True, eq=False)
+class Champion:
+    """A run's fitted champion: ``config`` (its genome as a run configuration, with the run's
+    ``[data]`` section) and ``models`` (the directory of its seed ensemble)."""
+
+    run_dir: Path
+    config: RunConfig
+    models: Path
+
+    @property
+    def family(self) -> str:
+        """The model family (``asset``: Model 1, ``portfolio``: Model 2)."""
+        return self.config.model.family
+
+    @property
+    def seeds(self) -> list[int]:
+        """The training seeds of the ensemble's members."""
+        listed = read_json(self.models / "ensemble.json").get("members", [])
+        return [int(item["seed"]) for item in listed]
+
+    def data(self, **data_options: Any) -> MarketData:
+        """The run's own data source, reloaded (``data_options``: keys of ``[data]`` to
+        change, e.g. ``source="prices.csv"``)."""
+        return load_from_config(override(self.config, "data", **data_options).data)
+
+    def allocate(
+        self,
+        prices: PricesInput | None = None,
+        dates: Sequence[Any] | pd.DatetimeIndex | None = None,
+        *,
+        market: str | pd.Series | None = None,
+    ) -> pd.DataFrame:
+        """The ensemble's target weights, decided at the close of each of ``dates``.
+
+        Args:
+            prices: a prices DataFrame (dates × the run's assets, adjusted closes), a source
+                string or ``MarketData``; default the run's own source reloaded. A frame is
+                validated like a file (see :func:`evofolio.load_data`).
+            dates: decision dates among the price dates (default: the last one). The row for
+                date *t* depends on prices up to *t* only; it is held from *t+1* on.
+            market: the market series for beta (a frame's default: the run's market spec,
+                else the equal-weight average of the assets, as the run had it).
+
+        Returns:
+            Weights, ``dates`` × assets: long-only, each row summing to 1.
+
+        Raises:
+            DataError: the prices lack the run's assets, or ``dates`` are not price dates.
+        """
+        loaded = self._market_data(prices, market)
+        frame = loaded.prices
+        when = pd.DatetimeIndex([frame.index[-1]] if dates is None else pd.to_datetime(dates))
+        missing = when.difference(pd.DatetimeIndex(frame.index))
+        if len(missing):
+            raise DataError(f"{loaded.source}: no prices on {missing[0]:%Y-%m-%d} (dates)")
+        loader = member_loader(self.config, frame, loaded.market)
+        ensemble = SeedEnsembleAllocator.load(self.models, loader)
+        return ensemble.allocate(frame, when)
+
+    def _market_data(
+        self, prices: PricesInput | None, market: str | pd.Series | None
+    ) -> MarketData:
+        if prices is None:
+            return load_from_config(override(self.config, "data", market=market).data)
+        if isinstance(prices, pd.DataFrame) and market is None:
+            market = _run_market(self.config)
+        section = self.config.data
+        return load_data(
+            prices,
+            market=market,
+            timezone=section.timezone,
+            on_suspect_jump=section.on_suspect_jump,
+            max_ffill_days=section.max_ffill_days,
+            max_missing_frac=section.max_missing_frac,
+        )
+
+
+def _run_market(config: RunConfig) -> str | None:
+    """The market spec the run's data had: its own, else its dataset's (None: equal weight)."""
+    if config.data.market is not None:
+        return config.data.market
+    dataset = DATASETS.get(config.data.source.strip().lower())
+    return dataset.market if dataset is not None else None
+
+
+def load_champion(run_dir: str | Path) -> Champion:
+    """The champion of a finished ``run`` or ``evolve`` directory.
+
+    Raises:
+        UsageError: ``run_dir/champion/config.json`` is missing (not a finished run).
+        DataError: it or the ensemble's list is unreadable.
+        ConfigError: the stored configuration does not validate (naming the key).
+    """
+    run_dir = Path(run_dir).resolve()  # the champion outlives a change of directory
+    path = run_dir / "champion" / "config.json"
+    config = parse_config(read_json(path), str(path))
+    models = run_dir / "champion" / MODELS_DIR
+    if not (models / "ensemble.json").is_file():
+        raise UsageError(f"{models / 'ensemble.json'} not found: is the run finished?")
+    return Champion(run_dir, config, models)

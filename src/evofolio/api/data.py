@@ -1,0 +1,151 @@
+"""``evofolio.load_data``: a source string or an in-memory price frame → validated MarketData.
+
+A frame goes through the same checks as a file (:func:`evofolio.data.validate_prices`:
+calendar dates, numbers, > 0, the missing-data policy; daily spacing; suspect jumps), so a
+notebook user gets the same clean prices, and the same one-line :class:`DataError`, as the
+command line.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evofolio.data import MarketData, MissingPolicy, validate_prices
+from evofolio.data import load_data as load_source
+from evofolio.data.frequency import infer_frequency, require_daily
+from evofolio.data.jumps import OnSuspectJump, check_jumps
+from evofolio.data.layout import Format
+from evofolio.data.market import EQUAL_WEIGHT_SOURCE, align_market, load_market
+from evofolio.data.returns import equal_weight_index
+from evofolio.data.stamps import check_timezone
+from evofolio.data.validate import parse_frame
+from evofolio.errors import DataError
+
+__all__ = ["FRAME_SOURCE", "load_data"]
+
+FRAME_SOURCE = "DataFrame"
+"""The default ``source`` label of prices given as a frame (see :func:`load_data`'s ``name``)."""
+
+PricesInput = str | pd.DataFrame | MarketData
+MarketInput = str | pd.Series | None
+
+
+def load_data(
+    source_or_prices: PricesInput = "sp500",
+    *,
+    market: MarketInput = None,
+    fmt: Format = "auto",
+    timezone: str | None = None,
+    on_suspect_jump: OnSuspectJump = "warn",
+    max_ffill_days: int = 5,
+    max_missing_frac: float = 0.10,
+    name: str = FRAME_SOURCE,
+) -> MarketData:
+    """Validated prices and their market series, from a source or an in-memory frame.
+
+    Args:
+        source_or_prices: a source as ``--data`` takes it (``"sp500"``, ``"factors"``,
+            ``"ftse100"``, ``"nasdaq"``, a ``.csv``/``.parquet`` path, ``"yahoo:AAPL,MSFT"``),
+            or a ``DataFrame`` of adjusted closes, dates × assets (the index holds the dates:
+            strings, datetimes; at least 2 asset columns), or a ``MarketData`` (returned as is).
+        market: the market series used for beta: ``"sp500"`` or ``"PATH[:COLUMN]"``, or a
+            ``Series`` of index levels indexed by date (aligned to the price dates as-of,
+            backward only: a value dated after *t* is never used at *t*). Default: the
+            source's own (S&P 500 index for ``sp500``/``factors``), else the equal-weight
+            average of the assets.
+        fmt: layout of a price file, ``"auto"``, ``"wide"`` or ``"long"`` (files only).
+        timezone: IANA zone whose calendar date stamps with a UTC offset get.
+        on_suspect_jump: ``"warn"`` (a logging warning naming asset and date), ``"error"``
+            or ``"ignore"`` for one-day jumps like an unadjusted split.
+        max_ffill_days, max_missing_frac: the missing-data policy (``[data]`` keys).
+        name: how a frame is named in messages and in ``MarketData.source``.
+
+    Returns:
+        :class:`~evofolio.data.MarketData`: ``prices`` (dates × assets, float64, tz-naive
+        midnight dates), ``market`` (on the same dates), ``source``, ``market_source``,
+        ``report`` (missing data), ``frequency`` (always daily), ``periods_per_year``.
+
+    Raises:
+        DataError: one line naming the source (or ``name``), column, row or date, for
+            anything unreadable, non-positive, unordered, intraday or not daily.
+    """
+    if isinstance(source_or_prices, MarketData):
+        return source_or_prices
+    policy = MissingPolicy(max_ffill_days, max_missing_frac)
+    if isinstance(source_or_prices, str):
+        spec = market if isinstance(market, str) else None
+        loaded = load_source(
+            source_or_prices,
+            fmt=fmt,
+            market=spec,
+            policy=policy,
+            timezone=timezone,
+            on_suspect_jump=on_suspect_jump,
+        )
+        if isinstance(market, pd.Series):
+            return _with_market(loaded, market, policy)
+        return loaded
+    if not isinstance(source_or_prices, pd.DataFrame):
+        raise DataError(
+            f"prices: expected a source string, a DataFrame or MarketData, got "
+            f"{type(source_or_prices).__name__}"
+        )
+    return _from_frame(source_or_prices, market, policy, name, timezone, on_suspect_jump)
+
+
+def _from_frame(
+    frame: pd.DataFrame,
+    market: MarketInput,
+    policy: MissingPolicy,
+    name: str,
+    timezone: str | None,
+    on_suspect_jump: OnSuspectJump,
+) -> MarketData:
+    """The steps of :func:`evofolio.data.load_data` after reading, on a frame."""
+    if isinstance(frame.index, pd.RangeIndex):
+        raise DataError(
+            f"{name}: the index must hold the dates, got row numbers (use frame.set_index('date'))"
+        )
+    timezone = check_timezone(timezone)
+    prices, report = validate_prices(frame, name, policy, cite_rows=False, timezone=timezone)
+    dates = pd.DatetimeIndex(prices.index)
+    frequency = infer_frequency(dates)
+    require_daily(frequency, name)
+    check_jumps(prices, name, on_suspect_jump)
+    if isinstance(market, str):
+        series, market_source = load_market(market, dates, policy, timezone=timezone)
+    elif isinstance(market, pd.Series):
+        where = f"{name} market"
+        series, market_source = _aligned(market, dates, where, policy, timezone), where
+    else:
+        series, market_source = equal_weight_index(prices), EQUAL_WEIGHT_SOURCE
+    return MarketData(
+        prices, series, name, market_source, report, frequency.name, frequency.periods_per_year
+    )
+
+
+def _aligned(
+    market: pd.Series,
+    dates: pd.DatetimeIndex,
+    where: str,
+    policy: MissingPolicy,
+    timezone: str | None,
+) -> pd.Series:
+    """A market series validated like prices, then aligned as-of to ``dates``."""
+    column = str(market.name) if market.name is not None else "market"
+    frame = parse_frame(market.rename(column).to_frame(), where, cite_rows=False, timezone=timezone)
+    return align_market(frame.iloc[:, 0], dates, where, policy)
+
+
+def _with_market(loaded: MarketData, market: pd.Series, policy: MissingPolicy) -> MarketData:
+    where = f"{loaded.source} market"
+    series = _aligned(market, pd.DatetimeIndex(loaded.prices.index), where, policy, None)
+    return MarketData(
+        loaded.prices,
+        series,
+        loaded.source,
+        where,
+        loaded.report,
+        loaded.frequency,
+        loaded.periods_per_year,
+    )

@@ -1,0 +1,179 @@
+"""``evofolio.run`` and ``evofolio.evolve``: the genetic search, the champion, the holdout.
+
+Both search on the development period of the data given (used as given: nothing re-reads a
+source behind the caller's back), pick the champion, refit it as a seed ensemble, trade the
+holdout once and write the run directory; ``run`` also writes ``report.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evofolio.api.data import PricesInput, load_data
+from evofolio.config import RunConfig, load_config, load_preset, override
+from evofolio.data import MarketData, load_from_config
+from evofolio.errors import UsageError
+from evofolio.report.html import build_report
+from evofolio.search.champion import PARETO_PICKS
+from evofolio.search.pipeline import PipelineResult, run_pipeline
+from evofolio.search.study import SearchEvent
+
+__all__ = ["RunResult", "evolve", "run"]
+
+ConfigInput = RunConfig | str | Path | None
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What :func:`run` / :func:`evolve` produced (all of it also under ``run_dir``).
+
+    ``holdout``: portfolios × metrics over the holdout period, net of costs (rows: the
+    ``champion`` seed ensemble, every classic strategy, ``equal_blend``; columns as
+    :func:`evofolio.metrics.summarize`: ``mean_return``, ``volatility``, ``sharpe``, ...,
+    annualised over 252 days a year). ``verdict``: the sections of
+    ``champion/metrics.json`` (``verdict`` with ``outcome`` and ``text``, ``benchmark``,
+    ``search_statistics``, ``holdout_tests``, ``seeds``, ``costs``). ``run_dir`` (absolute),
+    ``champion_trial``: the champion's trial number; ``config``: the run configuration
+    used; ``report``: ``run_dir/report.html`` or None (``evolve``); ``pipeline``:
+    everything else (search, periods, statistics, benchmark, the fitted ensemble).
+    """
+
+    holdout: pd.DataFrame
+    verdict: dict[str, Any]
+    run_dir: Path
+    champion_trial: int
+    config: RunConfig
+    report: Path | None
+    pipeline: PipelineResult
+
+    def holdout_rows(self) -> dict[str, dict[str, float]]:
+        """``holdout`` as ``{portfolio: {metric: value}}``."""
+        return {
+            str(name): {str(key): float(value) for key, value in row.items()}
+            for name, row in self.holdout.to_dict(orient="index").items()
+        }
+
+    @property
+    def champion_config(self) -> RunConfig:
+        """The champion's decoded genome as a full run configuration."""
+        return self.pipeline.champion_config
+
+
+def run(
+    config: ConfigInput = None,
+    data: PricesInput | None = None,
+    *,
+    out: str | Path = "runs/run",
+    quick: bool = False,
+    jobs: int | None = None,
+    population: int | None = None,
+    generations: int | None = None,
+    seed: int | None = None,
+    storage: str | None = None,
+    study: str | None = None,
+    pareto_pick: str = "sharpe",
+    report: bool = True,
+    on_event: Callable[[SearchEvent], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> RunResult:
+    """The main job: search → champion → holdout against every classic rule → report.
+
+    Args:
+        config: a :class:`~evofolio.config.RunConfig`, a TOML path, or None for the
+            ``default`` preset (``quick`` preset with ``quick=True``).
+        data: a source string, a prices DataFrame (dates × assets, adjusted closes) or
+            ``MarketData`` (see :func:`evofolio.load_data`); default the config's ``[data]``.
+            A frame is recorded under its ``MarketData.source`` label.
+        out: the run directory (created; running again resumes the search).
+        quick: use the ``quick`` preset (a demonstration budget); not with ``config``.
+        jobs, population, generations, seed, storage, study: override ``[search]`` keys
+            (``storage``: an Optuna URL, default SQLite in ``out``) and the run's seed.
+        pareto_pick: multi-objective only: the champion from the Pareto front by this.
+        report: write ``out/report.html``.
+        on_event, on_stage: progress callbacks (each search event; each stage's sentence).
+
+    Raises:
+        ConfigError, DataError, UsageError: bad configuration, data or arguments, before
+            anything is written (a run directory made from other data is refused).
+    """
+    if pareto_pick not in PARETO_PICKS:
+        raise UsageError(
+            f"pareto_pick must be one of {', '.join(PARETO_PICKS)}, got '{pareto_pick}'"
+        )
+    if quick and config is not None:
+        raise UsageError("give quick or config, not both")
+    base = _base_config(config, "quick" if quick else "default")
+    base = override(
+        base,
+        "search",
+        population=population,
+        generations=generations,
+        jobs=jobs,
+        storage=storage,
+        study_name=study,
+    )
+    if seed is not None:
+        base = base.model_copy(update={"seed": seed})
+    loaded = _data(base, data)
+    if loaded.source != base.data.source:
+        base = override(base, "data", source=loaded.source)
+    run_dir = Path(out)
+    result = run_pipeline(
+        base, loaded, run_dir, pareto_pick=pareto_pick, on_event=on_event, on_stage=on_stage
+    )
+    rows = {name: r.metrics() for name, r in result.holdout.results.items()}
+    path = build_report(run_dir).resolve() if report else None
+    return RunResult(
+        holdout=pd.DataFrame.from_dict(rows, orient="index"),
+        verdict=result.verdict,
+        run_dir=run_dir.resolve(),
+        champion_trial=result.champion_number,
+        config=base,
+        report=path,
+        pipeline=result,
+    )
+
+
+def evolve(
+    config: ConfigInput = None,
+    data: PricesInput | None = None,
+    *,
+    out: str | Path = "runs/evolve",
+    **options: Any,
+) -> RunResult:
+    """:func:`run` without the report; ``config=None`` means the built-in defaults
+    (``RunConfig()``), as ``evofolio evolve`` without ``--config``. ``options``: the keyword
+    arguments of :func:`run` (but ``quick`` and ``report``)."""
+    if "report" in options or "quick" in options:
+        raise UsageError("evolve takes neither quick nor report (use run)")
+    base = RunConfig() if config is None else _base_config(config, "default")
+    return run(base, data, out=out, report=False, **options)
+
+
+def _base_config(config: ConfigInput, preset: str) -> RunConfig:
+    if isinstance(config, RunConfig):
+        return config
+    return load_preset(preset) if config is None else load_config(config)
+
+
+def _data(config: RunConfig, data: PricesInput | None) -> MarketData:
+    """The data to search on: given (a string goes through the config's ``[data]`` settings),
+    else the config's source."""
+    if data is None:
+        return load_from_config(config.data)
+    if isinstance(data, str):
+        return load_from_config(override(config, "data", source=data).data)
+    section = config.data
+    return load_data(
+        data,
+        market=section.market,
+        timezone=section.timezone,
+        on_suspect_jump=section.on_suspect_jump,
+        max_ffill_days=section.max_ffill_days,
+        max_missing_frac=section.max_missing_frac,
+    )
