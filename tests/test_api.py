@@ -18,50 +18,8 @@ from evofolio.errors import DataError, UsageError
 from synthetic import random_prices
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "notes" / "README-api.md"  # README.md's section once merged
+README = ROOT / "README.md"
 HEADING = "Python API"
-
-# The README's example, verbatim (kept equal to the markdown block by a test below).
-EXAMPLE = """\
-import numpy as np
-import pandas as pd
-
-import evofolio as ev
-
-# Prices: any DataFrame of adjusted closes, dates x assets (here three random walks).
-rng = np.random.default_rng(7)
-dates = pd.bdate_range("2004-01-01", periods=1400, name="date")
-steps = rng.normal(0.0003, 0.012, size=(1400, 3))
-prices = pd.DataFrame(
-    100 * np.exp(np.cumsum(steps, axis=0)), index=dates, columns=["AAA", "BBB", "CCC"]
-)
-data = ev.load_data(prices)  # validated like a file: MarketData
-
-# The classic rules, after 10 bps of costs, refit monthly on 60 days of returns.
-classic = ev.backtest(["equal_weight", "inverse_vol"], data, window=60, cost_bps=10)
-print(classic.metrics[["sharpe", "max_drawdown", "annual_turnover"]])
-
-# A tiny genetic search (2 generations of 4 genomes, 1 epoch each), its champion traded
-# once on the holdout against every classic rule, and the report.
-config = ev.RunConfig.model_validate(
-    {
-        "seed": 3,
-        "strategies": {"window": 60},
-        "training": {"epochs": 1, "device": "cpu", "threads": 1},
-        "search": {"population": 4, "generations": 2, "folds": 2, "min_test_days": 100},
-        "champion": {"seeds": 2},
-    }
-)
-result = ev.run(config, data, out="runs/notebook")
-print(result.holdout[["sharpe", "max_drawdown"]])
-print(result.verdict["verdict"]["text"])
-
-# The champion's weights, decided at the close of the last date, to hold from the next day.
-champion = ev.load_champion(result.run_dir)
-weights = champion.allocate(prices)
-print(weights.round(3))
-"""
-
 
 def readme_block(path: Path, heading: str) -> str:
     """The first ```python block after the markdown heading ``heading`` (any level) in
@@ -248,10 +206,6 @@ def test_run_and_champion_refuse_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"champion/config\.json not found"):
         ev.load_champion(tmp_path)
     assert not (tmp_path / "r").exists()
-
-
-def test_readme_block_is_the_example_verbatim() -> None:
-    assert readme_block(README, HEADING) == EXAMPLE
 
 
 @pytest.fixture(scope="module")
