@@ -153,7 +153,7 @@ FAMILIES: dict[str, Family] = {
     ),
     "asset_attention": Family(
         "asset_attention",
-        "the asset-level causal Transformer (Kisiel & Gorse 2022)",
+        "The asset_attention family, a causal Transformer per asset (Kisiel & Gorse 2022)",
         AssetAttentionAllocator,
         ("layers", "width", "heads", "dropout", "max_weight", "features"),
         "{layers} causal self-attention layer(s) of width {width} with {heads} head(s), "
