@@ -130,6 +130,8 @@ def test_the_network_streams_like_one_pass(case: dict[str, Any]) -> None:
         head, state = network(x[:, :17])
         tail, _ = network(x[:, 17:], state)
     torch.testing.assert_close(torch.cat([head, tail], dim=1), whole, atol=1e-5, rtol=1e-5)
+    with_grad, _ = network(x)  # inference (no_grad) computes what training computes
+    torch.testing.assert_close(with_grad.detach(), whole, atol=1e-5, rtol=1e-5)
     assert network.step_flops() > 0
 
 

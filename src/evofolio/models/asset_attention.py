@@ -26,6 +26,7 @@ from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional
 
 from evofolio.models.heads import SimplexHead, check_cap
 
@@ -90,6 +91,14 @@ def banded_alibi_mask(rows: int, context: int, device: torch.device | None = Non
     return mask.masked_fill((lag < 0) | (lag >= context), float("-inf"))
 
 
+def _gelu(x: Tensor) -> Tensor:
+    """GELU as a plain function: ``TransformerEncoderLayer`` takes its inference fast path only
+    for ``F.relu``/``F.gelu`` themselves, and that path does not add a float (ALiBi) mask the way
+    the regular path does (it gave other weights under ``torch.no_grad`` than in training), so
+    the network must never take it."""
+    return functional.gelu(x)
+
+
 class AssetAttention(nn.Module):
     """Features ``(batch, time, assets, features)`` to weights ``(batch, time, assets)``."""
 
@@ -104,6 +113,7 @@ class AssetAttention(nn.Module):
             nhead=config.heads,
             dim_feedforward=2 * config.width,
             dropout=config.dropout,
+            activation=_gelu,
             batch_first=True,
             norm_first=True,
         )
