@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 HEADING = "Python API"
 
+
 def readme_block(path: Path, heading: str) -> str:
     """The first ```python block after the markdown heading ``heading`` (any level) in
     ``path``, before the next heading of the same or a higher level."""

@@ -14,8 +14,9 @@ Data: :func:`load_data`, :class:`MarketData`. Configuration: :func:`load_config`
 :class:`RunConfig`, :func:`load_preset`, :func:`preset_names`. Jobs: :func:`run`,
 :func:`evolve` (→ :class:`RunResult`), :func:`backtest` (→ :class:`BacktestRun`),
 :func:`load_champion` (→ :class:`Champion`). Registries (plain dicts, name → entry):
-``FEATURES``, ``STRATEGIES``, ``OBJECTIVES``. Errors users can cause: :class:`EvofolioError`
-and its subclasses :class:`DataError`, :class:`ConfigError`, :class:`UsageError`.
+``FEATURES``, ``STRATEGIES``, ``FAMILIES``, ``OBJECTIVES``. Errors users can cause:
+:class:`EvofolioError` and its subclasses :class:`DataError`, :class:`ConfigError`,
+:class:`UsageError`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from evofolio.errors import ConfigError, DataError, EvofolioError, UsageError
 
 if TYPE_CHECKING:
+    from evofolio.allocators.families import FAMILIES
     from evofolio.api.backtest import BacktestRun, backtest
     from evofolio.api.champion import Champion, load_champion
     from evofolio.api.data import load_data
@@ -54,12 +56,14 @@ _LAZY: dict[str, str] = {
     "load_preset": "evofolio.config",
     "preset_names": "evofolio.config",
     "MarketData": "evofolio.data",
+    "FAMILIES": "evofolio.allocators.families",  # torch: imported only when asked for
     "FEATURES": "evofolio.features",
     "OBJECTIVES": "evofolio.objectives",  # torch: imported only when asked for
     "STRATEGIES": "evofolio.strategies",
 }
 
 __all__ = [
+    "FAMILIES",
     "FEATURES",
     "OBJECTIVES",
     "STRATEGIES",

@@ -97,15 +97,22 @@ DEFAULT_FEATURES = (
 class ModelConfig(_Section):
     """Which network and its architecture (the genetic search overrides these per genome)."""
 
-    family: Literal["asset", "portfolio"] = Field(
-        "asset", description="asset: Model 1 (asset-level LSTM); portfolio: Model 2 (blend)"
+    family: str = Field(
+        "asset",
+        description="a registered model family (evofolio.allocators.families.FAMILIES): asset "
+        "(Model 1, asset-level LSTM), portfolio (Model 2, over classic strategies), "
+        "asset_attention (Model 1 with a causal Transformer encoder)",
     )
     encoder: Literal["joint", "shared"] = Field(
         "shared", description="Model 1: one LSTM over all assets (joint) or per asset (shared)"
     )
-    layers: int = Field(1, ge=1, le=3, description="stacked LSTM layers")
+    layers: int = Field(1, ge=1, le=3, description="stacked LSTM or attention layers")
     hidden: int = Field(16, ge=8, le=256, description="LSTM hidden units")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between layers")
+    heads: int = Field(2, ge=1, le=8, description="asset_attention: attention heads")
+    width: int = Field(
+        32, ge=8, le=256, description="asset_attention: model width (a multiple of heads)"
+    )
     max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
     temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
     features: list[str] = Field(
@@ -116,6 +123,12 @@ class ModelConfig(_Section):
     )
     mode: Literal["blend", "select"] = Field("blend", description="Model 2 mode")
     horizon: int = Field(5, ge=1, description="Model 2 select mode: days ahead to predict")
+
+    @model_validator(mode="after")
+    def _width_fits_heads(self) -> ModelConfig:
+        if self.width % self.heads:
+            raise ValueError(f"width {self.width} is not a multiple of heads {self.heads}")
+        return self
 
 
 class TrainingConfig(_Section):
@@ -165,8 +178,9 @@ class SpaceConfig(_Section):
 
     Ranges are ``[low, high]``, both ends included. Every gene stays in every genome (a
     pinned gene has one possible value), so the genome keeps a fixed length. Gene names:
-    family, encoder, layers, hidden, dropout, lr, weight_decay, seq_len, chunk_len,
-    objective, cost_bps, max_weight, mode, ``feature_<name>`` and ``strategy_<name>``.
+    those of :data:`evofolio.search.genes.GENES` (family, encoder, layers, hidden, heads,
+    width, dropout, lr, weight_decay, seq_len, chunk_len, objective, cost_bps, max_weight,
+    mode), ``feature_<name>`` and ``strategy_<name>``.
     """
 
     encoders: list[Literal["joint", "shared"]] = Field(
@@ -189,6 +203,14 @@ class SpaceConfig(_Section):
     modes: list[Literal["blend", "select"]] = Field(
         ["blend", "select"], min_length=1, description="Model 2 modes to choose from"
     )
+    heads: list[int] = Field(
+        [1, 2, 4], min_length=1, description="asset_attention: attention heads to choose from"
+    )
+    widths: list[int] = Field(
+        [16, 32, 64],
+        min_length=1,
+        description="asset_attention: model widths to choose from (multiples of every head count)",
+    )
     fixed: dict[str, GeneValue] = Field(
         {}, description="gene name -> value, e.g. {layers = 1, feature_ret_1 = true}"
     )
@@ -199,6 +221,13 @@ class SpaceConfig(_Section):
         if value[0] > value[1]:
             raise ValueError(f"range low {value[0]} is above high {value[1]}")
         return value
+
+    @model_validator(mode="after")
+    def _widths_fit_heads(self) -> SpaceConfig:
+        bad = [(w, h) for w in self.widths for h in self.heads if w % h]
+        if bad:
+            raise ValueError(f"width {bad[0][0]} is not a multiple of heads {bad[0][1]}")
+        return self
 
     @field_validator("max_weight")
     @classmethod
@@ -236,8 +265,10 @@ class SearchConfig(_Section):
         description="compute budget of each fit in the search (and of the champion's refit), "
         "unless training.max_gflop is set; caps the epochs of large networks",
     )
-    families: list[Literal["asset", "portfolio"]] = Field(
-        ["asset", "portfolio"], min_length=1, description="model families to search"
+    families: list[str] = Field(
+        ["asset", "portfolio", "asset_attention"],
+        min_length=1,
+        description="registered model families to search (the family gene's choices)",
     )
     jobs: int = Field(1, ge=1, description="worker processes on this machine")
     storage: str | None = Field(

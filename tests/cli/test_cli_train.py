@@ -94,7 +94,10 @@ def test_train_preset_zhang2020_runs_on_a_user_csv(user_csv: Path, tmp_path: Pat
 @pytest.mark.parametrize(
     "args,expect",
     [
-        (["--model", "tree"], "--model must be asset or portfolio"),
+        (
+            ["--model", "tree"],
+            "--model must be one of asset, portfolio, asset_attention, got 'tree'",
+        ),
         (["--preset", "nope"], "unknown preset 'nope'"),
         (["--preset", "zhang2020", "-c", "x.toml"], "not both"),
     ],

@@ -56,12 +56,16 @@ def test_genome_in_words_follows_the_family() -> None:
         "strategy_hrp": True,
     }
     words = " ".join(text.genome_sentences(genome, "asset"))
-    assert "Model 1" in words and "shared encoder" in words and "2 LSTM layers of 64" in words
+    assert "Model 1" in words and "shared encoder" in words and "2 LSTM layer(s) of 64" in words
     assert "ret_1, vol_21" in words and "macd" not in words and "hrp" not in words
     assert "Sortino" in words and "capped at 25%" in words
     words = " ".join(text.genome_sentences(genome | {"max_weight": 1.0}, "portfolio"))
     assert "Model 2" in words and "selects the strategy" in words and "hrp" in words
-    assert "ret_1" not in words and "No cap" in words
+    assert "ret_1" not in words and "cap" not in words  # Model 2 blends strategies: no cap
+    words = " ".join(text.genome_sentences(genome | {"heads": 4, "width": 32}, "asset_attention"))
+    assert "Transformer" in words and "width 32 with 4 head(s)" in words
+    assert "last 60 days" in words and "ret_1, vol_21" in words and "capped at 25%" in words
+    assert "LSTM" not in words and "encoder" not in words and "hrp" not in words
     assert text.genome_sentences({}, "asset")  # missing genes never raise
 
 

@@ -10,6 +10,7 @@ import pytest
 from evofolio.config import RunConfig, parse_config
 from evofolio.errors import ConfigError
 from evofolio.features import FEATURES
+from evofolio.search.genes import GENES, reads
 from evofolio.search.space import (
     FEATURE_PREFIX,
     STRATEGY_PREFIX,
@@ -23,8 +24,7 @@ from evofolio.strategies import STRATEGIES
 
 FEATURE_NAMES = list(FEATURES)
 STRATEGY_NAMES = list(STRATEGIES)
-ASSET_ONLY = ("mode",)
-PORTFOLIO_ONLY = ("encoder",)
+GENOME_LENGTH = 1 + len(GENES) + len(FEATURES) + len(STRATEGIES)  # family, table, switches
 
 
 def random_genomes(config: RunConfig, count: int = 40) -> list[Genome]:
@@ -44,10 +44,24 @@ def switched(params: dict[str, Any], prefix: str, on: tuple[str, ...] = ()) -> d
 
 def test_every_genome_has_every_gene() -> None:
     genomes = random_genomes(RunConfig())
-    expected = 13 + len(FEATURES) + len(STRATEGIES)
-    assert {len(genome.params) for genome in genomes} == {expected}
+    assert {len(genome.params) for genome in genomes} == {GENOME_LENGTH}
     assert len({tuple(genome.params) for genome in genomes}) == 1  # same genes, same order
-    assert {genome.family for genome in genomes} == {"asset", "portfolio"}
+    assert {genome.family for genome in genomes} == {"asset", "portfolio", "asset_attention"}
+
+
+def test_which_family_reads_which_gene() -> None:
+    # Model 1 reads its encoder and features; Model 2 its mode and strategies (its weights
+    # blend the strategies', so no cap); asset_attention its heads and width, not the LSTM's.
+    assert reads("asset", "encoder") and not reads("asset", "mode")
+    assert reads("asset", "feature_ret_1") and not reads("asset", "strategy_hrp")
+    assert reads("portfolio", "mode") and reads("portfolio", "strategy_hrp")
+    assert not reads("portfolio", "encoder") and not reads("portfolio", "max_weight")
+    assert not reads("portfolio", "feature_ret_1")
+    assert reads("asset_attention", "heads") and reads("asset_attention", "width")
+    assert not reads("asset_attention", "hidden") and not reads("asset_attention", "encoder")
+    assert reads("asset_attention", "feature_ret_1") and reads("asset_attention", "max_weight")
+    for family in ("asset", "portfolio", "asset_attention"):
+        assert reads(family, "lr") and reads(family, "seq_len") and reads(family, "layers")
 
 
 def test_decoded_genomes_satisfy_the_constraints_and_round_trip() -> None:
@@ -56,16 +70,18 @@ def test_decoded_genomes_satisfy_the_constraints_and_round_trip() -> None:
         config = decode(genome.params, base)
         assert len(genome.features) >= 1 and len(genome.strategies) >= 2
         assert config.model.family == genome.family
-        assert config.training.lr == genome.lr and config.model.hidden == genome.hidden
-        unused = ASSET_ONLY if genome.family == "asset" else PORTFOLIO_ONLY
-        if genome.family == "asset":
+        assert config.training.lr == genome.lr and config.model.layers == genome.layers
+        unused = tuple(k for k in genome.params if not reads(genome.family, k))
+        if reads(genome.family, "hidden"):
+            assert config.model.hidden == genome.hidden
+        else:
+            assert config.model.hidden == base.model.hidden
+        if reads(genome.family, FEATURE_PREFIX):
             assert config.model.features == list(genome.features)
             assert config.model.strategies == base.model.strategies
-            unused += tuple(k for k in genome.params if k.startswith(STRATEGY_PREFIX))
         else:
             assert config.model.strategies == list(genome.strategies)
             assert config.model.features == base.model.features
-            unused += tuple(k for k in genome.params if k.startswith(FEATURE_PREFIX))
         assert decode(encode(config), base) == config
         if not genome.repairs:
             again = encode(config)
@@ -114,7 +130,7 @@ def test_fixed_genes_stay_in_the_genome_with_one_value() -> None:
     assert {g.layers for g in genomes} == {2}
     assert all("macd" in g.features for g in genomes)
     assert {g.family for g in genomes} == {"asset"}
-    assert {len(g.params) for g in genomes} == {13 + len(FEATURES) + len(STRATEGIES)}
+    assert {len(g.params) for g in genomes} == {GENOME_LENGTH}
 
 
 def test_bad_spaces_are_config_errors_naming_the_key() -> None:
@@ -128,6 +144,15 @@ def test_bad_spaces_are_config_errors_naming_the_key() -> None:
     wide = parse_config({"search": {"space": {"hidden": [4, 64]}}})
     with pytest.raises(ConfigError, match="model.hidden"):
         check_space(wide.search, wide, FEATURE_NAMES, STRATEGY_NAMES)
+    with pytest.raises(ConfigError, match="search.families: unknown family 'tcn'"):
+        check_space(
+            parse_config({"search": {"families": ["asset", "tcn"]}}).search,
+            RunConfig(),
+            FEATURE_NAMES,
+            STRATEGY_NAMES,
+        )
+    with pytest.raises(ConfigError, match="width 48 is not a multiple of heads 32"):
+        parse_config({"search": {"space": {"widths": [48], "heads": [32]}}})
     with pytest.raises(ConfigError, match="at least 2 strategies"):
         check_space(RunConfig().search, RunConfig(), FEATURE_NAMES, ["hrp"])
     check_space(RunConfig().search, RunConfig(), FEATURE_NAMES, STRATEGY_NAMES)

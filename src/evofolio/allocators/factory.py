@@ -1,34 +1,33 @@
-"""Build allocators from a run configuration: one place that knows every family."""
+"""Build allocators from a run configuration, through the family registry
+(:data:`evofolio.allocators.families.FAMILIES`): no branch on a family name here."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
 
 import pandas as pd
 
-from evofolio.allocators.neural import AssetLSTMAllocator
+from evofolio.allocators.families import FamilyInputs, NeuralAllocator, family_of
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
     build_strategy_panel,
     default_cache_dir,
 )
-from evofolio.backtest import Allocator, TradingRules
+from evofolio.backtest import TradingRules
 from evofolio.config import RunConfig
-from evofolio.errors import ConfigError
 from evofolio.strategies import STRATEGIES
 from evofolio.training.loop import Progress
 
-
-class NeuralAllocator(Allocator, Protocol):
-    """An allocator whose fitted state can be written to a checkpoint."""
-
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Write the fitted model, scaler and settings to ``path``."""
-        ...
-
+__all__ = [
+    "MODEL2_REFIT",
+    "NeuralAllocator",
+    "NeuralFactory",
+    "member_loader",
+    "model2_panel",
+    "needs_panel",
+    "neural_factory",
+]
 
 NeuralFactory = Callable[[], NeuralAllocator]
 
@@ -48,6 +47,13 @@ def model2_panel(prices: pd.DataFrame, config: RunConfig) -> StrategyPanel:
     )
 
 
+def needs_panel(families: str | list[str]) -> bool:
+    """Whether any of ``families`` reads the classic-strategy panel (``ConfigError`` for an
+    unknown name)."""
+    names = [families] if isinstance(families, str) else families
+    return any(family_of(name).needs_panel for name in names)
+
+
 def neural_factory(
     config: RunConfig,
     *,
@@ -57,44 +63,20 @@ def neural_factory(
 ) -> NeuralFactory:
     """A factory of fresh, unfitted allocators of ``config.model.family``.
 
-    Model 1 (``asset``) reads ``market`` for its beta features; Model 2 (``portfolio``) needs
-    the precomputed strategy ``panel``.
+    Families that read the market series (beta features) get ``market``; those that read the
+    classic-strategy panel need ``panel`` (``ValueError`` without it). ``ConfigError`` for an
+    unknown family.
     """
-    family = config.model.family
-    if family == "asset":
-
-        def make_asset() -> NeuralAllocator:
-            return AssetLSTMAllocator(
-                config.model, config.training, market=market, seed=config.seed, on_epoch=on_epoch
-            )
-
-        return make_asset
-    if family == "portfolio":
-        from evofolio.allocators.portfolio import PortfolioLSTMAllocator
-
-        if panel is None:
-            raise ValueError("Model 2 needs the strategy panel")
-
-        def make_portfolio() -> NeuralAllocator:
-            return PortfolioLSTMAllocator(
-                config.model, config.training, panel=panel, seed=config.seed, on_epoch=on_epoch
-            )
-
-        return make_portfolio
-    raise ConfigError(f"model.family: unknown family '{family}'")
+    family = family_of(config.model.family)
+    return family.factory(config, FamilyInputs(market=market, panel=panel, on_epoch=on_epoch))
 
 
 def member_loader(
     config: RunConfig, prices: pd.DataFrame, market: pd.Series | None = None
 ) -> Callable[[Path], NeuralAllocator]:
     """A function that reads one fitted allocator of ``config.model.family`` from a
-    checkpoint, ready to decide on ``prices`` (Model 1 reads ``market`` for beta; Model 2's
-    strategy panel is built from ``prices``)."""
-    family = config.model.family
-    if family == "asset":
-        return functools.partial(AssetLSTMAllocator.load, market=market)
-    if family == "portfolio":
-        from evofolio.allocators.portfolio import PortfolioLSTMAllocator
-
-        return functools.partial(PortfolioLSTMAllocator.load, panel=model2_panel(prices, config))
-    raise ConfigError(f"model.family: unknown family '{family}'")
+    checkpoint, ready to decide on ``prices`` (families that read the market get ``market``;
+    the strategy panel of those that need it is built from ``prices``)."""
+    family = family_of(config.model.family)
+    panel = model2_panel(prices, config) if family.needs_panel else None
+    return family.loader(FamilyInputs(market=market, panel=panel))

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
+from torch import nn
 
 from evofolio.allocators.neural_base import NeuralAllocatorBase, rows_for, train_config
 from evofolio.config import ModelConfig, TrainingConfig
@@ -44,6 +45,7 @@ class AssetLSTMAllocator(NeuralAllocatorBase):
     """
 
     family = "asset"
+    network_cls: ClassVar[type[nn.Module]] = AssetLSTM
 
     def __init__(
         self,
@@ -67,7 +69,21 @@ class AssetLSTMAllocator(NeuralAllocatorBase):
             raise InsufficientHistoryError(
                 f"Model 1 needs more training dates after the feature warm-up, got {panel.n_dates}"
             )
-        config = AssetLSTMConfig(
+        self._train(
+            self.network_config(panel),
+            type(self).network_cls,
+            panel.values[:-1],
+            next_returns(prices, panel.dates),
+            prices,
+            panel.dates,
+        )
+        logger.debug("%s trained: %s", self.family, self.result_)
+        return self
+
+    def network_config(self, panel: FeaturePanel) -> Any:
+        """The network's dataclass config for ``panel``'s assets and features (subclasses
+        with another network override this and :attr:`network_cls`)."""
+        return AssetLSTMConfig(
             n_assets=panel.n_assets,
             n_features=panel.n_features,
             encoder=self.model.encoder,
@@ -77,16 +93,6 @@ class AssetLSTMAllocator(NeuralAllocatorBase):
             max_weight=self.model.max_weight,
             temperature=self.model.temperature,
         )
-        self._train(
-            config,
-            AssetLSTM,
-            panel.values[:-1],
-            next_returns(prices, panel.dates),
-            prices,
-            panel.dates,
-        )
-        logger.debug("Model 1 trained: %s", self.result_)
-        return self
 
     def weights_frame(self, prices: pd.DataFrame) -> pd.DataFrame:
         """Weights for every date of ``prices`` past the feature warm-up and the burn-in."""
@@ -97,14 +103,15 @@ class AssetLSTMAllocator(NeuralAllocatorBase):
         return pd.DataFrame(weights, index=usable, columns=self.assets_)
 
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        return rows_for(self.weights_frame(prices), dates, "Model 1")
+        return rows_for(self.weights_frame(prices), dates, f"the {self.family} model")
 
     @classmethod
-    def load(cls, path: str | Path, market: pd.Series | None = None) -> AssetLSTMAllocator:
-        """A fitted allocator from a checkpoint written by :meth:`save` (ready to allocate)."""
+    def load(cls, path: str | Path, market: pd.Series | None = None) -> Self:
+        """A fitted allocator from a checkpoint written by :meth:`save` (ready to allocate);
+        ``DataError`` naming the file if it holds another family's network."""
         network, payload = cls.read(path)
-        if not isinstance(network, AssetLSTM):
-            raise DataError(f"checkpoint {path}: not a Model 1 (asset) checkpoint")
+        if type(network) is not cls.network_cls:
+            raise DataError(f"checkpoint {path}: not a {cls.family} checkpoint")
         extra = payload["extra"]
         allocator = cls(
             ModelConfig.model_validate(extra["model"]),
@@ -112,5 +119,5 @@ class AssetLSTMAllocator(NeuralAllocatorBase):
             market=market,
             seed=int(extra["seed"]),
         )
-        allocator._restore(network, payload, AssetLSTMConfig)
+        allocator._restore(network, payload, cls.network_cls.config_cls)  # type: ignore[attr-defined]
         return allocator

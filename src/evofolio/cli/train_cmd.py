@@ -11,7 +11,13 @@ import pandas as pd
 import typer
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
-from evofolio.allocators.factory import NeuralAllocator, model2_panel, neural_factory
+from evofolio.allocators.factory import (
+    NeuralAllocator,
+    model2_panel,
+    needs_panel,
+    neural_factory,
+)
+from evofolio.allocators.families import FAMILIES
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
     save_panel,
@@ -111,7 +117,8 @@ def train_command(
         typer.Option(
             "--model",
             "-m",
-            help="asset (Model 1) or portfolio (Model 2); default from the config (asset).",
+            help="A registered model family: asset (Model 1), portfolio (Model 2) or "
+            "asset_attention; default from the config (asset).",
         ),
     ] = None,
     preset: Annotated[
@@ -143,8 +150,8 @@ def train_command(
     weight over the same dates, like `backtest`) and model.pt, the last fit.
     """
     setup_logging(verbose, quiet)
-    if model is not None and model not in ("asset", "portfolio"):
-        raise UsageError(f"--model must be asset or portfolio, got '{model}'")
+    if model is not None and model not in FAMILIES:
+        raise UsageError(f"--model must be one of {', '.join(FAMILIES)}, got '{model}'")
     run_config = train_config(
         config,
         preset,
@@ -172,9 +179,7 @@ def train_command(
         purge=walk.purge_days,
     )
     rules = TradingRules.from_config(run_config.backtest)
-    panel = (
-        strategy_panel_for(run_config, prices) if run_config.model.family == "portfolio" else None
-    )
+    panel = strategy_panel_for(run_config, prices) if needs_panel(run_config.model.family) else None
     fitted: list[NeuralAllocator] = []
     started = time.perf_counter()
     with progress_bar() as progress:

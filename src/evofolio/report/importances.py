@@ -7,10 +7,10 @@ completed trials, with only the genes that family reads, for
 ``optuna.visualization.plot_param_importances``) and :func:`timeline_study` (every trial
 with its state and times, for ``optuna.visualization.plot_timeline``).
 
-Which genes a family reads follows :func:`evofolio.search.space.decode`: the asset family
-(Model 1) ignores ``mode`` and ``strategy_*``; the portfolio family (Model 2) ignores
-``encoder`` and ``feature_*``. The ``family`` gene itself is constant within a family, and
-so is any gene pinned in ``[search.space.fixed]``: such genes are left out too.
+Which genes a family reads comes from the gene table (:func:`evofolio.search.genes.reads`,
+which :func:`evofolio.search.space.decode` follows too). The ``family`` gene itself is
+constant within a family, and so is any gene pinned in ``[search.space.fixed]``: such
+genes are left out too.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from optuna.distributions import (
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from evofolio.allocators.families import FAMILIES
 from evofolio.report.search_stats import completed
-from evofolio.search.space import FEATURE_PREFIX, STRATEGY_PREFIX
+from evofolio.search.genes import GENES, reads
 
 __all__ = [
-    "IGNORED_GENES",
     "LOG_GENES",
     "MIN_IMPORTANCE_TRIALS",
     "family_genes",
@@ -45,12 +45,7 @@ __all__ = [
 ]
 
 PARAM = "param_"
-# Genes each family ignores: exact names and prefixes (see the module docstring).
-IGNORED_GENES: dict[str, tuple[str, ...]] = {
-    "asset": ("family", "mode", STRATEGY_PREFIX),
-    "portfolio": ("family", "encoder", FEATURE_PREFIX),
-}
-LOG_GENES = frozenset({"hidden", "lr", "weight_decay"})  # log-scaled in search.space
+LOG_GENES = frozenset(name for name, gene in GENES.items() if gene.log)
 # PED-ANOVA (Optuna's default) compares the best 10 % of trials with all of them: below
 # 10 trials that top is a single trial and the importances mean nothing.
 MIN_IMPORTANCE_TRIALS = 10
@@ -59,10 +54,7 @@ STATES = {state.name: state for state in TrialState}
 
 
 def _ignored(gene: str, family: str) -> bool:
-    return any(
-        gene == rule or (rule.endswith("_") and gene.startswith(rule))
-        for rule in IGNORED_GENES.get(family, ("family",))
-    )
+    return gene == "family" or (family in FAMILIES and not reads(family, gene))
 
 
 def family_genes(trials: pd.DataFrame, family: str) -> list[str]:

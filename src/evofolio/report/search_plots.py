@@ -31,7 +31,8 @@ STATE_COLORS = {
     "RUNNING": "#60a5fa",
     "WAITING": "#9ca3af",
 }
-FAMILY_COLORS = {"asset": "#2563eb", "portfolio": "#9333ea"}
+FAMILY_PALETTE = ("#2563eb", "#9333ea", "#0d9488", "#ea580c", "#be185d", "#4d7c0f")
+"""Colours of the model families, in the order they appear (sorted) in the trials."""
 MUTED = "#9ca3af"
 
 
@@ -141,7 +142,7 @@ def family_fitness_figure(trials: pd.DataFrame) -> go.Figure:
     done, label = completed(trials), score_label(trials)
     families = done.get("param_family", pd.Series("?", index=done.index)).astype(str)
     fig = go.Figure()
-    for family in sorted(families.unique()):
+    for index, family in enumerate(sorted(families.unique())):
         part = done[families == family]
         fig.add_trace(
             go.Box(
@@ -150,7 +151,7 @@ def family_fitness_figure(trials: pd.DataFrame) -> go.Figure:
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0.0,
-                marker={"color": FAMILY_COLORS.get(family, MUTED), "size": 5},
+                marker={"color": FAMILY_PALETTE[index % len(FAMILY_PALETTE)], "size": 5},
                 customdata=part["number"],
                 hovertemplate="trial %{customdata}: %{y:.3f}<extra></extra>",
             )

@@ -1,8 +1,9 @@
 """Summaries of ``trials.parquet`` for the report: scores, generations, Pareto front, features.
 
-Pure pandas/numpy. A trial's *score* is its fitness (mean fold Sharpe − λ · std); in
-multi-objective mode, where the scalar fitness may be missing, it is the first objective
-(the validation Sharpe ratio). Only ``COMPLETE`` trials have scores.
+Pandas/numpy, plus the family registry (which families read the feature genes). A trial's
+*score* is its fitness (mean fold Sharpe − λ · std); in multi-objective mode, where the
+scalar fitness may be missing, it is the first objective (the validation Sharpe ratio). Only
+``COMPLETE`` trials have scores.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from evofolio.allocators.families import FAMILIES
+from evofolio.search.genes import reads
 
 __all__ = [
     "COMPLETE",
@@ -121,8 +125,8 @@ class FinalPopulation:
 def feature_frequency(trials: pd.DataFrame) -> FinalPopulation | None:
     """Feature shares in the last generation with completed trials, or ``None``.
 
-    Only genomes of the asset family read the features, so when the final population holds
-    any, the shares are over those (``family_only``).
+    Only genomes of the families that read the features (Model 1, ``asset_attention``) use
+    them, so when the final population holds any, the shares are over those (``family_only``).
     """
     done = completed(trials)
     columns = [c for c in trials.columns if c.startswith(FEATURE_PREFIX)]
@@ -131,9 +135,10 @@ def feature_frequency(trials: pd.DataFrame) -> FinalPopulation | None:
     last = int(done["generation"].max())
     final = done[done["generation"] == last]
     family = final.get("param_family")
-    family_only = family is not None and bool((family == "asset").any())
+    readers = [name for name in FAMILIES if reads(name, "feature_")]
+    family_only = family is not None and bool(family.isin(readers).any())
     if family_only:
-        final = final[final["param_family"] == "asset"]
+        final = final[final["param_family"].isin(readers)]
     on = final[columns].astype("boolean").fillna(False).astype(bool)
     shares = on.mean().rename(lambda c: c[len(FEATURE_PREFIX) :])
     return FinalPopulation(last, len(final), family_only, shares.sort_values(ascending=True))

@@ -10,6 +10,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from evofolio.allocators.families import FAMILIES
+from evofolio.search.genes import GENES, NO_CAP
+
 __all__ = [
     "dataset_note",
     "dsr_sentence",
@@ -19,20 +22,6 @@ __all__ = [
 ]
 
 PERIODS_PER_YEAR = 252
-OBJECTIVES = {
-    "sharpe": "the Sharpe ratio",
-    "sortino": "the Sortino ratio",
-    "utility": "a mean-variance utility",
-}
-ENCODERS = {
-    "joint": "a joint encoder (one LSTM reads every asset's features together)",
-    "shared": "a shared encoder (the same LSTM reads each asset on its own)",
-}
-MODES = {
-    "blend": "blends the strategies' weights with the weights it outputs",
-    "select": "selects the strategy it predicts will do best over the next days",
-}
-NO_CAP = 1.0
 DATASET_NOTES = {
     "sp500": (
         "The sp500 universe is the 20 S&P 500 stocks shipped with skfolio, chosen among "
@@ -50,53 +39,48 @@ def _number(genome: Mapping[str, Any], gene: str, default: float = math.nan) -> 
         return default
 
 
-def _switched_on(genome: Mapping[str, Any], prefix: str) -> list[str]:
-    return [key[len(prefix) :] for key, value in genome.items() if key.startswith(prefix) and value]
+def _words(genome: Mapping[str, Any], name: str) -> str:
+    """A gene's words in the report (see :data:`~evofolio.search.genes.GENES`), ``"?"`` if
+    the gene is missing or unreadable."""
+    if name not in genome:
+        return "?"
+    try:
+        return GENES[name].words(genome[name])
+    except (TypeError, ValueError):
+        return "?"
 
 
 def genome_sentences(genome: Mapping[str, Any], family: str) -> list[str]:
-    """The champion's genome as a few sentences, the genes its family ignores left out."""
-    layers, hidden = int(_number(genome, "layers", 1)), int(_number(genome, "hidden", 0))
-    network = (
-        f"{layers} LSTM layer{'s' if layers != 1 else ''} of {hidden} hidden units, "
-        f"dropout {_number(genome, 'dropout', 0.0):.2f}"
-    )
+    """The champion's genome as a few sentences, the genes its family ignores left out.
+
+    The family's sentences come from its registry entry
+    (:data:`~evofolio.allocators.families.FAMILIES`: title, network summary with the genes'
+    words, its inputs); the training and cap sentences from the gene table.
+    """
+    entry = FAMILIES.get(family)
     sentences: list[str] = []
-    if family == "asset":
-        encoder = ENCODERS.get(str(genome.get("encoder")), f"encoder {genome.get('encoder')}")
-        features = _switched_on(genome, "feature_")
-        sentences.append(
-            f"Model 1, the asset-level LSTM: {encoder}, {network}; it maps each day's "
-            "features directly to portfolio weights."
-        )
-        sentences.append(
-            f"It reads {len(features)} feature{'s' if len(features) != 1 else ''}: "
-            f"{', '.join(features) or 'none'}."
-        )
+    if entry is None:
+        sentences.append(f"A model of the unregistered family '{family}'.")
     else:
-        strategies = _switched_on(genome, "strategy_")
-        mode = MODES.get(str(genome.get("mode")), f"uses mode {genome.get('mode')}")
+        words = {name: _words(genome, name) for name in GENES}
         sentences.append(
-            f"Model 2, the portfolio-level LSTM over classic strategies: {network}; it {mode}."
+            f"{entry.title[0].upper()}{entry.title[1:]}: {entry.summary.format(**words)}."
         )
-        sentences.append(
-            f"Its inputs are {len(strategies)} classic strategies: "
-            f"{', '.join(strategies) or 'none'}."
-        )
-    objective = OBJECTIVES.get(str(genome.get("objective")), str(genome.get("objective")))
+        sentences.append(entry.inputs_sentence(genome))
     sentences.append(
-        f"Trained on sequences of {int(_number(genome, 'seq_len', 0))} days, back-propagated "
-        f"through chunks of {int(_number(genome, 'chunk_len', 0))} days, with learning rate "
-        f"{_number(genome, 'lr'):.2g} and weight decay {_number(genome, 'weight_decay'):.2g}, "
-        f"to maximise {objective} net of a {_number(genome, 'cost_bps', 0.0):.1f} bps "
+        f"Trained on sequences of {_words(genome, 'seq_len')} days, back-propagated "
+        f"through chunks of {_words(genome, 'chunk_len')} days, with learning rate "
+        f"{_words(genome, 'lr')} and weight decay {_words(genome, 'weight_decay')}, "
+        f"to maximise {_words(genome, 'objective')} net of a {_words(genome, 'cost_bps')} bps "
         "trading-cost penalty."
     )
-    cap = _number(genome, "max_weight", NO_CAP)
-    sentences.append(
-        "No cap on any asset's weight (long-only, fully invested)."
-        if math.isnan(cap) or cap >= NO_CAP
-        else f"Each asset's weight is capped at {100 * cap:.0f}% (long-only, fully invested)."
-    )
+    if entry is None or "max_weight" in entry.genes:
+        cap = (
+            _words(genome, "max_weight")
+            if "max_weight" in genome
+            else GENES["max_weight"].words(NO_CAP)
+        )
+        sentences.append(f"{cap[0].upper()}{cap[1:]} (long-only, fully invested).")
     return sentences
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
 from evofolio.allocators.ensemble import FittedAllocator, SeedEnsembleAllocator, seed_list
-from evofolio.allocators.factory import model2_panel
+from evofolio.allocators.factory import model2_panel, needs_panel
 from evofolio.allocators.strategy_panel import StrategyPanel
 from evofolio.backtest import BacktestResult, Periods, TradingRules, run_period
 from evofolio.config import RunConfig
@@ -100,7 +100,7 @@ def holdout_backtest(
     prices = data.prices
     start = periods.holdout[0]
     panel: StrategyPanel | None = None
-    if config.model.family == "portfolio":
+    if needs_panel(config.model.family):
         # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
         panel = model2_panel(prices, config)
     ensemble = SeedEnsembleAllocator.from_config(

@@ -19,7 +19,12 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from evofolio.allocators.factory import NeuralAllocator, model2_panel, neural_factory
+from evofolio.allocators.factory import (
+    NeuralAllocator,
+    model2_panel,
+    needs_panel,
+    neural_factory,
+)
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
 )
@@ -97,7 +102,7 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
     section = config.backtest
     rules = TradingRules.from_config(section)
     panel = None
-    if "portfolio" in search.families:
+    if needs_panel(search.families):
         panel = model2_panel(prices, config)
     return SearchContext(prices, market, panel, folds, rules)
 

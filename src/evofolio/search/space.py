@@ -2,9 +2,9 @@
 
 Every gene is suggested for every trial, because Optuna's genetic sampler only evolves the
 parameters present in every trial; genes the chosen model family does not use are ignored
-when decoding (Model 1 reads ``encoder`` and ``feature_*``; Model 2 reads ``mode`` and
-``strategy_*``). A gene pinned in ``[search.space.fixed]`` keeps its place in the genome with
-a single possible value.
+when decoding (which family reads which gene: :mod:`evofolio.search.genes`, the gene table
+this module derives everything from). A gene pinned in ``[search.space.fixed]`` keeps its
+place in the genome with a single possible value.
 
 Constraint repair is deterministic and happens in decoding only (the stored genes are never
 changed): if no ``feature_*`` gene is on, the first of :data:`REPAIR_FEATURES` that has a gene
@@ -27,9 +27,11 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from evofolio.config import GeneValue, RunConfig, SearchConfig, parse_config
+from evofolio.allocators.families import family_of
+from evofolio.config import GeneValue, RunConfig, SearchConfig, SpaceConfig, parse_config
 from evofolio.errors import ConfigError
 from evofolio.features import FEATURES
+from evofolio.search.genes import FEATURE_PREFIX, GENES, STRATEGY_PREFIX, Gene, reads
 from evofolio.strategies import STRATEGIES
 
 __all__ = [
@@ -45,34 +47,30 @@ __all__ = [
     "suggest_genome",
 ]
 
-FEATURE_PREFIX = "feature_"
-STRATEGY_PREFIX = "strategy_"
 REPAIR_FEATURES = ("ret_1", "vol_21", "norm_price")
 REPAIR_STRATEGIES = ("equal_weight", "inverse_vol", "min_variance")
-_NO_CAP = 1.0  # the max_weight gene's value for "no cap"
 
 
 @dataclass(frozen=True)
 class Genome:
-    """One trial's genes (``params``) and what they mean, repairs applied."""
+    """One trial's genes (``params``) and what they mean, repairs applied.
+
+    ``values`` maps every gene of :data:`~evofolio.search.genes.GENES` to its config value
+    (``max_weight`` 1.0 is ``None``); they read as attributes too (``genome.lr``).
+    """
 
     params: Mapping[str, GeneValue]
     family: str
-    encoder: str
-    layers: int
-    hidden: int
-    dropout: float
-    lr: float
-    weight_decay: float
-    seq_len: int
-    chunk_len: int
-    objective: str
-    cost_bps: float
-    max_weight: float | None
-    mode: str
+    values: Mapping[str, Any]
     features: tuple[str, ...]
     strategies: tuple[str, ...]
     repairs: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Genome:
@@ -93,28 +91,18 @@ class Genome:
             strategies = _registry_order((*strategies, *added), STRATEGIES)
             repairs.append(f"fewer than 2 strategies on: added {', '.join(added)}")
         try:
-            cap = float(params["max_weight"])
-            return cls(
-                params=dict(params),
-                family=str(params["family"]),
-                encoder=str(params["encoder"]),
-                layers=int(params["layers"]),
-                hidden=int(params["hidden"]),
-                dropout=float(params["dropout"]),
-                lr=float(params["lr"]),
-                weight_decay=float(params["weight_decay"]),
-                seq_len=int(params["seq_len"]),
-                chunk_len=int(params["chunk_len"]),
-                objective=str(params["objective"]),
-                cost_bps=float(params["cost_bps"]),
-                max_weight=None if cap >= _NO_CAP else cap,
-                mode=str(params["mode"]),
-                features=features,
-                strategies=strategies,
-                repairs=tuple(repairs),
-            )
+            values = {name: gene.to_config(params[name]) for name, gene in GENES.items()}
+            family = str(params["family"])
         except KeyError as error:
             raise ConfigError(f"genome has no gene {error.args[0]!r}") from None
+        return cls(
+            params=dict(params),
+            family=family,
+            values=values,
+            features=features,
+            strategies=strategies,
+            repairs=tuple(repairs),
+        )
 
 
 def _registry_order(names: Sequence[str], registry: Mapping[str, Any]) -> tuple[str, ...]:
@@ -137,42 +125,37 @@ def _first(candidates: Sequence[str], allowed: Sequence[str]) -> str:
     return next(name for name in candidates if name in allowed)
 
 
+def _distribution(gene: Gene, space: SpaceConfig) -> BaseDistribution:
+    bounds = getattr(space, gene.space)
+    if gene.kind == "choice":
+        return CategoricalDistribution(list(bounds))
+    if gene.kind == "int":
+        return IntDistribution(int(bounds[0]), int(bounds[1]), log=gene.log)
+    return FloatDistribution(float(bounds[0]), float(bounds[1]), log=gene.log)
+
+
 def gene_distributions(
     search: SearchConfig, feature_names: Sequence[str], strategy_names: Sequence[str]
 ) -> dict[str, BaseDistribution]:
-    """Every gene's Optuna distribution, in genome order, ``fixed`` genes pinned."""
-    space = search.space
+    """Every gene's Optuna distribution, in genome order, ``fixed`` genes pinned: ``family``,
+    the genes of :data:`~evofolio.search.genes.GENES` in table order, then the switches."""
+    for name in search.families:
+        family_of(name, "search.families")
     switch = CategoricalDistribution([False, True])
-    genes: dict[str, BaseDistribution] = {
-        "family": CategoricalDistribution(search.families),
-        "encoder": CategoricalDistribution(space.encoders),
-    }
-    try:
-        genes |= {
-            "layers": IntDistribution(*space.layers),
-            "hidden": IntDistribution(*space.hidden, log=True),
-            "dropout": FloatDistribution(*space.dropout),
-            "lr": FloatDistribution(*space.lr, log=True),
-            "weight_decay": FloatDistribution(*space.weight_decay, log=True),
-            "seq_len": IntDistribution(*space.seq_len),
-            "chunk_len": IntDistribution(*space.chunk_len),
-        }
-    except ValueError as error:
-        raise ConfigError(f"search.space: {error}") from None
-    genes |= {
-        "objective": CategoricalDistribution(space.objectives),
-        "cost_bps": FloatDistribution(*space.cost_bps),
-        "max_weight": CategoricalDistribution(space.max_weight),
-        "mode": CategoricalDistribution(space.modes),
-    }
+    genes: dict[str, BaseDistribution] = {"family": CategoricalDistribution(search.families)}
+    for name, gene in GENES.items():
+        try:
+            genes[name] = _distribution(gene, search.space)
+        except ValueError as error:
+            raise ConfigError(f"search.space.{gene.space}: {error}") from None
     genes |= {FEATURE_PREFIX + name: switch for name in feature_names}
     genes |= {STRATEGY_PREFIX + name: switch for name in strategy_names}
-    unknown = sorted(set(space.fixed) - set(genes))
+    unknown = sorted(set(search.space.fixed) - set(genes))
     if unknown:
         raise ConfigError(
             f"search.space.fixed: unknown gene {unknown[0]!r}; genes are {', '.join(genes)}"
         )
-    for name, value in space.fixed.items():
+    for name, value in search.space.fixed.items():
         genes[name] = CategoricalDistribution([value])
     return genes
 
@@ -201,36 +184,22 @@ def suggest_genome(
 def decode(params: Mapping[str, Any], base: RunConfig) -> RunConfig:
     """``base`` with its ``model`` and ``training`` sections set from the genes.
 
-    Genes the chosen family does not use are ignored; a genome without feature (strategy)
-    genes keeps ``base``'s features (strategies). Raises ``ConfigError`` naming the key when a
-    gene's value is out of the config's bounds.
+    Genes the chosen family does not read (:func:`~evofolio.search.genes.reads`) are
+    ignored; a genome without feature (strategy) genes keeps ``base``'s features
+    (strategies). Raises ``ConfigError`` naming the key when a gene's value is out of the
+    config's bounds, or the family is not registered.
     """
     genome = Genome.from_params(params)
+    family_of(genome.family, "genome family")
     merged = base.model_dump()
-    model: dict[str, Any] = {
-        "family": genome.family,
-        "layers": genome.layers,
-        "hidden": genome.hidden,
-        "dropout": genome.dropout,
-        "max_weight": genome.max_weight,
-    }
-    if genome.family == "asset":
-        model["encoder"] = genome.encoder
-        if genome.features:
-            model["features"] = list(genome.features)
-    else:
-        model["mode"] = genome.mode
-        if genome.strategies:
-            model["strategies"] = list(genome.strategies)
-    merged["model"].update(model)
-    merged["training"].update(
-        lr=genome.lr,
-        weight_decay=genome.weight_decay,
-        seq_len=genome.seq_len,
-        chunk_len=genome.chunk_len,
-        objective=genome.objective,
-        cost_bps=genome.cost_bps,
-    )
+    merged["model"]["family"] = genome.family
+    for name, gene in GENES.items():
+        if reads(genome.family, name):
+            merged[gene.section][gene.field] = genome.values[name]
+    if genome.features and reads(genome.family, FEATURE_PREFIX):
+        merged["model"]["features"] = list(genome.features)
+    if genome.strategies and reads(genome.family, STRATEGY_PREFIX):
+        merged["model"]["strategies"] = list(genome.strategies)
     return parse_config(merged, "genome")
 
 
@@ -241,26 +210,15 @@ def encode(
 ) -> dict[str, GeneValue]:
     """The genes describing ``config``'s model and training (e.g. to enqueue a known genome).
 
-    ``decode(encode(c), c) == c`` when ``c``'s features are in registry order; genes of the
-    other family are encoded from ``config`` too but ignored by ``decode``.
+    ``decode(encode(c), c) == c`` when ``c``'s features are in registry order; genes the
+    family does not read are encoded from ``config`` too but ignored by ``decode``.
     """
     model, training = config.model, config.training
+    sections = {"model": model, "training": training}
     chosen_strategies = list(STRATEGIES) if model.strategies is None else model.strategies
-    params: dict[str, GeneValue] = {
-        "family": model.family,
-        "encoder": model.encoder,
-        "layers": model.layers,
-        "hidden": model.hidden,
-        "dropout": model.dropout,
-        "lr": training.lr,
-        "weight_decay": training.weight_decay,
-        "seq_len": training.seq_len,
-        "chunk_len": training.chunk_len,
-        "objective": training.objective,
-        "cost_bps": training.cost_bps,
-        "max_weight": _NO_CAP if model.max_weight is None else model.max_weight,
-        "mode": model.mode,
-    }
+    params: dict[str, GeneValue] = {"family": model.family}
+    for name, gene in GENES.items():
+        params[name] = gene.to_gene(getattr(sections[gene.section], gene.field))
     for name in FEATURES if feature_names is None else feature_names:
         params[FEATURE_PREFIX + name] = name in model.features
     for name in STRATEGIES if strategy_names is None else strategy_names:
@@ -276,8 +234,9 @@ def check_space(
 ) -> None:
     """Raise ``ConfigError`` before a search if a corner of the gene space cannot decode."""
     genes = gene_distributions(search, feature_names, strategy_names)
-    if "portfolio" in search.families and len(strategy_names) < 2:
-        raise ConfigError("search.families: the portfolio family needs at least 2 strategies")
+    for name in search.families:
+        if family_of(name, "search.families").needs_panel and len(strategy_names) < 2:
+            raise ConfigError(f"search.families: the {name} family needs at least 2 strategies")
     families = genes["family"]
     assert isinstance(families, CategoricalDistribution)
     for family in families.choices:

@@ -1,0 +1,166 @@
+"""``asset_attention``: Model 1's interface with a small causal Transformer encoder.
+
+After Kisiel & Gorse (2022), "Portfolio Transformer for Attention-Based Asset Allocation":
+self-attention replaces the LSTM. Each asset's feature series is embedded
+(``Linear(features, width)``) and read by one ``torch.nn.TransformerEncoder`` shared across
+assets (assets are batched, like Model 1's shared encoder); the encoding of day ``t`` attends
+to the asset's own days ``t - context + 1 .. t`` only (a causal, banded mask). A linear layer
+turns each asset's encoding into a score, and the scores go through Model 1's
+:class:`~evofolio.models.heads.SimplexHead` (temperature softmax, optional cap).
+
+Positions are encoded *relatively*, as a linear distance penalty added to the attention scores
+through the mask (ALiBi, Press, Smith & Lewis 2022: ``bias(t, s) = -(t - s) / context``): an
+absolute position would depend on where a chunk starts, and streaming must give the same
+weights whatever the chunking.
+
+Streaming: the state is the rolling window of the last ``layers · (context - 1)`` embedded
+inputs, ``(batch · assets, rows, width)`` — exactly the history the next rows' encodings can
+reach through ``layers`` banded layers, so two calls chained through the state give the same
+weights as one call on all rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional
+
+from evofolio.models.heads import SimplexHead, check_cap
+
+AttentionState = Tensor
+"""``(batch · assets, rows, width)``: the last embedded inputs,
+``rows <= layers · (context - 1)``."""
+
+
+@dataclass(frozen=True)
+class AssetAttentionConfig:
+    """Hyperparameters of :class:`AssetAttention`; validated on construction (``ValueError``).
+
+    ``context`` is the days each encoding attends to (the training ``seq_len``, at least 1);
+    ``width`` the model width ``d_model``, a multiple of ``heads``; the feed-forward layer has
+    ``2 · width`` units.
+    """
+
+    n_assets: int
+    n_features: int
+    context: int = 50
+    layers: int = 1
+    width: int = 32
+    heads: int = 2
+    dropout: float = 0.0
+    max_weight: float | None = None
+    temperature: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.n_assets < 1 or self.n_features < 1:
+            raise ValueError(
+                f"n_assets and n_features must be positive, got {self.n_assets}, {self.n_features}"
+            )
+        if self.context < 1:
+            raise ValueError(f"context must be at least 1 day, got {self.context}")
+        if not 1 <= self.layers <= 3:
+            raise ValueError(f"layers must lie in [1, 3], got {self.layers}")
+        if not 1 <= self.heads <= 8:
+            raise ValueError(f"heads must lie in [1, 8], got {self.heads}")
+        if not 8 <= self.width <= 256 or self.width % self.heads:
+            raise ValueError(
+                f"width must lie in [8, 256] and be a multiple of heads={self.heads}, "
+                f"got {self.width}"
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
+        if self.temperature <= 0.0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        check_cap(self.max_weight, self.n_assets)
+
+    @property
+    def memory(self) -> int:
+        """Embedded rows carried in the state: the reach of ``layers`` banded layers."""
+        return self.layers * (self.context - 1)
+
+
+def banded_alibi_mask(rows: int, context: int, device: torch.device | None = None) -> Tensor:
+    """``(rows, rows)`` additive attention mask: row ``t`` sees ``s`` in ``(t - context, t]``
+    with bias ``-(t - s) / context``, and ``-inf`` elsewhere (the future and the far past)."""
+    index = torch.arange(rows, device=device)
+    lag = (index[:, None] - index[None, :]).to(torch.float32)
+    mask = -lag / context
+    return mask.masked_fill((lag < 0) | (lag >= context), float("-inf"))
+
+
+def _gelu(x: Tensor) -> Tensor:
+    """GELU as a plain function: ``TransformerEncoderLayer`` takes its inference fast path only
+    for ``F.relu``/``F.gelu`` themselves, and that path does not add a float (ALiBi) mask the way
+    the regular path does (it gave other weights under ``torch.no_grad`` than in training), so
+    the network must never take it."""
+    return functional.gelu(x)
+
+
+class AssetAttention(nn.Module):
+    """Features ``(batch, time, assets, features)`` to weights ``(batch, time, assets)``."""
+
+    config_cls: ClassVar[type] = AssetAttentionConfig
+
+    def __init__(self, config: AssetAttentionConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embed = nn.Linear(config.n_features, config.width)
+        layer = nn.TransformerEncoderLayer(
+            d_model=config.width,
+            nhead=config.heads,
+            dim_feedforward=2 * config.width,
+            dropout=config.dropout,
+            activation=_gelu,
+            batch_first=True,
+            norm_first=True,
+        )
+        self.encoder = nn.TransformerEncoder(
+            layer, num_layers=config.layers, enable_nested_tensor=False
+        )
+        self.proj = nn.Linear(config.width, 1)
+        self.head = SimplexHead(config.n_assets, config.temperature, config.max_weight)
+
+    def forward(
+        self, x: Tensor, state: AttentionState | None = None
+    ) -> tuple[Tensor, AttentionState]:
+        """Weights at every step, and the state after the last step.
+
+        Args:
+            x: ``(batch, time, assets, features)``; row ``t`` holds data up to day ``t``.
+            state: the state returned by the previous call on the preceding rows, or
+                ``None`` to start without history.
+
+        Returns:
+            weights ``(batch, time, assets)``, decided at the close of each row from rows
+            ``<= t``, and the new state (see :data:`AttentionState`).
+        """
+        if x.dim() != 4:
+            raise ValueError(f"x must be (batch, time, assets, features), got {tuple(x.shape)}")
+        b, t, n, f = x.shape
+        cfg = self.config
+        if n != cfg.n_assets or f != cfg.n_features:
+            raise ValueError(
+                f"x has {n} assets x {f} features; the model expects "
+                f"{cfg.n_assets} x {cfg.n_features}"
+            )
+        embedded = self.embed(x.permute(0, 2, 1, 3).reshape(b * n, t, f))
+        if state is not None:
+            embedded = torch.cat([state.to(embedded.dtype), embedded], dim=1)
+        rows = int(embedded.shape[1])
+        mask = banded_alibi_mask(rows, cfg.context, embedded.device)
+        encoded = self.encoder(embedded, mask=mask)[:, rows - t :, :]
+        scores = self.proj(encoded).reshape(b, n, t).transpose(1, 2)
+        new_state = embedded[:, max(0, rows - cfg.memory) :, :].detach()
+        return self.head(scores), new_state
+
+    def step_flops(self) -> float:
+        """Forward FLOPs per sample and time step: 2 per weight of the embedding, encoder and
+        projection, plus the attention products (``4 · context · width`` per layer), once per
+        asset (the unit of the training compute budget, like Model 1's)."""
+        cfg = self.config
+        weights = sum(p.numel() for p in self.parameters() if p.dim() == 2)
+        attention = 4.0 * cfg.context * cfg.width * cfg.layers
+        return (2.0 * weights + attention) * cfg.n_assets
