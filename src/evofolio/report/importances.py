@@ -33,6 +33,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.report.search_stats import completed
+from evofolio.run_layout import PARAM_PREFIX
 from evofolio.search.space import FEATURE_PREFIX, STRATEGY_PREFIX
 
 __all__ = [
@@ -44,7 +45,8 @@ __all__ = [
     "timeline_study",
 ]
 
-PARAM = "param_"
+PARAM = PARAM_PREFIX
+FAMILY = PARAM + "family"
 # Genes each family ignores: exact names and prefixes (see the module docstring).
 IGNORED_GENES: dict[str, tuple[str, ...]] = {
     "asset": ("family", "mode", STRATEGY_PREFIX),
@@ -68,8 +70,8 @@ def _ignored(gene: str, family: str) -> bool:
 def family_genes(trials: pd.DataFrame, family: str) -> list[str]:
     """The genes ``family`` reads that vary across its completed trials, in table order."""
     done = completed(trials)
-    if "param_family" in done.columns:
-        done = done[done["param_family"].astype(str) == family]
+    if FAMILY in done.columns:
+        done = done[done[FAMILY].astype(str) == family]
     genes = []
     for column in done.columns:
         gene = column.removeprefix(PARAM)
@@ -145,8 +147,8 @@ def family_study(trials: pd.DataFrame, family: str) -> tuple[optuna.Study, list[
     """
     genes = family_genes(trials, family)
     done = completed(trials)
-    if "param_family" in done.columns:
-        done = done[done["param_family"].astype(str) == family]
+    if FAMILY in done.columns:
+        done = done[done[FAMILY].astype(str) == family]
     distributions = {gene: _distribution(gene, done[PARAM + gene]) for gene in genes}
     study = _memory_study(f"family-{family}")
     for _, row in done.iterrows():
