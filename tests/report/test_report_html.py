@@ -54,16 +54,23 @@ def family_counts(run_dir: Path) -> dict[str, int]:
     return {str(k): int(v) for k, v in done["params_family"].value_counts().items()}
 
 
+def section_of(page: str, anchor: str) -> str:
+    start = page.index(f'<section id="{anchor}">')
+    return page[start : page.index("</section>", start)]
+
+
 def test_sections_in_the_order_of_the_issue(run_dir: Path) -> None:
     page = build_report(run_dir).read_text(encoding="utf-8")
     positions = [page.index(f'<section id="{anchor}">') for anchor in SECTIONS]
     assert positions == sorted(positions)
     counts = family_counts(run_dir)
     assert set(counts) == {"asset", "portfolio"}
+    # trial states, fitness by generation, Pareto front, fitness by family, features
+    assert figure_count(section_of(page, "search")) == 5
+    assert figure_count(section_of(page, "tearsheet")) == tearsheet_figures(run_dir)
+    # importances of each family with 10 completed trials or more; the timeline
     ranked = sum(n >= MIN_IMPORTANCE_TRIALS for n in counts.values())
-    # returns, drawdowns, weights, states, fitness, pareto, family, features; the tear
-    # sheet; importances of each family with 10 completed trials or more; the timeline
-    assert figure_count(page) == 8 + tearsheet_figures(run_dir) + ranked + TIMELINE
+    assert figure_count(section_of(page, "genes")) == ranked + TIMELINE
     for family, n in counts.items():
         if n < MIN_IMPORTANCE_TRIALS:
             assert f"{family} family: {n} completed trials, fewer than 10" in page
@@ -106,11 +113,12 @@ def test_the_page_is_self_contained(run_dir: Path) -> None:
 def test_single_objective_one_family(single_run: Path, tmp_path: Path) -> None:
     run = Path(shutil.copytree(single_run, tmp_path / "single"))
     page = build_report(run).read_text(encoding="utf-8")
-    assert "no Pareto front" in page
-    assert "Only one model family" in page
-    ranked = sum(n >= MIN_IMPORTANCE_TRIALS for n in family_counts(run).values())
-    # as the multi-objective page, without the Pareto and family figures
-    assert figure_count(page) == 6 + tearsheet_figures(run) + ranked + TIMELINE
+    search = section_of(page, "search")
+    assert "no Pareto front" in search
+    assert "Only one model family" in search
+    # trial states, fitness by generation, fitness by family (one), features; no Pareto
+    assert figure_count(search) == 4
+    assert figure_count(section_of(page, "tearsheet")) == tearsheet_figures(run)
 
 
 def test_pbo_null_is_explained(run_dir: Path) -> None:

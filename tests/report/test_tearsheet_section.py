@@ -135,7 +135,9 @@ def test_the_benchmark_is_an_argument(run_dir: Path) -> None:
         assert difference == f"{100 * (growth['champion'] - growth['inverse_vol']):.1f}%"
     assert "next to the benchmark (inverse_vol)" in page
     weights = pd.read_parquet(run_dir / "holdout" / "weights.parquet")
-    rows = re.findall(r"<tr><th>(champion|inverse_vol)</th><td>([^<]*)</td>", page)
+    start = page.index('<section id="tearsheet">')
+    tearsheet = page[start : page.index("</section>", start)]
+    rows = re.findall(r"<tr><th>(champion|inverse_vol)</th><td>([^<]*)</td>", tearsheet)
     for name, shown in rows:
         w = weights.loc[weights["strategy"] == name].drop(columns=["date", "strategy"])
         assert shown == f"{(w - 1 / w.shape[1]).abs().sum(axis=1).mean():.3f}"
