@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution
@@ -13,7 +13,8 @@ from optuna.trial import TrialState, create_trial
 
 from evofolio.search.progress import ERROR_ATTR, FAILURE_ATTR, GENERATION_KEY
 
-MULTI = ("maximize", "minimize", "minimize")
+Direction = Literal["maximize", "minimize"]
+MULTI: tuple[Direction, ...] = ("maximize", "minimize", "minimize")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ def _distribution(value: Any) -> BaseDistribution:
     return FloatDistribution(-1e9, 1e9)
 
 
-def hand_study(trials: Sequence[Hand], directions: Sequence[str] = ("maximize",)) -> optuna.Study:
+def hand_study(
+    trials: Sequence[Hand], directions: Sequence[Direction] = ("maximize",)
+) -> optuna.Study:
     """An in-memory study holding ``trials`` in order (numbers 0, 1, ...)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(directions=list(directions))

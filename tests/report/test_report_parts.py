@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
@@ -83,7 +84,7 @@ def hand_trials(multi: bool = False) -> pd.DataFrame:
     ret_1 = {"feature_ret_1": True}
     vol_21 = {"feature_vol_21": True}
     off = {"feature_ret_1": False, "feature_vol_21": False}
-    rows = [
+    rows: list[tuple[int, float | None, float | None, dict[str, Any]]] = [
         (0, 0.2, 1.0, {"family": "asset"} | ret_1 | {"feature_vol_21": False}),
         (0, None, None, {"family": "asset"}),
         (0, 0.6, 2.0, {"family": "portfolio"} | off | vol_21),
@@ -93,7 +94,9 @@ def hand_trials(multi: bool = False) -> pd.DataFrame:
     ]
     hands = []
     for number, (generation, fitness, sharpe, genes) in enumerate(rows):
-        values = None if fitness is None else ([sharpe, 0.1, 1.0] if multi else [fitness])
+        values: list[float] | None = None
+        if fitness is not None and sharpe is not None:
+            values = [sharpe, 0.1, 1.0] if multi else [fitness]
         state = TrialState.COMPLETE if values else TrialState.FAIL
         if number == 5:
             state = TrialState.PRUNED
@@ -149,5 +152,6 @@ def test_the_report_reads_the_trials_table_as_the_search_wrote_it(multi_run: Pat
     assert {"pareto", "sharpe", "max_drawdown", "turnover", "params_family"} <= set(written)
     champion = written.loc[written["number"] == record.champion.trial].iloc[0]
     assert bool(champion["pareto"])  # the multi-objective champion is on Optuna's front
-    genome = {k.removeprefix("params_"): v for k, v in champion.items() if k.startswith("params_")}
+    genes = {str(k): v for k, v in champion.items()}
+    genome = {k.removeprefix("params_"): v for k, v in genes.items() if k.startswith("params_")}
     assert record.champion.genome == genome
