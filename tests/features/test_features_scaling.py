@@ -36,16 +36,30 @@ def test_fit_on_train_transform_test() -> None:
     np.testing.assert_allclose(z_test, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_statistics_do_not_see_test_rows() -> None:
+def test_statistics_come_from_the_rows_it_is_fitted_on_only() -> None:
     values = _panel()
-    scaler = FeatureScaler().fit(values[:150])
+    train = values[:150]
+    scaler = FeatureScaler().fit(train)
+    # by hand: pooled over the 150 dates x 6 assets of the training rows, ddof=0
+    rows = train.astype(np.float64).reshape(-1, 3)
+    mean = rows.sum(axis=0) / len(rows)
+    scale = np.sqrt(((rows - mean) ** 2).sum(axis=0) / len(rows))
+    assert scaler.mean_ is not None and scaler.scale_ is not None
+    np.testing.assert_allclose(scaler.mean_, mean, rtol=1e-12)
+    np.testing.assert_allclose(scaler.scale_, scale, rtol=1e-12)
+    # test rows a hundredfold larger: transforming them must not move the statistics ...
     perturbed = values.copy()
     perturbed[150:] = perturbed[150:] * 100.0 + 7.0
-    again = FeatureScaler().fit(perturbed[:150])
-    assert scaler.mean_ is not None and again.mean_ is not None
-    assert scaler.scale_ is not None and again.scale_ is not None
-    np.testing.assert_array_equal(scaler.mean_, again.mean_)
-    np.testing.assert_array_equal(scaler.scale_, again.scale_)
+    z_test = scaler.transform(perturbed[150:])
+    np.testing.assert_allclose(scaler.mean_, mean, rtol=1e-12)
+    np.testing.assert_allclose(scaler.scale_, scale, rtol=1e-12)
+    np.testing.assert_allclose(
+        z_test[..., 0], np.clip((perturbed[150:, :, 0] - mean[0]) / scale[0], -5, 5), rtol=1e-4
+    )
+    # ... and a scaler that saw them would differ by far: this test can tell a leak
+    leaky = FeatureScaler().fit(perturbed)
+    assert leaky.mean_ is not None and leaky.scale_ is not None
+    assert np.all(np.abs(leaky.scale_ - scale) > scale)
 
 
 def test_clip_and_constant_feature() -> None:

@@ -1,24 +1,40 @@
-"""Fixtures of the report tests: synthetic run directories (see synthetic_run.py)."""
+"""Fixtures of the report tests: run directories written by the real pipeline.
+
+Each kind of run is made once per session by :func:`evofolio.search.pipeline.run_pipeline`
+on tiny synthetic prices (3 assets, 2 generations × 4 genomes, 1 epoch, 1 champion seed,
+3 classic rules), so the report is tested on exactly the files ``evofolio run`` writes.
+Tests get a fresh copy (``run_dir``) that they may damage.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-from synthetic_run import MakeRunDir, make_run_dir
+from real_run import real_run
+
+
+@pytest.fixture(scope="session")
+def multi_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Multi-objective, both families: the run every report test reads (do not modify)."""
+    return real_run(
+        tmp_path_factory.mktemp("runs"),
+        "multi",
+        multi_objective=True,
+        families=["asset", "portfolio"],
+    )
+
+
+@pytest.fixture(scope="session")
+def single_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Single-objective, asset family only (do not modify)."""
+    return real_run(
+        tmp_path_factory.mktemp("runs"), "single", multi_objective=False, families=["asset"]
+    )
 
 
 @pytest.fixture
-def run_dir_factory(tmp_path: Path) -> MakeRunDir:
-    """``run_dir_factory(name="run", **options)`` writes a run directory under tmp_path."""
-
-    def make(name: str = "run", **options: Any) -> Path:
-        return make_run_dir(tmp_path / name, **options)
-
-    return make
-
-
-@pytest.fixture
-def run_dir(run_dir_factory: MakeRunDir) -> Path:
-    return run_dir_factory()
+def run_dir(multi_run: Path, tmp_path: Path) -> Path:
+    """A private copy of :func:`multi_run` that the test may change."""
+    return Path(shutil.copytree(multi_run, tmp_path / "run"))

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Route, sync_playwright
-from synthetic_run import MakeRunDir
 
 from evofolio.report.html import build_report
 
@@ -91,9 +90,7 @@ def _render(browser: Browser, report: Path, screenshot: Path | None = None) -> d
 def test_report_renders_in_chromium(browser: Browser, run_dir: Path) -> None:
     report = build_report(run_dir)
     n_figures = report.read_text(encoding="utf-8").count('class="plotly-graph-div"')
-    # returns, drawdowns, weights, states, fitness, pareto, family, features; tear sheet: two
-    # monthly heatmaps, rolling Sharpe, validation then holdout; asset importances, timeline
-    assert n_figures == 14
+    assert n_figures >= 12  # counted exactly in test_report_html
     shot = ARTIFACTS / "report.png"
     shot.unlink(missing_ok=True)
     result = _render(browser, report, shot)
@@ -106,12 +103,12 @@ def test_report_renders_in_chromium(browser: Browser, run_dir: Path) -> None:
     assert shot.is_file() and shot.stat().st_size > 50_000
 
 
-def test_degenerate_run_renders_in_chromium(browser: Browser, run_dir_factory: MakeRunDir) -> None:
-    run = run_dir_factory("failed", all_fail=True, multi_objective=False, families=("asset",))
-    report = build_report(run)
+def test_single_objective_run_renders_in_chromium(
+    browser: Browser, single_run: Path, tmp_path: Path
+) -> None:
+    report = build_report(shutil.copytree(single_run, tmp_path / "single"))
     n_figures = report.read_text(encoding="utf-8").count('class="plotly-graph-div"')
-    # returns, drawdowns, weights, trial states; two monthly heatmaps, rolling Sharpe, timeline
-    assert n_figures == 8
+    assert n_figures >= 10  # counted exactly in test_report_html
     result = _render(browser, report)
     assert result["errors"] == [], result["errors"]
     assert result["drawn"] == n_figures

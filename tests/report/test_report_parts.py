@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 import typer
+from optuna.trial import TrialState
 from typer.testing import CliRunner
 
 from evofolio.cli.report_cmd import report_command
 from evofolio.report import search_stats, text
-from evofolio.report.html import build_report
 from evofolio.report.rundir import read_run_dir
+from evofolio.search import records
+from hand_study import MULTI, Hand, hand_study
 
 runner = CliRunner()
 
@@ -80,47 +81,59 @@ def test_reading_sentences() -> None:
     assert "prices.csv" in text.dataset_note("prices.csv")
 
 
-def trials_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "number": range(6),
-            "generation": [0, 0, 0, 1, 1, 1],
-            "state": ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE", "COMPLETE", "PRUNED"],
-            "fitness": [0.2, np.nan, 0.6, 0.9, 0.5, np.nan],
-            "values_0": [1.0, np.nan, 2.0, 1.5, 0.5, np.nan],
-            "values_1": [0.3, np.nan, 0.2, 0.1, 0.4, np.nan],
-            "error": [None, "ValueError: diverged\nmore", None, None, None, None],
-            "param_family": ["asset", "asset", "portfolio", "asset", "portfolio", "asset"],
-            "param_feature_ret_1": [True, True, False, True, False, False],
-            "param_feature_vol_21": [False, True, True, False, True, None],
-        }
-    )
+def hand_trials(multi: bool = False) -> pd.DataFrame:
+    """The table the search writes (:func:`evofolio.search.records.trials_frame`) for six
+    hand-made trials: generation 0 has fitness 0.2, a failure, 0.6; generation 1 has 0.9, 0.5
+    and a pruned trial. In multi-objective mode the Sharpe ratios are 1.0, 2.0, 1.5, 0.5."""
+    ret_1 = {"feature_ret_1": True}
+    vol_21 = {"feature_vol_21": True}
+    off = {"feature_ret_1": False, "feature_vol_21": False}
+    rows: list[tuple[int, float | None, float | None, dict[str, Any]]] = [
+        (0, 0.2, 1.0, {"family": "asset"} | ret_1 | {"feature_vol_21": False}),
+        (0, None, None, {"family": "asset"}),
+        (0, 0.6, 2.0, {"family": "portfolio"} | off | vol_21),
+        (1, 0.9, 1.5, {"family": "asset"} | off | ret_1),
+        (1, 0.5, 0.5, {"family": "portfolio"} | off | vol_21),
+        (1, None, None, {"family": "asset"}),
+    ]
+    hands = []
+    for number, (generation, fitness, sharpe, genes) in enumerate(rows):
+        values: list[float] | None = None
+        if fitness is not None and sharpe is not None:
+            values = [sharpe, 0.1, 1.0] if multi else [fitness]
+        state = TrialState.COMPLETE if values else TrialState.FAIL
+        if number == 5:
+            state = TrialState.PRUNED
+        error = "ValueError: diverged\nmore" if number == 1 else None
+        hands.append(Hand(generation, values, state, genes, error))
+    return records.trials_frame(hand_study(hands, MULTI if multi else ("maximize",)))
 
 
 def test_search_summaries() -> None:
-    trials = trials_frame()
+    trials = hand_trials()
     summary = search_stats.generation_summary(trials)
     assert summary["best"].tolist() == [0.6, 0.9]
-    assert summary["median"].tolist() == [0.4, 0.7]
+    assert summary["median"].tolist() == [0.4, 0.7]  # (0.2 + 0.6) / 2, (0.9 + 0.5) / 2
+    assert summary["count"].tolist() == [2, 2]
     counts = search_stats.state_counts(trials)
     assert list(counts.columns) == ["COMPLETE", "PRUNED", "FAIL"]
+    assert counts.to_numpy().tolist() == [[2, 0, 1], [2, 1, 0]]
     assert search_stats.error_counts(trials) == [("ValueError: diverged", 1)]
     final = search_stats.feature_frequency(trials)
+    # generation 1's completed asset genomes: trial 3 only (ret_1 on, vol_21 off)
     assert final is not None and final.family_only and final.size == 1
+    assert final.generation == 1
     assert final.shares.to_dict() == {"vol_21": 0.0, "ret_1": 1.0}
+    assert search_stats.score_label(trials).startswith("fitness")
 
 
 def test_scores_fall_back_to_the_first_objective() -> None:
-    trials = trials_frame().assign(fitness=np.nan)
+    trials = hand_trials(multi=True)
+    assert "fitness" not in trials.columns
     assert search_stats.score_label(trials) == "validation Sharpe ratio"
     assert search_stats.completed(trials)["score"].tolist() == [1.0, 2.0, 1.5, 0.5]
-
-
-def test_pareto_mask() -> None:
-    # Sharpe up, drawdown down: (2.0, 0.2) and (1.5, 0.1) are non-dominated.
-    done = search_stats.completed(trials_frame())
-    assert search_stats.pareto_mask(done).tolist() == [False, True, True, False]
-    assert not search_stats.pareto_mask(done.drop(columns=["values_0", "values_1"])).any()
+    # the front by hand: equal drawdown and turnover everywhere, so the best Sharpe alone
+    assert trials["pareto"].tolist() == [False, False, True, False, False, False]
 
 
 def test_report_command(run_dir: Path, tmp_path: Path) -> None:
@@ -136,22 +149,13 @@ def test_report_command(run_dir: Path, tmp_path: Path) -> None:
     assert "Traceback" not in broken.output
 
 
-def test_trials_table_spelled_by_the_search_is_understood(run_dir: Path) -> None:
-    """``params_<gene>``, named objectives and a nullable generation read as documented."""
-    path = run_dir / "trials.parquet"
-    raw = pd.read_parquet(path)
-    raw = raw.rename(columns={c: "params_" + c[6:] for c in raw if c.startswith("param_")})
-    raw = raw.rename(columns={"values_0": "sharpe", "values_1": "max_drawdown"})
-    raw = raw.rename(columns={"values_2": "turnover"}).drop(columns=["fitness"])
-    raw["generation"] = raw["generation"].astype("Int64")
-    raw.to_parquet(path)
-    meta_path = run_dir / "champion" / "metrics.json"
-    meta = json.loads(meta_path.read_text())
-    meta["genome"] = {f"params_{k}": v for k, v in meta["genome"].items()}
-    meta_path.write_text(json.dumps(meta))
-    record = read_run_dir(run_dir)
-    assert record.champion.genome["family"] in ("asset", "portfolio")
-    trials = record.trials
-    assert {"param_family", "values_0", "values_1", "values_2"} <= set(trials.columns)
-    assert trials["generation"].dtype.kind == "i"
-    assert figure_count(build_report(run_dir).read_text(encoding="utf-8")) == 14
+def test_the_report_reads_the_trials_table_as_the_search_wrote_it(multi_run: Path) -> None:
+    written = pd.read_parquet(multi_run / "trials.parquet")
+    record = read_run_dir(multi_run)
+    pd.testing.assert_frame_equal(record.trials, written)  # no renaming layer
+    assert {"pareto", "sharpe", "max_drawdown", "turnover", "params_family"} <= set(written)
+    champion = written.loc[written["number"] == record.champion.trial].iloc[0]
+    assert bool(champion["pareto"])  # the multi-objective champion is on Optuna's front
+    genes = {str(k): v for k, v in champion.items()}
+    genome = {k.removeprefix("params_"): v for k, v in genes.items() if k.startswith("params_")}
+    assert record.champion.genome == genome

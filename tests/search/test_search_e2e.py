@@ -15,6 +15,7 @@ from evofolio.data import load_data
 from evofolio.metrics import sharpe_ratio
 from evofolio.search.fitness import build_context, evaluate, make_evaluator
 from evofolio.search.pipeline import run_pipeline
+from evofolio.search.records import champion_source
 from evofolio.search.seeds import seed_validation_sharpes
 from evofolio.search.study import run_search
 from synthetic import random_prices
@@ -70,10 +71,20 @@ def test_tiny_search_trains_both_families(tmp_path: Path) -> None:
     done = trials[trials["state"] == "COMPLETE"]
     assert len(done) >= 8
     assert set(done["params_family"]) == {"asset", "portfolio"}
+    run_dir = tmp_path / "plain"
     for number in done["number"]:
-        trial_dir = tmp_path / "plain" / "trials" / f"{int(number):05d}"
-        if (trial_dir / "returns.parquet").exists():
-            assert (trial_dir / "metrics.json").is_file() and (trial_dir / "model.pt").is_file()
+        # every completed trial has its files; a clone has those of the trial it copies
+        own = champion_source(trials, int(number))
+        assert own == int(number) or own in set(done["number"])
+        for name in ("returns.parquet", "metrics.json", "model.pt"):
+            assert (run_dir / "trials" / f"{own:05d}" / name).is_file(), (number, name)
+        returns = pd.read_parquet(run_dir / "trials" / f"{own:05d}" / "returns.parquet")
+        metrics = json.loads((run_dir / "trials" / f"{own:05d}" / "metrics.json").read_text())
+        assert len(returns) > 0 and np.isfinite(returns["net"]).all()
+        assert metrics["fitness"] == done.loc[done["number"] == number, "fitness"].iloc[0]
+    # the table's front is Optuna's: single-objective, the best fitness
+    best = done.loc[done["fitness"] == done["fitness"].max(), "number"]
+    assert set(trials.loc[trials["pareto"], "number"]) == set(best)
 
 
 def test_the_holdout_never_reaches_the_search(tmp_path: Path) -> None:

@@ -42,9 +42,15 @@ def switched(params: dict[str, Any], prefix: str, on: tuple[str, ...] = ()) -> d
     return {k: (k[len(prefix) :] in on) if k.startswith(prefix) else v for k, v in params.items()}
 
 
+def switches_of(params: dict[str, Any]) -> set[str]:
+    return {k for k in params if k.startswith((FEATURE_PREFIX, STRATEGY_PREFIX))}
+
+
 def test_every_genome_has_every_gene() -> None:
     genomes = random_genomes(RunConfig())
     assert {len(genome.params) for genome in genomes} == {GENOME_LENGTH}
+    switches = {f"feature_{n}" for n in FEATURES} | {f"strategy_{n}" for n in STRATEGIES}
+    assert all(switches <= set(genome.params) for genome in genomes)
     assert len({tuple(genome.params) for genome in genomes}) == 1  # same genes, same order
     assert {genome.family for genome in genomes} == {"asset", "portfolio", "asset_attention"}
 
@@ -131,6 +137,10 @@ def test_fixed_genes_stay_in_the_genome_with_one_value() -> None:
     assert all("macd" in g.features for g in genomes)
     assert {g.family for g in genomes} == {"asset"}
     assert {len(g.params) for g in genomes} == {GENOME_LENGTH}
+    assert len({tuple(g.params) for g in genomes}) == 1  # a fixed gene is still a gene
+    assert switches_of(genomes[0].params) == {f"feature_{n}" for n in FEATURES} | {
+        f"strategy_{n}" for n in STRATEGIES
+    }
 
 
 def test_bad_spaces_are_config_errors_naming_the_key() -> None:

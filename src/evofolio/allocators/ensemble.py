@@ -21,6 +21,7 @@ from evofolio.allocators.factory import NeuralAllocator, neural_factory
 from evofolio.allocators.strategy_panel import StrategyPanel
 from evofolio.config import RunConfig
 from evofolio.errors import DataError
+from evofolio.outdir import write_json
 
 __all__ = ["ENSEMBLE_FILE", "FittedAllocator", "SeedEnsembleAllocator", "seed_list"]
 
@@ -97,7 +98,7 @@ class SeedEnsembleAllocator:
             member.save(directory / name, {**(extra or {}), "seed": seed})
             files.append({"seed": seed, "file": name})
         path = directory / ENSEMBLE_FILE
-        path.write_text(json.dumps({"members": files}, indent=2) + "\n", encoding="utf-8")
+        write_json(path, {"members": files})
         return path
 
     @classmethod

@@ -13,8 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +28,8 @@ from evofolio.backtest import (
     no_fallbacks,
     run_period,
 )
-from evofolio.errors import InsufficientHistoryError
+from evofolio.errors import EvofolioError, InsufficientHistoryError
+from evofolio.outdir import staged_output, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -233,17 +232,11 @@ def _read_warnings(directory: Path) -> tuple[str, ...]:
 
 def _store(panel: StrategyPanel, directory: Path) -> None:
     """Write the panel into the cache atomically; a cache that cannot be written is not fatal."""
-    try:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory.parent))
-    except OSError as error:
-        logger.warning("could not cache the strategy panel in %s: %s", directory, error)
+    if directory.exists():  # another worker cached it meanwhile: never rewrite a cache in use
         return
     try:
-        save_panel(panel, staging)
-        (staging / "warnings.json").write_text(json.dumps(list(panel.warnings)))
-        staging.replace(directory)
-    except OSError as error:
+        with staged_output(directory) as staging:
+            save_panel(panel, staging)
+            write_json(staging / "warnings.json", list(panel.warnings))
+    except (OSError, EvofolioError) as error:
         logger.warning("could not cache the strategy panel in %s: %s", directory, error)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

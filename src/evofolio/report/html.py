@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -22,18 +20,20 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 from evofolio.errors import UsageError
+from evofolio.outdir import atomic_file
 from evofolio.report import sections
 from evofolio.report.markup import Figures
 from evofolio.report.plots import CHAMPION
 from evofolio.report.rundir import RunRecord, read_run_dir
 from evofolio.report.tearsheet_section import genes_section, tearsheet_section
 from evofolio.report.verdict import verdict_headline, verdict_section
+from evofolio.run_layout import REPORT
 
 __all__ = ["REPORT_NAME", "build_report", "render_report"]
 
 logger = logging.getLogger(__name__)
 
-REPORT_NAME = "report.html"
+REPORT_NAME = REPORT
 NAV = (
     ("verdict", "Verdict"),
     ("holdout", "Holdout"),
@@ -163,19 +163,9 @@ def build_report(run_dir: str | Path, benchmark: str | None = None) -> Path:
     page, n_figures = render_report(record)
     target = record.path / REPORT_NAME
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{REPORT_NAME}.", dir=record.path)
+        with atomic_file(target) as temporary:
+            temporary.write_text(page, encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(page)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {target}: {error}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     logger.info("wrote %s (%d figures, %.1f MB)", target, n_figures, len(page) / 1e6)
     return target

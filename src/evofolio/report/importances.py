@@ -34,6 +34,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.allocators.families import FAMILIES
 from evofolio.report.search_stats import completed
+from evofolio.run_layout import PARAM_PREFIX
 from evofolio.search.genes import GENES, reads
 
 __all__ = [
@@ -44,7 +45,8 @@ __all__ = [
     "timeline_study",
 ]
 
-PARAM = "param_"
+PARAM = PARAM_PREFIX
+FAMILY = PARAM + "family"
 LOG_GENES = frozenset(name for name, gene in GENES.items() if gene.log)
 # PED-ANOVA (Optuna's default) compares the best 10 % of trials with all of them: below
 # 10 trials that top is a single trial and the importances mean nothing.
@@ -60,8 +62,8 @@ def _ignored(gene: str, family: str) -> bool:
 def family_genes(trials: pd.DataFrame, family: str) -> list[str]:
     """The genes ``family`` reads that vary across its completed trials, in table order."""
     done = completed(trials)
-    if "param_family" in done.columns:
-        done = done[done["param_family"].astype(str) == family]
+    if FAMILY in done.columns:
+        done = done[done[FAMILY].astype(str) == family]
     genes = []
     for column in done.columns:
         gene = column.removeprefix(PARAM)
@@ -137,8 +139,8 @@ def family_study(trials: pd.DataFrame, family: str) -> tuple[optuna.Study, list[
     """
     genes = family_genes(trials, family)
     done = completed(trials)
-    if "param_family" in done.columns:
-        done = done[done["param_family"].astype(str) == family]
+    if FAMILY in done.columns:
+        done = done[done[FAMILY].astype(str) == family]
     distributions = {gene: _distribution(gene, done[PARAM + gene]) for gene in genes}
     study = _memory_study(f"family-{family}")
     for _, row in done.iterrows():

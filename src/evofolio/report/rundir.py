@@ -1,19 +1,15 @@
 """Read a run directory (written by ``evofolio run``) into one typed, immutable record.
 
-Layout read here::
-
-    DIR/run.json                  settings, periods, search budget, timings
-    DIR/trials.parquet            one row per trial of the search
-    DIR/champion/metrics.json     the champion's genome, fitness, holdout metrics, DSR, PBO
-    DIR/champion/config.json      the champion's full configuration (optional)
-    DIR/holdout/returns.parquet   long: date, strategy, gross, net, turnover, cost
-    DIR/holdout/held.parquet      long: date, strategy, one weight column per asset
-    DIR/holdout/metrics.json      {"metrics": {strategy: {metric: value}}}
-    DIR/holdout/weights.parquet   long: date, strategy, one weight column per asset, one row per
-                                  decision (rebalance) date (optional)
-    DIR/trials/NNNNN/returns.parquet  a trial's validation returns, date index, ``net``
-                                  (optional; read for the champion only, from the trial whose
-                                  files it has: itself, or the trial it is a clone of)
+Every file name comes from :mod:`evofolio.run_layout` (where the layout is documented), and
+the trials table is read with the columns :mod:`evofolio.search.records` writes, unrenamed:
+``number``, ``generation``, ``state``, ``pareto``, the objective values (``fitness``, or
+``sharpe``, ``max_drawdown``, ``turnover``), ``params_<gene>``, ``attr_<key>``. Read here:
+``run.json``, ``trials.parquet``, ``champion/metrics.json``, ``champion/config.json``
+(optional), ``holdout/returns.parquet`` (long: date, strategy, gross, net, turnover, cost),
+``holdout/held.parquet`` and ``holdout/weights.parquet`` (optional; long: date, strategy, one
+weight column per asset), ``holdout/metrics.json`` and the champion's
+``trials/NNNNN/returns.parquet`` (optional; from the trial whose files it has: itself, or
+the trial it is a clone of).
 
 A missing run directory is a :class:`~evofolio.errors.UsageError`; a missing or malformed
 file, key or column is a :class:`~evofolio.errors.DataError` naming the file. Extra keys and
@@ -31,13 +27,24 @@ from typing import Any
 import pandas as pd
 
 from evofolio.errors import DataError, UsageError
+from evofolio.run_layout import (
+    CHAMPION_CONFIG,
+    CHAMPION_METRICS,
+    HOLDOUT_HELD,
+    HOLDOUT_METRICS,
+    HOLDOUT_RETURNS,
+    HOLDOUT_WEIGHTS,
+    PARETO,
+    RUN_JSON,
+    TRIALS_TABLE,
+    trial_file,
+)
+from evofolio.search.records import champion_source
 
 __all__ = [
     "Champion",
     "RunInfo",
     "RunRecord",
-    "champion_source",
-    "normalise_trials",
     "read_run_dir",
 ]
 
@@ -51,10 +58,7 @@ VERDICT_KEYS = (
     "fallbacks",
 )
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
-TRIAL_COLUMNS = ("number", "generation", "state")
-WEIGHTS = "holdout/weights.parquet"
-# Objective columns by name (as the search's own table may write them) -> values_<i>.
-NAMED_OBJECTIVES = {"sharpe": "values_0", "max_drawdown": "values_1", "turnover": "values_2"}
+TRIAL_COLUMNS = ("number", "generation", "state", PARETO)
 
 
 @dataclass(frozen=True)
@@ -131,32 +135,31 @@ def read_run_dir(run_dir: str | Path, benchmark: str | None = None) -> RunRecord
     path = Path(run_dir)
     if not path.is_dir():
         raise UsageError(f"run directory not found: {path}")
-    champion_meta = _json(path, "champion/metrics.json")
-    config_path = path / "champion" / "config.json"
-    returns = _parquet(path, "holdout/returns.parquet", RETURN_COLUMNS)
+    champion_meta = _json(path, CHAMPION_METRICS)
+    returns = _parquet(path, HOLDOUT_RETURNS, RETURN_COLUMNS)
     returns["date"] = pd.to_datetime(returns["date"])
-    held = _parquet(path, "holdout/held.parquet", ("date", "strategy"))
+    held = _parquet(path, HOLDOUT_HELD, ("date", "strategy"))
     held["date"] = pd.to_datetime(held["date"])
-    metrics = _json(path, "holdout/metrics.json")
-    trials = normalise_trials(_parquet(path, "trials.parquet", TRIAL_COLUMNS))
+    metrics = _json(path, HOLDOUT_METRICS)
+    trials = _parquet(path, TRIALS_TABLE, TRIAL_COLUMNS)
     champion = _champion(champion_meta)
     weights = None
-    if (path / WEIGHTS).is_file():
-        weights = _parquet(path, WEIGHTS, ("date", "strategy"))
+    if (path / HOLDOUT_WEIGHTS).is_file():
+        weights = _parquet(path, HOLDOUT_WEIGHTS, ("date", "strategy"))
         weights["date"] = pd.to_datetime(weights["date"])
     source = champion_source(trials, champion.trial)
     validation = _validation_returns(path, source)
     return RunRecord(
         path=path,
-        run=_run_info(_json(path, "run.json")),
+        run=_run_info(_json(path, RUN_JSON)),
         trials=trials,
         champion=champion,
-        config=_json(path, "champion/config.json") if config_path.is_file() else None,
+        config=_json(path, CHAMPION_CONFIG) if (path / CHAMPION_CONFIG).is_file() else None,
         returns=returns,
         held=held,
         metrics={
-            str(name): _floats(values, "holdout/metrics.json")
-            for name, values in _key(metrics, "metrics", "holdout/metrics.json").items()
+            str(name): _floats(values, HOLDOUT_METRICS)
+            for name, values in _key(metrics, "metrics", HOLDOUT_METRICS).items()
         },
         weights=weights,
         validation=validation,
@@ -172,19 +175,9 @@ def _verdict_benchmark(champion: Champion) -> str | None:
     )
 
 
-def champion_source(trials: pd.DataFrame, number: int) -> int:
-    """The trial whose files hold trial ``number``'s returns: itself, or the trial it is a
-    clone of (``duplicate_of``), as :func:`evofolio.search.pipeline.champion_source`."""
-    rows = trials.loc[trials["number"] == number]
-    if rows.empty or "duplicate_of" not in trials.columns:
-        return number
-    original = rows["duplicate_of"].iloc[0]
-    return number if original is None or pd.isna(original) else int(original)
-
-
 def _validation_returns(root: Path, trial: int) -> pd.Series | None:
     """Trial ``trial``'s validation net returns by date (None when its file is absent)."""
-    name = f"trials/{trial:05d}/returns.parquet"
+    name = trial_file(trial)
     if not (root / name).is_file():
         return None
     frame = _parquet(root, name, ("net",))
@@ -195,32 +188,6 @@ def _validation_returns(root: Path, trial: int) -> pd.Series | None:
     except (TypeError, ValueError) as error:
         raise DataError(f"{root / name}: the index must be dates: {error}") from None
     return pd.Series(frame["net"].to_numpy(dtype=float), index=index, name="net")
-
-
-def normalise_trials(frame: pd.DataFrame) -> pd.DataFrame:
-    """The documented column names, whichever spelling the table uses.
-
-    ``params_<gene>`` becomes ``param_<gene>``; objectives named ``sharpe``, ``max_drawdown``,
-    ``turnover`` become ``values_0..2`` (and a lone ``fitness`` fills ``values_0``); a nullable
-    integer ``generation`` becomes a plain number (nan where unknown).
-    """
-    frame = frame.rename(
-        columns={
-            c: "param_" + c.removeprefix("params_")
-            for c in frame.columns
-            if c.startswith("params_") and "param_" + c.removeprefix("params_") not in frame
-        }
-    )
-    if "values_0" not in frame.columns:
-        named = {k: v for k, v in NAMED_OBJECTIVES.items() if k in frame.columns}
-        if named:
-            frame = frame.assign(**{v: frame[k] for k, v in named.items()})
-        elif "fitness" in frame.columns:
-            frame = frame.assign(values_0=frame["fitness"])
-    generation = pd.to_numeric(frame["generation"], errors="coerce").astype(float)
-    frame["generation"] = generation.astype(int) if generation.notna().all() else generation
-    frame["state"] = frame["state"].astype(str)
-    return frame
 
 
 def _json(root: Path, name: str) -> dict[str, Any]:
@@ -271,7 +238,7 @@ def _floats(values: Any, name: str) -> dict[str, float]:
 
 def _period(value: Any, key: str) -> tuple[str, str]:
     if not isinstance(value, list | tuple) or len(value) != 2:
-        raise DataError(f"run.json: '{key}' must be [first date, last date], got {value!r}")
+        raise DataError(f"{RUN_JSON}: '{key}' must be [first date, last date], got {value!r}")
     return str(value[0]), str(value[1])
 
 
@@ -279,11 +246,11 @@ def _run_info(raw: dict[str, Any]) -> RunInfo:
     vol_target = raw.get("vol_target")
     return RunInfo(
         version=str(raw.get("evofolio_version", "?")),
-        source=str(_key(raw, "source", "run.json")),
+        source=str(_key(raw, "source", RUN_JSON)),
         market_source=str(raw.get("market_source", "")),
         assets=tuple(str(a) for a in raw.get("assets", [])),
-        development=_period(_key(raw, "development", "run.json"), "development"),
-        holdout=_period(_key(raw, "holdout", "run.json"), "holdout"),
+        development=_period(_key(raw, "development", RUN_JSON), "development"),
+        holdout=_period(_key(raw, "holdout", RUN_JSON), "holdout"),
         rebalance=str(raw.get("rebalance", "?")),
         cost_bps=_float(raw.get("cost_bps")),
         vol_target=None if vol_target is None else _float(vol_target),
@@ -296,7 +263,7 @@ def _run_info(raw: dict[str, Any]) -> RunInfo:
 
 
 def _champion(raw: dict[str, Any]) -> Champion:
-    name = "champion/metrics.json"
+    name = CHAMPION_METRICS
     genome = _key(raw, "genome", name)
     if not isinstance(genome, dict):
         raise DataError(f"{name}: 'genome' must be an object of genes")
@@ -304,7 +271,7 @@ def _champion(raw: dict[str, Any]) -> Champion:
     return Champion(
         trial=int(_key(raw, "trial", name)),
         family=str(raw.get("family", genome.get("family", "?"))),
-        genome={_gene(str(k)): v for k, v in genome.items()},
+        genome={str(k): v for k, v in genome.items()},
         fitness=_float(raw.get("fitness")),
         values=tuple(_float(v) for v in raw.get("values") or []),
         holdout=_floats(raw.get("holdout") or {}, name),
@@ -312,8 +279,3 @@ def _champion(raw: dict[str, Any]) -> Champion:
         pbo=None if pbo is None else _floats(pbo, name),
         verdict={key: raw[key] for key in VERDICT_KEYS if key in raw},
     )
-
-
-def _gene(key: str) -> str:
-    """A gene's name without the ``params_`` or ``param_`` prefix of the trials table."""
-    return key.removeprefix("params_").removeprefix("param_")

@@ -8,13 +8,14 @@ import plotly.graph_objects as go
 
 from evofolio.report.plots import CHAMPION_COLOR, base_layout
 from evofolio.report.search_stats import (
+    FAMILY,
     FinalPopulation,
     completed,
     generation_summary,
-    pareto_mask,
     score_label,
     state_counts,
 )
+from evofolio.run_layout import PARETO
 
 __all__ = [
     "family_fitness_figure",
@@ -93,8 +94,8 @@ def trial_states_figure(trials: pd.DataFrame) -> go.Figure:
 def pareto_figure(trials: pd.DataFrame, champion_trial: int) -> go.Figure:
     """Sharpe vs maximum drawdown of completed trials, the non-dominated ones coloured."""
     done = completed(trials)
-    front = pareto_mask(done)
-    turnover = done.get("values_2", pd.Series(np.nan, index=done.index))
+    front = done[PARETO].astype(bool).to_numpy()
+    turnover = done.get("turnover", pd.Series(np.nan, index=done.index))
     fig = go.Figure()
     for on_front in (False, True):
         part = done[front == on_front]
@@ -109,8 +110,8 @@ def pareto_figure(trials: pd.DataFrame, champion_trial: int) -> go.Figure:
             }
         fig.add_trace(
             go.Scatter(
-                x=part["values_0"],
-                y=part["values_1"],
+                x=part["sharpe"],
+                y=part["max_drawdown"],
                 mode="markers",
                 name="Pareto front" if on_front else "dominated",
                 marker=marker,
@@ -122,8 +123,8 @@ def pareto_figure(trials: pd.DataFrame, champion_trial: int) -> go.Figure:
     best = done[done["number"] == champion_trial]
     fig.add_trace(
         go.Scatter(
-            x=best["values_0"],
-            y=best["values_1"],
+            x=best["sharpe"],
+            y=best["max_drawdown"],
             mode="markers",
             name="champion",
             marker={"symbol": "star", "size": 18, "color": "#dc2626"},
@@ -140,7 +141,7 @@ def pareto_figure(trials: pd.DataFrame, champion_trial: int) -> go.Figure:
 def family_fitness_figure(trials: pd.DataFrame) -> go.Figure:
     """The distribution of scores per model family (every completed trial shown)."""
     done, label = completed(trials), score_label(trials)
-    families = done.get("param_family", pd.Series("?", index=done.index)).astype(str)
+    families = done.get(FAMILY, pd.Series("?", index=done.index)).astype(str)
     fig = go.Figure()
     for index, family in enumerate(sorted(families.unique())):
         part = done[families == family]

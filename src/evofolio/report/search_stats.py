@@ -1,9 +1,10 @@
-"""Summaries of ``trials.parquet`` for the report: scores, generations, Pareto front, features.
+"""Summaries of ``trials.parquet`` for the report: scores, generations, states, features.
 
-Pandas/numpy, plus the family registry (which families read the feature genes). A trial's
-*score* is its fitness (mean fold Sharpe − λ · std); in multi-objective mode, where the
-scalar fitness may be missing, it is the first objective (the validation Sharpe ratio). Only
-``COMPLETE`` trials have scores.
+Pandas/numpy plus the family registry (which families read the feature genes), on the
+columns :mod:`evofolio.search.records` writes (the Pareto front is its ``pareto`` column,
+from Optuna). A trial's *score* is its fitness (mean fold Sharpe − λ · std); in
+multi-objective mode, where there is no scalar fitness, it is the first objective,
+``sharpe`` (the validation Sharpe ratio). Only ``COMPLETE`` trials have scores.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.families import FAMILIES
+from evofolio.run_layout import PARAM_PREFIX
 from evofolio.search.genes import reads
 
 __all__ = [
@@ -25,16 +27,15 @@ __all__ = [
     "error_counts",
     "feature_frequency",
     "generation_summary",
-    "pareto_mask",
     "score_label",
     "state_counts",
 ]
 
 COMPLETE = "COMPLETE"
-FEATURE_PREFIX = "param_feature_"
+FAMILY = PARAM_PREFIX + "family"
+FEATURE_PREFIX = PARAM_PREFIX + "feature_"
+SHARPE = "sharpe"
 STATE_ORDER = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
-# Objective columns of the multi-objective mode and whether larger is better.
-OBJECTIVES = (("values_0", True), ("values_1", False), ("values_2", False))
 
 
 def _column(trials: pd.DataFrame, name: str) -> pd.Series:
@@ -58,7 +59,7 @@ def score_label(trials: pd.DataFrame) -> str:
 def completed(trials: pd.DataFrame) -> pd.DataFrame:
     """Completed trials with a finite ``score`` column, in trial order."""
     done = trials[trials["state"] == COMPLETE].copy()
-    done["score"] = _column(done, "fitness" if _uses_fitness(trials) else "values_0")
+    done["score"] = _column(done, "fitness" if _uses_fitness(trials) else SHARPE)
     done = done[np.isfinite(done["score"])]
     return done.sort_values("number")
 
@@ -89,29 +90,6 @@ def error_counts(trials: pd.DataFrame, limit: int = 5) -> list[tuple[str, int]]:
     return [(str(message), int(n)) for message, n in counts.head(limit).items()]
 
 
-def pareto_mask(trials: pd.DataFrame) -> np.ndarray:
-    """True for each row not dominated on the objective columns present.
-
-    ``values_0`` (Sharpe) is maximised, ``values_1`` (max drawdown) and ``values_2``
-    (turnover) minimised; rows with a non-finite objective are never on the front.
-    """
-    columns = [(c, up) for c, up in OBJECTIVES if c in trials.columns]
-    if not columns:
-        return np.zeros(len(trials), dtype=bool)
-    matrix = np.column_stack(
-        [(1.0 if up else -1.0) * trials[c].to_numpy(dtype=float) for c, up in columns]
-    )
-    finite = np.isfinite(matrix).all(axis=1)
-    points = matrix[finite]
-    # dominates[i, j]: point j is no worse than point i everywhere and better somewhere.
-    no_worse = np.all(points[None, :, :] >= points[:, None, :], axis=2)
-    better = np.any(points[None, :, :] > points[:, None, :], axis=2)
-    dominated = np.any(no_worse & better, axis=1)
-    mask = np.zeros(len(trials), dtype=bool)
-    mask[np.flatnonzero(finite)[~dominated]] = True
-    return mask
-
-
 @dataclass(frozen=True)
 class FinalPopulation:
     """How often each feature is on in the last generation's completed genomes."""
@@ -134,11 +112,11 @@ def feature_frequency(trials: pd.DataFrame) -> FinalPopulation | None:
         return None
     last = int(done["generation"].max())
     final = done[done["generation"] == last]
-    family = final.get("param_family")
+    family = final.get(FAMILY)
     readers = [name for name in FAMILIES if reads(name, "feature_")]
     family_only = family is not None and bool(family.isin(readers).any())
     if family_only:
-        final = final[final["param_family"].isin(readers)]
+        final = final[final[FAMILY].isin(readers)]
     on = final[columns].astype("boolean").fillna(False).astype(bool)
     shares = on.mean().rename(lambda c: c[len(FEATURE_PREFIX) :])
     return FinalPopulation(last, len(final), family_only, shares.sort_values(ascending=True))

@@ -224,11 +224,11 @@ def search_section(record: RunRecord, figures: Figures) -> str:
         body.append(note("No trial completed: there is no fitness to plot."))
         return section("search", "The search", body)
     body.append(figures.embed(search_plots.fitness_by_generation_figure(trials)))
-    if record.run.multi_objective and "values_1" in done.columns:
+    if record.run.multi_objective and "max_drawdown" in done.columns:
         body.append(figures.embed(search_plots.pareto_figure(trials, record.champion.trial)))
     else:
         body.append(note("Single-objective search: there is no Pareto front to show."))
-    families = done.get("param_family")
+    families = done.get(search_stats.FAMILY)
     n_families = 0 if families is None else families.nunique()
     body.append(figures.embed(search_plots.family_fitness_figure(trials)))
     if n_families <= 1:

@@ -20,7 +20,7 @@ from evofolio.report.importances import MIN_IMPORTANCE_TRIALS, family_study, tim
 from evofolio.report.markup import Figures, note, num, paragraph, section
 from evofolio.report.plots import CHAMPION
 from evofolio.report.rundir import RunRecord
-from evofolio.report.search_stats import completed
+from evofolio.report.search_stats import FAMILY, completed
 
 __all__ = ["READING", "genes_section", "tearsheet_section"]
 
@@ -188,7 +188,7 @@ def genes_section(record: RunRecord, figures: Figures) -> str:
     trials = record.trials
     done = completed(trials)
     body = ["<h3>Gene importances per model family</h3>"]
-    families = done["param_family"].astype(str) if "param_family" in done.columns else None
+    families = done[FAMILY].astype(str) if FAMILY in done.columns else None
     for family in [] if families is None else sorted(families.unique()):
         study, genes = family_study(trials, family)
         n = len(study.trials)

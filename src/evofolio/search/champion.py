@@ -26,6 +26,7 @@ from evofolio.metrics import (
     probability_of_backtest_overfitting,
     sharpe_ratio,
 )
+from evofolio.run_layout import PARETO
 from evofolio.search.benchmark import active_matrix
 from evofolio.strategies import STRATEGIES
 
@@ -39,10 +40,12 @@ class NoChampionError(EvofolioError):
 
 
 def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "sharpe") -> int:
-    """The trial number of the champion among the COMPLETE trials of ``trials``.
+    """The trial number of the champion among the COMPLETE trials of ``trials`` (the table
+    :mod:`evofolio.search.records` writes).
 
-    Single-objective: the highest fitness. Multi-objective: among the Pareto front of
-    (max Sharpe, min drawdown, min turnover), the best on ``pick``.
+    Single-objective: the highest fitness. Multi-objective: among the trials on the Pareto
+    front of (max Sharpe, min drawdown, min turnover) (the ``pareto`` column, from Optuna's
+    ``study.best_trials``), the best on ``pick``.
     """
     done = trials[trials["state"] == "COMPLETE"]
     if done.empty:
@@ -51,7 +54,7 @@ def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "shar
         return int(done["number"].to_numpy()[int(np.argmax(done["fitness"].to_numpy()))])
     if pick not in PARETO_PICKS:
         raise EvofolioError(f"pareto pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
-    front = done[pareto_mask(done[["sharpe", "max_drawdown", "turnover"]].to_numpy())]
+    front = done[done[PARETO].astype(bool)]
     column, maximise = {
         "sharpe": ("sharpe", True),
         "drawdown": ("max_drawdown", False),
@@ -60,17 +63,6 @@ def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "shar
     values = front[column].to_numpy()
     position = int(np.argmax(values) if maximise else np.argmin(values))
     return int(front["number"].to_numpy()[position])
-
-
-def pareto_mask(values: np.ndarray) -> np.ndarray:
-    """Rows of (Sharpe up, drawdown down, turnover down) not dominated by any other row."""
-    score = values * np.array([-1.0, 1.0, 1.0])  # all to minimise
-    n = len(score)
-    mask = np.ones(n, dtype=bool)
-    for i in range(n):
-        dominated = np.all(score <= score[i], axis=1) & np.any(score < score[i], axis=1)
-        mask[i] = not dominated.any()
-    return mask
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,6 +27,8 @@ from evofolio.backtest import Periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
+from evofolio.outdir import write_json
+from evofolio.run_layout import FINGERPRINT
 
 __all__ = [
     "FINGERPRINT_ATTR",
@@ -37,7 +39,7 @@ __all__ = [
     "record_fingerprint",
 ]
 
-FINGERPRINT_FILE = "fingerprint.json"
+FINGERPRINT_FILE = FINGERPRINT
 FINGERPRINT_ATTR = "evofolio_fingerprint"
 
 
@@ -145,6 +147,6 @@ def record_fingerprint(run_dir: Path, new: Mapping[str, Any], study: optuna.Stud
     plain = json.loads(_canonical(new))
     path = Path(run_dir) / FINGERPRINT_FILE
     if not path.is_file():
-        path.write_text(json.dumps(plain, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_json(path, plain)
     if FINGERPRINT_ATTR not in study.user_attrs:
         study.set_user_attr(FINGERPRINT_ATTR, plain)

@@ -34,6 +34,7 @@ from evofolio.data import MarketData
 from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
 from evofolio.outdir import write_json
+from evofolio.run_layout import TRIAL_METRICS, TRIAL_MODEL, TRIAL_RETURNS
 from evofolio.search.evaluator import TrialContext, TrialOutcome
 from evofolio.search.space import Genome
 
@@ -178,16 +179,16 @@ def evaluate(
 def write_trial(directory: Path, outcome: FitnessResult, model: NeuralAllocator | None) -> None:
     """The trial's validation returns, fold metrics and last model, under ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    outcome.returns.to_frame().rename_axis("date").to_parquet(directory / "returns.parquet")
+    outcome.returns.to_frame().rename_axis("date").to_parquet(directory / TRIAL_RETURNS)
     payload = {
         "fitness": outcome.fitness,
         "values": list(outcome.values),
         "folds": outcome.fold_metrics,
         "seconds": outcome.seconds,
     }
-    write_json(directory / "metrics.json", payload)
+    write_json(directory / TRIAL_METRICS, payload)
     if model is not None:
-        model.save(directory / "model.pt")
+        model.save(directory / TRIAL_MODEL)
 
 
 class FitnessEvaluator:

@@ -3,28 +3,25 @@
 A trial's objective values must be finite and as many as the study's directions; anything
 else (a NaN from a diverged training, a wrong count) fails the trial with a message. The
 evaluator's attributes are stored as Optuna user attributes after numpy values are turned
-into plain numbers and lists.
+into plain numbers and lists (:func:`evofolio.outdir.plain`: NaN is stored as null).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
-import numpy as np
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
+from evofolio.outdir import plain
 from evofolio.search.evaluator import TrialOutcome
 from evofolio.search.progress import ERROR_ATTR, FAILURE_ATTR
 from evofolio.search.storage import quiet_optuna
 
-__all__ = ["RELEASED", "failure_message", "finish_trial", "jsonable"]
+__all__ = ["RELEASED", "failure_message", "finish_trial"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,27 +32,6 @@ MAX_ERROR_CHARS = 2000
 def failure_message(error: BaseException) -> str:
     """``Type: message``, shortened to :data:`MAX_ERROR_CHARS`."""
     return f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS]
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` with numpy scalars/arrays, tuples, paths and mappings made JSON-friendly."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    if hasattr(value, "tolist"):  # pandas objects
-        return jsonable(value.tolist())
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return value
 
 
 def _checked(values: Sequence[float], n_objectives: int) -> list[float]:
@@ -87,7 +63,7 @@ def finish_trial(
             try:
                 values = _checked(outcome.values, len(study.directions))
                 for key, value in outcome.attrs.items():
-                    trial.set_user_attr(str(key), jsonable(value))
+                    trial.set_user_attr(str(key), plain(value))
             except (TypeError, ValueError) as problem:  # not UpdateFinishedTrialError
                 values, failure, error = None, "error", failure_message(problem)
                 logger.warning("trial %d failed: %s", trial.number, error)

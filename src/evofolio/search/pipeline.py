@@ -1,16 +1,9 @@
 """The whole job after the data is loaded: search → champion → holdout → files.
 
-``evolve`` and ``run`` share it (``run`` then writes the HTML report). Layout of a run
-directory::
-
-    run.json                 what was run: data, periods, rules, search budget, timings
-    search.db                the Optuna storage (SQLite default; resumable)
-    trials.parquet           one row per trial
-    trials/NNNNN/            each trial's validation returns, fold metrics, last model
-    champion/                config.json, models/ (the seed ensemble), weights.parquet,
-                             returns.parquet, metrics.json (the verdict: see writers.py)
-    holdout/                 returns.parquet, held.parquet, weights.parquet, metrics.json:
-                             the champion and every baseline over the holdout period
+``evolve`` and ``run`` share it (``run`` then writes the HTML report). The run directory's
+layout (``run.json``, ``search.db``, ``fingerprint.json``, ``trials.parquet``,
+``trials/NNNNN/``, ``champion/``, ``champion/models/``, ``holdout/``) is documented, and
+every name in it defined, in :mod:`evofolio.run_layout`.
 """
 
 from __future__ import annotations
@@ -30,6 +23,7 @@ from evofolio.allocators.ensemble import seed_list
 from evofolio.backtest import Periods, TradingRules, split_periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
+from evofolio.run_layout import TRIAL_RETURNS, trial_file
 from evofolio.search.benchmark import Benchmark, check_benchmark, resolve_benchmark
 from evofolio.search.champion import (
     HoldoutResult,
@@ -40,6 +34,7 @@ from evofolio.search.champion import (
 )
 from evofolio.search.fingerprint import fingerprint
 from evofolio.search.fitness import SearchContext, budgeted, build_context, make_evaluator
+from evofolio.search.records import champion_source
 from evofolio.search.seeds import seed_spread, seed_validation_sharpes
 from evofolio.search.space import decode
 from evofolio.search.study import SearchEvent, SearchResult, run_search
@@ -108,17 +103,10 @@ def trial_returns(run_dir: Path, trials: pd.DataFrame) -> dict[int, pd.Series]:
     out = {}
     done = trials[trials["state"] == "COMPLETE"]
     for number in done["number"]:
-        path = run_dir / "trials" / f"{int(number):05d}" / "returns.parquet"
+        path = run_dir / trial_file(int(number), TRIAL_RETURNS)
         if path.is_file():
             out[int(number)] = pd.read_parquet(path)["net"]
     return out
-
-
-def champion_source(trials: pd.DataFrame, number: int) -> int:
-    """The trial whose files hold the champion's returns (itself, or the one it cloned)."""
-    row = trials.loc[trials["number"] == number].iloc[0]
-    original = row.get("duplicate_of")
-    return int(original) if original is not None and pd.notna(original) else number
 
 
 def run_pipeline(

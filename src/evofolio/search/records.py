@@ -1,6 +1,9 @@
 """The search's table of trials: one row per trial, written as ``trials.parquet``.
 
+This is the one schema of the trials table: the report reads these columns as written.
 Columns: ``number``, ``generation``, ``state`` (COMPLETE, PRUNED, FAIL, RUNNING, WAITING),
+``pareto`` (on the study's best front, from Optuna's ``study.best_trials``: the Pareto front
+of the completed trials in multi-objective mode, the best trial in single-objective mode),
 the objective values (``fitness``, or ``sharpe``, ``max_drawdown``, ``turnover``),
 ``duration_s``, ``datetime_start``, ``datetime_complete``, ``failure`` (error, interrupted,
 released, stale), ``error`` (the message), ``retry_of`` (the trial whose genome this one
@@ -12,7 +15,6 @@ its files are there), ``worker`` (host:pid), one ``params_<gene>`` column per ge
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from evofolio.outdir import atomic_file
+from evofolio.run_layout import PARAM_PREFIX, PARETO, TRIAL_COLUMNS
 from evofolio.search.evaluator import objective_names
 from evofolio.search.progress import (
     DUPLICATE_ATTR,
@@ -29,22 +33,9 @@ from evofolio.search.progress import (
     generation_of,
 )
 
-__all__ = ["STALE", "trials_frame", "write_trials"]
+__all__ = ["STALE", "best_numbers", "champion_source", "trials_frame", "write_trials"]
 
 STALE = "its worker stopped sending heartbeats (killed?); the genome was re-queued"
-BASE_COLUMNS = (
-    "number",
-    "generation",
-    "state",
-    "duration_s",
-    "datetime_start",
-    "datetime_complete",
-    "failure",
-    "error",
-    "retry_of",
-    "duplicate_of",
-    "worker",
-)
 _OWN_ATTRS = {ERROR_ATTR, FAILURE_ATTR, DUPLICATE_ATTR, WORKER_ATTR}
 
 
@@ -52,7 +43,7 @@ def _cell(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict) else value
 
 
-def _row(trial: FrozenTrial, names: tuple[str, ...]) -> dict[str, Any]:
+def _row(trial: FrozenTrial, names: tuple[str, ...], front: set[int]) -> dict[str, Any]:
     failure = trial.user_attrs.get(FAILURE_ATTR)
     error = trial.user_attrs.get(ERROR_ATTR)
     if trial.state == TrialState.FAIL and failure is None:
@@ -62,6 +53,7 @@ def _row(trial: FrozenTrial, names: tuple[str, ...]) -> dict[str, Any]:
         "number": trial.number,
         "generation": generation_of(trial),
         "state": trial.state.name,
+        PARETO: trial.number in front,
         "duration_s": (end - start).total_seconds() if start and end else None,
         "datetime_start": start,
         "datetime_complete": end,
@@ -74,7 +66,7 @@ def _row(trial: FrozenTrial, names: tuple[str, ...]) -> dict[str, Any]:
     values = trial.values if trial.state == TrialState.COMPLETE else None
     for index, name in enumerate(names):
         row[name] = values[index] if values else None
-    row.update({f"params_{key}": value for key, value in trial.params.items()})
+    row.update({f"{PARAM_PREFIX}{key}": value for key, value in trial.params.items()})
     row.update(
         {f"attr_{key}": _cell(v) for key, v in trial.user_attrs.items() if key not in _OWN_ATTRS}
     )
@@ -84,21 +76,35 @@ def _row(trial: FrozenTrial, names: tuple[str, ...]) -> dict[str, Any]:
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
     """One row per trial of ``study`` (see the module docstring for the columns)."""
     names = objective_names(len(study.directions) > 1)
-    rows = [_row(trial, names) for trial in study.get_trials(deepcopy=False)]
-    frame = pd.DataFrame(rows, columns=None if rows else [*BASE_COLUMNS, *names])
+    trials = study.get_trials(deepcopy=False)
+    front = best_numbers(study) if any(t.state == TrialState.COMPLETE for t in trials) else set()
+    rows = [_row(trial, names, front) for trial in trials]
+    frame = pd.DataFrame(rows, columns=None if rows else [*TRIAL_COLUMNS, *names])
     for column in ("generation", "retry_of", "duplicate_of"):
         frame[column] = frame[column].astype("Int64")
     return frame
 
 
+def best_numbers(study: optuna.Study) -> set[int]:
+    """The numbers of Optuna's ``study.best_trials`` (the Pareto front of the completed
+    trials; in single-objective mode the best one). The study needs a completed trial."""
+    return {trial.number for trial in study.best_trials}
+
+
 def write_trials(study: optuna.Study, path: str | Path) -> Path:
     """Write :func:`trials_frame` to ``path`` (parquet), replacing it atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        trials_frame(study).to_parquet(partial, index=False)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    frame = trials_frame(study)
+    with atomic_file(path) as temporary:
+        frame.to_parquet(temporary, index=False)
     return path
+
+
+def champion_source(trials: pd.DataFrame, number: int) -> int:
+    """The trial whose files (``trials/NNNNN/``) hold trial ``number``'s returns: itself, or
+    the completed trial it is a clone of (``duplicate_of``)."""
+    rows = trials.loc[trials["number"] == number]
+    if rows.empty or "duplicate_of" not in trials.columns:
+        return number
+    original = rows["duplicate_of"].iloc[0]
+    return number if original is None or pd.isna(original) else int(original)

@@ -35,6 +35,7 @@ from optuna.trial import FrozenTrial
 
 from evofolio.config import SearchConfig
 from evofolio.errors import ConfigError
+from evofolio.run_layout import SEARCH_DB
 from evofolio.search.evaluator import MULTI_DIRECTIONS, Direction
 from evofolio.search.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATTR
 
@@ -75,7 +76,7 @@ def quiet_optuna() -> Iterator[None]:
 
 def default_storage_url(run_dir: Path) -> str:
     """The SQLite URL of ``run_dir/search.db`` (absolute path)."""
-    return f"sqlite:///{(Path(run_dir) / 'search.db').resolve()}"
+    return f"sqlite:///{(Path(run_dir) / SEARCH_DB).resolve()}"
 
 
 class RequeueCallback(RetryHeartbeatStaleTrialCallback):

@@ -29,6 +29,7 @@ import optuna
 from evofolio.config import GeneValue, RunConfig
 from evofolio.errors import ConfigError
 from evofolio.features import FEATURES
+from evofolio.run_layout import SEARCH_DB, TRIALS_TABLE
 from evofolio.search.evaluator import (
     Evaluator,
     EvaluatorFactory,
@@ -61,7 +62,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-TRIALS_FILE = "trials.parquet"
+TRIALS_FILE = TRIALS_TABLE
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def load_search_study(
     search = config.search
     url = storage_url or search.storage or default_storage_url(Path(run_dir))
     name = study_name or search.study_name
-    database = Path(run_dir) / "search.db"
+    database = Path(run_dir) / SEARCH_DB
     if url == default_storage_url(Path(run_dir)) and not database.is_file():
         raise ConfigError(f"no search database {database}; run the search first")
     try:

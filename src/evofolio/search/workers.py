@@ -30,6 +30,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.config import RunConfig, SearchConfig
+from evofolio.run_layout import trial_dir
 from evofolio.search.evaluator import Evaluator, TrialContext, TrialOutcome
 from evofolio.search.outcome import RELEASED, failure_message, finish_trial
 from evofolio.search.progress import (
@@ -103,7 +104,7 @@ def _admitted(study: optuna.Study, storage: RDBStorage, number: int, plan: Searc
 def trial_directory(run_dir: Path, trial: FrozenTrial) -> Path:
     """``run_dir/trials/{number:05d}``: a trial's files (its twin's, for a duplicate)."""
     number = trial.user_attrs.get(DUPLICATE_ATTR, trial.number)
-    return Path(run_dir) / "trials" / f"{int(number):05d}"
+    return Path(run_dir) / trial_dir(int(number))
 
 
 def _twin(study: optuna.Study, params: Mapping[str, Any]) -> TrialOutcome | None:

@@ -1,4 +1,5 @@
-"""What a finished run writes: ``champion/``, ``holdout/`` and ``run.json``.
+"""What a finished run writes: ``champion/``, ``holdout/`` and ``run.json`` (names from
+:mod:`evofolio.run_layout`; ``MODELS_DIR`` is re-exported from there).
 
 ``champion/metrics.json`` holds the whole verdict (keys documented in README, "Reading the
 verdict"): ``verdict`` (outcome and sentence), ``benchmark``, ``search_statistics`` (DSR
@@ -24,13 +25,11 @@ from evofolio.config import RunConfig
 from evofolio.data import MarketData
 from evofolio.metrics import PBOResult
 from evofolio.outdir import staged_output, write_json
+from evofolio.run_layout import CHAMPION_DIR, HOLDOUT_DIR, MODELS_DIR, RUN_JSON
 from evofolio.search.benchmark import Benchmark
 from evofolio.search.champion import HoldoutResult, SearchStatistics
 
 __all__ = ["MODELS_DIR", "write_champion", "write_holdout", "write_run_json"]
-
-MODELS_DIR = "models"
-"""``champion/models/``: the seed ensemble (``ensemble.json`` and one ``seed-<k>.pt`` each)."""
 
 
 def _pbo(pbo: PBOResult | None, n_configs: int) -> dict[str, Any] | None:
@@ -103,7 +102,7 @@ def write_champion(
         "(every long-only equity portfolio passes it); the verdict uses search_statistics."
         "vs_benchmark; per-period Sharpe",
     }
-    with staged_output(run_dir / "champion") as staging:
+    with staged_output(run_dir / CHAMPION_DIR) as staging:
         write_json(staging / "config.json", config.model_dump(mode="json"))
         holdout.champion.save(staging / MODELS_DIR, {"trial": number})
         save_panel(StrategyPanel({"champion": result}), staging)
@@ -112,7 +111,7 @@ def write_champion(
 
 def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
     """``holdout/``: the champion and every baseline, same dates, same rules."""
-    with staged_output(run_dir / "holdout") as staging:
+    with staged_output(run_dir / HOLDOUT_DIR) as staging:
         save_panel(StrategyPanel(holdout.results), staging)
         metrics = {name: r.metrics() for name, r in holdout.results.items()}
         write_json(staging / "metrics.json", {"metrics": metrics, "fallbacks": fallbacks(holdout)})
@@ -166,4 +165,4 @@ def write_run_json(
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": seconds,
     }
-    write_json(run_dir / "run.json", payload)
+    write_json(run_dir / RUN_JSON, payload)

@@ -21,6 +21,7 @@ from torch import nn
 
 from evofolio.errors import DataError
 from evofolio.models.registry import MODELS, model_name
+from evofolio.outdir import atomic_file
 
 FORMAT_VERSION = 1
 _ARRAY = "__ndarray__"
@@ -87,9 +88,8 @@ def save_checkpoint(
         "scaler_state": _encode(dict(scaler_state), "scaler_state"),
         "extra": _encode(dict(extra or {}), "extra"),
     }
-    tmp = target.with_name(target.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, target)
+    with atomic_file(target) as temporary:
+        torch.save(payload, temporary)
     return target
 
 
