@@ -158,8 +158,8 @@ def evolve_command(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Evolve both LSTM families with a genetic algorithm on the development period, then
-    refit the champion and trade the holdout once.
+    """Evolve the model families (asset, portfolio, asset_attention) with a genetic algorithm
+    on the development period, then refit the champion and trade the holdout once.
 
     Running the same command again resumes the search (completed trials are kept); several
     processes or machines may share one `--storage`. Writes trials.parquet, trials/,
@@ -208,11 +208,11 @@ def run_command(
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """The main job: data → features → strategy panel → genetic search over both LSTM
+    """The main job: data → features → strategy panel → genetic search over the model
     families → champion → holdout backtest against every classic strategy → report.html.
 
-    Without --config it uses the `default` budget (about 15 minutes on 2 cores; see
-    configs/default.toml); --quick uses the `quick` one.
+    Without --config it uses the `default` budget (at most 15 minutes on 2 cores; see
+    configs/default.toml); --quick uses the `quick` one (about two minutes).
     """
     setup_logging(verbose, quiet)
     if quick and config is not None:
