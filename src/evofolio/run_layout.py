@@ -71,6 +71,7 @@ HOLDOUT_HELD = f"{HOLDOUT_DIR}/held.parquet"
 HOLDOUT_WEIGHTS = f"{HOLDOUT_DIR}/weights.parquet"
 HOLDOUT_METRICS = f"{HOLDOUT_DIR}/metrics.json"
 REPORT = "report.html"
+ALLOCATION = "allocation.json"
 
 # The trials table (trials.parquet), as the search writes it and the report reads it.
 PARAM_PREFIX = "params_"

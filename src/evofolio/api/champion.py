@@ -20,7 +20,7 @@ from evofolio.api.data import PricesInput, load_data
 from evofolio.config import RunConfig, override, parse_config
 from evofolio.data import DATASETS, MarketData, load_from_config
 from evofolio.errors import DataError, UsageError
-from evofolio.search.writers import MODELS_DIR
+from evofolio.run_layout import CHAMPION_CONFIG, CHAMPION_MODELS
 
 __all__ = ["Champion", "load_champion", "read_json"]
 
@@ -132,9 +132,9 @@ def load_champion(run_dir: str | Path) -> Champion:
         ConfigError: the stored configuration does not validate (naming the key).
     """
     run_dir = Path(run_dir).resolve()  # the champion outlives a change of directory
-    path = run_dir / "champion" / "config.json"
+    path = run_dir / CHAMPION_CONFIG
     config = parse_config(read_json(path), str(path))
-    models = run_dir / "champion" / MODELS_DIR
+    models = run_dir / CHAMPION_MODELS
     if not (models / "ensemble.json").is_file():
         raise UsageError(f"{models / 'ensemble.json'} not found: is the run finished?")
     return Champion(run_dir, config, models)

@@ -22,6 +22,8 @@ from evofolio.cli.common import (
     handle_errors,
     setup_logging,
 )
+from evofolio.outdir import atomic_file
+from evofolio.run_layout import ALLOCATION
 
 
 @handle_errors
@@ -58,7 +60,8 @@ def allocate_command(
         "weights": {str(asset): float(w) for asset, w in weights.items()},
     }
     text = json.dumps(payload, indent=2)
-    (run / "allocation.json").write_text(text + "\n", encoding="utf-8")
+    with atomic_file(run / ALLOCATION) as partial:
+        partial.write_text(text + "\n", encoding="utf-8")
     if as_json:
         console.print_json(text)
         return
@@ -74,4 +77,4 @@ def allocate_command(
         table.add_row(str(asset), f"{100 * weight:.2f}%")
     console.print(table)
     console.print_json(text)
-    console.print(f"wrote {run / 'allocation.json'}")
+    console.print(f"wrote {run / ALLOCATION}")
