@@ -206,6 +206,11 @@ def test_run_and_champion_refuse_bad_arguments(tmp_path: Path) -> None:
         ev.run(ev.RunConfig(), pareto_pick="luck", out=tmp_path / "r")
     with pytest.raises(UsageError, match=r"champion/config\.json not found"):
         ev.load_champion(tmp_path)
+    with pytest.raises(UsageError, match="run directory not found"):
+        ev.load_champion(tmp_path / "nope")
+    (tmp_path / "file.csv").write_text("date,A\n")
+    with pytest.raises(UsageError, match="run directory is not a directory"):
+        ev.load_champion(tmp_path / "file.csv")
     assert not (tmp_path / "r").exists()
 
 

@@ -56,16 +56,21 @@ def test_same_inputs_resume_other_inputs_are_refused(tmp_path: Path) -> None:
     before = _snapshot(run_dir)
     # other prices (another file of the same shape), another seed, another fitness setting
     data_b = _data(tmp_path, "b", 2)
-    with pytest.raises(RunDirMismatchError, match=r"data \(.*prices_sha256.*source") as error:
+    with pytest.raises(RunDirMismatchError, match=r"data \(.*prices_sha256") as error:
         _search(bigger, run_dir, _print(bigger, data_b))
     assert "--out" in str(error.value)
     other_seed = bigger.model_copy(update={"seed": 99})
-    with pytest.raises(RunDirMismatchError, match=r"fitness \(seed\)"):
+    with pytest.raises(RunDirMismatchError, match=r"fitness \(seed 3 -> 99\)"):
         _search(other_seed, run_dir, _print(other_seed, data_a))
     lam = search_config(population=3, generations=2, fold_lambda=1.5)
-    with pytest.raises(RunDirMismatchError, match=r"fitness \(fold_lambda\)"):
+    with pytest.raises(RunDirMismatchError, match=r"fitness \(fold_lambda 0.5 -> 1.5\)"):
         _search(lam, run_dir, _print(lam, data_a))
     assert _snapshot(run_dir) == before  # nothing in the directory changed
+    # the same prices read from another path (a copy, a relative path) resume
+    copy = tmp_path / "elsewhere" / "a_copy.csv"
+    copy.parent.mkdir()
+    copy.write_bytes((tmp_path / "a.csv").read_bytes())
+    assert _search(bigger, run_dir, _print(bigger, load_data(str(copy)))) == 6
 
 
 def test_the_study_remembers_too(tmp_path: Path) -> None:

@@ -173,3 +173,11 @@ def test_genome_without_a_gene_is_a_config_error() -> None:
     del params["lr"]
     with pytest.raises(ConfigError, match="'lr'"):
         decode(params, RunConfig())
+
+
+@pytest.mark.parametrize("key", ["features", "strategies"])
+def test_an_unknown_name_in_the_model_section_is_refused_before_a_search(key: str) -> None:
+    names = ["ret_1", "ret_999"] if key == "features" else ["hrp", "no_such_rule"]
+    config = parse_config({"model": {key: names}})
+    with pytest.raises(ConfigError, match=rf"model\.{key}: unknown name '{names[1]}'"):
+        check_space(config.search, config, list(FEATURES), list(STRATEGIES))

@@ -127,11 +127,15 @@ def load_champion(run_dir: str | Path) -> Champion:
     """The champion of a finished ``run`` or ``evolve`` directory.
 
     Raises:
-        UsageError: ``run_dir/champion/config.json`` is missing (not a finished run).
+        UsageError: ``run_dir`` or its ``champion/config.json`` is missing (not a finished
+            run).
         DataError: it or the ensemble's list is unreadable.
         ConfigError: the stored configuration does not validate (naming the key).
     """
     run_dir = Path(run_dir).resolve()  # the champion outlives a change of directory
+    if not run_dir.is_dir():
+        what = "is not a directory" if run_dir.exists() else "not found"
+        raise UsageError(f"run directory {what}: {run_dir}")
     path = run_dir / CHAMPION_CONFIG
     config = parse_config(read_json(path), str(path))
     models = run_dir / CHAMPION_MODELS

@@ -29,9 +29,12 @@ from evofolio.report.tables import metrics_table
 from evofolio.search.champion import PARETO_PICKS
 
 PopulationOpt = Annotated[
-    int | None, typer.Option(help="Genomes per generation (default from config: 16).")
+    int | None,
+    typer.Option(help="Genomes per generation (default from the config; run: 12, evolve: 16)."),
 ]
-GenerationsOpt = Annotated[int | None, typer.Option(help="Generations (default: 8).")]
+GenerationsOpt = Annotated[
+    int | None, typer.Option(help="Generations (default from the config; run: 6, evolve: 8).")
+]
 JobsOpt = Annotated[
     int | None,
     typer.Option("--jobs", "-j", help="Genomes evaluated at once, each in its own process."),

@@ -134,7 +134,8 @@ def read_run_dir(run_dir: str | Path, benchmark: str | None = None) -> RunRecord
     """
     path = Path(run_dir)
     if not path.is_dir():
-        raise UsageError(f"run directory not found: {path}")
+        what = "is not a directory" if path.exists() else "not found"
+        raise UsageError(f"run directory {what}: {path}")
     champion_meta = _json(path, CHAMPION_METRICS)
     returns = _parquet(path, HOLDOUT_RETURNS, RETURN_COLUMNS)
     returns["date"] = pd.to_datetime(returns["date"])

@@ -62,7 +62,6 @@ def fingerprint(config: RunConfig, data: MarketData, periods: Periods) -> dict[s
     space = config.search.space.model_dump(mode="json")
     return {
         "data": {
-            "source": data.source,
             "assets": [str(a) for a in prices.columns],
             "dates": [f"{prices.index[0]:%Y-%m-%d}", f"{prices.index[-1]:%Y-%m-%d}", len(prices)],
             "prices_sha256": _hash(prices),
@@ -94,6 +93,12 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _shown(key: str, before: Any, after: Any) -> str:
+    """``key``, with its old and new values when both are short."""
+    a, b = _canonical(before), _canonical(after)
+    return f"{key} {a} -> {b}" if len(a) + len(b) <= 60 else key
+
+
 def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     out = []
     for group in sorted(set(old) | set(new)):
@@ -102,7 +107,7 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
             continue
         if isinstance(before, Mapping) and isinstance(after, Mapping):
             keys = sorted(
-                k
+                _shown(k, before.get(k), after.get(k))
                 for k in set(before) | set(after)
                 if _canonical(before.get(k)) != _canonical(after.get(k))
             )

@@ -80,7 +80,8 @@ def search_folds(
         needed = MIN_TRAIN_DAYS + purge + n_folds * min_test_days
         raise InsufficientHistoryError(
             f"the search needs {needed} development dates ({MIN_TRAIN_DAYS} to train, {purge} "
-            f"purged, {n_folds} folds of {min_test_days}), got {len(dates)}"
+            f"purged, {n_folds} folds of {min_test_days}), got {len(dates)}: lower search.folds "
+            "or search.min_test_days, or move data.holdout_start later"
         )
     folds = walk_forward(dates, min_train=min_train, test_size=test_size, purge=purge)
     return folds

@@ -232,7 +232,17 @@ def check_space(
     feature_names: Sequence[str],
     strategy_names: Sequence[str],
 ) -> None:
-    """Raise ``ConfigError`` before a search if a corner of the gene space cannot decode."""
+    """Raise ``ConfigError`` before a search if a corner of the gene space cannot decode, or
+    if ``[model]`` names a feature or strategy that is not registered."""
+    for key, given, known in (
+        ("model.features", base.model.features, feature_names),
+        ("model.strategies", base.model.strategies or [], strategy_names),
+    ):
+        unknown = [name for name in given if name not in known]
+        if unknown:
+            raise ConfigError(
+                f"{key}: unknown name '{unknown[0]}'; choose from: {', '.join(known)}"
+            )
     genes = gene_distributions(search, feature_names, strategy_names)
     for name in search.families:
         if family_of(name, "search.families").needs_panel and len(strategy_names) < 2:
