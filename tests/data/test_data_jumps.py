@@ -91,6 +91,7 @@ def test_warn_names_asset_date_ratio_and_prices_are_unchanged(
     day = f"{prices.index[50]:%Y-%m-%d}"
     assert f"split.csv: asset 'BBB', {day}: one-day price ratio 0." in caplog.text
     assert "4-for-1 split left unadjusted" in caplog.text and "on_suspect_jump" in caplog.text
+    assert "prices are left as they are" in caplog.text
     np.testing.assert_allclose(data.prices.to_numpy(), prices.to_numpy(), rtol=1e-12)
 
 
@@ -100,8 +101,9 @@ def test_error_and_ignore_modes(
     prices = _prices()
     prices.iloc[50:, 1] /= 4.0
     path = str(write_wide(prices, "split.csv"))
-    with pytest.raises(DataError, match=r"split\.csv: asset 'BBB', .*4-for-1 split"):
+    with pytest.raises(DataError, match=r"split\.csv: asset 'BBB', .*4-for-1 split") as err:
         load_data(path, on_suspect_jump="error")
+    assert "left as they are" not in str(err.value)  # nothing is left: the load stops
     with caplog.at_level(logging.WARNING, logger="evofolio"):
         load_data(path, on_suspect_jump="ignore")
     assert "split" not in caplog.text

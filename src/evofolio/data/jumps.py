@@ -64,8 +64,7 @@ class SuspectJump:
         """One line naming the source, the asset, the date, the ratio and the likely cause."""
         return (
             f"{source}: asset '{self.asset}', {self.date:%Y-%m-%d}: one-day price ratio "
-            f"{self.ratio:.4g} ({100 * (self.ratio - 1):+.1f} %): likely {self.cause}; "
-            "prices are left as they are"
+            f"{self.ratio:.4g} ({100 * (self.ratio - 1):+.1f} %): likely {self.cause}"
         )
 
 
@@ -108,7 +107,7 @@ def check_jumps(prices: pd.DataFrame, source: str, mode: OnSuspectJump = "warn")
         more = f" (and {len(jumps) - 1} more)" if len(jumps) > 1 else ""
         raise DataError(f"{jumps[0].message(source)}{more}; set {_OPTION} to go on")
     for jump in jumps:
-        logger.warning("%s; see %s", jump.message(source), _OPTION)
+        logger.warning("%s; prices are left as they are; see %s", jump.message(source), _OPTION)
 
 
 def _split_cause(step: float) -> str | None:
