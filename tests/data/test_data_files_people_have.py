@@ -105,3 +105,27 @@ def test_downloaded_dataset_is_read_when_cached(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(skfolio.datasets, "load_ftse100_dataset", lambda: cached)
     data = load_data("ftse100")
     assert data.assets == ["AAL.L", "ABF.L"] and data.market_source.startswith("equal-weight")
+
+
+@pytest.mark.parametrize(
+    "id_name", ["code", "ISIN", "permno", "secid", "sedol", "cusip", "FIGI", "ric"]
+)
+def test_long_files_with_common_id_column_names(tmp_path: Path, id_name: str) -> None:
+    wide = make_prices(20, ("000001", "002415", "600519"))
+    rows = [f"{d:%Y-%m-%d},{a},{wide.loc[d, a]:.4f}" for d in wide.index for a in wide.columns]
+    path = tmp_path / "ids.csv"
+    path.write_text(f"date,{id_name},close\n" + "\n".join(rows) + "\n")
+    for fmt in ("auto", "long"):
+        data = load_data(str(path), fmt=fmt)  # type: ignore[arg-type]
+        assert data.assets == ["000001", "002415", "600519"]  # leading zeros kept
+        np.testing.assert_allclose(data.prices.to_numpy(), wide.to_numpy(), atol=1e-4)
+
+
+def test_repeated_dates_with_one_unnamed_integer_id_column_read_as_long(tmp_path: Path) -> None:
+    wide = make_prices(20, ("10107", "14593", "93436"))  # integer ids under an unknown name
+    rows = [f"{d:%Y-%m-%d},{a},{wide.loc[d, a]:.4f}" for d in wide.index for a in wide.columns]
+    path = tmp_path / "crsp.csv"
+    path.write_text("date,stock_key,adj_close\n" + "\n".join(rows) + "\n")
+    data = load_data(str(path))
+    assert data.assets == ["10107", "14593", "93436"]
+    np.testing.assert_allclose(data.prices.to_numpy(), wide.to_numpy(), atol=1e-4)

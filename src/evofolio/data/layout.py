@@ -13,7 +13,9 @@ one of :data:`DATE_NAMES`, else the first column. ``fmt="auto"`` reads a table a
   can be found (named one of :data:`PRICE_NAMES`, in that order of preference, else the
   only numeric column); or
 * there are exactly two non-date columns, one numeric and one of text values that look like
-  asset ids (mostly not numbers, and repeating);
+  asset ids (mostly not numbers, and repeating); or
+* dates repeat and exactly one non-date column not named like a price holds text or
+  repeating integers, and a price column can be found besides it;
 
 and as wide otherwise. ``fmt="long"`` finds the asset column by name, else as the only text
 column, and the price column as above.
@@ -33,7 +35,26 @@ Format = Literal["auto", "wide", "long"]
 FORMATS: tuple[Format, ...] = ("auto", "wide", "long")
 
 DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
-ASSET_NAMES = ("asset", "ticker", "symbol", "asset_id", "security", "instrument", "name", "id")
+ASSET_NAMES = (
+    "asset",
+    "ticker",
+    "symbol",
+    "asset_id",
+    "security",
+    "instrument",
+    "name",
+    "id",
+    "code",
+    "isin",
+    "permno",
+    "permco",
+    "secid",
+    "sedol",
+    "cusip",
+    "figi",
+    "ric",
+    "gvkey",
+)
 PRICE_NAMES = (
     "adj_close",
     "adjclose",
@@ -131,6 +152,11 @@ def _detect_long(table: pd.DataFrame, dates: str) -> tuple[str, str] | None:
         other = others[1] if others[0] == texts[0] else others[0]
         if pd.api.types.is_numeric_dtype(table[other].dtype):
             return texts[0], other
+    if table[dates].duplicated().any():
+        ids = [c for c in others if key(c) not in PRICE_NAMES and _may_be_ids(table[c])]
+        if len(ids) == 1:
+            price = _price_column(table, others, ids[0])
+            return None if price is None else (ids[0], price)
     return None
 
 
@@ -143,7 +169,8 @@ def _long_columns(table: pd.DataFrame, dates: str, source: str) -> tuple[str, st
     if len(candidates) != 1:
         raise DataError(
             f"{source}: cannot read as long format: need one asset column "
-            f"(named {'/'.join(ASSET_NAMES[:3])}); columns are {listing}"
+            f"(named {'/'.join(ASSET_NAMES[:3])}/{'/'.join(ASSET_NAMES[8:])}); "
+            f"columns are {listing}"
         )
     price = _price_column(table, others, candidates[0])
     if price is None:

@@ -16,7 +16,8 @@ Every source goes through :func:`~evofolio.data.validate.validate_prices` once, 
 prices of a :class:`MarketData` are always clean: stamps reduced to the market's calendar
 dates (``timezone``, :mod:`evofolio.data.stamps`), daily spacing required
 (:mod:`evofolio.data.frequency`), suspect one-day jumps reported as ``on_suspect_jump``
-says (:mod:`evofolio.data.jumps`). The market series is the source's own (sp500, factors),
+says (:mod:`evofolio.data.jumps`), long runs of an unchanged close warned about
+(:mod:`evofolio.data.stale`). The market series is the source's own (sp500, factors),
 the one named by ``market`` (see :mod:`evofolio.data.market`), or else the equal-weight
 average of the assets.
 """
@@ -38,6 +39,7 @@ from evofolio.data.layout import FORMATS, Format, to_wide
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, load_market
 from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.returns import equal_weight_index
+from evofolio.data.stale import check_stale
 from evofolio.data.stamps import check_timezone
 from evofolio.data.validate import validate_prices
 from evofolio.data.yahoo import PREFIX, Downloader, download_prices, parse_tickers
@@ -123,6 +125,7 @@ def load_data(
     frequency = infer_frequency(dates)
     require_daily(frequency, text)
     check_jumps(prices, text, on_suspect_jump)
+    check_stale(prices, text)
 
     if market is None and dataset is not None:
         market = dataset.market
