@@ -52,3 +52,17 @@ def test_weekly_and_monthly_are_refused_naming_the_frequency(
     message = str(caught.value)
     assert f"{name}.csv: the dates are {name} (median spacing {spacing} days" in message
     assert "evofolio needs daily closes" in message
+
+
+def test_month_ends_on_weekends_are_refused_without_a_time_zone_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dates = pd.date_range("2000-01-31", periods=120, freq="ME", name="date")
+    assert (dates.day_of_week >= 5).sum() > 10  # plenty of month ends fall on weekends
+    rng = np.random.default_rng(0)
+    values = 100 * np.exp(np.cumsum(rng.normal(0.0, 0.04, (120, 3)), axis=0))
+    path = tmp_path / "monthly.csv"
+    pd.DataFrame(values, index=dates, columns=["A", "B", "C"]).to_csv(path)
+    with pytest.raises(DataError, match="monthly"):
+        load_data(str(path))
+    assert not [r for r in caplog.records if "Saturday or Sunday" in r.getMessage()]

@@ -99,8 +99,12 @@ def check_one_per_day(wall: pd.DatetimeIndex, source: str, column: str) -> None:
 def warn_weekends(
     wall: pd.DatetimeIndex, source: str, column: str, had_offset: bool, timezone: str | None
 ) -> None:
-    """Warn when more than a handful of dates fall on a Saturday or Sunday."""
-    days = wall.normalize().unique()
+    """Warn when more than a handful of dates fall on a Saturday or Sunday (daily data only:
+    weekly or monthly dates are refused by the frequency check, which says why)."""
+    days = wall.normalize().unique().sort_values()
+    gaps = np.diff(days.to_numpy()).astype("timedelta64[s]").astype(np.int64)
+    if gaps.size and float(np.median(gaps)) > 4 * 86_400:
+        return
     weekend = np.asarray(days.day_of_week >= 5)
     count = int(weekend.sum())
     if count <= max(WEEKEND_HANDFUL, WEEKEND_SHARE * len(days)):
