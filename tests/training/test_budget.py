@@ -68,3 +68,29 @@ def test_the_search_budget_applies_unless_training_sets_its_own() -> None:
     assert budgeted(own).training.max_gflop == 2.0
     unbudgeted = parse_config({"search": {"fit_gflop": None}})
     assert budgeted(unbudgeted).training.max_gflop is None
+
+
+class Quadratic(Counted):
+    """A model whose call costs rows² (attention): the budget must count calls, not rows."""
+
+    def chunk_flops(self, rows: int) -> float:
+        return float(rows * rows) * 1e6
+
+
+def test_a_call_whose_cost_grows_faster_than_its_length_is_counted_per_call() -> None:
+    # training: 3 chunks x (10² burn-in + 3 x 20² scored) = 3 x 1300; validation: 2 x 30²
+    assert epoch_gflop(Quadratic(), TRAIN, None) == pytest.approx(3 * 1300 * 1e6 / 1e9)
+    assert epoch_gflop(Quadratic(), TRAIN, VALIDATION) == pytest.approx(
+        (3 * 1300 + 2 * 900) * 1e6 / 1e9
+    )
+
+
+def test_the_attention_budget_counts_its_memory_and_the_full_score_matrix() -> None:
+    from evofolio.models.asset_attention import AssetAttention, AssetAttentionConfig
+
+    config = AssetAttentionConfig(n_assets=4, n_features=3, context=10, layers=2, width=16)
+    network = AssetAttention(config)
+    weights = sum(p.numel() for p in network.parameters() if p.dim() == 2)
+    tokens = config.memory + 20  # 2 x 9 carried rows + 20 new ones
+    expected = (2 * weights * tokens + 4 * tokens**2 * 16 * 2) * 4
+    assert network.chunk_flops(20) == pytest.approx(expected)

@@ -33,7 +33,7 @@ PopulationOpt = Annotated[
     typer.Option(help="Genomes per generation (default from the config; run: 12, evolve: 16)."),
 ]
 GenerationsOpt = Annotated[
-    int | None, typer.Option(help="Generations (default from the config; run: 6, evolve: 8).")
+    int | None, typer.Option(help="Generations (default from the config; run: 5, evolve: 8).")
 ]
 JobsOpt = Annotated[
     int | None,

@@ -156,6 +156,17 @@ class AssetAttention(nn.Module):
         new_state = embedded[:, max(0, rows - cfg.memory) :, :].detach()
         return self.head(scores), new_state
 
+    def chunk_flops(self, rows: int) -> float:
+        """Forward FLOPs of one call on ``rows`` new rows per sample: the encoder runs over
+        the carried memory plus the new rows, ``r = memory + rows`` tokens per asset, at 2 per
+        weight and token plus ``4 · r² · width`` per layer for the attention products (the
+        full score matrix is computed before the band mask applies)."""
+        cfg = self.config
+        weights = sum(p.numel() for p in self.parameters() if p.dim() == 2)
+        tokens = float(cfg.memory + max(rows, 0))
+        attention = 4.0 * tokens * tokens * cfg.width * cfg.layers
+        return (2.0 * weights * tokens + attention) * cfg.n_assets
+
     def step_flops(self) -> float:
         """Forward FLOPs per sample and time step: 2 per weight of the embedding, encoder and
         projection, plus the attention products (``4 · context · width`` per layer), once per

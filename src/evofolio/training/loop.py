@@ -162,11 +162,24 @@ def _check_finite(loss: Tensor, where: str) -> float:
 
 
 def epoch_gflop(model: nn.Module, train_chunks: Chunks, val_chunks: Chunks | None) -> float:
-    """Estimated GFLOP of one epoch (see ``TrainConfig.max_gflop``); 0 if unknown."""
+    """Estimated GFLOP of one epoch (see ``TrainConfig.max_gflop``); 0 if unknown.
+
+    A model whose cost per call is not proportional to the call's length (attention over a
+    carried memory) gives ``chunk_flops(rows)``, the forward FLOPs of one call on ``rows``
+    new rows per sample; otherwise ``step_flops()`` per row is used. Backward counts twice.
+    """
+    chunk_len = int(train_chunks.inputs.shape[1]) - train_chunks.burn_in
+    chunk = getattr(model, "chunk_flops", None)
+    if chunk is not None:  # the cost of a call depends on its length (attention)
+        flops = train_chunks.n_chunks * (
+            float(chunk(train_chunks.burn_in)) + 3.0 * float(chunk(chunk_len))
+        )
+        if val_chunks is not None:
+            flops += val_chunks.n_chunks * float(chunk(int(val_chunks.inputs.shape[1])))
+        return flops / 1e9
     step = getattr(model, "step_flops", None)
     if step is None:
         return 0.0
-    chunk_len = int(train_chunks.inputs.shape[1]) - train_chunks.burn_in
     steps = train_chunks.n_chunks * (train_chunks.burn_in + 3 * chunk_len)
     if val_chunks is not None:
         steps += val_chunks.n_chunks * int(val_chunks.inputs.shape[1])
