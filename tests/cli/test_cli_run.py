@@ -44,6 +44,8 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.exit_code == 0, result.output
     assert "holdout" in result.stdout and "deflated Sharpe vs zero" in result.stdout
+    assert "on the returns over equal_weight" in result.stdout  # both PBOs, labelled
+    assert "on the raw returns" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("verdict: ")
     (folder / "stdout.txt").write_text(result.stdout)
     return out

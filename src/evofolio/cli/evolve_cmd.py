@@ -109,12 +109,13 @@ def run_and_print(config: RunConfig, out: Path, pick: str, *, report: bool) -> R
     stats = result.pipeline.statistics
     pbo = "n/a (needs 2 completed trials)" if stats.pbo is None else f"{stats.pbo.pbo:.2f}"
     dsr = stats.dsr.dsr
+    active = "n/a" if stats.active_pbo is None else f"{stats.active_pbo.pbo:.2f}"
     console.print(
         f"champion: trial {result.champion_trial} ({result.champion_config.model.family}), "
         f"a seed ensemble of {config.champion.seeds}; {stats.n_evaluated} trials evaluated "
-        f"({stats.n_pruned} pruned); deflated Sharpe vs zero "
-        f"{'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} (not the verdict); probability of "
-        f"backtest overfitting {pbo}"
+        f"({stats.n_pruned} pruned); probability of backtest overfitting {active} on the "
+        f"returns over {stats.benchmark}, {pbo} on the raw returns; deflated Sharpe vs zero "
+        f"{'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} (not the verdict)"
     )
     return result
 
