@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import optuna
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evofolio.config import RunConfig, load_config, override
 from evofolio.data import MarketData, load_from_config
-from evofolio.errors import EvofolioError, UsageError
+from evofolio.errors import EvofolioError
 
 console = Console() if sys.stdout.isatty() else Console(width=180)
 err_console = Console(stderr=True)
@@ -153,13 +152,3 @@ def resolve_config(
 def load_market_data(config: RunConfig) -> MarketData:
     """Load and validate the configured prices (every setting of ``[data]``)."""
     return load_from_config(config.data)
-
-
-def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
-    """A ``YYYY-MM-DD`` option as a timestamp, or a :class:`UsageError` naming the option."""
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise UsageError(f"{option}: not a date (YYYY-MM-DD): '{value}'") from None
