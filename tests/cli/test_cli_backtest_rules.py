@@ -34,8 +34,10 @@ def test_a_cash_line_leaves_every_rule_its_own_answer(prices: pd.DataFrame, tmp_
     assert by_rule.min()["equal_weight"] == pytest.approx(1 / 5)
 
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    cash = [line for line in warnings if "CASH" in line]
-    assert len(cash) == 1, result.stderr
+    cash = [line for line in warnings if "CASH" in line and "zero variance" in line]
+    assert len(cash) == 1, result.stderr  # one line for the rules, however many rebalances
+    constant = [line for line in warnings if "'CASH': close constant at 1 on every date" in line]
+    assert len(constant) == 1, result.stderr  # and one from the data layer, at load
     assert cash[0].startswith("warning: CASH has zero variance in the trailing 60-row window")
     assert f"{', '.join(RISK_RULES)} are fitted on the other assets" in cash[0]
     assert "np.int64" not in result.stderr

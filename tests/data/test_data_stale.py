@@ -72,3 +72,18 @@ def test_embedded_sp500_flags_only_rrc() -> None:
         "1990-04-09",
         69,
     )
+
+
+def test_an_asset_constant_on_every_date_is_named_a_cash_line(
+    write_wide: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    prices = _prices()
+    prices["CASH"] = 1.0
+    path = write_wide(prices, "cash.csv")
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        load_data(str(path))
+    messages = [r.getMessage() for r in caplog.records if "'CASH'" in r.getMessage()]
+    assert messages == [
+        f"{path}: asset 'CASH': close constant at 1 on every date: a cash line or a dead "
+        "quote; it has no risk, so the risk-based rules leave it out (weight 0)"
+    ]

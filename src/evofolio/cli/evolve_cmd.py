@@ -115,7 +115,8 @@ def run_and_print(config: RunConfig, out: Path, pick: str, *, report: bool) -> R
         f"a seed ensemble of {config.champion.seeds}; {stats.n_evaluated} trials evaluated "
         f"({stats.n_pruned} pruned); probability of backtest overfitting {active} on the "
         f"returns over {stats.benchmark}, {pbo} on the raw returns; deflated Sharpe vs zero "
-        f"{'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} (not the verdict)"
+        f"{'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} (not the verdict)",
+        soft_wrap=True,
     )
     return result
 

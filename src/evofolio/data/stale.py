@@ -69,6 +69,15 @@ def check_stale(prices: pd.DataFrame, source: str, min_dates: int = MIN_STALE_DA
         by_asset.setdefault(run.asset, []).append(run)
     for asset, runs in by_asset.items():
         first = runs[0]
+        if first.n_dates == len(prices):
+            logger.warning(
+                "%s: asset '%s': close constant at %g on every date: a cash line or a dead "
+                "quote; it has no risk, so the risk-based rules leave it out (weight 0)",
+                source,
+                asset,
+                first.price,
+            )
+            continue
         more = f" (and {len(runs) - 1} more such runs)" if len(runs) > 1 else ""
         logger.warning(
             "%s: asset '%s': close unchanged at %g for %d consecutive dates, %s to %s%s: "
