@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from optuna.trial import FrozenTrial, TrialState
 
+from evofolio.search.optuna_private import GENERATION_KEY
+
 __all__ = [
     "DUPLICATE_ATTR",
     "ERROR_ATTR",
@@ -28,7 +30,6 @@ __all__ = [
     "generation_of",
 ]
 
-GENERATION_KEY = "NSGAIISampler:generation"  # NSGAIISampler's system attribute
 FAILURE_ATTR = "failure"  # user attr: "error" | "interrupted" | "released"
 ERROR_ATTR = "error"  # user attr: the message of the exception that failed the trial
 WORKER_ATTR = "worker"  # user attr: host:pid of the process that ran the trial

@@ -24,17 +24,13 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import RDBStorage, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
 
+from evofolio.search.optuna_private import trial_id
 from evofolio.search.progress import WORKER_ATTR
 from evofolio.search.storage import RequeueCallback, quiet_optuna
 
-__all__ = ["Heartbeat", "fail_stale", "requeue", "trial_id"]
+__all__ = ["Heartbeat", "fail_stale", "requeue"]
 
 logger = logging.getLogger(__name__)
-
-
-def trial_id(trial: optuna.Trial | FrozenTrial) -> int:
-    """The storage id of a trial (Optuna has no public accessor; heartbeats need it)."""
-    return int(trial._trial_id)
 
 
 class Heartbeat:

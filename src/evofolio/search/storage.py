@@ -37,6 +37,7 @@ from evofolio.config import SearchConfig
 from evofolio.errors import ConfigError
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.evaluator import MULTI_DIRECTIONS, Direction
+from evofolio.search.optuna_private import keep_nsga2_keys, reseed_nsga2
 from evofolio.search.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATTR
 
 __all__ = [
@@ -148,15 +149,13 @@ class TrialSeededNSGAIISampler(NSGAIISampler):
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         states = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(2)
-        self._rng.rng.seed(int(states[0]))  # parents, crossover, which genes mutate
-        self._random_sampler._rng.rng.seed(int(states[1]))  # first generation, mutations
+        reseed_nsga2(self, int(states[0]), int(states[1]))
         super().before_trial(study, trial)
 
 
 # Optuna names a GA subclass's bookkeeping keys after the class; keep NSGA-II's own keys, so
 # the study reads the same to plain NSGAIISampler, dashboards and evofolio.search.progress.
-TrialSeededNSGAIISampler._GENERATION_KEY = NSGAIISampler._get_generation_key()
-TrialSeededNSGAIISampler._PARENT_CACHE_KEY_PREFIX = NSGAIISampler._get_parent_cache_key_prefix()
+keep_nsga2_keys(TrialSeededNSGAIISampler)
 
 
 def make_sampler(search: SearchConfig, seed: int) -> NSGAIISampler:

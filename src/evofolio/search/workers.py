@@ -32,6 +32,7 @@ from optuna.trial import FrozenTrial, TrialState
 from evofolio.config import RunConfig, SearchConfig
 from evofolio.run_layout import trial_dir
 from evofolio.search.evaluator import Evaluator, TrialContext, TrialOutcome
+from evofolio.search.optuna_private import trial_id
 from evofolio.search.outcome import RELEASED, failure_message, finish_trial
 from evofolio.search.progress import (
     DUPLICATE_ATTR,
@@ -41,7 +42,7 @@ from evofolio.search.progress import (
     count_trials,
     generation_of,
 )
-from evofolio.search.recovery import Heartbeat, fail_stale, requeue, trial_id
+from evofolio.search.recovery import Heartbeat, fail_stale, requeue
 from evofolio.search.space import Genome, decode, suggest_genome
 from evofolio.search.storage import quiet_optuna
 

@@ -1,0 +1,45 @@
+"""The only place that touches Optuna's private attributes (tested against the installed Optuna).
+
+Optuna has no public accessor for three things the search needs:
+
+* a trial's **storage id** (heartbeats and state changes are keyed by it, not by the number);
+* the **random generators of NSGA-II** (reseeded per trial so that processes sharing a study
+  never replay each other's random genomes);
+* the **system-attribute keys** under which NSGA-II records a trial's generation and its
+  parents (a subclass would otherwise get keys named after itself).
+
+If an Optuna release renames any of them, ``tests/search/test_optuna_private.py`` fails here,
+in one place, instead of the search misbehaving quietly.
+"""
+
+from __future__ import annotations
+
+import optuna
+from optuna.samplers import NSGAIISampler
+from optuna.trial import FrozenTrial
+
+__all__ = ["GENERATION_KEY", "keep_nsga2_keys", "reseed_nsga2", "trial_id"]
+
+GENERATION_KEY = "NSGAIISampler:generation"
+"""NSGA-II's system attribute holding a trial's generation (0-based)."""
+
+
+def trial_id(trial: optuna.Trial | FrozenTrial) -> int:
+    """The storage id of ``trial`` (distinct from its number when a storage holds several
+    studies)."""
+    return int(trial._trial_id)
+
+
+def reseed_nsga2(sampler: NSGAIISampler, genetic_seed: int, random_seed: int) -> None:
+    """Reseed NSGA-II's own generator (parents, crossover, which genes mutate) and that of
+    its inner random sampler (first generation, mutated values)."""
+    sampler._rng.rng.seed(genetic_seed)
+    sampler._random_sampler._rng.rng.seed(random_seed)
+
+
+def keep_nsga2_keys(cls: type[NSGAIISampler]) -> type[NSGAIISampler]:
+    """Make subclass ``cls`` record generations and parents under NSGA-II's own keys, so that
+    its studies read the same to plain ``NSGAIISampler``, dashboards and evofolio."""
+    cls._GENERATION_KEY = NSGAIISampler._get_generation_key()
+    cls._PARENT_CACHE_KEY_PREFIX = NSGAIISampler._get_parent_cache_key_prefix()
+    return cls
