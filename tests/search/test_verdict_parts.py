@@ -11,11 +11,12 @@ import pytest
 
 from evofolio.backtest import BacktestResult
 from evofolio.config import EvaluationConfig
-from evofolio.metrics import expected_max_sharpe, sharpe_ratio
+from evofolio.metrics import expected_max_sharpe, minimum_track_record_length, sharpe_ratio
+from evofolio.metrics.deflated_sharpe import sharpe_moments
 from evofolio.search.benchmark import active_matrix
 from evofolio.search.champion import search_statistics
 from evofolio.search.fitness import fold_fitness, search_folds
-from evofolio.search.verdict import break_even_cost, net_at_cost, verdict
+from evofolio.search.verdict import break_even_cost, holdout_tests, net_at_cost, verdict
 
 DATES = pd.bdate_range("2000-01-03", periods=3000)
 
@@ -141,3 +142,22 @@ def test_the_headline_needs_both_the_search_and_the_holdout(
     result = verdict(_Stats(dsr), _tests(diff, p), level)  # type: ignore[arg-type]
     assert result["outcome"] == outcome
     assert "equal_weight" in result["text"] and f"{dsr:.2f}" in result["text"]
+
+
+def test_holdout_tests_compare_with_each_baseline_and_the_record_with_the_benchmark() -> None:
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0.0, 0.01, 1500)
+    results = {
+        "champion": _result(noise + rng.normal(0.0004, 0.002, 1500), 0.0),
+        "equal_weight": _result(noise, 0.0),
+        "hrp": _result(noise + 0.0008, 0.0),
+    }
+    tests = holdout_tests(results, "equal_weight", EvaluationConfig(n_boot=200), seed=1)
+    rows = {row["baseline"]: row for row in tests["differences"]}
+    assert set(rows) == {"equal_weight", "hrp"}
+    assert rows["equal_weight"]["difference"] > 0 > rows["hrp"]["difference"]
+    active = results["champion"].net - results["equal_weight"].net
+    sr, skew, kurt = sharpe_moments(active.to_numpy())
+    expected = minimum_track_record_length(sr, 0.0, skew, kurt, 0.05)
+    assert tests["min_track_record"]["observations"] == pytest.approx(expected)
+    assert tests["min_track_record"]["available_observations"] == 1500

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from evofolio.config import RunConfig, load_config, override
+from evofolio.config import RunConfig, load_config, load_preset, override
 from evofolio.data import MarketData, load_from_config
 from evofolio.errors import EvofolioError
 
@@ -135,9 +135,14 @@ def resolve_config(
     *,
     timezone: str | None = None,
     on_suspect_jump: str | None = None,
+    preset: str | None = None,
 ) -> RunConfig:
-    """The file's configuration with the data options of the command line on top."""
-    config = load_config(config_path)
+    """The file's configuration (or, without a file, the named ``preset``, else the
+    defaults) with the data options of the command line on top."""
+    if config_path is None and preset is not None:
+        config = load_preset(preset)
+    else:
+        config = load_config(config_path)
     return override(
         config,
         "data",

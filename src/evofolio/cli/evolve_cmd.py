@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,10 +20,11 @@ from evofolio.cli.common import (
     VerboseOpt,
     console,
     handle_errors,
+    resolve_config,
     setup_logging,
 )
 from evofolio.cli.search_display import SearchDisplay
-from evofolio.config import RunConfig, load_config, load_preset, override
+from evofolio.config import RunConfig
 from evofolio.errors import UsageError
 from evofolio.report.tables import metrics_table
 from evofolio.search.champion import PARETO_PICKS
@@ -56,38 +57,11 @@ PickOpt = Annotated[
 ]
 
 
-def search_config(
-    base: RunConfig,
-    data: str | None,
-    fmt: str | None,
-    market: str | None,
-    population: int | None,
-    generations: int | None,
-    jobs: int | None,
-    storage: str | None,
-    study: str | None,
-    seed: int | None,
-    **data_extra: str | None,
-) -> RunConfig:
-    """The configuration with the command-line options on top (``data_extra``: more keys of
-    ``[data]``, e.g. ``timezone``)."""
-    config = override(base, "data", source=data, format=fmt, market=market, **data_extra)
-    config = override(
-        config,
-        "search",
-        population=population,
-        generations=generations,
-        jobs=jobs,
-        storage=storage,
-        study_name=study,
-    )
-    if seed is not None:
-        config = config.model_copy(update={"seed": seed})
-    return config
-
-
-def run_and_print(config: RunConfig, out: Path, pick: str, *, report: bool) -> RunResult:
-    """Run the pipeline (:func:`evofolio.run`) with a live display, print the holdout table."""
+def run_and_print(
+    config: RunConfig, out: Path, pick: str, *, report: bool, **search: Any
+) -> RunResult:
+    """Run the pipeline (:func:`evofolio.run`, ``search``: its population, generations, jobs,
+    storage, study and seed options) with a live display, print the holdout table."""
     if pick not in PARETO_PICKS:
         raise UsageError(f"--pareto-pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
     with SearchDisplay() as display:
@@ -96,10 +70,12 @@ def run_and_print(config: RunConfig, out: Path, pick: str, *, report: bool) -> R
             out=out,
             pareto_pick=pick,
             report=report,
+            **search,
             on_event=display,
             on_stage=lambda text: console.print(text),
         )
     periods = result.pipeline.periods
+    config = result.config
     title = (
         f"holdout {periods.holdout[0]:%Y-%m-%d} to {periods.holdout[-1]:%Y-%m-%d} "
         f"(never seen by the search), rebalance {config.backtest.rebalance}, "
@@ -171,21 +147,21 @@ def evolve_command(
     champion/ and holdout/ under the run directory.
     """
     setup_logging(verbose, quiet)
-    base = search_config(
-        load_config(config),
-        data,
-        fmt,
-        market,
-        population,
-        generations,
-        jobs,
-        storage,
-        study,
-        seed,
-        timezone=timezone,
-        on_suspect_jump=on_suspect_jump,
+    base = resolve_config(
+        config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
     )
-    result = run_and_print(base, out, pareto_pick, report=False)
+    result = run_and_print(
+        base,
+        out,
+        pareto_pick,
+        report=False,
+        population=population,
+        generations=generations,
+        jobs=jobs,
+        storage=storage,
+        study=study,
+        seed=seed,
+    )
     console.print(f"wrote {out}/trials.parquet, champion/, holdout/")
     print_verdict(result)
 
@@ -222,21 +198,26 @@ def run_command(
     setup_logging(verbose, quiet)
     if quick and config is not None:
         raise UsageError("give --quick or --config, not both")
-    base = load_preset("quick" if quick else "default") if config is None else load_config(config)
-    run_config = search_config(
-        base,
+    base = resolve_config(
+        config,
         data,
         fmt,
         market,
-        population,
-        generations,
-        jobs,
-        storage,
-        study,
-        seed,
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
+        preset="quick" if quick else "default",
     )
-    result = run_and_print(run_config, out, pareto_pick, report=True)
+    result = run_and_print(
+        base,
+        out,
+        pareto_pick,
+        report=True,
+        population=population,
+        generations=generations,
+        jobs=jobs,
+        storage=storage,
+        study=study,
+        seed=seed,
+    )
     console.print(f"wrote {result.report}")
     print_verdict(result)

@@ -122,6 +122,16 @@ def deflated_sharpe_ratio(
     return probabilistic_sharpe_ratio(sr, sr_star, n_obs, skew, kurtosis)
 
 
+def sharpe_moments(returns: npt.NDArray[np.float64]) -> tuple[float, float, float]:
+    """Per-period Sharpe ratio, skewness and non-excess kurtosis of ``returns`` (population
+    moments, as skfolio); all nan for a flat series."""
+    sr = sharpe_ratio(returns, periods_per_year=1)
+    if math.isnan(sr):
+        return sr, float("nan"), float("nan")
+    skew = float(stats.skew(returns, bias=True))
+    return sr, skew, float(stats.kurtosis(returns, fisher=False, bias=True))
+
+
 def deflated_sharpe_from_returns(
     selected: npt.ArrayLike, trial_sharpes: npt.ArrayLike, n_trials: int | None = None
 ) -> DSRResult:
@@ -147,12 +157,7 @@ def deflated_sharpe_from_returns(
     elif n_trials < trials.size:
         raise ValueError(f"n_trials ({n_trials}) is below the {trials.size} finite trial Sharpes")
     var_trials = float(np.var(trials, ddof=1)) if trials.size > 1 else 0.0
-    sr = sharpe_ratio(returns, periods_per_year=1)
-    if math.isnan(sr):
-        skew = kurt = float("nan")
-    else:
-        skew = float(stats.skew(returns, bias=True))
-        kurt = float(stats.kurtosis(returns, fisher=False, bias=True))
+    sr, skew, kurt = sharpe_moments(returns)
     sr_star = expected_max_sharpe(n_trials, var_trials)
     n_obs = int(returns.size)
     psr = probabilistic_sharpe_ratio(sr, 0.0, n_obs, skew, kurt)

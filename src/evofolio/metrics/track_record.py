@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from evofolio.metrics.performance import as_returns, sharpe_ratio
+from evofolio.metrics.deflated_sharpe import sharpe_moments
+from evofolio.metrics.performance import as_returns
 
 __all__ = ["MinTRL", "min_track_record_from_returns", "minimum_track_record_length"]
 
@@ -83,12 +84,7 @@ def min_track_record_from_returns(
     x = as_returns(active_returns, name="active_returns")
     if x.size < 2:
         raise ValueError(f"active_returns needs at least 2 returns, got {x.size}")
-    sr = sharpe_ratio(x, periods_per_year=1)
-    if math.isnan(sr):
-        skew = kurt = float("nan")
-    else:
-        skew = float(stats.skew(x, bias=True))
-        kurt = float(stats.kurtosis(x, fisher=False, bias=True))
+    sr, skew, kurt = sharpe_moments(x)
     observations = minimum_track_record_length(sr, 0.0, skew, kurt, alpha)
     return MinTRL(
         observations=observations,
