@@ -17,14 +17,14 @@ from pathlib import Path
 from evofolio.config import RunConfig, parse_config
 from evofolio.data import MarketData, load_data
 from evofolio.search.fitness import build_context, make_evaluator
-from evofolio.search.study import run_search
+from evofolio.search.plan import run_search
 
 
 def timed_search(config: RunConfig, data: MarketData, jobs: int) -> tuple[float, int]:
     context = build_context(config, data)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        evaluator = functools.partial(make_evaluator, context)
+        evaluator = functools.partial(make_evaluator, context, config)
         result = run_search(config, Path(tmp), evaluator, jobs=jobs)
         seconds = time.perf_counter() - started
     return seconds, result.counts.evaluated

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from evofolio.cli.report_cmd import report_command
 from evofolio.report import search_stats, text
 from evofolio.report.rundir import read_run_dir
-from evofolio.search import records
+from evofolio.search.engine import records
+from evofolio.search.plan import objective_names
 from hand_study import MULTI, Hand, hand_study
 
 runner = CliRunner()
@@ -82,7 +83,7 @@ def test_reading_sentences() -> None:
 
 
 def hand_trials(multi: bool = False) -> pd.DataFrame:
-    """The table the search writes (:func:`evofolio.search.records.trials_frame`) for six
+    """The table the search writes (:func:`evofolio.search.engine.records.trials_frame`) for six
     hand-made trials: generation 0 has fitness 0.2, a failure, 0.6; generation 1 has 0.9, 0.5
     and a pruned trial. In multi-objective mode the Sharpe ratios are 1.0, 2.0, 1.5, 0.5."""
     ret_1 = {"feature_ret_1": True}
@@ -106,7 +107,8 @@ def hand_trials(multi: bool = False) -> pd.DataFrame:
             state = TrialState.PRUNED
         error = "ValueError: diverged\nmore" if number == 1 else None
         hands.append(Hand(generation, values, state, genes, error))
-    return records.trials_frame(hand_study(hands, MULTI if multi else ("maximize",)))
+    study = hand_study(hands, MULTI if multi else ("maximize",))
+    return records.trials_frame(study, objective_names(multi))
 
 
 def test_search_summaries() -> None:

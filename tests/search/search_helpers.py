@@ -24,9 +24,9 @@ from typing import Any
 import optuna
 
 from evofolio.config import RunConfig, parse_config
-from evofolio.search.evaluator import TrialContext, TrialOutcome
+from evofolio.search.engine.evaluator import TrialContext, TrialOutcome
+from evofolio.search.plan import run_search
 from evofolio.search.space import Genome
-from evofolio.search.study import run_search
 
 LOG = "evaluations.log"
 PLANTED_COST = 7.25

@@ -8,7 +8,8 @@ import pytest
 from optuna.trial import TrialState
 
 from evofolio.search.champion import NoChampionError, pick_champion
-from evofolio.search.records import champion_source, trials_frame
+from evofolio.search.engine.records import champion_source, trials_frame
+from evofolio.search.plan import MULTI_OBJECTIVES, SINGLE_OBJECTIVE
 from hand_study import MULTI, Hand, hand_study
 
 FAIL = TrialState.FAIL
@@ -23,7 +24,7 @@ def test_single_objective_takes_the_best_completed_fitness() -> None:
             Hand(1, None, TrialState.PRUNED),  # a pruned trial never counts
         ]
     )
-    trials = trials_frame(study)
+    trials = trials_frame(study, [SINGLE_OBJECTIVE])
     assert trials["fitness"].tolist()[0] == 0.4 and np.isnan(trials["fitness"][3])
     assert trials["pareto"].tolist() == [False, False, True, False]  # the best trial
     assert pick_champion(trials, multi_objective=False) == 2
@@ -42,7 +43,7 @@ def test_the_pareto_column_is_optunas_front_and_the_picks_read_it() -> None:
         ],
         MULTI,
     )
-    trials = trials_frame(study)
+    trials = trials_frame(study, MULTI_OBJECTIVES)
     assert trials["pareto"].tolist() == [True, True, True, False, False]
     assert trials[["sharpe", "max_drawdown", "turnover"]].iloc[3].tolist() == [0.9, 0.25, 2.5]
     assert pick_champion(trials, True, "sharpe") == 1
@@ -54,7 +55,7 @@ def test_a_dominated_trial_is_never_picked_even_when_best_on_the_pick() -> None:
     # trial 1 (0.5, 0.4, 1.0) ties trial 0 (0.6, 0.3, 1.0) on turnover and is worse on the
     # rest: dominated, so the "turnover" pick must take 0, and takes what the column says.
     study = hand_study([Hand(0, [0.6, 0.3, 1.0]), Hand(0, [0.5, 0.4, 1.0])], MULTI)
-    trials = trials_frame(study)
+    trials = trials_frame(study, MULTI_OBJECTIVES)
     assert trials["pareto"].tolist() == [True, False]
     flipped = trials.assign(pareto=[False, True])  # if the column said otherwise
     assert pick_champion(trials, True, "turnover") == 0
@@ -62,7 +63,7 @@ def test_a_dominated_trial_is_never_picked_even_when_best_on_the_pick() -> None:
 
 
 def test_no_completed_trial_is_a_clear_error() -> None:
-    trials = trials_frame(hand_study([Hand(0, None, FAIL, error="x")]))
+    trials = trials_frame(hand_study([Hand(0, None, FAIL, error="x")]), [SINGLE_OBJECTIVE])
     assert not trials["pareto"].any()
     with pytest.raises(NoChampionError, match="no completed trial"):
         pick_champion(trials, multi_objective=False)

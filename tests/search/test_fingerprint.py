@@ -15,7 +15,7 @@ from evofolio.backtest import split_periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData, load_data
 from evofolio.search.fingerprint import RunDirMismatchError, fingerprint
-from evofolio.search.study import run_search
+from evofolio.search.plan import run_search
 from synthetic import random_prices
 
 

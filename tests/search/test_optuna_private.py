@@ -6,13 +6,13 @@ import optuna
 from optuna.samplers import NSGAIISampler
 from optuna.storages import InMemoryStorage
 
-from evofolio.search.optuna_private import (
+from evofolio.search.engine.optuna_private import (
     GENERATION_KEY,
     keep_nsga2_keys,
     reseed_nsga2,
     trial_id,
 )
-from evofolio.search.storage import TrialSeededNSGAIISampler
+from evofolio.search.engine.storage import TrialSeededNSGAIISampler
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

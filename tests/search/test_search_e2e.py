@@ -13,11 +13,11 @@ import pytest
 from evofolio.config import ChampionConfig, EvaluationConfig, RunConfig, parse_config
 from evofolio.data import load_data
 from evofolio.metrics import sharpe_ratio
+from evofolio.search.engine.records import champion_source
 from evofolio.search.fitness import build_context, evaluate, make_evaluator
 from evofolio.search.pipeline import run_pipeline
-from evofolio.search.records import champion_source
+from evofolio.search.plan import run_search
 from evofolio.search.seeds import seed_validation_sharpes
-from evofolio.search.study import run_search
 from synthetic import random_prices
 
 N_DAYS = 1400
@@ -57,7 +57,7 @@ def search_trials(tmp_path: Path, name: str, absurd: bool) -> pd.DataFrame:
     config = tiny_config(source)
     data = load_data(str(source))
     context = build_context(config, data)
-    result = run_search(config, tmp_path / name, functools.partial(make_evaluator, context))
+    result = run_search(config, tmp_path / name, functools.partial(make_evaluator, context, config))
     return pd.read_parquet(result.trials_path)
 
 

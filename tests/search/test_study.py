@@ -26,21 +26,23 @@ from search_helpers import (
 )
 
 from evofolio.features import FEATURES
-from evofolio.search.progress import GENERATION_KEY, SearchEvent
-from evofolio.search.recovery import fail_stale
-from evofolio.search.space import encode, suggest_genome
-from evofolio.search.storage import (
+from evofolio.search.engine.progress import GENERATION_KEY, SearchEvent
+from evofolio.search.engine.records import trials_frame
+from evofolio.search.engine.recovery import fail_stale
+from evofolio.search.engine.storage import (
     TrialSeededNSGAIISampler,
     default_storage_url,
     make_storage,
     open_study,
     quiet_optuna,
 )
-from evofolio.search.study import enqueue_genomes, run_search, trials_frame
-from evofolio.search.workers import trial_directory
+from evofolio.search.engine.workers import trial_directory
+from evofolio.search.plan import SINGLE_OBJECTIVE, enqueue_genomes, run_search
+from evofolio.search.space import encode, suggest_genome
 from evofolio.strategies import STRATEGIES
 
 HELPERS = Path(__file__).with_name("search_helpers.py")
+NAMES = (SINGLE_OBJECTIVE,)
 
 
 @pytest.fixture(autouse=True)
@@ -90,13 +92,15 @@ def test_tiny_search_completes_with_every_family(tmp_path: Path) -> None:
 
     twin_dir = tmp_path.parent / "twin"  # the same seed gives the same genomes
     twin = run_search(config, twin_dir, StubEvaluator)
-    assert trials_frame(twin.study).filter(like="params_").equals(frame.filter(like="params_"))
+    assert (
+        trials_frame(twin.study, NAMES).filter(like="params_").equals(frame.filter(like="params_"))
+    )
 
 
 def test_resume_with_more_generations_continues(tmp_path: Path) -> None:
     run_search(search_config(population=4, generations=1), tmp_path, StubEvaluator)
     result = run_search(search_config(population=4, generations=2), tmp_path, StubEvaluator)
-    frame = trials_frame(result.study)
+    frame = trials_frame(result.study, NAMES)
     assert result.counts.complete == 8 and set(frame["generation"]) == {0, 1}
     assert_each_complete_trial_evaluated_once(tmp_path, frame)
 
@@ -141,7 +145,7 @@ def test_ctrl_c_marks_the_trial_and_requeues_its_genome(tmp_path: Path) -> None:
     assert (tmp_path / "trials.parquet").is_file()
 
     result = run_search(config, tmp_path, StubEvaluator)
-    frame = trials_frame(result.study)
+    frame = trials_frame(result.study, NAMES)
     assert result.counts.complete == 4
     retry = frame[frame["retry_of"] == 2]
     assert list(retry["state"]) == ["COMPLETE"]
@@ -151,7 +155,7 @@ def test_ctrl_c_marks_the_trial_and_requeues_its_genome(tmp_path: Path) -> None:
 def test_orphan_trial_without_heartbeat_is_failed_and_requeued(tmp_path: Path) -> None:
     config = search_config(population=4, generations=1)
     storage = make_storage(default_storage_url(tmp_path), config.search)
-    study = open_study(config.search, storage, "evofolio", seed=0)
+    study = open_study(config.search, storage, "evofolio", seed=0, directions=["maximize"])
     with quiet_optuna():
         orphan = study.ask()  # as if its process died before the first heartbeat
     genes = suggest_genome(orphan, config.search, list(FEATURES), list(STRATEGIES)).params
@@ -161,7 +165,7 @@ def test_orphan_trial_without_heartbeat_is_failed_and_requeued(tmp_path: Path) -
     assert study.trials[0].state == TrialState.FAIL
     assert [t.params for t in study.get_trials(states=(TrialState.WAITING,))] == [genes]
     result = run_search(config, tmp_path, StubEvaluator)
-    frame = trials_frame(result.study)
+    frame = trials_frame(result.study, NAMES)
     assert result.counts.complete == 4
     assert frame.loc[frame["retry_of"] == 0, "state"].tolist() == ["COMPLETE"]
 
@@ -234,7 +238,7 @@ def test_two_workers_on_one_storage_lose_and_duplicate_nothing(tmp_path: Path) -
     config = search_config(population=4, generations=2, heartbeat=2)
     factory = functools.partial(StubEvaluator, delay=0.2)
     result = run_search(config, tmp_path, factory, jobs=2, poll_seconds=0.2)
-    frame = trials_frame(result.study)
+    frame = trials_frame(result.study, NAMES)
     assert result.counts.complete == 8
     assert frame["number"].is_unique
     assert frame["worker"].nunique() == 2
@@ -249,7 +253,7 @@ def test_two_commands_on_one_storage_share_the_study(tmp_path: Path) -> None:
     runs = [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(2)]
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
     frame = trials_frame(
-        optuna.load_study(study_name="evofolio", storage=default_storage_url(tmp_path))
+        optuna.load_study(study_name="evofolio", storage=default_storage_url(tmp_path)), NAMES
     )
     assert (frame["state"] == "COMPLETE").sum() == 8
     assert frame["worker"].nunique() == 2

@@ -20,8 +20,8 @@ from evofolio.data import MarketData, load_from_config
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report
 from evofolio.search.champion import PARETO_PICKS
+from evofolio.search.engine import SearchEvent
 from evofolio.search.pipeline import PipelineResult, run_pipeline
-from evofolio.search.study import SearchEvent
 
 __all__ = ["RunResult", "evolve", "run"]
 

@@ -7,7 +7,7 @@ from types import TracebackType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from evofolio.cli.common import console, err_console
-from evofolio.search.study import SearchEvent
+from evofolio.search.engine import SearchEvent
 
 
 def _clock(seconds: float | None) -> str:

@@ -1,7 +1,7 @@
 """Read a run directory (written by ``evofolio run``) into one typed, immutable record.
 
 Every file name comes from :mod:`evofolio.run_layout` (where the layout is documented), and
-the trials table is read with the columns :mod:`evofolio.search.records` writes, unrenamed:
+the trials table is read with the columns :mod:`evofolio.search.engine.records` writes, unrenamed:
 ``number``, ``generation``, ``state``, ``pareto``, the objective values (``fitness``, or
 ``sharpe``, ``max_drawdown``, ``turnover``), ``params_<gene>``, ``attr_<key>``. Read here:
 ``run.json``, ``trials.parquet``, ``champion/metrics.json``, ``champion/config.json``
@@ -39,7 +39,7 @@ from evofolio.run_layout import (
     TRIALS_TABLE,
     trial_file,
 )
-from evofolio.search.records import champion_source
+from evofolio.search.engine.records import champion_source
 
 __all__ = [
     "Champion",

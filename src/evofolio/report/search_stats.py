@@ -1,7 +1,7 @@
 """Summaries of ``trials.parquet`` for the report: scores, generations, states, features.
 
 Pandas/numpy plus the family registry (which families read the feature genes), on the
-columns :mod:`evofolio.search.records` writes (the Pareto front is its ``pareto`` column,
+columns :mod:`evofolio.search.engine.records` writes (the Pareto front is its ``pareto`` column,
 from Optuna). A trial's *score* is its fitness (mean fold Sharpe − λ · std); in
 multi-objective mode, where there is no scalar fitness, it is the first objective,
 ``sharpe`` (the validation Sharpe ratio). Only ``COMPLETE`` trials have scores.

@@ -41,7 +41,7 @@ class NoChampionError(EvofolioError):
 
 def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "sharpe") -> int:
     """The trial number of the champion among the COMPLETE trials of ``trials`` (the table
-    :mod:`evofolio.search.records` writes).
+    :mod:`evofolio.search.engine.records` writes).
 
     Single-objective: the highest fitness. Multi-objective: among the trials on the Pareto
     front of (max Sharpe, min drawdown, min turnover) (the ``pareto`` column, from Optuna's

@@ -35,8 +35,8 @@ from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
 from evofolio.outdir import write_json
 from evofolio.run_layout import TRIAL_METRICS, TRIAL_MODEL, TRIAL_RETURNS
-from evofolio.search.evaluator import TrialContext, TrialOutcome
-from evofolio.search.space import Genome
+from evofolio.search.engine.evaluator import TrialContext, TrialOutcome
+from evofolio.search.space import Genome, decode
 
 logger = logging.getLogger(__name__)
 
@@ -193,14 +193,16 @@ def write_trial(directory: Path, outcome: FitnessResult, model: NeuralAllocator 
 
 
 class FitnessEvaluator:
-    """The search's evaluator: a genome's decoded config → walk-forward fitness.
+    """The search's evaluator: a genome, decoded over ``base`` → walk-forward fitness.
 
     Built once per worker process (from :func:`make_evaluator`), it holds the development
-    prices, folds and strategy panel that every trial shares, as the caller built them.
+    prices, folds and strategy panel that every trial shares, as the caller built them, and
+    the run config whose ``model`` and ``training`` sections each genome sets.
     """
 
-    def __init__(self, context: SearchContext) -> None:
+    def __init__(self, context: SearchContext, base: RunConfig) -> None:
         self.shared = context
+        self.base = base
 
     def __call__(self, trial: optuna.Trial, genome: Genome, context: TrialContext) -> TrialOutcome:
         def report(value: float, step: int) -> bool:
@@ -211,7 +213,8 @@ class FitnessEvaluator:
                 raise optuna.TrialPruned(f"fitness {value:.3f} after fold {step}")
             return False
 
-        result = evaluate(context.config, self.shared, context.trial_dir, report)
+        config = decode(genome.params, self.base)
+        result = evaluate(config, self.shared, context.trial_dir, report)
         attrs = {
             "fitness": result.fitness,
             "fold_sharpes": [m["sharpe"] for m in result.fold_metrics],
@@ -221,7 +224,8 @@ class FitnessEvaluator:
         return TrialOutcome(result.values, attrs)
 
 
-def make_evaluator(context: SearchContext) -> FitnessEvaluator:
-    """The evaluator of a search over ``context`` (picklable through ``functools.partial``:
-    spawned workers receive the caller's data itself, never a source path to read again)."""
-    return FitnessEvaluator(context)
+def make_evaluator(context: SearchContext, base: RunConfig) -> FitnessEvaluator:
+    """The evaluator of a search of ``base`` over ``context`` (picklable through
+    ``functools.partial``: spawned workers receive the caller's data itself, never a source
+    path to read again)."""
+    return FitnessEvaluator(context, base)

@@ -32,12 +32,13 @@ from evofolio.search.champion import (
     pick_champion,
     search_statistics,
 )
+from evofolio.search.engine import SearchEvent, SearchResult
+from evofolio.search.engine.records import champion_source
 from evofolio.search.fingerprint import fingerprint
 from evofolio.search.fitness import SearchContext, budgeted, build_context, make_evaluator
-from evofolio.search.records import champion_source
+from evofolio.search.plan import run_search
 from evofolio.search.seeds import seed_spread, seed_validation_sharpes
 from evofolio.search.space import decode
-from evofolio.search.study import SearchEvent, SearchResult, run_search
 from evofolio.search.verdict import cost_sensitivity, holdout_tests, verdict
 from evofolio.search.writers import (
     statistics_payload,
@@ -135,7 +136,7 @@ def run_pipeline(
     search = run_search(
         config,
         run_dir,
-        functools.partial(make_evaluator, context),
+        functools.partial(make_evaluator, context, config),
         storage_url=storage_url,
         study_name=study_name,
         jobs=jobs,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from optuna.trial import FrozenTrial, TrialState
 
-from evofolio.search.optuna_private import GENERATION_KEY
+from evofolio.search.engine.optuna_private import GENERATION_KEY
 
 __all__ = [
     "DUPLICATE_ATTR",

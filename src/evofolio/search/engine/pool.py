@@ -2,7 +2,7 @@
 
 Each worker opens the study itself (random draws are seeded per trial number), builds its
 evaluator once from the picklable factory, uses ``cores // N`` torch threads and runs
-:func:`~evofolio.search.workers.work` until the target is reached. The parent only polls the
+:func:`~evofolio.search.engine.workers.work` until the target is reached. The parent only polls the
 storage for progress. Ctrl-C in the parent is passed on to the workers, which mark their
 trials interrupted (genomes re-queued) and exit.
 """
@@ -25,10 +25,10 @@ from multiprocessing.process import BaseProcess
 
 import optuna
 
-from evofolio.search.evaluator import EvaluatorFactory
-from evofolio.search.outcome import failure_message
-from evofolio.search.storage import make_storage, open_study
-from evofolio.search.workers import SearchPlan, work
+from evofolio.search.engine.evaluator import EvaluatorFactory
+from evofolio.search.engine.outcome import failure_message
+from evofolio.search.engine.storage import make_storage
+from evofolio.search.engine.workers import SearchPlan, work
 
 __all__ = ["WorkerSpec", "available_cores", "limit_threads", "run_pool", "worker_main"]
 
@@ -103,7 +103,7 @@ def worker_main(spec: WorkerSpec, errors: multiprocessing.queues.Queue[BaseExcep
     try:
         limit_threads(spec.threads)
         storage = make_storage(spec.storage_url, spec.plan.search)
-        study = open_study(spec.plan.search, storage, spec.study_name, seed=spec.plan.base.seed)
+        study = spec.plan.open(storage, spec.study_name)
         evaluator = spec.factory()
         limit_threads(spec.threads)  # the factory may have imported torch
         work(study, storage, evaluator, spec.plan)

@@ -17,9 +17,9 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.outdir import plain
-from evofolio.search.evaluator import TrialOutcome
-from evofolio.search.progress import ERROR_ATTR, FAILURE_ATTR
-from evofolio.search.storage import quiet_optuna
+from evofolio.search.engine.evaluator import TrialOutcome
+from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR
+from evofolio.search.engine.storage import quiet_optuna
 
 __all__ = ["RELEASED", "failure_message", "finish_trial"]
 

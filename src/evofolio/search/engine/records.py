@@ -4,7 +4,8 @@ This is the one schema of the trials table: the report reads these columns as wr
 Columns: ``number``, ``generation``, ``state`` (COMPLETE, PRUNED, FAIL, RUNNING, WAITING),
 ``pareto`` (on the study's best front, from Optuna's ``study.best_trials``: the Pareto front
 of the completed trials in multi-objective mode, the best trial in single-objective mode),
-the objective values (``fitness``, or ``sharpe``, ``max_drawdown``, ``turnover``),
+the objective values (one column per name the plan gives: ``fitness``, or ``sharpe``,
+``max_drawdown``, ``turnover`` for the portfolio search),
 ``duration_s``, ``datetime_start``, ``datetime_complete``, ``failure`` (error, interrupted,
 released, stale), ``error`` (the message), ``retry_of`` (the trial whose genome this one
 re-runs), ``duplicate_of`` (the completed trial whose outcome a clone of its genome reused;
@@ -15,6 +16,7 @@ its files are there), ``worker`` (host:pid), one ``params_<gene>`` column per ge
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.outdir import atomic_file
 from evofolio.run_layout import PARAM_PREFIX, PARETO, TRIAL_COLUMNS
-from evofolio.search.evaluator import objective_names
-from evofolio.search.progress import (
+from evofolio.search.engine.progress import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
     FAILURE_ATTR,
@@ -43,7 +44,7 @@ def _cell(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict) else value
 
 
-def _row(trial: FrozenTrial, names: tuple[str, ...], front: set[int]) -> dict[str, Any]:
+def _row(trial: FrozenTrial, names: Sequence[str], front: set[int]) -> dict[str, Any]:
     failure = trial.user_attrs.get(FAILURE_ATTR)
     error = trial.user_attrs.get(ERROR_ATTR)
     if trial.state == TrialState.FAIL and failure is None:
@@ -73,9 +74,12 @@ def _row(trial: FrozenTrial, names: tuple[str, ...], front: set[int]) -> dict[st
     return row
 
 
-def trials_frame(study: optuna.Study) -> pd.DataFrame:
-    """One row per trial of ``study`` (see the module docstring for the columns)."""
-    names = objective_names(len(study.directions) > 1)
+def trials_frame(study: optuna.Study, objectives: Sequence[str]) -> pd.DataFrame:
+    """One row per trial of ``study`` (see the module docstring for the columns), the values
+    in columns named ``objectives`` (one per direction of the study, in order)."""
+    names = list(objectives)
+    if len(names) != len(study.directions):
+        raise ValueError(f"{len(names)} objective names for {len(study.directions)} directions")
     trials = study.get_trials(deepcopy=False)
     front = best_numbers(study) if any(t.state == TrialState.COMPLETE for t in trials) else set()
     rows = [_row(trial, names, front) for trial in trials]
@@ -91,10 +95,10 @@ def best_numbers(study: optuna.Study) -> set[int]:
     return {trial.number for trial in study.best_trials}
 
 
-def write_trials(study: optuna.Study, path: str | Path) -> Path:
+def write_trials(study: optuna.Study, path: str | Path, objectives: Sequence[str]) -> Path:
     """Write :func:`trials_frame` to ``path`` (parquet), replacing it atomically."""
     path = Path(path)
-    frame = trials_frame(study)
+    frame = trials_frame(study, objectives)
     with atomic_file(path) as temporary:
         frame.to_parquet(temporary, index=False)
     return path

@@ -2,9 +2,9 @@
 
 One loop per process (the ``jobs = 1`` caller itself, each spawned worker, each machine
 running the same command): fail the trials of dead workers (their genomes are re-queued,
-see :mod:`evofolio.search.recovery`), stop when the target of completed trials is reached,
+see :mod:`evofolio.search.engine.recovery`), stop when the target of completed trials is reached,
 otherwise ``ask`` a trial (a re-queued genome first), evaluate it under a heartbeat and
-``tell`` the result. A genome identical to a completed trial's (a GA clone) is not trained
+``tell`` the result. A genome identical to a completed trial's (a GA clone) is not evaluated
 again: the trial reuses that outcome and records ``duplicate_of``.
 
 No trial is lost or duplicated by processes racing near the end: a trial is evaluated
@@ -29,12 +29,18 @@ import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
-from evofolio.config import RunConfig, SearchConfig
+from evofolio.config import SearchConfig
 from evofolio.run_layout import trial_dir
-from evofolio.search.evaluator import Evaluator, TrialContext, TrialOutcome
-from evofolio.search.optuna_private import trial_id
-from evofolio.search.outcome import RELEASED, failure_message, finish_trial
-from evofolio.search.progress import (
+from evofolio.search.engine.evaluator import (
+    Direction,
+    Evaluator,
+    Suggest,
+    TrialContext,
+    TrialOutcome,
+)
+from evofolio.search.engine.optuna_private import trial_id
+from evofolio.search.engine.outcome import RELEASED, failure_message, finish_trial
+from evofolio.search.engine.progress import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
     FAILURE_ATTR,
@@ -42,9 +48,8 @@ from evofolio.search.progress import (
     count_trials,
     generation_of,
 )
-from evofolio.search.recovery import Heartbeat, fail_stale, requeue
-from evofolio.search.space import Genome, decode, suggest_genome
-from evofolio.search.storage import quiet_optuna
+from evofolio.search.engine.recovery import Heartbeat, fail_stale, requeue
+from evofolio.search.engine.storage import open_study, quiet_optuna
 
 __all__ = ["SearchPlan", "run_trial", "trial_directory", "work", "worker_name"]
 
@@ -55,24 +60,43 @@ _NOT_COPIED = {WORKER_ATTR, ERROR_ATTR, FAILURE_ATTR}
 
 @dataclass(frozen=True)
 class SearchPlan:
-    """What every process of one search shares (picklable, sent to spawned workers)."""
+    """What every process of one search shares (picklable, sent to spawned workers).
 
-    base: RunConfig
+    The domain builds it: ``suggest`` asks a trial for its genes and returns the genome the
+    evaluator receives; ``objectives`` names the values the evaluator returns and
+    ``directions`` says which way each is better. ``search`` gives the engine's settings
+    (population, NSGA-II operators, heartbeats, retries, pruning); the engine reads no other
+    field of it. ``seed`` seeds the sampler (per trial number, see
+    :class:`~evofolio.search.engine.storage.TrialSeededNSGAIISampler`).
+    """
+
+    search: SearchConfig
     run_dir: Path
-    feature_names: tuple[str, ...]
-    strategy_names: tuple[str, ...]
+    suggest: Suggest
+    objectives: tuple[str, ...]
+    directions: tuple[Direction, ...]
+    seed: int
     target: int
     max_trials: int
     poll_seconds: float = 1.0
     orphan_seconds: float = 600.0
 
-    @property
-    def search(self) -> SearchConfig:
-        return self.base.search
+    def __post_init__(self) -> None:
+        if len(self.objectives) != len(self.directions) or not self.objectives:
+            raise ValueError(
+                f"search plan: {len(self.objectives)} objectives for "
+                f"{len(self.directions)} directions"
+            )
 
     @property
     def can_prune(self) -> bool:
-        return self.search.prune and not self.search.multi_objective
+        return self.search.prune and len(self.directions) == 1
+
+    def open(self, storage: RDBStorage, study_name: str) -> optuna.Study:
+        """Create or load study ``study_name`` in ``storage`` with this plan's sampler."""
+        return open_study(
+            self.search, storage, study_name, seed=self.seed, directions=self.directions
+        )
 
     def fail_stale(self, study: optuna.Study, storage: RDBStorage) -> None:
         fail_stale(
@@ -119,7 +143,7 @@ def _twin(study: optuna.Study, params: Mapping[str, Any]) -> TrialOutcome | None
 
 
 def _context(
-    storage: RDBStorage, trial: optuna.Trial, genome: Genome, plan: SearchPlan, worker: str
+    storage: RDBStorage, trial: optuna.Trial, plan: SearchPlan, worker: str
 ) -> TrialContext:
     frozen = storage.get_trial(trial_id(trial))
     trial_dir = trial_directory(plan.run_dir, frozen)
@@ -128,8 +152,7 @@ def _context(
         number=trial.number,
         generation=generation_of(frozen) or 0,
         trial_dir=trial_dir,
-        config=decode(genome.params, plan.base),
-        multi_objective=plan.search.multi_objective,
+        objectives=plan.objectives,
         can_prune=plan.can_prune,
         worker=worker,
         retry_of=frozen.system_attrs.get("failed_trial"),
@@ -153,14 +176,14 @@ def run_trial(
     with Heartbeat(storage, trial, plan.search.heartbeat_seconds):
         try:
             trial.set_user_attr(WORKER_ATTR, worker)  # before anything slow (see recovery)
-            genome = suggest_genome(trial, plan.search, plan.feature_names, plan.strategy_names)
+            genome = plan.suggest(trial)
             if not _admitted(study, storage, trial.number, plan):
                 finish_trial(study, trial, failure="released", error=RELEASED)
                 return None
-            twin = _twin(study, genome.params)
-            if twin is not None:  # never train the same genome twice
+            twin = _twin(study, trial.params)
+            if twin is not None:  # never evaluate the same genome twice
                 return finish_trial(study, trial, outcome=twin)
-            context = _context(storage, trial, genome, plan, worker)
+            context = _context(storage, trial, plan, worker)
             outcome = evaluator(trial, genome, context)
         except optuna.TrialPruned:
             return finish_trial(study, trial, state=TrialState.PRUNED)

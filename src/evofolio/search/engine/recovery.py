@@ -3,7 +3,7 @@
 Every running trial records a heartbeat in the storage from a background thread. A running
 trial whose heartbeat is older than the grace period (``2 x heartbeat_seconds``) belongs to
 a dead process (SIGKILL, power cut, lost machine): :func:`fail_stale` fails it and
-:class:`~evofolio.search.storage.RequeueCallback` (Optuna's retry callback) queues a copy
+:class:`~evofolio.search.engine.storage.RequeueCallback` (Optuna's retry callback) queues a copy
 (same genes, same generation, ``retry_of`` set), which the next ``ask`` of any worker
 picks up. Ctrl-C does the same at once (``failure = "interrupted"``).
 
@@ -24,9 +24,9 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import RDBStorage, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
 
-from evofolio.search.optuna_private import trial_id
-from evofolio.search.progress import WORKER_ATTR
-from evofolio.search.storage import RequeueCallback, quiet_optuna
+from evofolio.search.engine.optuna_private import trial_id
+from evofolio.search.engine.progress import WORKER_ATTR
+from evofolio.search.engine.storage import RequeueCallback, quiet_optuna
 
 __all__ = ["Heartbeat", "fail_stale", "requeue"]
 

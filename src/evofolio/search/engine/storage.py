@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,9 @@ from optuna.trial import FrozenTrial
 from evofolio.config import SearchConfig
 from evofolio.errors import ConfigError
 from evofolio.run_layout import SEARCH_DB
-from evofolio.search.evaluator import MULTI_DIRECTIONS, Direction
-from evofolio.search.optuna_private import keep_nsga2_keys, reseed_nsga2
-from evofolio.search.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATTR
+from evofolio.search.engine.evaluator import Direction
+from evofolio.search.engine.optuna_private import keep_nsga2_keys, reseed_nsga2
+from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATTR
 
 __all__ = [
     "RequeueCallback",
@@ -67,7 +67,7 @@ def quiet_optuna() -> Iterator[None]:
     """Silence Optuna's experimental-feature warnings and its heartbeat-with-ask warning.
 
     Heartbeats are meant for ``Study.optimize``; this engine runs the heartbeat thread
-    itself around ``ask``/``tell`` (see :mod:`evofolio.search.workers`).
+    itself around ``ask``/``tell`` (see :mod:`evofolio.search.engine.workers`).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -154,7 +154,7 @@ class TrialSeededNSGAIISampler(NSGAIISampler):
 
 
 # Optuna names a GA subclass's bookkeeping keys after the class; keep NSGA-II's own keys, so
-# the study reads the same to plain NSGAIISampler, dashboards and evofolio.search.progress.
+# the study reads the same to plain NSGAIISampler, dashboards and evofolio.search.engine.progress.
 keep_nsga2_keys(TrialSeededNSGAIISampler)
 
 
@@ -175,13 +175,17 @@ def open_study(
     study_name: str,
     *,
     seed: int,
+    directions: Sequence[Direction],
 ) -> optuna.Study:
-    """Create or load the study, with a :class:`TrialSeededNSGAIISampler` and a pruner."""
-    multi = search.multi_objective
-    directions: list[Direction] = list(MULTI_DIRECTIONS) if multi else ["maximize"]
+    """Create or load the study, with a :class:`TrialSeededNSGAIISampler` and a pruner.
+
+    The median pruner is used only for a single objective with ``search.prune``. Raises
+    ``ConfigError`` if an existing study optimises other ``directions``.
+    """
+    wanted = list(directions)
     pruner: optuna.pruners.BasePruner = (
         optuna.pruners.MedianPruner(n_startup_trials=search.population, n_warmup_steps=0)
-        if search.prune and not multi
+        if search.prune and len(wanted) == 1
         else optuna.pruners.NopPruner()
     )
     study = optuna.create_study(
@@ -189,13 +193,13 @@ def open_study(
         study_name=study_name,
         sampler=make_sampler(search, seed),
         pruner=pruner,
-        directions=directions,
+        directions=wanted,
         load_if_exists=True,
     )
     found = [direction.name.lower() for direction in study.directions]
-    if found != directions:
+    if found != wanted:
         raise ConfigError(
-            f"study {study_name!r} in {storage.url!r} optimises {found}, not {directions} "
+            f"study {study_name!r} in {storage.url!r} optimises {found}, not {wanted} "
             "(search.multi_objective changed?); choose another search.study_name"
         )
     return study

@@ -1,0 +1,170 @@
+"""The genetic search engine: Optuna NSGA-II driven by ask/tell, resumable and parallel.
+
+:func:`run_search` creates or loads the study (so running the same command again resumes
+it), then evaluates genomes until the study holds ``population x generations`` completed
+trials: in this process (``jobs = 1``) or in ``jobs`` spawned workers, and on as many
+machines as run the same command against one database URL. What a trial computes is the
+domain's business: the :class:`~evofolio.search.engine.workers.SearchPlan` brings the suggest
+callable and the objectives, the factory the evaluator (:mod:`evofolio.search.engine.evaluator`);
+this package imports nothing of the portfolio domain (an import-linter contract).
+
+Resume and crashes: completed trials live in the storage and are never evaluated again. A
+process killed at any moment (even SIGKILL) leaves its running trial without heartbeats;
+after ``2 x heartbeat_seconds`` the next worker that looks fails it and queues a copy of its
+genome, which is evaluated as a new trial. Ctrl-C marks the running trial failed
+(``failure = "interrupted"``), re-queues its genome and propagates. Genomes whose
+evaluation raises are failed trials with the message kept; they count towards the cap
+``max_trials`` (default 3 x target) that ends a search in which too many genomes fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from evofolio.config import SearchConfig
+from evofolio.errors import ConfigError
+from evofolio.run_layout import TRIALS_TABLE
+from evofolio.search.engine.evaluator import EvaluatorFactory
+from evofolio.search.engine.pool import run_pool
+from evofolio.search.engine.progress import (
+    ProgressTracker,
+    SearchEvent,
+    TrialCounts,
+    count_trials,
+)
+from evofolio.search.engine.records import write_trials
+from evofolio.search.engine.storage import default_storage_url, make_storage
+from evofolio.search.engine.workers import SearchPlan, work
+
+__all__ = ["SearchResult", "enqueue_genomes", "run_search", "storage_of"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The finished (or already complete) search."""
+
+    study: optuna.Study
+    counts: TrialCounts
+    target: int
+    trials_path: Path
+    storage_url: str
+    study_name: str
+
+    @property
+    def reached_target(self) -> bool:
+        return self.counts.complete >= self.target
+
+
+def storage_of(
+    search: SearchConfig, run_dir: Path, storage_url: str | None, study_name: str | None
+) -> tuple[str, str]:
+    """The storage URL and study name: the arguments, else ``search``'s, else the default
+    (``run_dir/search.db``)."""
+    url = storage_url or search.storage or default_storage_url(run_dir)
+    return url, study_name or search.study_name
+
+
+def run_search(
+    plan: SearchPlan,
+    evaluator_factory: EvaluatorFactory,
+    *,
+    storage_url: str | None = None,
+    study_name: str | None = None,
+    jobs: int | None = None,
+    on_event: Callable[[SearchEvent], None] | None = None,
+    on_open: Callable[[optuna.Study], None] | None = None,
+) -> SearchResult:
+    """Run (or resume) the search of ``plan`` and write ``plan.run_dir/trials.parquet``.
+
+    ``storage_url``, ``study_name`` and ``jobs`` override ``plan.search``'s values.
+    ``on_event`` receives a :class:`SearchEvent` at the start, after each trial (polled every
+    ``plan.poll_seconds`` when ``jobs > 1``) and at the end (``finished=True``).
+    ``on_open(study)`` runs once the study is open and before any trial: an error it raises
+    refuses the start, and a run directory this call created is removed. Errors that stop a
+    worker process (e.g. the evaluator factory failing) are re-raised here.
+    """
+    run_dir = plan.run_dir
+    url, name = storage_of(plan.search, run_dir, storage_url, study_name)
+    jobs = jobs or plan.search.jobs
+    if jobs < 1:
+        raise ConfigError(f"search.jobs must be >= 1, got {jobs}")
+    created = not run_dir.exists()
+    try:  # a refused start leaves no new directory behind
+        run_dir.mkdir(parents=True, exist_ok=True)
+        storage = make_storage(url, plan.search)
+        study = plan.open(storage, name)
+        if on_open is not None:
+            on_open(study)
+    except BaseException:
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    tracker = ProgressTracker(plan.target, plan.search.generations)
+    last: list[TrialCounts] = []
+
+    def emit(finished: bool = False) -> None:
+        if on_event is None:
+            return
+        event = tracker.event(study.get_trials(deepcopy=False), finished=finished)
+        if finished or not last or event.counts != last[-1]:
+            last.append(event.counts)
+            on_event(event)
+
+    trials_path = run_dir / TRIALS_TABLE
+    logger.info("search %r in %s: target %d completed trials", name, url, plan.target)
+    emit()
+    try:
+        if jobs == 1:
+            work(study, storage, evaluator_factory(), plan, on_trial=lambda _: emit())
+            errors: list[BaseException] = []
+        else:
+            errors = run_pool(plan, url, name, evaluator_factory, jobs, on_poll=emit)
+    except BaseException:
+        _write_quietly(study, trials_path, plan.objectives)
+        raise
+    write_trials(study, trials_path, plan.objectives)
+    counts = count_trials(study.get_trials(deepcopy=False))
+    if errors and counts.complete < plan.target:
+        raise errors[0]
+    for error in errors:
+        logger.warning("a worker stopped early: %s", error)
+    emit(finished=True)
+    return SearchResult(study, counts, plan.target, trials_path, url, name)
+
+
+def _write_quietly(study: optuna.Study, path: Path, objectives: tuple[str, ...]) -> None:
+    try:
+        write_trials(study, path, objectives)
+    except Exception as error:
+        logger.warning("could not write %s: %s", path, error)
+
+
+def enqueue_genomes(
+    plan: SearchPlan,
+    genomes: Iterable[Mapping[str, Any]],
+    *,
+    storage_url: str | None = None,
+    study_name: str | None = None,
+) -> int:
+    """Queue known genomes (gene name -> value) for evaluation.
+
+    They are evaluated first by the next :func:`run_search` on the same study; genes a
+    genome lacks are sampled. Returns the number queued.
+    """
+    plan.run_dir.mkdir(parents=True, exist_ok=True)
+    url, name = storage_of(plan.search, plan.run_dir, storage_url, study_name)
+    study = plan.open(make_storage(url, plan.search), name)
+    count = 0
+    for params in genomes:
+        study.enqueue_trial(dict(params))
+        count += 1
+    return count
