@@ -124,7 +124,7 @@ def outer_periods(
         starts.append(start)
         start = pd.Timestamp(dt.date(start.year + outer_years, 1, 1))
     ends = [*starts[1:], holdout_start]
-    if len(starts) > 1 and (ends[-1] - starts[-1]).days < outer_years * 365.25 / 2:
+    if len(starts) > 1 and (ends[-1] - starts[-1]).days < outer_years * 365 / 2:
         starts.pop()  # a short last period joins the one before it
         ends.pop(-2)
     periods = [OuterPeriod(i, s, e) for i, (s, e) in enumerate(zip(starts, ends, strict=True))]
