@@ -7,6 +7,7 @@ import json
 import math
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -148,13 +149,20 @@ def test_validate_never_reads_the_holdout(validated: Path, tmp_path: Path) -> No
 
 
 def _running_trial(database: Path, study: str) -> bool:
+    """Whether ``study`` has a running trial, read without opening an Optuna storage (which
+    would create tables under the running process's feet)."""
     if not database.is_file():
         return False
+    query = (
+        "SELECT COUNT(*) FROM trials JOIN studies ON trials.study_id = studies.study_id "
+        "WHERE studies.study_name = ? AND trials.state = 'RUNNING'"
+    )
     try:
-        loaded = optuna.load_study(study_name=study, storage=f"sqlite:///{database}")
-    except KeyError:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=0.1) as connection:
+            (count,) = connection.execute(query, (study,)).fetchone()
+    except sqlite3.Error:
         return False
-    return any(t.state == optuna.trial.TrialState.RUNNING for t in loaded.trials)
+    return bool(count)
 
 
 def test_a_killed_validate_resumes_to_the_same_result(validated: Path, tmp_path: Path) -> None:
