@@ -39,3 +39,19 @@ def test_override_skips_none_and_validates() -> None:
     assert config.backtest.rebalance == "monthly"
     with pytest.raises(ConfigError):
         override(config, "backtest", cost_bps=-1.0)
+
+
+def test_the_validate_section_is_read_kept_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "v.toml"
+    path.write_text("[validate]\nouter_years = 2\nfirst_test = 2004\n")
+    config = load_config(path)
+    assert (config.validation.outer_years, config.validation.first_test) == (2, 2004)
+    assert config.validation.generations_after_first == 3  # the default
+    again = override(config, "validate", subsets=4, subset_size=5)
+    assert (again.validation.outer_years, again.validation.subsets) == (2, 4)
+    assert again.model_dump(mode="json")["validate"]["subset_size"] == 5
+    path.write_text("[validate]\nouter_year = 2\n")
+    with pytest.raises(ConfigError, match="unknown config key 'validate.outer_year'"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="validate.outer_years"):
+        override(config, "validate", outer_years=0)

@@ -12,9 +12,10 @@ The public API, for notebooks and scripts (each name is imported when first used
 
 Data: :func:`load_data`, :class:`MarketData`. Configuration: :func:`load_config`,
 :class:`RunConfig`, :func:`load_preset`, :func:`preset_names`. Jobs: :func:`run`,
-:func:`evolve` (→ :class:`RunResult`), :func:`backtest` (→ :class:`BacktestRun`),
-:func:`load_champion` (→ :class:`Champion`). Registries (plain dicts, name → entry):
-``FEATURES``, ``STRATEGIES``, ``FAMILIES``, ``OBJECTIVES``. Errors users can cause:
+:func:`evolve` (→ :class:`RunResult`), :func:`validate` (→ :class:`ValidateResult`),
+:func:`backtest` (→ :class:`BacktestRun`), :func:`load_champion` (→ :class:`Champion`).
+Registries (plain dicts, name → entry): ``FEATURES``, ``STRATEGIES``, ``FAMILIES``,
+``OBJECTIVES``. Errors users can cause:
 :class:`EvofolioError` and its subclasses :class:`DataError`, :class:`ConfigError`,
 :class:`UsageError`.
 """
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from evofolio.api.champion import Champion, load_champion
     from evofolio.api.data import load_data
     from evofolio.api.search import RunResult, evolve, run
+    from evofolio.api.validate import ValidateResult, validate
     from evofolio.config import RunConfig, load_config, load_preset, preset_names
     from evofolio.data import MarketData
     from evofolio.features import FEATURES
@@ -51,6 +53,8 @@ _LAZY: dict[str, str] = {
     "RunResult": "evofolio.api.search",
     "evolve": "evofolio.api.search",
     "run": "evofolio.api.search",
+    "ValidateResult": "evofolio.api.validate",
+    "validate": "evofolio.api.validate",
     "RunConfig": "evofolio.config",
     "load_config": "evofolio.config",
     "load_preset": "evofolio.config",
@@ -76,6 +80,7 @@ __all__ = [
     "RunConfig",
     "RunResult",
     "UsageError",
+    "ValidateResult",
     "__version__",
     "backtest",
     "evolve",
@@ -85,6 +90,7 @@ __all__ = [
     "load_preset",
     "preset_names",
     "run",
+    "validate",
 ]
 
 

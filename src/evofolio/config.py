@@ -324,8 +324,35 @@ class ChampionConfig(_Section):
     )
 
 
+class ValidateConfig(_Section):
+    """``evofolio validate``: the whole search walked forward over the development period."""
+
+    outer_years: int = Field(3, ge=1, description="calendar years traded by each outer search")
+    first_test: int | None = Field(
+        None,
+        ge=1900,
+        le=2200,
+        description="year of the first outer test period (None: the first year that starts "
+        "after the middle of the development period)",
+    )
+    generations_after_first: int = Field(
+        3, ge=1, description="generations of each outer search after the first (warm-started)"
+    )
+    subsets: int = Field(0, ge=0, description="random asset subsets, each validated in full")
+    subset_size: int | None = Field(None, ge=2, description="assets per random subset")
+
+
 class RunConfig(_Section):
     """The whole configuration of a run."""
+
+    # ``[validate]`` in TOML; the attribute is ``validation`` (``BaseModel.validate`` exists).
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
 
     seed: int = Field(0, ge=0, description="one seed for every random choice of the run")
     data: DataConfig = DataConfig()
@@ -337,6 +364,7 @@ class RunConfig(_Section):
     search: SearchConfig = SearchConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     champion: ChampionConfig = ChampionConfig()
+    validation: ValidateConfig = Field(ValidateConfig(), alias="validate")
 
 
 _UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}

@@ -17,6 +17,7 @@ from evofolio.cli.data_cmd import data_command
 from evofolio.cli.evolve_cmd import evolve_command, run_command
 from evofolio.cli.report_cmd import report_command
 from evofolio.cli.train_cmd import train_command
+from evofolio.cli.validate_cmd import validate_command
 
 app = typer.Typer(
     name="evofolio",
@@ -51,6 +52,7 @@ app.command("train")(train_command)
 app.command("evolve")(evolve_command)
 app.command("report")(report_command)
 app.command("allocate")(allocate_command)
+app.command("validate")(validate_command)
 
 
 def main() -> None:

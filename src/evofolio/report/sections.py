@@ -23,6 +23,7 @@ __all__ = [
     "assumptions_section",
     "champion_section",
     "holdout_section",
+    "html_metrics_table",
     "ordered_strategies",
     "performance_section",
     "search_section",
@@ -68,6 +69,7 @@ def _best(metrics: Mapping[str, Mapping[str, float]], key: str) -> float:
 
 
 def _metrics_table(metrics: Mapping[str, Mapping[str, float]]) -> str:
+    """Portfolios × metrics as an HTML table, the champion first, the best value bold."""
     head = "".join(
         f'<th title="{escape(GLOSSARY.get(k, ""))}">{escape(METRIC_LABELS.get(k, k))}</th>'
         for k in TABLE_COLUMNS
@@ -87,6 +89,9 @@ def _metrics_table(metrics: Mapping[str, Mapping[str, float]]) -> str:
         f'<div class="scroll"><table class="metrics"><thead><tr><th>Portfolio</th>{head}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+html_metrics_table = _metrics_table
 
 
 def holdout_section(record: RunRecord) -> str:

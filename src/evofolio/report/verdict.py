@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from evofolio.report.markup import Figures, kv_table, note, num, paragraph, section
 from evofolio.report.plots import base_layout
 
-__all__ = ["cost_figure", "verdict_headline", "verdict_section"]
+__all__ = ["cost_figure", "tests_table", "verdict_headline", "verdict_section"]
 
 PERIODS_PER_YEAR = 252
 OUTCOME_CSS = {"beats": "good", "trails": "bad", "no_evidence": "callout"}
@@ -39,18 +39,21 @@ def verdict_headline(parts: Mapping[str, Any]) -> str:
     return str(verdict.get("text", ""))
 
 
-def _tests_table(tests: Mapping[str, Any]) -> str:
+def tests_table(tests: Mapping[str, Any], label: str = "champion") -> str:
+    """The Sharpe-difference tests of :func:`evofolio.search.verdict.holdout_tests` as an
+    HTML table (``id="holdout-tests"``); ``label`` names the tested portfolio's row."""
     level = round(100 * float(tests["confidence"]))
     intervals = tests.get("intervals", {})
     head = (
         "<tr><th>Baseline</th><th>Sharpe</th><th>Sharpe "
-        f"{level} % CI</th><th>Champion − baseline</th><th>{level} % CI</th><th>p-value</th>"
+        f"{level} % CI</th><th>{escape(label.capitalize())} − baseline</th>"
+        f"<th>{level} % CI</th><th>p-value</th>"
         "<th>Holm-adjusted p</th></tr>"
     )
     rows = []
     champion = intervals.get("champion", {})
     rows.append(
-        f'<tr class="champion"><th>champion</th><td>{_n(champion.get("sharpe"))}</td>'
+        f'<tr class="champion"><th>{escape(label)}</th><td>{_n(champion.get("sharpe"))}</td>'
         f"<td>[{_n(champion.get('low'))}, {_n(champion.get('high'))}]</td>"
         "<td></td><td></td><td></td><td></td></tr>"
     )
@@ -252,7 +255,7 @@ def verdict_section(parts: Mapping[str, Any], figures: Figures) -> str:
                 "reading",
             ),
             "<h3>Holdout: Sharpe ratios and their differences</h3>",
-            _tests_table(tests),
+            tests_table(tests),
             paragraph(
                 f"Sharpe intervals: {level} % stationary-bootstrap intervals (Politis & Romano "
                 "1994). Differences: Ledoit & Wolf (2008) studentised block-bootstrap test; a "

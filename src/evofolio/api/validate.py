@@ -1,0 +1,183 @@
+"""``evofolio.validate``: the whole procedure (search → champion → seed ensemble) walked
+forward over the development period and judged against every classic rule.
+
+See :mod:`evofolio.search.validate` for the outer loop and
+:mod:`evofolio.search.validate_stitch` for the stitched track and its tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evofolio.api.data import PricesInput
+from evofolio.api.search import ConfigInput, _base_config, _data
+from evofolio.backtest import BacktestResult
+from evofolio.config import RunConfig, override
+from evofolio.errors import UsageError
+from evofolio.report.validate import build_validate_report
+from evofolio.run_layout import SEARCH_DB
+from evofolio.search.champion import PARETO_PICKS
+from evofolio.search.study import SearchEvent
+from evofolio.search.validate import (
+    development_data,
+    draw_subsets,
+    outer_periods,
+    subset_data,
+    walk_forward_search,
+)
+from evofolio.search.validate_stitch import (
+    BEST_CLASSIC,
+    period_results,
+    stitch,
+    subsets_summary,
+    track_summary,
+    write_track,
+)
+
+__all__ = ["ValidateResult", "validate"]
+
+
+@dataclass(frozen=True, eq=False)
+class ValidateResult:
+    """What :func:`validate` produced (all of it also under ``out``).
+
+    ``summary``: the contents of ``out/validate.json`` (``periods``: one record per outer
+    step; ``metrics``: portfolio → metrics of the stitched track; ``holdout_tests``,
+    ``costs``, ``verdict``: as a run's, over the stitched track; ``subsets`` when asked).
+    ``track``: the stitched daily results (``champion``: the procedure, every classic rule,
+    ``equal_blend``, and ``best_classic`` when that is the benchmark). ``report``:
+    ``out/report.html`` or None.
+    """
+
+    out: Path
+    config: RunConfig
+    summary: dict[str, Any]
+    track: dict[str, BacktestResult]
+    report: Path | None
+
+    @property
+    def periods(self) -> list[dict[str, Any]]:
+        return list(self.summary["periods"])
+
+
+def validate(
+    config: ConfigInput = None,
+    data: PricesInput | None = None,
+    *,
+    out: str | Path = "runs/validate",
+    quick: bool = False,
+    outer_years: int | None = None,
+    first_test: int | None = None,
+    subsets: int | None = None,
+    subset_size: int | None = None,
+    jobs: int | None = None,
+    storage: str | None = None,
+    seed: int | None = None,
+    pareto_pick: str = "sharpe",
+    report: bool = True,
+    on_event: Callable[[SearchEvent], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> ValidateResult:
+    """The nested walk-forward of the whole search over the development period.
+
+    Args:
+        config: a :class:`~evofolio.config.RunConfig`, a TOML path, or None for the
+            ``default`` preset (``quick`` preset with ``quick=True``).
+        data: a source string, a prices DataFrame or ``MarketData``; default the config's.
+            Only its dates before the holdout start are read.
+        out: the output directory (running again resumes: finished outer steps are kept).
+        outer_years, first_test, subsets, subset_size: override ``[validate]``.
+        jobs, storage: as :func:`evofolio.run` (``storage`` default: SQLite ``out/search.db``,
+            one study ``outer-YYYY`` per outer step). seed: the run's seed.
+        report: write ``out/report.html``.
+        on_event, on_stage: progress callbacks (each search's events; each stage's sentence).
+
+    Raises:
+        ConfigError, DataError, UsageError: bad configuration, data or arguments, before
+            anything is written.
+    """
+    if pareto_pick not in PARETO_PICKS:
+        raise UsageError(
+            f"pareto_pick must be one of {', '.join(PARETO_PICKS)}, got '{pareto_pick}'"
+        )
+    if quick and config is not None:
+        raise UsageError("give quick or config, not both")
+    base = _base_config(config, "quick" if quick else "default")
+    base = override(
+        base,
+        "validate",
+        outer_years=outer_years,
+        first_test=first_test,
+        subsets=subsets,
+        subset_size=subset_size,
+    )
+    base = override(base, "search", jobs=jobs)
+    if seed is not None:
+        base = base.model_copy(update={"seed": seed})
+    loaded = _data(base, data)
+    development, periods = development_data(base, loaded)
+    base = override(base, "data", source=loaded.source, holdout_start=periods.holdout_start.date())
+    dates = pd.DatetimeIndex(development.prices.index)
+    section = base.validation
+    outer_periods(dates, periods.holdout_start, section.outer_years, section.first_test)
+    drawn: list[list[str]] = []
+    if section.subsets:
+        if section.subset_size is None:
+            raise UsageError("--subsets needs --subset-size (validate.subset_size)")
+        drawn = draw_subsets(development.assets, section.subsets, section.subset_size, base.seed)
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    url = storage or f"sqlite:///{(root / SEARCH_DB).resolve()}"
+    common: dict[str, Any] = {
+        "storage_url": url,
+        "jobs": jobs,
+        "pareto_pick": pareto_pick,
+        "on_event": on_event,
+        "on_stage": on_stage,
+    }
+    summary, track = _procedure(base, development, root, "", common)
+    summary.update(
+        {
+            "source": loaded.source,
+            "assets": development.assets,
+            "development": [f"{dates[0]:%Y-%m-%d}", f"{dates[-1]:%Y-%m-%d}"],
+            "holdout_start": f"{periods.holdout_start:%Y-%m-%d}",
+            "config": base.model_dump(mode="json"),
+        }
+    )
+    if drawn:
+        results = []
+        for index, assets in enumerate(drawn):
+            name = f"subset-{index + 1:02d}"
+            if on_stage is not None:
+                on_stage(f"{name}: {', '.join(assets)}")
+            part, _ = _procedure(
+                base, subset_data(development, assets), root / name, f"{name}-", common
+            )
+            results.append({**part, "assets": assets})
+        benchmark = summary["holdout_tests"]["benchmark"]
+        summary["subsets"] = subsets_summary(results, benchmark)
+    write_track(root, track, summary)
+    path = build_validate_report(root).resolve() if report else None
+    return ValidateResult(root.resolve(), base, summary, track, path)
+
+
+def _procedure(
+    config: RunConfig, data: Any, out: Path, prefix: str, common: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, BacktestResult]]:
+    """Every outer step on ``data``, stitched and tested; the track written under ``out``
+    (for a subset) by the caller or here."""
+    records = walk_forward_search(config, data, out, prefix=prefix, **common)
+    chosen = None
+    if config.evaluation.benchmark == BEST_CLASSIC:
+        chosen = [str(r["benchmark"]) for r in records]
+    track = stitch([period_results(out / str(r["name"])) for r in records], chosen)
+    summary = track_summary(config, records, track)
+    if prefix:
+        write_track(out, track, summary)
+    return summary, track

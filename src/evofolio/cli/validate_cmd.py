@@ -1,0 +1,144 @@
+"""`evofolio validate`: the whole search walked forward over the development period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evofolio.api.validate import ValidateResult, validate
+from evofolio.cli.common import (
+    ConfigOpt,
+    DataOpt,
+    QuietOpt,
+    VerboseOpt,
+    console,
+    handle_errors,
+    resolve_config,
+    setup_logging,
+)
+from evofolio.cli.evolve_cmd import JobsOpt, SeedOpt, StorageOpt
+from evofolio.cli.search_display import SearchDisplay
+from evofolio.errors import UsageError
+from evofolio.report.tables import metrics_table
+from evofolio.search.study import SearchEvent
+
+
+class OuterDisplay:
+    """One live :class:`SearchDisplay` per outer search: a new one starts with the first
+    event after the previous search finished."""
+
+    def __init__(self) -> None:
+        self.current: SearchDisplay | None = None
+
+    def __call__(self, event: SearchEvent) -> None:
+        if self.current is None or self.current.closed:
+            self.current = SearchDisplay().__enter__()
+        self.current(event)
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close(summary=False)
+
+
+def print_summary(result: ValidateResult) -> None:
+    """The stitched table, one line per outer period, the subsets, the verdict last."""
+    summary = result.summary
+    title = (
+        f"stitched out-of-sample track {summary['trading'][0]} to {summary['trading'][1]} "
+        "(champion = the procedure), net of costs"
+    )
+    console.print(metrics_table(summary["metrics"], title))
+    for p in summary["periods"]:
+        budget = p["budget"]
+        console.print(
+            f"{p['name']}: traded {p['trading'][0]} to {p['trading'][1]}; {p['family']} "
+            f"(trial {p['champion_trial']}, {budget['population']} x {budget['generations']}"
+            f", warm start {budget['warm_start_genomes']}); Sharpe "
+            f"{p['sharpe']['champion']:.2f} vs {p['benchmark']} "
+            f"{p['sharpe'][p['benchmark']]:.2f}",
+            soft_wrap=True,
+        )
+    subsets = summary.get("subsets")
+    if subsets:
+        console.print(
+            f"subsets: the procedure beats {subsets['benchmark']} in "
+            f"{100 * subsets['vs_benchmark']['share_beating']:.0f} % and min_variance in "
+            f"{100 * subsets['vs_min_variance']['share_beating']:.0f} % of "
+            f"{len(subsets['rows'])} subsets"
+        )
+    if result.report is not None:
+        console.print(f"wrote {result.report}")
+    console.print(f"verdict: {summary['verdict']['text']}", soft_wrap=True)
+
+
+@handle_errors
+def validate_command(
+    config: ConfigOpt = None,
+    data: DataOpt = None,
+    outer_years: Annotated[
+        int | None,
+        typer.Option(help="Calendar years traded by each outer search (default 3)."),
+    ] = None,
+    first_test: Annotated[
+        int | None,
+        typer.Option(
+            help="Year of the first outer test period (default: the first year after the "
+            "middle of the development period; 2005 on sp500)."
+        ),
+    ] = None,
+    subsets: Annotated[
+        int | None,
+        typer.Option(help="Also validate on K seeded random asset subsets (needs --subset-size)."),
+    ] = None,
+    subset_size: Annotated[int | None, typer.Option(help="Assets per random subset.")] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="The quick preset's budget (a demonstration).")
+    ] = False,
+    jobs: JobsOpt = None,
+    storage: StorageOpt = None,
+    seed: SeedOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
+        "runs/validate"
+    ),
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Validate the procedure, not one champion: the whole genetic search walked forward
+    over the development period, judged against every classic rule.
+
+    From --first-test, every --outer-years years, the search runs on the data before that
+    date only (its own inner folds and fitness, as `evolve`), its champion is refitted as a
+    seed ensemble and trades the next period; the classic rules trade the same periods with
+    the same rules and costs. The periods are stitched into one out-of-sample track and
+    tested as `run` tests its holdout. The holdout itself is never read. Each search after
+    the first starts from the previous one's best genomes, with [validate]
+    generations_after_first generations.
+
+    Writes DIR/outer-YYYY/ (one run directory per outer search), DIR/stitched/,
+    DIR/validate.json and DIR/report.html; every search is a study outer-YYYY in one
+    storage (DIR/search.db by default). Running the same command again resumes.
+    """
+    setup_logging(verbose, quiet)
+    if quick and config is not None:
+        raise UsageError("give --quick or --config, not both")
+    base = resolve_config(config, data, None, None, preset="quick" if quick else "default")
+    display = OuterDisplay()
+    try:
+        result = validate(
+            base,
+            out=out,
+            outer_years=outer_years,
+            first_test=first_test,
+            subsets=subsets,
+            subset_size=subset_size,
+            jobs=jobs,
+            storage=storage,
+            seed=seed,
+            on_event=display,
+            on_stage=lambda text: console.print(text, soft_wrap=True),
+        )
+    finally:
+        display.close()
+    print_summary(result)

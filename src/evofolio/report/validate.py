@@ -1,0 +1,253 @@
+"""``report.html`` of ``evofolio validate``: one self-contained, offline page.
+
+Reads ``DIR/validate.json`` and ``DIR/stitched/returns.parquet`` (written by
+:mod:`evofolio.search.validate_stitch`) and shows: the procedure's verdict; the stitched
+track's metrics table against every classic rule; its Sharpe-difference tests (the same
+table as the ``run`` report's verdict); cumulative returns and drawdowns; one row per outer
+period (dates, budget, winning family, genome in words, period Sharpe ratios, DSR and PBO
+of that search); and, when asked for, the random asset subsets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from plotly.offline import get_plotlyjs
+
+from evofolio import __version__
+from evofolio.errors import UsageError
+from evofolio.outdir import atomic_file
+from evofolio.report.html import CSS
+from evofolio.report.markup import Figures, num, paragraph, section
+from evofolio.report.plots import cumulative_returns_figure, drawdowns_figure
+from evofolio.report.sections import html_metrics_table
+from evofolio.report.text import genome_sentences
+from evofolio.report.verdict import OUTCOME_CSS, tests_table
+from evofolio.run_layout import REPORT
+
+__all__ = ["build_validate_report", "render_validate_report"]
+
+SUMMARY = "validate.json"
+RETURNS = "stitched/returns.parquet"
+NAV = (
+    ("verdict", "Verdict"),
+    ("track", "Stitched track"),
+    ("performance", "Returns & drawdowns"),
+    ("periods", "Outer periods"),
+    ("subsets", "Subsets"),
+)
+
+
+def _n(value: Any, digits: int = 2) -> str:
+    return num(math.nan if value is None else float(value), digits)
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], css_id: str) -> str:
+    """An HTML table of already-escaped cells."""
+    top = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return (
+        f'<div class="scroll"><table class="metrics" id="{css_id}"><thead><tr>{top}</tr>'
+        f"</thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def periods_table(periods: Sequence[Mapping[str, Any]], rules: Sequence[str]) -> str:
+    """One row per outer period: trading dates, the search's dates and budget, the winning
+    family and genome in words, the period Sharpe of the procedure and of each rule, the
+    search's DSR and PBO (of its active returns over the benchmark)."""
+    head = [
+        "Traded",
+        "Searched on",
+        "Budget",
+        "Champion",
+        "Procedure Sharpe",
+        *(escape(r) for r in rules),
+        "DSR vs benchmark",
+        "PBO vs benchmark",
+    ]
+    rows = []
+    for p in periods:
+        budget = p["budget"]
+        warm = budget["warm_start_genomes"]
+        sentences = " ".join(genome_sentences(p["genome"], str(p["family"])))
+        rows.append(
+            [
+                f"{escape(p['trading'][0])} to {escape(p['trading'][1])}",
+                f"{escape(p['development'][0])} to {escape(p['development'][1])}",
+                f"{budget['population']} × {budget['generations']}"
+                + (f", warm start {warm}" if warm else ", cold start"),
+                f"<details><summary>{escape(str(p['family']))} (trial "
+                f"{p['champion_trial']})</summary>{escape(sentences)}</details>",
+                f"<b>{_n(p['sharpe'].get('champion'))}</b>",
+                *(_n(p["sharpe"].get(r)) for r in rules),
+                _n(p.get("active_dsr")),
+                _n(p.get("active_pbo")),
+            ]
+        )
+    return _table(head, rows, "outer-periods")
+
+
+def _subsets_section(subsets: Mapping[str, Any] | None) -> str:
+    if not subsets:
+        return section(
+            "subsets",
+            "Random asset subsets",
+            [paragraph("Not asked for (evofolio validate --subsets K --subset-size M).", "note")],
+        )
+    benchmark = str(subsets["benchmark"])
+    rows = [
+        [
+            str(r["subset"]),
+            escape(", ".join(r["assets"])),
+            _n(r["sharpe_procedure"]),
+            _n(r[f"sharpe_{benchmark}"]),
+            _n(r["sharpe_min_variance"]),
+            _n(r["vs_benchmark"]),
+            _n(r["vs_min_variance"]),
+        ]
+        for r in subsets["rows"]
+    ]
+    head = ["Subset", "Assets", "Procedure", escape(benchmark), "min_variance"]
+    head += [f"− {escape(benchmark)}", "− min_variance"]
+    vb, vm = subsets["vs_benchmark"], subsets["vs_min_variance"]
+    words = (
+        f"The procedure's stitched Sharpe ratio beats {benchmark}'s in "
+        f"{100 * vb['share_beating']:.0f} % of the {len(rows)} subsets (difference min "
+        f"{vb['min']:+.2f}, median {vb['median']:+.2f}, max {vb['max']:+.2f}) and minimum "
+        f"variance's in {100 * vm['share_beating']:.0f} % (min {vm['min']:+.2f}, median "
+        f"{vm['median']:+.2f}, max {vm['max']:+.2f})."
+    )
+    return section(
+        "subsets",
+        "Random asset subsets",
+        [paragraph(words, "reading"), _table(head, rows, "subset-table")],
+    )
+
+
+def render_validate_report(summary: Mapping[str, Any], returns: pd.DataFrame) -> tuple[str, int]:
+    """The page's HTML and its number of Plotly figures."""
+    figures = Figures()
+    verdict = summary["verdict"]
+    tests = summary["holdout_tests"]
+    metrics = summary["metrics"]
+    rules = [n for n in metrics if n != "champion"]
+    periods = summary["periods"]
+    body = [
+        section(
+            "verdict",
+            f"Verdict: the procedure against {verdict['benchmark']}",
+            [
+                paragraph(str(verdict["text"]), OUTCOME_CSS.get(str(verdict["outcome"]), "")),
+                paragraph(
+                    f"The whole search (its inner folds, fitness, champion pick and seed-"
+                    f"ensemble refit) was run {len(periods)} times, each time on the data "
+                    "before an outer date only, and its champion traded the following period "
+                    "with the same rules and costs as every classic rule. Those periods, "
+                    "stitched, are one out-of-sample track of the procedure (row 'champion').",
+                    "reading",
+                ),
+            ],
+        ),
+        section(
+            "track",
+            f"Stitched track, {summary['trading'][0]} to {summary['trading'][1]}",
+            [
+                html_metrics_table(metrics),
+                tests_table(tests, "procedure"),
+                paragraph(
+                    "Sharpe intervals: stationary-bootstrap intervals (Politis & Romano 1994). "
+                    "Differences: Ledoit & Wolf (2008) studentised block-bootstrap test, "
+                    "Holm-adjusted across the rules: the same statistics as a run's holdout.",
+                    "reading",
+                ),
+            ],
+        ),
+        section(
+            "performance",
+            "Cumulative returns and drawdowns of the stitched track",
+            [
+                figures.embed(cumulative_returns_figure(returns)),
+                figures.embed(drawdowns_figure(returns)),
+                paragraph(
+                    "Each outer period starts afresh (every portfolio buys in at its first "
+                    "decision); the return between two periods' boundary dates is not earned.",
+                    "caption",
+                ),
+            ],
+        ),
+        section(
+            "periods",
+            "Outer periods",
+            [
+                periods_table(periods, rules),
+                paragraph(
+                    "Budget: genomes per generation × generations of that outer search; after "
+                    "the first, each search starts from the previous one's best genomes. The "
+                    "DSR and PBO are of that search's active validation returns over the "
+                    "benchmark: a DSR near 0.5 or a PBO near 0.5 is what selection finds by "
+                    "chance.",
+                    "reading",
+                ),
+            ],
+        ),
+        _subsets_section(summary.get("subsets")),
+    ]
+    title = (
+        f"evofolio validate: {summary['source']}, development {summary['development'][0]} to "
+        f"{summary['development'][1]}"
+    )
+    nav = "".join(f'<a href="#{a}">{label}</a>' for a, label in NAV)
+    made = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{CSS}</style>
+<script type="text/javascript">{get_plotlyjs()}</script>
+</head>
+<body>
+<header><div class="wrap"><h1>{escape(title)}</h1>
+<p class="headline">{escape(str(verdict["text"]))}</p>
+<p>The holdout (from {escape(str(summary["holdout_start"]))}) was never read.</p>
+</div></header>
+<nav><div class="wrap">{nav}</div></nav>
+<main class="wrap">{"".join(body)}</main>
+<footer><div class="wrap">Generated {escape(made)} by evofolio {escape(__version__)}.
+Self-contained: works offline.</div></footer>
+</body>
+</html>
+"""
+    return page, figures.count
+
+
+def build_validate_report(out: str | Path) -> Path:
+    """Write ``out/report.html`` (atomically) from ``out/validate.json`` and the stitched
+    returns; return its path.
+
+    Raises:
+        UsageError: a missing or unreadable file (named), or the page cannot be written.
+    """
+    root = Path(out)
+    try:
+        summary = json.loads((root / SUMMARY).read_text(encoding="utf-8"))
+        returns = pd.read_parquet(root / RETURNS)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{root}: cannot read {SUMMARY} or {RETURNS}: {error}") from None
+    page, _ = render_validate_report(summary, returns)
+    target = root / REPORT
+    try:
+        with atomic_file(target) as temporary:
+            temporary.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error}") from None
+    return target

@@ -1,0 +1,55 @@
+"""The `evofolio validate` report in the real headless browser (as the run report's test):
+no console error, no network request, every figure drawn, every promised section present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+from test_report_browser import ARTIFACTS, _render, browser  # noqa: F401 (the fixture)
+
+import evofolio as ev
+from evofolio.config import parse_config
+from synthetic import random_prices
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    prices = random_prices(n_days=2100, n_assets=3, seed=5, start="2000-01-03")
+    config = parse_config(
+        {
+            "seed": 1,
+            "data": {"holdout_start": "2007-01-01"},
+            "training": {"epochs": 1},
+            "search": {"population": 2, "generations": 1, "folds": 2},
+            "champion": {"seeds": 1},
+            "evaluation": {"n_boot": 100},
+            "validate": {"outer_years": 1, "first_test": 2005, "generations_after_first": 1},
+        }
+    )
+    out = tmp_path_factory.mktemp("validate") / "out"
+    result = ev.validate(config, ev.load_data(prices), out=out)
+    assert result.report == (out / "report.html").resolve()
+    return out
+
+
+def test_validate_report_renders_in_chromium(browser: Browser, validated: Path) -> None:  # noqa: F811
+    report = validated / "report.html"
+    page = report.read_text(encoding="utf-8")
+    for anchor in ("verdict", "track", "performance", "periods", "subsets", "holdout-tests"):
+        assert f'id="{anchor}"' in page, anchor
+    assert page.count("<tr><td>") >= 2  # one row per outer period
+    assert "outer" not in page or "2005" in page
+    n_figures = page.count('class="plotly-graph-div"')
+    assert n_figures == 2  # cumulative returns and drawdowns
+    shot = ARTIFACTS / "validate-report.png"
+    shot.unlink(missing_ok=True)
+    result = _render(browser, report, shot)
+    assert result["errors"] == [], result["errors"]
+    assert result["requests"] == [], "the report must not touch the network"
+    assert result["drawn"] == n_figures
+    assert all(count > 0 for count in result["traces"]), result["traces"]
+    assert "evofolio validate" in str(result["title"])
