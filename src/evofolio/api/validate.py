@@ -22,7 +22,7 @@ from evofolio.errors import UsageError
 from evofolio.report.validate import build_validate_report
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.champion import PARETO_PICKS
-from evofolio.search.study import SearchEvent
+from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.validate import (
     development_data,
     draw_subsets,

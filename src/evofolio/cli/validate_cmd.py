@@ -22,7 +22,7 @@ from evofolio.cli.evolve_cmd import JobsOpt, SeedOpt, StorageOpt
 from evofolio.cli.search_display import SearchDisplay
 from evofolio.errors import UsageError
 from evofolio.report.tables import metrics_table
-from evofolio.search.study import SearchEvent
+from evofolio.search.engine.progress import SearchEvent
 
 
 class OuterDisplay:

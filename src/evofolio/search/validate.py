@@ -40,9 +40,10 @@ from evofolio.config import GeneValue, RunConfig, override
 from evofolio.data import MarketData
 from evofolio.errors import ConfigError, InsufficientHistoryError
 from evofolio.outdir import write_json
+from evofolio.search.engine.progress import SearchEvent
+from evofolio.search.engine.storage import make_storage, quiet_optuna
 from evofolio.search.pipeline import PipelineResult, run_pipeline
-from evofolio.search.storage import make_storage, quiet_optuna
-from evofolio.search.study import SearchEvent, enqueue_genomes
+from evofolio.search.plan import enqueue_genomes
 
 __all__ = [
     "PERIOD_FILE",
