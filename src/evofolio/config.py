@@ -80,6 +80,13 @@ class StrategiesConfig(_Section):
 
     names: list[str] | None = Field(None, description="registry names; None means all")
     window: int = Field(252, ge=20, description="trailing days each rule is refit on")
+    covariance: Literal[
+        "auto", "empirical", "ledoit_wolf", "oas", "shrunk", "denoise", "gerber"
+    ] = Field(
+        "auto",
+        description="covariance estimator of the rules that use risk (skfolio's): auto is "
+        "ledoit_wolf when assets > 0.1 x window, else empirical (the sample covariance)",
+    )
 
 
 DEFAULT_FEATURES = (

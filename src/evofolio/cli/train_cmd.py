@@ -99,13 +99,13 @@ def baselines(
     }
     if panel is not None:
         names = list(config.model.strategies or panel.names)
-        window = config.strategies.window
+        window, covariance = config.strategies.window, config.strategies.covariance
         for name in names:
             if name != "equal_weight":
-                factory = functools.partial(ClassicAllocator, name, window)
+                factory = functools.partial(ClassicAllocator, name, window, covariance=covariance)
                 out[name] = run_folds(factory, prices, folds, rules)
         out["equal_blend"] = run_folds(
-            lambda: EqualBlendAllocator(names, window), prices, folds, rules
+            lambda: EqualBlendAllocator(names, window, covariance=covariance), prices, folds, rules
         )
     return out
 

@@ -103,13 +103,17 @@ def holdout_backtest(
         seed: run_period(functools.partial(FittedAllocator, member), prices, start, rules=rules)
         for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
     }
-    window = config.strategies.window
+    window, covariance = config.strategies.window, config.strategies.covariance
     names = list(STRATEGIES)
     for name in names:
-        rule = functools.partial(ClassicAllocator, name, window)
+        rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
         results[name] = run_period(rule, prices, start, rules=rules)
+    # The blend averages the rules' decisions above (remembered by classic_compute): no refit.
     results["equal_blend"] = run_period(
-        lambda: EqualBlendAllocator(names, window), prices, start, rules=rules
+        lambda: EqualBlendAllocator(names, window, covariance=covariance),
+        prices,
+        start,
+        rules=rules,
     )
     return HoldoutResult(ensemble, results, seed_results)
 
