@@ -109,12 +109,8 @@ def holdout_backtest(
         rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
         results[name] = run_period(rule, prices, start, rules=rules)
     # The blend averages the rules' decisions above (remembered by classic_compute): no refit.
-    results["equal_blend"] = run_period(
-        lambda: EqualBlendAllocator(names, window, covariance=covariance),
-        prices,
-        start,
-        rules=rules,
-    )
+    blend = functools.partial(EqualBlendAllocator, names, window, covariance=covariance)
+    results["equal_blend"] = run_period(blend, prices, start, rules=rules)
     return HoldoutResult(ensemble, results, seed_results)
 
 
