@@ -78,7 +78,7 @@ class ClassicAllocator:
         riskless: dict[str, list[pd.Timestamp]] = {}
         fallbacks: list[tuple[pd.Timestamp, str, str]] = []
         covariance = resolve_covariance(self.covariance, values.shape[1], self.window)
-        decisions = decide(self.name, returns, positions, self.window, covariance, assets)
+        decisions = decide(self.name, returns, positions.tolist(), self.window, covariance, assets)
         for row, (pos, decision) in enumerate(zip(positions, decisions, strict=True)):
             if uses_risk:
                 flat = zero_variance_mask(returns[pos - self.window : pos])
