@@ -15,6 +15,7 @@ window (20 ≤ 25.2) keeps the sample covariance; 26 or more assets at 252 days 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -37,13 +38,16 @@ AUTO_SHRINKAGE = "ledoit_wolf"
 
 COVARIANCES: dict[str, Callable[[], Any]] = {
     "empirical": EmpiricalCovariance,
-    "ledoit_wolf": LedoitWolf,
-    "oas": OAS,
-    "shrunk": ShrunkCovariance,
+    "ledoit_wolf": functools.partial(LedoitWolf, nearest=False),
+    "oas": functools.partial(OAS, nearest=False),
+    "shrunk": functools.partial(ShrunkCovariance, nearest=False),
     "denoise": DenoiseCovariance,
     "gerber": GerberCovariance,
 }
-"""Registry name → skfolio covariance estimator class (default settings)."""
+"""Registry name → a fresh skfolio covariance estimator (default settings). The shrinkage
+estimators put a positive weight on a scaled identity, so their estimate is positive definite
+by construction: skfolio's nearest-positive-definite check (two eigen-decompositions of an
+N × N matrix at every fit, the hot path of a wide universe) is switched off for them."""
 
 
 def resolve_covariance(choice: str, n_assets: int, window: int) -> str:
