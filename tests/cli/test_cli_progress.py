@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
 from rich.progress import Progress
 
 from evofolio.allocators.classic_compute import RuleProgress
 from evofolio.cli.common import ClassicProgress, clock
 
 
+def _live() -> Progress:
+    progress = Progress(console=Console(file=io.StringIO()))
+    progress.start()
+    return progress
+
+
 def test_the_line_follows_the_rule_and_hides_when_done() -> None:
-    progress = Progress()
+    progress = _live()
     show = ClassicProgress(progress)
     show(RuleProgress("hrp", 0, 40, 0.0, None))
     task = progress.tasks[0]
@@ -22,6 +31,19 @@ def test_the_line_follows_the_rule_and_hides_when_done() -> None:
     assert not task.visible
     show(RuleProgress("min_variance", 0, 12, 0.0, None))  # the next rule reuses the line
     assert len(progress.tasks) == 1 and task.visible and task.total == 12
+    progress.stop()
+
+
+def test_a_closed_display_gives_way_to_a_line_of_its_own_while_a_rule_runs() -> None:
+    closed = Progress(console=Console(file=io.StringIO()))  # e.g. the search display, done
+    show = ClassicProgress(closed, status_column=True)
+    show(RuleProgress("hrp", 3, 40, 1.0, 12.0))
+    assert not closed.tasks
+    assert show.own is not None and show.own.live.is_started
+    own = show.own
+    assert own.tasks[0].completed == 3
+    show(RuleProgress("hrp", 40, 40, 14.0, 0.0))
+    assert show.own is None and not own.live.is_started
 
 
 def test_clock() -> None:

@@ -150,26 +150,44 @@ class ClassicProgress:
     remaining) as one line of a rich ``Progress``, hidden while no rule is being computed.
 
     ``status_column``: the progress has a ``{task.fields[status]}`` column for the times;
-    otherwise they go into the description."""
+    otherwise they go into the description. When ``progress`` is not live (a search display
+    that has closed), the line is shown on a progress bar of its own while a rule runs.
+    """
 
     def __init__(self, progress: Progress, *, status_column: bool = False) -> None:
         self.progress = progress
         self.status_column = status_column
-        self.task: TaskID | None = None
+        self.own: Progress | None = None
+        self.tasks: dict[int, TaskID] = {}
+
+    def _target(self) -> tuple[Progress, bool]:
+        if self.progress.live.is_started:
+            return self.progress, self.status_column
+        if self.own is None:
+            self.own = progress_bar()
+            self.own.start()
+        return self.own, False
 
     def __call__(self, step: RuleProgress) -> None:
+        progress, status_column = self._target()
         text = f"classic rule {step.rule}: dates"
         status = f"{clock(step.elapsed)} elapsed · ~{clock(step.remaining)} left"
-        if self.task is None:
-            self.task = self.progress.add_task(text, total=step.total, status=status)
-        self.progress.update(
-            self.task,
-            description=text if self.status_column else f"{text} ({status})",
+        task = self.tasks.get(id(progress))
+        if task is None:
+            task = progress.add_task(text, total=step.total, status=status)
+            self.tasks[id(progress)] = task
+        progress.update(
+            task,
+            description=text if status_column else f"{text} ({status})",
             total=step.total,
             completed=step.done,
             status=status,
             visible=step.done < step.total,
         )
+        if self.own is not None and step.done >= step.total:
+            self.own.stop()
+            self.tasks.pop(id(self.own), None)
+            self.own = None
 
 
 @contextlib.contextmanager
