@@ -8,7 +8,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from evofolio.allocators.classic_compute import clear_memo
 from synthetic import random_prices
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_memo() -> Iterator[None]:
+    """Each test computes the classic rules' decisions itself (a spy sees every fit)."""
+    clear_memo()
+    yield
+    clear_memo()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -24,6 +24,7 @@ from pydantic import (
 from evofolio.errors import ConfigError
 
 Rebalance = Literal["daily", "weekly", "monthly"] | int
+Covariance = Literal["auto", "empirical", "ledoit_wolf", "oas", "shrunk", "denoise", "gerber"]
 
 
 class _Section(BaseModel):
@@ -80,6 +81,11 @@ class StrategiesConfig(_Section):
 
     names: list[str] | None = Field(None, description="registry names; None means all")
     window: int = Field(252, ge=20, description="trailing days each rule is refit on")
+    covariance: Covariance = Field(
+        "auto",
+        description="covariance estimator of the rules that use risk (skfolio's): auto is "
+        "ledoit_wolf when assets > 0.1 x window, else empirical (the sample covariance)",
+    )
 
 
 DEFAULT_FEATURES = (

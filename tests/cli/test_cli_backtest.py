@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from evofolio.cli import app
 from evofolio.strategies import STRATEGIES
+from synthetic import random_prices
 
 runner = CliRunner()
 
@@ -121,3 +122,39 @@ def test_python_dash_m_entry_point() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("evofolio ")
+
+
+def _wide_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "wide.csv"
+    random_prices(n_days=160, n_assets=12, seed=7).to_csv(path)
+    return path
+
+
+def test_backtest_states_the_covariance_auto_chose(tmp_path: Path) -> None:
+    wide = _wide_csv(tmp_path)
+    common = ["backtest", "-s", "min_variance", "--data", str(wide), "--window", "60"]
+    result = runner.invoke(app, [*common, "--out", str(tmp_path / "auto")])
+    assert result.exit_code == 0, result.output
+    auto = json.loads((tmp_path / "auto" / "metrics.json").read_text())
+    assert auto["settings"]["covariance"] == "ledoit_wolf"  # 12 assets > 0.1 x 60 days
+    result = runner.invoke(
+        app, [*common, "--covariance", "empirical", "--jobs", "2", "--out", str(tmp_path / "emp")]
+    )
+    assert result.exit_code == 0, result.output
+    empirical = json.loads((tmp_path / "emp" / "metrics.json").read_text())
+    assert empirical["settings"]["covariance"] == "empirical"
+    assert (
+        auto["metrics"]["min_variance"]["sharpe"] != empirical["metrics"]["min_variance"]["sharpe"]
+    )
+
+
+def test_an_unknown_covariance_is_one_error_line_naming_the_key(tmp_path: Path) -> None:
+    wide = _wide_csv(tmp_path)
+    out = tmp_path / "bad"
+    result = runner.invoke(
+        app, ["backtest", "--data", str(wide), "--covariance", "sample", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "error:" in result.output and "covariance" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

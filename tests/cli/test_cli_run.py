@@ -65,6 +65,20 @@ def test_run_quick_writes_every_promised_file(quick_run: Path) -> None:
     assert holdout["date"].min() >= pd.Timestamp(run["holdout"][0])
 
 
+def test_the_covariance_the_rules_used_is_stated(quick_run: Path) -> None:
+    run = json.loads((quick_run / "run.json").read_text())
+    # 3 assets, 252-day window: auto keeps the sample covariance (3 <= 25.2)
+    assert run["strategies"] == {
+        "window": 252,
+        "covariance_setting": "auto",
+        "covariance": "empirical",
+    }
+    holdout = json.loads((quick_run / "holdout" / "metrics.json").read_text())
+    assert holdout["covariance"] == "empirical"
+    report = html.unescape((quick_run / "report.html").read_text())
+    assert "trailing 252-day window; covariance empirical (auto:" in report
+
+
 def test_the_verdict_is_written_reported_and_printed_last(quick_run: Path) -> None:
     metrics = json.loads((quick_run / "champion" / "metrics.json").read_text())
     verdict = metrics["verdict"]

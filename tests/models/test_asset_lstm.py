@@ -86,3 +86,30 @@ def test_registry() -> None:
     assert model_name(AssetLSTM(AssetLSTMConfig(2, 1))) == "asset"
     with pytest.raises(KeyError):
         model_name(torch.nn.Linear(1, 1))
+
+
+def test_checkpointed_training_gives_the_same_outputs_and_gradients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import evofolio.models.asset_lstm as module
+
+    torch.manual_seed(0)
+    # Without dropout the groups compute exactly what one pass does (with dropout the masks
+    # are drawn group by group: the same distribution, other draws).
+    config = AssetLSTMConfig(n_assets=6, n_features=3, layers=2, hidden=8)
+    x = torch.randn(4, 7, 6, 3)  # 24 sequences
+
+    def run(limit: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", limit)
+        torch.manual_seed(1)
+        model = AssetLSTM(config)
+        model.train()
+        weights, _ = model(x)
+        (weights[..., 0] * torch.arange(7.0)).sum().backward()
+        return weights.detach(), [p.grad.clone() for p in model.parameters()]
+
+    plain, plain_grads = run(10_000)
+    grouped, grouped_grads = run(5)  # 5 groups of at most 5 sequences, each checkpointed
+    torch.testing.assert_close(grouped, plain, rtol=1e-6, atol=1e-7)
+    for got, expected in zip(grouped_grads, plain_grads, strict=True):
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-7)

@@ -9,9 +9,11 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
+from evofolio.allocators.classic_compute import decide
 from evofolio.backtest import FALLBACK_COLUMNS, no_fallbacks
 from evofolio.errors import InsufficientHistoryError
-from evofolio.strategies import STRATEGIES, strategy_weights, zero_variance_mask
+from evofolio.strategies import STRATEGIES, zero_variance_mask
+from evofolio.strategies.covariance import AUTO, resolve_covariance
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +36,27 @@ class ClassicAllocator:
     Each cause gives one aggregated warning per :meth:`allocate` call (the count, the first and
     last dates), not one per date; ``warn=False`` leaves the logging to the caller (see
     :func:`rule_warnings`).
+
+    ``covariance``: the estimator of the rules that use risk (see
+    :func:`evofolio.strategies.covariance.resolve_covariance`; ``auto`` is resolved with the
+    number of assets of the prices and ``window``, the choice kept in ``covariance_``).
+    Decisions are computed through :func:`evofolio.allocators.classic_compute.decide`: in
+    parallel and remembered, so the same rule, window and date is fitted once per process.
     """
 
-    def __init__(self, name: str, window: int = 252, *, warn: bool = True) -> None:
+    def __init__(
+        self, name: str, window: int = 252, *, warn: bool = True, covariance: str = AUTO
+    ) -> None:
         self.name = name
         self.window = window
         self.warn = warn
+        self.covariance = covariance
 
     def fit(self, prices: pd.DataFrame) -> Self:
         if self.name not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.name}")
         self.assets_ = prices.columns
+        self.covariance_ = resolve_covariance(self.covariance, prices.shape[1], self.window)
         return self
 
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
@@ -65,20 +77,21 @@ class ClassicAllocator:
         decided = False
         riskless: dict[str, list[pd.Timestamp]] = {}
         fallbacks: list[tuple[pd.Timestamp, str, str]] = []
-        for row, pos in enumerate(positions):
-            window = returns[pos - self.window : pos]
+        covariance = resolve_covariance(self.covariance, values.shape[1], self.window)
+        decisions = decide(self.name, returns, positions.tolist(), self.window, covariance, assets)
+        for row, (pos, decision) in enumerate(zip(positions, decisions, strict=True)):
             if uses_risk:
-                flat = zero_variance_mask(window)
+                flat = zero_variance_mask(returns[pos - self.window : pos])
                 for column in np.flatnonzero(flat):
                     riskless.setdefault(assets[column], []).append(dates[row])
                 if not decided and not flat.all():  # the 1/N fallback skips riskless assets
                     previous = np.where(flat, 0.0, 1.0 / (~flat).sum())
-            try:
-                previous = strategy_weights(self.name, window, assets)
-                decided = True
-            except ValueError as error:
-                cause = str(error).split(". ")[0]
+            if isinstance(decision, str):
+                cause = decision.split(". ")[0]
                 fallbacks.append((dates[row], cause, "previous" if decided else "equal_weight"))
+            else:
+                previous = decision
+                decided = True
             out[row] = previous
         self.decisions_ = len(dates)
         self.zero_variance_ = {a: pd.DatetimeIndex(d) for a, d in riskless.items()}
@@ -146,12 +159,16 @@ class EqualBlendAllocator:
     ``fallbacks_`` gathers the rules' fallbacks (each cause names its rule).
     """
 
-    def __init__(self, names: list[str], window: int = 252) -> None:
+    def __init__(self, names: list[str], window: int = 252, *, covariance: str = AUTO) -> None:
         self.names = names
         self.window = window
+        self.covariance = covariance
 
     def fit(self, prices: pd.DataFrame) -> Self:
-        self.rules_ = [ClassicAllocator(name, self.window).fit(prices) for name in self.names]
+        self.rules_ = [
+            ClassicAllocator(name, self.window, covariance=self.covariance).fit(prices)
+            for name in self.names
+        ]
         return self
 
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:

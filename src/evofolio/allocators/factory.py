@@ -44,6 +44,7 @@ def model2_panel(prices: pd.DataFrame, config: RunConfig) -> StrategyPanel:
         window=config.strategies.window,
         rules=TradingRules(MODEL2_REFIT, config.backtest.cost_bps),
         cache_dir=default_cache_dir(),
+        covariance=config.strategies.covariance,
     )
 
 

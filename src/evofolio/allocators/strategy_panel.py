@@ -30,10 +30,11 @@ from evofolio.backtest import (
 )
 from evofolio.errors import EvofolioError, InsufficientHistoryError
 from evofolio.outdir import staged_output, write_json
+from evofolio.strategies.covariance import AUTO, resolve_covariance
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 StepCallback = Callable[[str], None]
 
 
@@ -86,8 +87,10 @@ def panel_key(
     rules: TradingRules,
     start: pd.Timestamp,
     end: pd.Timestamp,
+    covariance: str = "empirical",
 ) -> str:
-    """A hash of the prices and every setting that changes the panel."""
+    """A hash of the prices and every setting that changes the panel (``covariance``: the
+    resolved estimator)."""
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(prices.to_numpy(dtype=np.float64)).tobytes())
     digest.update(prices.index.asi8.tobytes() if hasattr(prices.index, "asi8") else b"")
@@ -99,6 +102,7 @@ def panel_key(
         repr(rules),
         str(start),
         str(end),
+        covariance,
     ]
     digest.update(json.dumps(settings, default=str).encode())
     return digest.hexdigest()[:20]
@@ -170,9 +174,16 @@ def build_strategy_panel(
     end: pd.Timestamp | None = None,
     cache_dir: Path | None = None,
     on_step: StepCallback | None = None,
+    covariance: str = AUTO,
 ) -> StrategyPanel:
     """Backtest every rule in ``names`` from ``start`` (default: the first date with a full
     window of returns) to ``end``; read from / write to the cache when ``cache_dir`` is given.
+
+    ``covariance``: the rules' covariance estimator (``auto`` resolved with the number of
+    assets and ``window``, see :func:`evofolio.strategies.covariance.resolve_covariance`).
+    The decisions are computed in parallel over dates, with progress, and remembered for the
+    rest of the process (see :mod:`evofolio.allocators.classic_compute`); ``on_step`` is
+    called with each rule's name when it is done.
 
     The rules' warnings are logged once per asset or rule, aggregated over all dates (see
     :func:`evofolio.allocators.classic.rule_warnings`) and kept in ``panel.warnings``.
@@ -188,11 +199,11 @@ def build_strategy_panel(
             )
         start = prices.index[window]
     end = prices.index[-1] if end is None else end
+    effective = resolve_covariance(covariance, prices.shape[1], window)
     directory = None
     if cache_dir is not None:
-        directory = (
-            Path(cache_dir) / "strategy_panel" / panel_key(prices, names, window, rules, start, end)
-        )
+        key = panel_key(prices, names, window, rules, start, end, effective)
+        directory = Path(cache_dir) / "strategy_panel" / key
         if (directory / "returns.parquet").is_file():
             logger.info("strategy panel read from cache %s", directory)
             cached = load_panel(directory, names)
@@ -203,7 +214,7 @@ def build_strategy_panel(
     results = {}
     allocators: list[ClassicAllocator] = []
     for name in names:
-        factory = functools.partial(_made, allocators, name, window)
+        factory = functools.partial(_made, allocators, name, window, effective)
         results[name] = run_period(factory, prices, start, end, rules)
         if on_step is not None:
             on_step(name)
@@ -216,9 +227,11 @@ def build_strategy_panel(
     return panel
 
 
-def _made(into: list[ClassicAllocator], name: str, window: int) -> ClassicAllocator:
+def _made(
+    into: list[ClassicAllocator], name: str, window: int, covariance: str
+) -> ClassicAllocator:
     """A quiet :class:`ClassicAllocator`, kept in ``into`` so its warnings can be merged."""
-    allocator = ClassicAllocator(name, window, warn=False)
+    allocator = ClassicAllocator(name, window, warn=False, covariance=covariance)
     into.append(allocator)
     return allocator
 

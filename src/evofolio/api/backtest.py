@@ -34,6 +34,7 @@ from evofolio.data import load_from_config
 from evofolio.errors import InsufficientHistoryError, UsageError
 from evofolio.outdir import staged_output, write_json
 from evofolio.strategies import resolve_strategies
+from evofolio.strategies.covariance import resolve_covariance
 
 __all__ = ["BacktestRun", "backtest", "backtest_period"]
 
@@ -90,6 +91,7 @@ def backtest(
     cost_bps: float | None = None,
     window: int | None = None,
     vol_target: float | None = None,
+    covariance: str | None = None,
     start: DateLike = None,
     end: DateLike = None,
     cache: bool = True,
@@ -112,6 +114,9 @@ def backtest(
         cost_bps: cost in basis points of the traded amount (one-way turnover).
         window: trailing rows of returns each rule is refit on.
         vol_target: annualised per-asset volatility target (e.g. ``0.10``), or None.
+        covariance: the rules' covariance estimator (``strategies.covariance``: ``auto``,
+            ``empirical``, ``ledoit_wolf``, ``oas``, ...); the effective one is in the
+            settings (``metrics.json``).
         start, end: first decision date (default: the first with a full window) and last
             date (default: the last price).
         cache: read/write the rules' results in the cache directory.
@@ -129,7 +134,7 @@ def backtest(
     base = config if config is not None else RunConfig()
     rule = _rebalance(rebalance)
     base = override(base, "backtest", rebalance=rule, cost_bps=cost_bps, vol_target=vol_target)
-    base = override(base, "strategies", window=window)
+    base = override(base, "strategies", window=window, covariance=covariance)
     start_ts, end_ts = _date(start, names["start"]), _date(end, names["end"])
     loaded = load_from_config(base.data) if data is None else load_data(data)
     prices = loaded.prices
@@ -148,6 +153,7 @@ def backtest(
             end=last,
             cache_dir=default_cache_dir() if cache else None,
             on_step=on_step,
+            covariance=base.strategies.covariance,
         )
         results, warnings = dict(panel.results), panel.warnings
     for label, factory in custom.items():
@@ -172,6 +178,7 @@ def backtest(
         "cost_bps": settings.cost_bps,
         "vol_target": settings.vol_target,
         "window": win,
+        "covariance": resolve_covariance(base.strategies.covariance, prices.shape[1], win),
         "returns": "net of costs",
     }
     return BacktestRun(table, results, meta, warnings)

@@ -20,6 +20,7 @@ from evofolio.cli.common import (
     SuspectJumpOpt,
     TimezoneOpt,
     VerboseOpt,
+    classic_progress,
     console,
     handle_errors,
     progress_bar,
@@ -72,6 +73,17 @@ def backtest_command(
         float | None,
         typer.Option("--vol-target", help="Annualised per-asset volatility target, e.g. 0.10."),
     ] = None,
+    covariance: Annotated[
+        str | None,
+        typer.Option(
+            help="Covariance estimator of the rules: auto (default), empirical, ledoit_wolf, "
+            "oas, shrunk, denoise or gerber."
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Processes fitting the rules' dates in parallel."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
         "runs/backtest"
     ),
@@ -92,7 +104,7 @@ def backtest_command(
     run_config = resolve_config(
         config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
     )
-    with progress_bar() as progress:
+    with progress_bar() as progress, classic_progress(progress, jobs):
         task = progress.add_task("strategies", total=len(names))
         result = backtest(
             names,
@@ -101,6 +113,7 @@ def backtest_command(
             cost_bps=cost_bps,
             window=window,
             vol_target=vol_target,
+            covariance=covariance,
             start=start,
             end=end,
             on_step=lambda _: progress.advance(task),

@@ -7,18 +7,27 @@ without a traceback and without a half-written output directory.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import optuna
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from evofolio.allocators.classic_compute import RuleProgress, classic_compute
 from evofolio.config import RunConfig, load_config, load_preset, override
 from evofolio.data import MarketData, load_from_config
 from evofolio.errors import EvofolioError
@@ -125,6 +134,77 @@ def progress_bar() -> Progress:
         console=err_console,
         transient=True,
     )
+
+
+def clock(seconds: float | None) -> str:
+    """``m:ss`` (or ``h:mm:ss``) of a duration; ``?`` when unknown."""
+    if seconds is None:
+        return "?"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class ClassicProgress:
+    """Shows the classic rules' progress (:class:`RuleProgress`: rule, date k of K, elapsed,
+    remaining) as one line of a rich ``Progress``, hidden while no rule is being computed.
+
+    ``status_column``: the progress has a ``{task.fields[status]}`` column for the times;
+    otherwise they go into the description. When ``progress`` is not live (a search display
+    that has closed), the line is shown on a progress bar of its own while a rule runs.
+    """
+
+    def __init__(
+        self, progress: Progress | Callable[[], Progress], *, status_column: bool = False
+    ) -> None:
+        self.progress = progress if callable(progress) else (lambda: progress)
+        self.status_column = status_column
+        self.own: Progress | None = None
+        self.tasks: dict[int, TaskID] = {}
+
+    def _target(self) -> tuple[Progress, bool]:
+        current = self.progress()
+        if current.live.is_started:
+            return current, self.status_column
+        if self.own is None:
+            self.own = progress_bar()
+            self.own.start()
+        return self.own, False
+
+    def __call__(self, step: RuleProgress) -> None:
+        progress, status_column = self._target()
+        text = f"classic rule {step.rule}: dates"
+        status = f"{clock(step.elapsed)} elapsed · ~{clock(step.remaining)} left"
+        task = self.tasks.get(id(progress))
+        if task is None:
+            task = progress.add_task(text, total=step.total, status=status)
+            self.tasks[id(progress)] = task
+        progress.update(
+            task,
+            description=text if status_column else f"{text} ({status})",
+            total=step.total,
+            completed=step.done,
+            status=status,
+            visible=step.done < step.total,
+        )
+        if self.own is not None and step.done >= step.total:
+            self.own.stop()
+            self.tasks.pop(id(self.own), None)
+            self.own = None
+
+
+@contextlib.contextmanager
+def classic_progress(
+    progress: Progress | Callable[[], Progress],
+    jobs: int | None = 1,
+    *,
+    status_column: bool = False,
+) -> Iterator[None]:
+    """Within the block the classic rules fit with ``jobs`` processes and show their
+    progress on ``progress``, or on what it returns when called (a display that changes);
+    see :func:`evofolio.allocators.classic_compute.classic_compute`."""
+    with classic_compute(jobs or 1, ClassicProgress(progress, status_column=status_column)):
+        yield
 
 
 def resolve_config(

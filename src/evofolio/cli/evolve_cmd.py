@@ -18,6 +18,7 @@ from evofolio.cli.common import (
     SuspectJumpOpt,
     TimezoneOpt,
     VerboseOpt,
+    classic_progress,
     console,
     handle_errors,
     resolve_config,
@@ -64,7 +65,8 @@ def run_and_print(
     storage, study and seed options) with a live display, print the holdout table."""
     if pick not in PARETO_PICKS:
         raise UsageError(f"--pareto-pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
-    with SearchDisplay() as display:
+    jobs = search.get("jobs") or config.search.jobs
+    with SearchDisplay() as display, classic_progress(display.progress, jobs, status_column=True):
         result = run(
             config,
             out=out,

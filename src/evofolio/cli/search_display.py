@@ -6,16 +6,10 @@ from types import TracebackType
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from evofolio.cli.common import console, err_console
+from evofolio.cli.common import clock, console, err_console
 from evofolio.search.engine import SearchEvent
 
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+_clock = clock
 
 
 def _num(value: float | None) -> str:
@@ -28,14 +22,14 @@ class SearchDisplay:
 
     def __init__(self) -> None:
         self.progress = Progress(
-            TextColumn("[bold]gen {task.fields[gen]}"),
+            TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[status]}"),
             console=err_console,
             transient=True,
         )
-        self.task = self.progress.add_task("search", total=None, gen="-", status="starting")
+        self.task = self.progress.add_task("gen -", total=None, status="starting")
         self.generation = -1
         self.last: SearchEvent | None = None
         self.closed = False
@@ -78,7 +72,7 @@ class SearchDisplay:
             self.task,
             total=event.target,
             completed=min(counts.complete, event.target),
-            gen=f"{event.generation + 1}/{event.generations}",
+            description=f"gen {event.generation + 1}/{event.generations}",
             status=status,
         )
         if event.finished:

@@ -39,6 +39,7 @@ from evofolio.cli.common import (
     SuspectJumpOpt,
     TimezoneOpt,
     VerboseOpt,
+    classic_progress,
     console,
     handle_errors,
     load_market_data,
@@ -99,13 +100,13 @@ def baselines(
     }
     if panel is not None:
         names = list(config.model.strategies or panel.names)
-        window = config.strategies.window
+        window, covariance = config.strategies.window, config.strategies.covariance
         for name in names:
             if name != "equal_weight":
-                factory = functools.partial(ClassicAllocator, name, window)
+                factory = functools.partial(ClassicAllocator, name, window, covariance=covariance)
                 out[name] = run_folds(factory, prices, folds, rules)
         out["equal_blend"] = run_folds(
-            lambda: EqualBlendAllocator(names, window), prices, folds, rules
+            lambda: EqualBlendAllocator(names, window, covariance=covariance), prices, folds, rules
         )
     return out
 
@@ -179,7 +180,11 @@ def train_command(
         purge=walk.purge_days,
     )
     rules = TradingRules.from_config(run_config.backtest)
-    panel = strategy_panel_for(run_config, prices) if needs_panel(run_config.model.family) else None
+    jobs = run_config.search.jobs
+    panel = None
+    if needs_panel(run_config.model.family):
+        with progress_bar() as progress, classic_progress(progress, jobs):
+            panel = strategy_panel_for(run_config, prices)
     fitted: list[NeuralAllocator] = []
     started = time.perf_counter()
     with progress_bar() as progress:
@@ -204,7 +209,9 @@ def train_command(
         result = run_folds(factory, prices, folds, rules, on_fold=on_fold)
     seconds = time.perf_counter() - started
     label = f"model_{run_config.model.family}"
-    results = {label: result, **baselines(run_config, prices, folds, rules, panel)}
+    with progress_bar() as progress, classic_progress(progress, jobs):
+        classic = baselines(run_config, prices, folds, rules, panel)
+    results = {label: result, **classic}
     _write(out, results, fitted[-1], run_config, loaded.source, folds, seconds)
     rows = {name: r.metrics() for name, r in results.items()}
     first, last = result.gross.index[0], result.gross.index[-1]

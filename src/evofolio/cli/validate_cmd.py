@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
 from evofolio.api.validate import ValidateResult, validate
 from evofolio.cli.common import (
@@ -13,6 +14,7 @@ from evofolio.cli.common import (
     DataOpt,
     QuietOpt,
     VerboseOpt,
+    classic_progress,
     console,
     handle_errors,
     resolve_config,
@@ -31,11 +33,19 @@ class OuterDisplay:
 
     def __init__(self) -> None:
         self.current: SearchDisplay | None = None
+        self.idle = Progress()
 
     def __call__(self, event: SearchEvent) -> None:
         if self.current is None or self.current.closed:
             self.current = SearchDisplay().__enter__()
         self.current(event)
+
+    def progress(self) -> Progress:
+        """The live search display's progress, or an idle one (the classic rules' progress
+        then shows on a bar of its own) between searches."""
+        if self.current is None or self.current.closed:
+            return self.idle
+        return self.current.progress
 
     def close(self) -> None:
         if self.current is not None:
@@ -126,19 +136,20 @@ def validate_command(
     base = resolve_config(config, data, None, None, preset="quick" if quick else "default")
     display = OuterDisplay()
     try:
-        result = validate(
-            base,
-            out=out,
-            outer_years=outer_years,
-            first_test=first_test,
-            subsets=subsets,
-            subset_size=subset_size,
-            jobs=jobs,
-            storage=storage,
-            seed=seed,
-            on_event=display,
-            on_stage=lambda text: console.print(text, soft_wrap=True),
-        )
+        with classic_progress(display.progress, jobs or base.search.jobs, status_column=True):
+            result = validate(
+                base,
+                out=out,
+                outer_years=outer_years,
+                first_test=first_test,
+                subsets=subsets,
+                subset_size=subset_size,
+                jobs=jobs,
+                storage=storage,
+                seed=seed,
+                on_event=display,
+                on_stage=lambda text: console.print(text, soft_wrap=True),
+            )
     finally:
         display.close()
     print_summary(result)

@@ -21,9 +21,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+import torch
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from evofolio.models.heads import SimplexHead, check_cap
+
+CHECKPOINT_SEQUENCES = 1024
+"""Training the shared encoder on more sequences (chunks × assets) than this recomputes the
+LSTM's activations in the backward pass, this many sequences at a time (memory bounded
+whatever the number of assets; below it, nothing changes)."""
 
 LSTMState = tuple[Tensor, Tensor]
 """``(h, c)``, each ``(layers, sequences, hidden)``; sequences = batch (joint) or
@@ -117,12 +124,29 @@ class AssetLSTM(nn.Module):
             )
         if cfg.encoder == "shared":
             seq = x.permute(0, 2, 1, 3).reshape(b * n, t, f)
-            out, new_state = self.lstm(seq, state)
+            if torch.is_grad_enabled() and b * n > CHECKPOINT_SEQUENCES:
+                out, new_state = self._checkpointed(seq, state)
+            else:
+                out, new_state = self.lstm(seq, state)
             scores = self.proj(self.dropout(out)).reshape(b, n, t).transpose(1, 2)
         else:
             out, new_state = self.lstm(x.reshape(b, t, n * f), state)
             scores = self.proj(self.dropout(out))
         return scores, new_state
+
+    def _checkpointed(self, seq: Tensor, state: LSTMState | None) -> tuple[Tensor, LSTMState]:
+        """The shared LSTM over groups of :data:`CHECKPOINT_SEQUENCES` sequences, each
+        checkpointed: its activations are recomputed in the backward pass, one group at a
+        time, so training memory stops growing with the assets (sequences are independent)."""
+        outs, hs, cs = [], [], []
+        for start in range(0, seq.shape[0], CHECKPOINT_SEQUENCES):
+            part = slice(start, start + CHECKPOINT_SEQUENCES)
+            sub_state = None if state is None else (state[0][:, part], state[1][:, part])
+            out, (h, c) = checkpoint(self.lstm, seq[part], sub_state, use_reentrant=False)
+            outs.append(out)
+            hs.append(h)
+            cs.append(c)
+        return torch.cat(outs), (torch.cat(hs, dim=1), torch.cat(cs, dim=1))
 
     def last_weights(self, x: Tensor, state: LSTMState | None = None) -> Tensor:
         """Weights ``(batch, assets)`` decided at the last row of ``x``."""

@@ -79,6 +79,9 @@ class RunInfo:
     started: str
     finished: str
     seconds: float
+    strategies: dict[str, Any] = field(default_factory=dict)
+    """The classic rules' ``window``, ``covariance`` (resolved) and ``covariance_setting``;
+    empty for a run written before they were recorded."""
 
     @property
     def multi_objective(self) -> bool:
@@ -260,6 +263,7 @@ def _run_info(raw: dict[str, Any]) -> RunInfo:
         started=str(raw.get("started", "")),
         finished=str(raw.get("finished", "")),
         seconds=_float(raw.get("seconds")),
+        strategies=dict(raw.get("strategies") or {}),
     )
 
 

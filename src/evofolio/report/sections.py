@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from evofolio.metrics import METRIC_LABELS
 from evofolio.report import plots, search_plots, search_stats, text
@@ -250,6 +251,21 @@ def search_section(record: RunRecord, figures: Figures) -> str:
     return section("search", "The search", body)
 
 
+def _classic_text(strategies: dict[str, Any]) -> str:
+    """The classic rules' window and covariance estimator, as recorded in ``run.json``."""
+    if not strategies:
+        return "n/a (not recorded by this run)"
+    chosen = strategies.get("covariance", "?")
+    setting = strategies.get("covariance_setting", chosen)
+    how = (
+        f"{chosen} (auto: Ledoit-Wolf shrinkage when the assets outnumber 0.1 x the window, "
+        "else the sample covariance)"
+        if setting == "auto"
+        else str(chosen)
+    )
+    return f"refit on a trailing {strategies.get('window', '?')}-day window; covariance {how}"
+
+
 def assumptions_section(record: RunRecord) -> str:
     """Periods, costs, rebalancing and the limits of the data."""
     run = record.run
@@ -268,6 +284,7 @@ def assumptions_section(record: RunRecord) -> str:
         f"{search.get('generations', '?')} generations; families "
         f"{', '.join(search.get('families', [])) or '?'}; "
         f"{'multi' if run.multi_objective else 'single'}-objective",
+        "Classic rules": _classic_text(run.strategies),
         "Seed": str(run.seed),
         "Run": f"{run.started} to {run.finished} ({num(run.seconds, 0)} s)",
         "evofolio version": run.version,

@@ -65,17 +65,18 @@ class Benchmark:
 
 
 def classic_validation_returns(
-    context: SearchContext, names: list[str], window: int
+    context: SearchContext, names: list[str], window: int, covariance: str = "auto"
 ) -> dict[str, pd.Series]:
     """Net daily returns of each classic rule over the search's validation folds.
 
     The same folds, rebalance dates, costs and volatility targeting as every trial
     (:func:`evofolio.backtest.run_folds` with ``context.rules``), indexed like a trial's
-    validation returns (the realisation dates of the concatenated test folds).
+    validation returns (the realisation dates of the concatenated test folds). Decisions
+    already computed for the strategy panel are reused, not refitted.
     """
     out = {}
     for name in names:
-        rule = functools.partial(ClassicAllocator, name, window)
+        rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
         out[name] = run_folds(rule, context.prices, context.folds, context.rules).net
     return out
 
@@ -84,7 +85,8 @@ def resolve_benchmark(config: RunConfig, context: SearchContext) -> Benchmark:
     """The benchmark of ``config.evaluation.benchmark`` over ``context``'s validation dates."""
     requested = check_benchmark(config)
     names = list(STRATEGIES) if requested == BEST_CLASSIC else [requested]
-    returns = classic_validation_returns(context, names, config.strategies.window)
+    strategies = config.strategies
+    returns = classic_validation_returns(context, names, strategies.window, strategies.covariance)
     sharpes = {n: sharpe_ratio(r.to_numpy(dtype=np.float64)) for n, r in returns.items()}
     finite = {n: s for n, s in sharpes.items() if np.isfinite(s)}
     name = max(finite, key=finite.__getitem__) if finite else names[0]

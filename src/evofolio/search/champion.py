@@ -29,6 +29,7 @@ from evofolio.metrics import (
 from evofolio.run_layout import PARETO
 from evofolio.search.benchmark import active_matrix
 from evofolio.strategies import STRATEGIES
+from evofolio.strategies.covariance import resolve_covariance
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class HoldoutResult:
     champion: SeedEnsembleAllocator
     results: dict[str, BacktestResult]
     seed_results: dict[int, BacktestResult]
+    covariance: str = "empirical"
+    """The classic rules' covariance estimator, resolved (``strategies.covariance``)."""
 
 
 def holdout_backtest(
@@ -103,15 +106,16 @@ def holdout_backtest(
         seed: run_period(functools.partial(FittedAllocator, member), prices, start, rules=rules)
         for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
     }
-    window = config.strategies.window
+    window, covariance = config.strategies.window, config.strategies.covariance
     names = list(STRATEGIES)
     for name in names:
-        rule = functools.partial(ClassicAllocator, name, window)
+        rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
         results[name] = run_period(rule, prices, start, rules=rules)
-    results["equal_blend"] = run_period(
-        lambda: EqualBlendAllocator(names, window), prices, start, rules=rules
-    )
-    return HoldoutResult(ensemble, results, seed_results)
+    # The blend averages the rules' decisions above (remembered by classic_compute): no refit.
+    blend = functools.partial(EqualBlendAllocator, names, window, covariance=covariance)
+    results["equal_blend"] = run_period(blend, prices, start, rules=rules)
+    effective = resolve_covariance(covariance, prices.shape[1], window)
+    return HoldoutResult(ensemble, results, seed_results, effective)
 
 
 @dataclass(frozen=True)

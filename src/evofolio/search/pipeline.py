@@ -37,6 +37,7 @@ from evofolio.search.engine.records import champion_source
 from evofolio.search.fingerprint import fingerprint
 from evofolio.search.fitness import SearchContext, budgeted, build_context, make_evaluator
 from evofolio.search.plan import run_search
+from evofolio.search.scale import large_universe_space
 from evofolio.search.seeds import seed_spread, seed_validation_sharpes
 from evofolio.search.space import decode
 from evofolio.search.verdict import cost_sensitivity, holdout_tests, verdict
@@ -131,7 +132,8 @@ def run_pipeline(
     stage = on_stage or (lambda _: None)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    config = feasible_caps(config, data.prices.shape[1])
+    n_assets = data.prices.shape[1]
+    config = large_universe_space(feasible_caps(config, n_assets), n_assets)
     periods, context = check_inputs(config, data)
     search = run_search(
         config,

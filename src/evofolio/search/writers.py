@@ -28,6 +28,7 @@ from evofolio.outdir import staged_output, write_json
 from evofolio.run_layout import CHAMPION_DIR, HOLDOUT_DIR, MODELS_DIR, RUN_JSON
 from evofolio.search.benchmark import Benchmark
 from evofolio.search.champion import HoldoutResult, SearchStatistics
+from evofolio.strategies.covariance import resolve_covariance
 
 __all__ = ["MODELS_DIR", "write_champion", "write_holdout", "write_run_json"]
 
@@ -114,7 +115,12 @@ def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
     with staged_output(run_dir / HOLDOUT_DIR) as staging:
         save_panel(StrategyPanel(holdout.results), staging)
         metrics = {name: r.metrics() for name, r in holdout.results.items()}
-        write_json(staging / "metrics.json", {"metrics": metrics, "fallbacks": fallbacks(holdout)})
+        payload = {
+            "metrics": metrics,
+            "fallbacks": fallbacks(holdout),
+            "covariance": holdout.covariance,
+        }
+        write_json(staging / "metrics.json", payload)
 
 
 def fallbacks(holdout: HoldoutResult) -> dict[str, dict[str, int]]:
@@ -152,6 +158,13 @@ def write_run_json(
         "seed": config.seed,
         "benchmark": config.evaluation.benchmark,
         "champion_seeds": config.champion.seeds,
+        "strategies": {
+            "window": config.strategies.window,
+            "covariance_setting": config.strategies.covariance,
+            "covariance": resolve_covariance(
+                config.strategies.covariance, len(data.assets), config.strategies.window
+            ),
+        },
         "search": {
             "population": search.population,
             "generations": search.generations,

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evofolio.errors import UsageError
+from evofolio.strategies.covariance import prior_for
 from evofolio.strategies.registry import STRATEGIES
 from evofolio.typing import FloatArray
 
@@ -77,9 +78,15 @@ def name_assets(message: str, names: Sequence[str]) -> str:
 
 
 def strategy_weights(
-    name: str, returns: FloatArray, assets: Sequence[str] | None = None
+    name: str,
+    returns: FloatArray,
+    assets: Sequence[str] | None = None,
+    covariance: str = "empirical",
 ) -> FloatArray:
     """Weights ``(assets,)`` of rule ``name`` fitted on ``returns`` (window rows × assets).
+
+    ``covariance``: a resolved estimator of :data:`evofolio.strategies.covariance.COVARIANCES`
+    (not ``auto``), given through the prior estimator to the rules that use risk.
 
     Solver noise is cleaned (tiny negatives clipped, renormalised to sum to 1). A rule that
     ``uses_risk`` is fitted on the assets with variance in the window only (see
@@ -108,6 +115,9 @@ def strategy_weights(
         return weights
     kept = [n for n, k in zip(names, keep, strict=True) if k]
     estimator = strategy.make()
+    prior = prior_for(covariance) if strategy.uses_risk else None
+    if prior is not None:
+        estimator.set_params(prior_estimator=prior)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

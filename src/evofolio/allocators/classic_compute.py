@@ -1,0 +1,246 @@
+"""Where the classic rules' decisions are computed: in parallel, once, with progress.
+
+A rule's decision at date *t* depends only on the rule, its window, its covariance estimator
+and the returns of the window ending at *t*: it is the same whether the prices given stop at
+the end of the development period or of the holdout. So every decision is kept in an
+in-process memo keyed by a digest of exactly those inputs, and a run asks skfolio for it
+once: the strategy panel (Model 2's inputs), the benchmark's validation returns, the
+holdout's baselines and their equal blend share the fits wherever rule, window and date
+coincide.
+
+Decisions not in the memo are computed in parallel over dates (joblib processes, ``jobs``
+of them) and reported through a progress callback. The command line sets both with
+:func:`classic_compute`; library code needs no argument and runs serially, logging its
+progress at INFO every few seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from evofolio.strategies import strategy_weights
+from evofolio.typing import FloatArray
+
+logger = logging.getLogger(__name__)
+
+LOG_EVERY_S = 5.0
+MEMO_BYTES = 256 * 2**20
+"""Bytes of decided weights the memo keeps (least recently used dropped first)."""
+
+
+@dataclass(frozen=True)
+class RuleProgress:
+    """How far one rule is: ``done`` of ``total`` decision dates (cached ones count as done at
+    once), seconds ``elapsed`` since it started and the estimated seconds ``remaining``
+    (None before the first computed date)."""
+
+    rule: str
+    done: int
+    total: int
+    elapsed: float
+    remaining: float | None
+
+
+ProgressCallback = Callable[[RuleProgress], None]
+
+
+@dataclass(frozen=True)
+class ComputeSettings:
+    """``jobs``: processes for the rules' fits (1: in this process); ``on_progress``: called
+    after each batch of dates."""
+
+    jobs: int = 1
+    on_progress: ProgressCallback | None = None
+
+
+_SETTINGS: ContextVar[ComputeSettings | None] = ContextVar("classic_compute", default=None)
+
+
+@contextmanager
+def classic_compute(
+    jobs: int = 1, on_progress: ProgressCallback | None = None
+) -> Iterator[ComputeSettings]:
+    """Within the block, classic rules fit with ``jobs`` processes and report to
+    ``on_progress``."""
+    settings = ComputeSettings(max(1, int(jobs)), on_progress)
+    token = _SETTINGS.set(settings)
+    try:
+        yield settings
+    finally:
+        _SETTINGS.reset(token)
+
+
+Decision = FloatArray | str
+"""A rule's weights ``(assets,)`` at one date, or the message of why it could not be applied."""
+
+
+class _Memo:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.items: OrderedDict[bytes, Decision] = OrderedDict()
+
+    def get(self, key: bytes) -> Decision | None:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key: bytes, value: Decision) -> None:
+        if key in self.items:
+            return
+        self.items[key] = value
+        self.size += _nbytes(value)
+        while self.size > self.max_bytes and len(self.items) > 1:
+            _, dropped = self.items.popitem(last=False)
+            self.size -= _nbytes(dropped)
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.size = 0
+
+
+def _nbytes(value: Decision) -> int:
+    return value.nbytes if isinstance(value, np.ndarray) else len(value)
+
+
+_MEMO = _Memo(MEMO_BYTES)
+
+
+def clear_memo() -> None:
+    """Forget every remembered decision (tests; a long-lived process that changes data)."""
+    _MEMO.clear()
+
+
+def _row_digests(returns: FloatArray) -> list[bytes]:
+    return [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in returns]
+
+
+def _fit_chunk(
+    name: str,
+    rows: FloatArray,
+    ends: Sequence[int],
+    window: int,
+    covariance: str,
+    assets: list[str],
+) -> list[Decision]:
+    """Decisions at the window ends ``ends`` (row positions in ``rows``); runs in a worker."""
+    out: list[Decision] = []
+    for end in ends:
+        try:
+            out.append(strategy_weights(name, rows[end - window : end], assets, covariance))
+        except ValueError as error:
+            out.append(str(error))
+    return out
+
+
+def decide(
+    name: str,
+    returns: FloatArray,
+    positions: Sequence[int],
+    window: int,
+    covariance: str,
+    assets: Sequence[str],
+) -> list[Decision]:
+    """Rule ``name``'s decision at each position: fitted on ``returns[pos - window:pos]``
+    (``returns``: rows × assets; the caller aligns rows so that this window ends at the
+    decision date). ``covariance`` is a resolved estimator name.
+
+    Remembered decisions are reused; the others are computed in parallel over dates with the
+    jobs of :func:`classic_compute`, reporting progress after each batch.
+    """
+    settings = _SETTINGS.get() or ComputeSettings()
+    names = [str(a) for a in assets]
+    digests = _row_digests(returns)
+    head = hashlib.blake2b(repr((name, window, covariance, names)).encode(), digest_size=16)
+    keys = []
+    for pos in positions:
+        key = head.copy()
+        key.update(b"".join(digests[pos - window : pos]))
+        keys.append(key.digest())
+    out: list[Decision | None] = [_MEMO.get(key) for key in keys]
+    missing = [i for i, value in enumerate(out) if value is None]
+    started = time.perf_counter()
+    total = len(positions)
+    reporter = _Reporter(name, total, total - len(missing), started, settings.on_progress)
+    if missing:
+        jobs = min(settings.jobs, len(missing))
+        size = max(1, min(16, math.ceil(len(missing) / (jobs * 8))))
+        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+        tasks = []
+        for chunk in chunks:
+            first = positions[chunk[0]] - window
+            rows = np.ascontiguousarray(returns[first : positions[chunk[-1]]])
+            ends = [positions[i] - first for i in chunk]
+            tasks.append(delayed(_fit_chunk)(name, rows, ends, window, covariance, names))
+        if jobs > 1:
+            results = Parallel(n_jobs=jobs, return_as="generator")(tasks)
+        else:
+            results = (function(*args, **kwargs) for function, args, kwargs in tasks)
+        for chunk, decided in zip(chunks, results, strict=True):
+            for i, value in zip(chunk, decided, strict=True):
+                out[i] = value
+                _MEMO.put(keys[i], value)
+            reporter.advance(len(chunk))
+    reporter.finish()
+    return [value for value in out if value is not None]
+
+
+class _Reporter:
+    def __init__(
+        self,
+        rule: str,
+        total: int,
+        cached: int,
+        started: float,
+        callback: ProgressCallback | None,
+    ) -> None:
+        self.rule, self.total, self.cached, self.started = rule, total, cached, started
+        self.computed = 0
+        self.callback = callback
+        self.logged = started
+        self.emit()
+
+    def advance(self, count: int) -> None:
+        self.computed += count
+        self.emit()
+
+    def emit(self) -> None:
+        now = time.perf_counter()
+        elapsed = now - self.started
+        left = self.total - self.cached - self.computed
+        remaining = elapsed / self.computed * left if self.computed else None
+        done = self.cached + self.computed
+        if self.callback is not None:
+            self.callback(RuleProgress(self.rule, done, self.total, elapsed, remaining))
+        elif now - self.logged >= LOG_EVERY_S and left:
+            self.logged = now
+            logger.info(
+                "classic rule %s: %d of %d dates, %.0f s elapsed, about %.0f s left",
+                self.rule,
+                done,
+                self.total,
+                elapsed,
+                remaining or 0.0,
+            )
+
+    def finish(self) -> None:
+        if self.callback is None and self.computed and time.perf_counter() - self.started > 1.0:
+            logger.info(
+                "classic rule %s: %d dates in %.1f s (%d remembered)",
+                self.rule,
+                self.total,
+                time.perf_counter() - self.started,
+                self.cached,
+            )
