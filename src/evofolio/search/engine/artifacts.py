@@ -182,9 +182,7 @@ def upload_study_file(store: ArtifactStore, study: optuna.Study, path: Path) -> 
     return artifact_id
 
 
-def download_study_file(
-    store: ArtifactStore, study: optuna.Study, name: str, target: Path
-) -> bool:
+def download_study_file(store: ArtifactStore, study: optuna.Study, name: str, target: Path) -> bool:
     """Download the study's file ``name`` (see :func:`upload_study_file`) to ``target``;
     False when the study has none."""
     artifact_id = study.user_attrs.get(STUDY_FILE_ATTR + name)

@@ -45,10 +45,10 @@ __all__ = [
     "RequeueCallback",
     "TrialSeededNSGAIISampler",
     "default_storage_url",
+    "engine_options",
     "make_sampler",
     "make_storage",
     "masked_url",
-    "engine_options",
     "open_study",
     "quiet_optuna",
 ]
@@ -157,8 +157,7 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
             if isinstance(error, ModuleNotFoundError | ImportError):
                 hint = " (install the driver: pip install 'evofolio[postgres]')"
             raise ConfigError(
-                f"search.storage: cannot open {masked_url(url)!r}: "
-                f"{_first_line(error, url)}{hint}"
+                f"search.storage: cannot open {masked_url(url)!r}: {_first_line(error, url)}{hint}"
             ) from None
     if url.startswith("sqlite"):
         _tune_sqlite(storage.engine)

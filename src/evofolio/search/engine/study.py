@@ -140,9 +140,7 @@ def run_search(
             on_event(event)
 
     trials_path = run_dir / TRIALS_TABLE
-    logger.info(
-        "search %r in %s: target %d completed trials", name, masked_url(url), plan.target
-    )
+    logger.info("search %r in %s: target %d completed trials", name, masked_url(url), plan.target)
     emit()
     try:
         if jobs == 1:
