@@ -49,6 +49,7 @@ __all__ = [
     "make_sampler",
     "make_storage",
     "masked_url",
+    "normalized_url",
     "open_study",
     "quiet_optuna",
 ]
@@ -136,6 +137,15 @@ def engine_options(url: str) -> dict[str, Any]:
     }
 
 
+def normalized_url(url: str) -> str:
+    """``postgresql://`` / ``postgres://`` URLs use psycopg 3 (``evofolio[postgres]``);
+    other URLs (``sqlite:///``, ``mysql+pymysql://``, ``postgresql+psycopg2://``) are kept."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
 def make_storage(url: str, search: SearchConfig) -> RDBStorage:
     """An RDB storage with heartbeats and re-queueing of stale trials.
 
@@ -146,7 +156,7 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
     with quiet_optuna():
         try:
             storage = RDBStorage(
-                url,
+                normalized_url(url),
                 engine_kwargs=engine_options(url),
                 heartbeat_interval=search.heartbeat_seconds,
                 grace_period=2 * search.heartbeat_seconds,
