@@ -46,7 +46,12 @@ from evofolio.search.engine.evaluator import (
 )
 from evofolio.search.engine.generations import generation_barrier
 from evofolio.search.engine.optuna_private import trial_id
-from evofolio.search.engine.outcome import RELEASED, failure_message, finish_trial
+from evofolio.search.engine.outcome import (
+    RELEASED,
+    RELEASED_GENERATION,
+    failure_message,
+    finish_trial,
+)
 from evofolio.search.engine.progress import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
@@ -136,6 +141,40 @@ def _admitted(study: optuna.Study, storage: RDBStorage, number: int, plan: Searc
         time.sleep(plan.poll_seconds)
 
 
+def _admitted_in_generation(
+    study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan
+) -> bool:
+    """With ``plan.sync``: wait (heartbeat on) until trial ``number`` is one of its
+    generation's population (True), or the generation completed without it (False).
+
+    Two processes may pass :func:`~evofolio.search.engine.generations.generation_barrier`
+    at the same moment and both ask; the later-numbered trial then waits here, as in
+    :func:`_admitted`, until a trial ahead of it in its generation fails (it runs) or the
+    generation completes (it is released, never evaluated).
+    """
+    while True:
+        trials = study.get_trials(deepcopy=False)
+        mine = next((t for t in trials if t.number == number), None)
+        generation = None if mine is None else generation_of(mine)
+        if generation is None:
+            return True
+        done = sum(
+            t.state == TrialState.COMPLETE and generation_of(t) == generation for t in trials
+        )
+        if done >= plan.search.population:
+            return False
+        ahead = sum(
+            t.state == TrialState.RUNNING
+            and t.number < number
+            and generation_of(t) in (generation, None)
+            for t in trials
+        )
+        if done + ahead < plan.search.population:
+            return True
+        plan.fail_stale(study, storage)
+        time.sleep(plan.poll_seconds)
+
+
 def trial_directory(run_dir: Path, trial: FrozenTrial) -> Path:
     """``run_dir/trials/{number:05d}``: a trial's files (its twin's, for a duplicate)."""
     number = trial.user_attrs.get(DUPLICATE_ATTR, trial.number)
@@ -192,6 +231,9 @@ def run_trial(
             genome = plan.suggest(trial)
             if not _admitted(study, storage, trial.number, plan):
                 finish_trial(study, trial, failure="released", error=RELEASED)
+                return None
+            if plan.sync and not _admitted_in_generation(study, storage, trial.number, plan):
+                finish_trial(study, trial, failure="released", error=RELEASED_GENERATION)
                 return None
             twin = _twin(study, trial.params)
             if twin is not None:  # never evaluate the same genome twice
