@@ -25,7 +25,6 @@ from evofolio.cli.common import (
 from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
 from evofolio.run_layout import ALLOCATION
-from evofolio.search.shared import fetch_champion
 
 
 @handle_errors
@@ -59,9 +58,7 @@ def allocate_command(
     setup_logging(verbose, quiet)
     if (storage is None) != (artifacts is None):
         raise UsageError("give --storage and --artifacts together (or neither)")
-    if storage is not None and artifacts is not None:
-        fetch_champion(storage, study, artifacts, run)
-    champion = load_champion(run)
+    champion = load_champion(run, storage=storage, artifacts=artifacts, study=study)
     loaded = champion.data(
         source=data, format=fmt, market=market, timezone=timezone, on_suspect_jump=on_suspect_jump
     )
