@@ -9,7 +9,7 @@ TORCH_PIP_ARGS ?=
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
 RUN_ARGS ?=
 
-.PHONY: run test lint browser setup setup-dev bench clean
+.PHONY: run test lint browser postgres setup setup-dev bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ lint: $(VENV)/.installed-dev
 browser:
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
-test: lint browser
+# The shared-study tests start a throwaway cluster of Debian's PostgreSQL server.
+postgres:
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q postgresql)
+
+test: lint browser postgres
 	$(BIN)/pytest -n 2
 
 bench: $(VENV)/.installed-dev

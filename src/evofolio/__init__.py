@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from evofolio.api.backtest import BacktestRun, backtest
     from evofolio.api.champion import Champion, load_champion
     from evofolio.api.data import load_data
-    from evofolio.api.search import RunResult, evolve, run
+    from evofolio.api.search import RunResult, evolve, run, search_worker
     from evofolio.api.validate import ValidateResult, validate
     from evofolio.config import RunConfig, load_config, load_preset, preset_names
     from evofolio.data import MarketData
@@ -53,6 +53,7 @@ _LAZY: dict[str, str] = {
     "RunResult": "evofolio.api.search",
     "evolve": "evofolio.api.search",
     "run": "evofolio.api.search",
+    "search_worker": "evofolio.api.search",
     "ValidateResult": "evofolio.api.validate",
     "validate": "evofolio.api.validate",
     "RunConfig": "evofolio.config",
@@ -90,6 +91,7 @@ __all__ = [
     "load_preset",
     "preset_names",
     "run",
+    "search_worker",
     "validate",
 ]
 

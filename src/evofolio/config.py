@@ -281,6 +281,16 @@ class SearchConfig(_Section):
         None, description="database URL; None: sqlite file search.db in the run directory"
     )
     study_name: str = Field("evofolio", min_length=1, description="Optuna study name")
+    artifacts: str | None = Field(
+        None,
+        description="where trial files go so every machine sees them: a directory every "
+        "machine mounts, or s3://bucket/prefix; None: the run directory (one machine)",
+    )
+    sync_generations: bool | None = Field(
+        None,
+        description="no trial of generation g+1 before generation g has its population of "
+        "completed trials; None: on when more than one process shares the study",
+    )
     heartbeat_seconds: int = Field(
         30, ge=1, description="a trial silent for 2 x this long is failed and re-queued"
     )

@@ -21,6 +21,7 @@ from evofolio.config import RunConfig, override, parse_config
 from evofolio.data import DATASETS, MarketData, load_from_config
 from evofolio.errors import DataError, UsageError
 from evofolio.run_layout import CHAMPION_CONFIG, CHAMPION_MODELS
+from evofolio.search.shared import fetch_champion
 
 __all__ = ["Champion", "load_champion", "read_json"]
 
@@ -123,8 +124,18 @@ def _run_market(config: RunConfig) -> str | None:
     return dataset.market if dataset is not None else None
 
 
-def load_champion(run_dir: str | Path) -> Champion:
+def load_champion(
+    run_dir: str | Path,
+    *,
+    storage: str | None = None,
+    artifacts: str | None = None,
+    study: str = "evofolio",
+) -> Champion:
     """The champion of a finished ``run`` or ``evolve`` directory.
+
+    With ``storage`` and ``artifacts`` (a shared study: its database URL and its artifact
+    store, a directory or ``s3://bucket/prefix``) the champion of study ``study`` is first
+    fetched into ``run_dir/champion/`` (created; it may be empty), so any machine can use it.
 
     Raises:
         UsageError: ``run_dir`` or its ``champion/config.json`` is missing (not a finished
@@ -132,6 +143,10 @@ def load_champion(run_dir: str | Path) -> Champion:
         DataError: it or the ensemble's list is unreadable.
         ConfigError: the stored configuration does not validate (naming the key).
     """
+    if (storage is None) != (artifacts is None):
+        raise UsageError("give storage and artifacts together (or neither)")
+    if storage is not None and artifacts is not None:
+        fetch_champion(storage, study, artifacts, Path(run_dir))
     run_dir = Path(run_dir).resolve()  # the champion outlives a change of directory
     if not run_dir.is_dir():
         what = "is not a directory" if run_dir.exists() else "not found"

@@ -20,10 +20,10 @@ from evofolio.data import MarketData, load_from_config
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report
 from evofolio.search.champion import PARETO_PICKS
-from evofolio.search.engine import SearchEvent
-from evofolio.search.pipeline import PipelineResult, run_pipeline
+from evofolio.search.engine import SearchEvent, SearchResult
+from evofolio.search.pipeline import PipelineResult, run_pipeline, run_worker
 
-__all__ = ["RunResult", "evolve", "run"]
+__all__ = ["RunResult", "evolve", "run", "search_worker"]
 
 ConfigInput = RunConfig | str | Path | None
 
@@ -76,6 +76,7 @@ def run(
     seed: int | None = None,
     storage: str | None = None,
     study: str | None = None,
+    artifacts: str | None = None,
     pareto_pick: str = "sharpe",
     report: bool = True,
     on_event: Callable[[SearchEvent], None] | None = None,
@@ -91,8 +92,10 @@ def run(
             A frame is recorded under its ``MarketData.source`` label.
         out: the run directory (created; running again resumes the search).
         quick: use the ``quick`` preset (a demonstration budget); not with ``config``.
-        jobs, population, generations, seed, storage, study: override ``[search]`` keys
-            (``storage``: an Optuna URL, default SQLite in ``out``) and the run's seed.
+        jobs, population, generations, seed, storage, study, artifacts: override
+            ``[search]`` keys (``storage``: an Optuna URL, default SQLite in ``out``;
+            ``artifacts``: a directory every machine mounts or ``s3://bucket/prefix``, where
+            every machine's trial files and the champion go) and the run's seed.
         pareto_pick: multi-objective only: the champion from the Pareto front by this.
         report: write ``out/report.html``.
         on_event, on_stage: progress callbacks (each search event; each stage's sentence).
@@ -116,6 +119,7 @@ def run(
         jobs=jobs,
         storage=storage,
         study_name=study,
+        artifacts=artifacts,
     )
     if seed is not None:
         base = base.model_copy(update={"seed": seed})
@@ -137,6 +141,52 @@ def run(
         report=path,
         pipeline=result,
     )
+
+
+def search_worker(
+    config: ConfigInput = None,
+    data: PricesInput | None = None,
+    *,
+    storage: str,
+    artifacts: str | None = None,
+    study: str | None = None,
+    out: str | Path = "runs/worker",
+    jobs: int | None = None,
+    population: int | None = None,
+    generations: int | None = None,
+    seed: int | None = None,
+    on_event: Callable[[SearchEvent], None] | None = None,
+) -> SearchResult:
+    """A worker machine of a shared search (``evofolio evolve --worker-only``): evaluate
+    trials of study ``study`` in ``storage`` until it holds population x generations
+    completed trials, then return, without choosing a champion (the coordinator does).
+
+    Args:
+        config, data: as :func:`evolve` (the coordinator's; the study refuses others).
+        storage: the server database URL the coordinator uses (e.g. ``postgresql://...``).
+        artifacts: the coordinator's store (a shared directory or ``s3://bucket/prefix``).
+        out: this machine's scratch directory for its trials' files.
+
+    Raises:
+        ConfigError, DataError, UsageError: bad configuration, data, URL or store.
+    """
+    base = RunConfig() if config is None else _base_config(config, "default")
+    base = override(
+        base,
+        "search",
+        population=population,
+        generations=generations,
+        jobs=jobs,
+        storage=storage,
+        study_name=study,
+        artifacts=artifacts,
+    )
+    if seed is not None:
+        base = base.model_copy(update={"seed": seed})
+    loaded = _data(base, data)
+    if loaded.source != base.data.source:
+        base = override(base, "data", source=loaded.source)
+    return run_worker(base, loaded, Path(out), on_event=on_event)
 
 
 def evolve(

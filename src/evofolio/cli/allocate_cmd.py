@@ -22,6 +22,7 @@ from evofolio.cli.common import (
     handle_errors,
     setup_logging,
 )
+from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
 from evofolio.run_layout import ALLOCATION
 
@@ -29,6 +30,17 @@ from evofolio.run_layout import ALLOCATION
 @handle_errors
 def allocate_command(
     run: Annotated[Path, typer.Option("--run", "-r", help="A run directory (evolve or run).")],
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="With --artifacts: fetch the champion of the shared study into --run first "
+            "(any machine; the run directory may be empty)."
+        ),
+    ] = None,
+    artifacts: Annotated[
+        str | None, typer.Option(help="The shared study's store (directory or s3://...).")
+    ] = None,
+    study: Annotated[str, typer.Option("--study", help="Study name.")] = "evofolio",
     data: DataOpt = None,
     fmt: FormatOpt = None,
     market: MarketOpt = None,
@@ -44,7 +56,9 @@ def allocate_command(
     of the latest price date (from the run's data source, or --data with the same assets).
     Prints a table and the JSON, and writes it to RUN/allocation.json."""
     setup_logging(verbose, quiet)
-    champion = load_champion(run)
+    if (storage is None) != (artifacts is None):
+        raise UsageError("give --storage and --artifacts together (or neither)")
+    champion = load_champion(run, storage=storage, artifacts=artifacts, study=study)
     loaded = champion.data(
         source=data, format=fmt, market=market, timezone=timezone, on_suspect_jump=on_suspect_jump
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from evofolio.api.search import RunResult, run
+from evofolio.api.search import RunResult, run, search_worker
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -46,6 +46,13 @@ StorageOpt = Annotated[
     typer.Option(
         help="Optuna storage URL (default: sqlite in the run directory); e.g. "
         "postgresql://user@host/db to spread workers over machines."
+    ),
+]
+ArtifactsOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Where every machine's trial files and the champion go: a directory all machines "
+        "mount, or s3://bucket/prefix (default: the run directory, one machine)."
     ),
 ]
 StudyOpt = Annotated[str | None, typer.Option("--study", help="Study name (default: evofolio).")]
@@ -135,6 +142,15 @@ def evolve_command(
     jobs: JobsOpt = None,
     storage: StorageOpt = None,
     study: StudyOpt = None,
+    artifacts: ArtifactsOpt = None,
+    worker_only: Annotated[
+        bool,
+        typer.Option(
+            "--worker-only",
+            help="Only evaluate trials of the shared study (--storage, --artifacts, --study) "
+            "until its target, then exit; the coordinator picks the champion.",
+        ),
+    ] = False,
     seed: SeedOpt = None,
     pareto_pick: PickOpt = "sharpe",
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/evolve"),
@@ -145,13 +161,35 @@ def evolve_command(
     on the development period, then refit the champion and trade the holdout once.
 
     Running the same command again resumes the search (completed trials are kept); several
-    processes or machines may share one `--storage`. Writes trials.parquet, trials/,
+    processes or machines may share one `--storage` (with `--artifacts`, and
+    `--worker-only` on all machines but the coordinator). Writes trials.parquet, trials/,
     champion/ and holdout/ under the run directory.
     """
     setup_logging(verbose, quiet)
     base = resolve_config(
         config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
     )
+    if worker_only:
+        if storage is None:
+            raise UsageError("--worker-only needs --storage (the coordinator's database URL)")
+        with SearchDisplay() as display:
+            done = search_worker(
+                base,
+                out=out,
+                storage=storage,
+                artifacts=artifacts,
+                study=study,
+                jobs=jobs,
+                population=population,
+                generations=generations,
+                seed=seed,
+                on_event=display,
+            )
+        console.print(
+            f"worker done: study {done.study_name!r} holds {done.counts.complete} completed "
+            f"trials (target {done.target}); the coordinator picks the champion"
+        )
+        return
     result = run_and_print(
         base,
         out,
@@ -162,6 +200,7 @@ def evolve_command(
         jobs=jobs,
         storage=storage,
         study=study,
+        artifacts=artifacts,
         seed=seed,
     )
     console.print(f"wrote {out}/trials.parquet, champion/, holdout/")
@@ -185,6 +224,7 @@ def run_command(
     jobs: JobsOpt = None,
     storage: StorageOpt = None,
     study: StudyOpt = None,
+    artifacts: ArtifactsOpt = None,
     seed: SeedOpt = None,
     pareto_pick: PickOpt = "sharpe",
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/run"),
@@ -219,6 +259,7 @@ def run_command(
         jobs=jobs,
         storage=storage,
         study=study,
+        artifacts=artifacts,
         seed=seed,
     )
     console.print(f"wrote {result.report}")

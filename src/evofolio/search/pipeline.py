@@ -23,6 +23,7 @@ from evofolio.allocators.ensemble import seed_list
 from evofolio.backtest import Periods, TradingRules, split_periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
+from evofolio.errors import UsageError
 from evofolio.run_layout import TRIAL_RETURNS, trial_file
 from evofolio.search.benchmark import Benchmark, check_benchmark, resolve_benchmark
 from evofolio.search.champion import (
@@ -39,6 +40,7 @@ from evofolio.search.fitness import SearchContext, budgeted, build_context, make
 from evofolio.search.plan import run_search
 from evofolio.search.scale import large_universe_space
 from evofolio.search.seeds import seed_spread, seed_validation_sharpes
+from evofolio.search.shared import fetch_trial_files, publish_champion
 from evofolio.search.space import decode
 from evofolio.search.verdict import cost_sensitivity, holdout_tests, verdict
 from evofolio.search.writers import (
@@ -111,6 +113,53 @@ def trial_returns(run_dir: Path, trials: pd.DataFrame) -> dict[int, pd.Series]:
     return out
 
 
+def run_worker(
+    config: RunConfig,
+    data: MarketData,
+    run_dir: Path,
+    *,
+    jobs: int | None = None,
+    storage_url: str | None = None,
+    study_name: str | None = None,
+    on_event: Callable[[SearchEvent], None] | None = None,
+) -> SearchResult:
+    """A worker machine's share of a shared search: evaluate trials of the study until it
+    holds its target of completed trials, then stop (no champion, no holdout).
+
+    It needs the same data and configuration as the coordinator (the study's fingerprint
+    refuses others), the storage URL and, so the coordinator can read its trials' files,
+    ``config.search.artifacts``; ``run_dir`` only holds this machine's scratch copies.
+
+    Raises:
+        UsageError: no server storage URL (a worker shares a study with other machines).
+    """
+    url = storage_url or config.search.storage
+    if url is None or url.startswith("sqlite"):
+        raise UsageError(
+            "--worker-only needs --storage with a server database URL shared with the "
+            "coordinator (e.g. postgresql://user@host/db)"
+        )
+    if config.search.artifacts is None:
+        logger.warning(
+            "--worker-only without --artifacts: this machine's trial files stay in %s and "
+            "the coordinator cannot count them",
+            run_dir,
+        )
+    config = feasible_caps(config, data.prices.shape[1])
+    periods, context = check_inputs(config, data)
+    return run_search(
+        config,
+        run_dir,
+        functools.partial(make_evaluator, context, config),
+        storage_url=url,
+        study_name=study_name,
+        jobs=jobs,
+        on_event=on_event,
+        fingerprint=fingerprint(config, data, periods),
+        shared=True,
+    )
+
+
 def run_pipeline(
     config: RunConfig,
     data: MarketData,
@@ -145,6 +194,8 @@ def run_pipeline(
         on_event=on_event,
         fingerprint=fingerprint(config, data, periods),
     )
+    # Another machine's trials count too: their files come from the artifact store.
+    fetch_trial_files(config.search, search.study, run_dir)
     trials = pd.read_parquet(search.trials_path)
     number = pick_champion(trials, config.search.multi_objective, pareto_pick)
     champion_trial = search.study.trials[number]
@@ -191,6 +242,7 @@ def run_pipeline(
     }
     write_champion(run_dir, number, champion_trial.params, champion_config, holdout, trials, parts)
     write_holdout(run_dir, holdout)
+    publish_champion(config.search, search.study, run_dir)
     write_run_json(run_dir, config, data, periods, started_at, time.perf_counter() - started)
     return PipelineResult(
         search, number, champion_config, holdout, statistics, periods, benchmark, parts

@@ -85,6 +85,7 @@ def run_search(
     on_event: Callable[[SearchEvent], None] | None = None,
     poll_seconds: float = 1.0,
     fingerprint: Mapping[str, Any] | None = None,
+    shared: bool = False,
 ) -> engine.SearchResult:
     """Run (or resume) the portfolio search of ``config`` in ``run_dir`` with the engine
     (:func:`evofolio.search.engine.run_search`: the arguments mean the same there).
@@ -110,6 +111,7 @@ def run_search(
         jobs=jobs,
         on_event=on_event,
         on_open=guard,
+        shared=shared,
     )
 
 

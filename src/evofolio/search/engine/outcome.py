@@ -21,11 +21,12 @@ from evofolio.search.engine.evaluator import TrialOutcome
 from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR
 from evofolio.search.engine.storage import quiet_optuna
 
-__all__ = ["RELEASED", "failure_message", "finish_trial"]
+__all__ = ["RELEASED", "RELEASED_GENERATION", "failure_message", "finish_trial"]
 
 logger = logging.getLogger(__name__)
 
 RELEASED = "not evaluated: the search reached its target while this trial waited"
+RELEASED_GENERATION = "not evaluated: its generation reached its population while this trial waited"
 MAX_ERROR_CHARS = 2000
 
 

@@ -81,6 +81,8 @@ class SearchEvent:
 
     ``best`` and ``median`` are over completed trials' first objective (fitness, or Sharpe
     in multi-objective mode); ``eta_s`` extrapolates this session's completion rate.
+    ``waiting_for``: with synchronised generations, the generation (0-based) that processes
+    wait to see complete before asking more trials (None: nobody needs to wait).
     """
 
     generation: int
@@ -92,6 +94,7 @@ class SearchEvent:
     elapsed_s: float
     eta_s: float | None
     finished: bool = False
+    waiting_for: int | None = None
 
 
 @dataclass
@@ -102,6 +105,8 @@ class ProgressTracker:
     generations: int
     started: float = field(default_factory=time.monotonic)
     complete_at_start: int | None = None
+    population: int = 0
+    sync: bool = False
 
     def event(self, trials: Sequence[FrozenTrial], *, finished: bool = False) -> SearchEvent:
         counts = count_trials(trials)
@@ -123,4 +128,14 @@ class ProgressTracker:
             elapsed_s=elapsed,
             eta_s=0.0 if remaining == 0 else eta,
             finished=finished,
+            waiting_for=self._waiting(trials, counts, finished),
         )
+
+    def _waiting(
+        self, trials: Sequence[FrozenTrial], counts: TrialCounts, finished: bool
+    ) -> int | None:
+        if not self.sync or finished or counts.complete >= self.target or self.population < 1:
+            return None
+        from evofolio.search.engine.generations import generation_barrier
+
+        return generation_barrier(trials, self.population)

@@ -11,6 +11,7 @@ heartbeat interval (its process was killed) is failed by the next worker that lo
 from __future__ import annotations
 
 import copy
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -44,8 +45,11 @@ __all__ = [
     "RequeueCallback",
     "TrialSeededNSGAIISampler",
     "default_storage_url",
+    "engine_options",
     "make_sampler",
     "make_storage",
+    "masked_url",
+    "normalized_url",
     "open_study",
     "quiet_optuna",
 ]
@@ -59,6 +63,9 @@ CROSSOVERS: dict[str, type[BaseCrossover]] = {
     "spx": SPXCrossover,
 }
 SQLITE_TIMEOUT_S = 60
+SERVER_POOL_SIZE = 1
+SERVER_MAX_OVERFLOW = 2
+SERVER_POOL_RECYCLE_S = 600
 RUN_ATTRS = frozenset({WORKER_ATTR, FAILURE_ATTR, ERROR_ATTR})
 
 
@@ -94,24 +101,74 @@ class RequeueCallback(RetryHeartbeatStaleTrialCallback):
             super().__call__(study, clean)
 
 
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for messages and logs)."""
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except Exception:  # not a URL SQLAlchemy can parse: mask anything like user:pass@
+        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
+    return parsed.render_as_string(hide_password=True)
+
+
+def _first_line(error: BaseException, url: str) -> str:
+    """The driver's message, first line only, without the password if it repeats it."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    try:
+        password = sqlalchemy.engine.make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    return text
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLAlchemy engine options for ``url``: SQLite waits for its lock; a server database
+    gets a small pool checked before use (at most :data:`SERVER_POOL_SIZE` +
+    :data:`SERVER_MAX_OVERFLOW` connections per process: the study's queries and the
+    heartbeat thread), so many workers stay below the server's ``max_connections``."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
+    return {
+        "pool_size": SERVER_POOL_SIZE,
+        "max_overflow": SERVER_MAX_OVERFLOW,
+        "pool_pre_ping": True,
+        "pool_recycle": SERVER_POOL_RECYCLE_S,
+    }
+
+
+def normalized_url(url: str) -> str:
+    """``postgresql://`` / ``postgres://`` URLs use psycopg 3 (``evofolio[postgres]``);
+    other URLs (``sqlite:///``, ``mysql+pymysql://``, ``postgresql+psycopg2://``) are kept."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
 def make_storage(url: str, search: SearchConfig) -> RDBStorage:
-    """An RDB storage with heartbeats and re-queueing of stale trials."""
-    engine_kwargs: dict[str, Any] = (
-        {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
-        if url.startswith("sqlite")
-        else {"pool_pre_ping": True}
-    )
+    """An RDB storage with heartbeats and re-queueing of stale trials.
+
+    Raises ``ConfigError`` naming ``url`` (password masked) in one line when it is malformed,
+    its driver is missing (``pip install 'evofolio[postgres]'``), or the server is unreachable
+    or refuses the credentials; nothing is created then.
+    """
     with quiet_optuna():
         try:
             storage = RDBStorage(
-                url,
-                engine_kwargs=engine_kwargs,
+                normalized_url(url),
+                engine_kwargs=engine_options(url),
                 heartbeat_interval=search.heartbeat_seconds,
                 grace_period=2 * search.heartbeat_seconds,
                 heartbeat_stale_trial_callback=RequeueCallback(max_retry=search.max_retry),
             )
         except Exception as error:  # sqlalchemy raises many kinds for a bad URL
-            raise ConfigError(f"search.storage: cannot open {url!r}: {error}") from None
+            hint = ""
+            if isinstance(error, ModuleNotFoundError | ImportError):
+                hint = " (install the driver: pip install 'evofolio[postgres]')"
+            raise ConfigError(
+                f"search.storage: cannot open {masked_url(url)!r}: {_first_line(error, url)}{hint}"
+            ) from None
     if url.startswith("sqlite"):
         _tune_sqlite(storage.engine)
     return storage
@@ -199,7 +256,7 @@ def open_study(
     found = [direction.name.lower() for direction in study.directions]
     if found != wanted:
         raise ConfigError(
-            f"study {study_name!r} in {storage.url!r} optimises {found}, not {wanted} "
+            f"study {study_name!r} in {masked_url(storage.url)!r} optimises {found}, not {wanted} "
             "(search.multi_objective changed?); choose another search.study_name"
         )
     return study

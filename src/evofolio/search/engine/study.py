@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +40,16 @@ from evofolio.search.engine.progress import (
     count_trials,
 )
 from evofolio.search.engine.records import write_trials
-from evofolio.search.engine.storage import default_storage_url, make_storage
+from evofolio.search.engine.storage import default_storage_url, make_storage, masked_url
 from evofolio.search.engine.workers import SearchPlan, work
 
-__all__ = ["SearchResult", "enqueue_genomes", "run_search", "storage_of"]
+__all__ = [
+    "SearchResult",
+    "enqueue_genomes",
+    "run_search",
+    "storage_of",
+    "sync_generations",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +79,15 @@ def storage_of(
     return url, study_name or search.study_name
 
 
+def sync_generations(search: SearchConfig, url: str, jobs: int, *, shared: bool = False) -> bool:
+    """Whether to keep NSGA-II's generations whole: ``search.sync_generations`` if set, else
+    on when more than one process may share the study (``jobs > 1``, a server database URL,
+    or ``shared``: e.g. a worker-only process)."""
+    if search.sync_generations is not None:
+        return search.sync_generations
+    return jobs > 1 or shared or not url.startswith("sqlite")
+
+
 def run_search(
     plan: SearchPlan,
     evaluator_factory: EvaluatorFactory,
@@ -82,6 +97,7 @@ def run_search(
     jobs: int | None = None,
     on_event: Callable[[SearchEvent], None] | None = None,
     on_open: Callable[[optuna.Study], None] | None = None,
+    shared: bool = False,
 ) -> SearchResult:
     """Run (or resume) the search of ``plan`` and write ``plan.run_dir/trials.parquet``.
 
@@ -90,13 +106,15 @@ def run_search(
     ``plan.poll_seconds`` when ``jobs > 1``) and at the end (``finished=True``).
     ``on_open(study)`` runs once the study is open and before any trial: an error it raises
     refuses the start, and a run directory this call created is removed. Errors that stop a
-    worker process (e.g. the evaluator factory failing) are re-raised here.
+    worker process (e.g. the evaluator factory failing) are re-raised here. ``shared``: other
+    processes (machines) work on the same study (see :func:`sync_generations`).
     """
     run_dir = plan.run_dir
     url, name = storage_of(plan.search, run_dir, storage_url, study_name)
     jobs = jobs or plan.search.jobs
     if jobs < 1:
         raise ConfigError(f"search.jobs must be >= 1, got {jobs}")
+    plan = replace(plan, sync=sync_generations(plan.search, url, jobs, shared=shared))
     created = not run_dir.exists()
     try:  # a refused start leaves no new directory behind
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -108,7 +126,9 @@ def run_search(
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
-    tracker = ProgressTracker(plan.target, plan.search.generations)
+    tracker = ProgressTracker(
+        plan.target, plan.search.generations, population=plan.search.population, sync=plan.sync
+    )
     last: list[TrialCounts] = []
 
     def emit(finished: bool = False) -> None:
@@ -120,11 +140,18 @@ def run_search(
             on_event(event)
 
     trials_path = run_dir / TRIALS_TABLE
-    logger.info("search %r in %s: target %d completed trials", name, url, plan.target)
+    logger.info("search %r in %s: target %d completed trials", name, masked_url(url), plan.target)
     emit()
     try:
         if jobs == 1:
-            work(study, storage, evaluator_factory(), plan, on_trial=lambda _: emit())
+            work(
+                study,
+                storage,
+                evaluator_factory(),
+                plan,
+                on_trial=lambda _: emit(),
+                on_wait=lambda _: emit(),
+            )
             errors: list[BaseException] = []
         else:
             errors = run_pool(plan, url, name, evaluator_factory, jobs, on_poll=emit)

@@ -7,6 +7,11 @@ otherwise ``ask`` a trial (a re-queued genome first), evaluate it under a heartb
 ``tell`` the result. A genome identical to a completed trial's (a GA clone) is not evaluated
 again: the trial reuses that outcome and records ``duplicate_of``.
 
+With an artifact store (``search.artifacts``, see :mod:`evofolio.search.engine.artifacts`) a
+trial's files are uploaded before the trial is told complete, so every completed trial's
+files are readable from every machine. With ``plan.sync`` a process asks no trial of the
+next generation before the open one is complete (:mod:`evofolio.search.engine.generations`).
+
 No trial is lost or duplicated by processes racing near the end: a trial is evaluated
 only while the completed trials plus the running trials numbered before it stay below the
 target; otherwise it waits (heartbeat on) until one of those fails (then it runs) or the
@@ -31,6 +36,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.config import SearchConfig
 from evofolio.run_layout import trial_dir
+from evofolio.search.engine.artifacts import ArtifactStore, open_store, upload_trial_files
 from evofolio.search.engine.evaluator import (
     Direction,
     Evaluator,
@@ -38,8 +44,14 @@ from evofolio.search.engine.evaluator import (
     TrialContext,
     TrialOutcome,
 )
+from evofolio.search.engine.generations import generation_barrier
 from evofolio.search.engine.optuna_private import trial_id
-from evofolio.search.engine.outcome import RELEASED, failure_message, finish_trial
+from evofolio.search.engine.outcome import (
+    RELEASED,
+    RELEASED_GENERATION,
+    failure_message,
+    finish_trial,
+)
 from evofolio.search.engine.progress import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
@@ -67,7 +79,9 @@ class SearchPlan:
     ``directions`` says which way each is better. ``search`` gives the engine's settings
     (population, NSGA-II operators, heartbeats, retries, pruning); the engine reads no other
     field of it. ``seed`` seeds the sampler (per trial number, see
-    :class:`~evofolio.search.engine.storage.TrialSeededNSGAIISampler`).
+    :class:`~evofolio.search.engine.storage.TrialSeededNSGAIISampler`). ``sync``: keep
+    generations whole (see :mod:`evofolio.search.engine.generations`); the engine sets it
+    from ``search.sync_generations``.
     """
 
     search: SearchConfig
@@ -80,6 +94,7 @@ class SearchPlan:
     max_trials: int
     poll_seconds: float = 1.0
     orphan_seconds: float = 600.0
+    sync: bool = False
 
     def __post_init__(self) -> None:
         if len(self.objectives) != len(self.directions) or not self.objectives:
@@ -126,6 +141,40 @@ def _admitted(study: optuna.Study, storage: RDBStorage, number: int, plan: Searc
         time.sleep(plan.poll_seconds)
 
 
+def _admitted_in_generation(
+    study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan
+) -> bool:
+    """With ``plan.sync``: wait (heartbeat on) until trial ``number`` is one of its
+    generation's population (True), or the generation completed without it (False).
+
+    Two processes may pass :func:`~evofolio.search.engine.generations.generation_barrier`
+    at the same moment and both ask; the later-numbered trial then waits here, as in
+    :func:`_admitted`, until a trial ahead of it in its generation fails (it runs) or the
+    generation completes (it is released, never evaluated).
+    """
+    while True:
+        trials = study.get_trials(deepcopy=False)
+        mine = next((t for t in trials if t.number == number), None)
+        generation = None if mine is None else generation_of(mine)
+        if generation is None:
+            return True
+        done = sum(
+            t.state == TrialState.COMPLETE and generation_of(t) == generation for t in trials
+        )
+        if done >= plan.search.population:
+            return False
+        ahead = sum(
+            t.state == TrialState.RUNNING
+            and t.number < number
+            and generation_of(t) in (generation, None)
+            for t in trials
+        )
+        if done + ahead < plan.search.population:
+            return True
+        plan.fail_stale(study, storage)
+        time.sleep(plan.poll_seconds)
+
+
 def trial_directory(run_dir: Path, trial: FrozenTrial) -> Path:
     """``run_dir/trials/{number:05d}``: a trial's files (its twin's, for a duplicate)."""
     number = trial.user_attrs.get(DUPLICATE_ATTR, trial.number)
@@ -165,11 +214,14 @@ def run_trial(
     evaluator: Evaluator,
     plan: SearchPlan,
     worker: str,
+    store: ArtifactStore | None = None,
 ) -> FrozenTrial | None:
     """Ask one trial, evaluate it under a heartbeat and tell the result.
 
-    Returns the finished trial, or ``None`` when it was released unevaluated (or another
-    process had already failed it as stale).
+    With ``store`` the files the evaluator wrote in the trial's directory are uploaded as
+    the trial's artifacts before it is told complete. Returns the finished trial, or
+    ``None`` when it was released unevaluated (or another process had already failed it as
+    stale).
     """
     with quiet_optuna():
         trial = study.ask()
@@ -180,11 +232,16 @@ def run_trial(
             if not _admitted(study, storage, trial.number, plan):
                 finish_trial(study, trial, failure="released", error=RELEASED)
                 return None
+            if plan.sync and not _admitted_in_generation(study, storage, trial.number, plan):
+                finish_trial(study, trial, failure="released", error=RELEASED_GENERATION)
+                return None
             twin = _twin(study, trial.params)
             if twin is not None:  # never evaluate the same genome twice
                 return finish_trial(study, trial, outcome=twin)
             context = _context(storage, trial, plan, worker)
             outcome = evaluator(trial, genome, context)
+            if store is not None:
+                upload_trial_files(store, storage, trial, context.trial_dir)
         except optuna.TrialPruned:
             return finish_trial(study, trial, state=TrialState.PRUNED)
         except KeyboardInterrupt:
@@ -204,17 +261,32 @@ def work(
     evaluator: Evaluator,
     plan: SearchPlan,
     on_trial: Callable[[FrozenTrial | None], None] | None = None,
+    on_wait: Callable[[int], None] | None = None,
 ) -> None:
-    """Run trials until the study holds ``plan.target`` completed trials (or the cap)."""
+    """Run trials until the study holds ``plan.target`` completed trials (or the cap).
+
+    ``on_wait(g)`` is called at each poll while this process waits for generation ``g`` to
+    complete (``plan.sync``). Raises ``ConfigError`` if the artifact store cannot be opened.
+    """
     worker = worker_name()
+    store = open_store(plan.search.artifacts)
     while True:
         plan.fail_stale(study, storage)
-        counts = count_trials(study.get_trials(deepcopy=False))
+        trials = study.get_trials(deepcopy=False)
+        counts = count_trials(trials)
         if counts.complete >= plan.target or counts.evaluated >= plan.max_trials:
             return
         if counts.complete + counts.running >= plan.target:
             time.sleep(plan.poll_seconds)  # the last trials run elsewhere; one may fail
             continue
-        frozen = run_trial(study, storage, evaluator, plan, worker)
+        if plan.sync:
+            waiting = generation_barrier(trials, plan.search.population)
+            if waiting is not None:
+                logger.debug("%s: waiting for generation %d", worker, waiting)
+                if on_wait is not None:
+                    on_wait(waiting)
+                time.sleep(plan.poll_seconds)
+                continue
+        frozen = run_trial(study, storage, evaluator, plan, worker, store)
         if on_trial is not None:
             on_trial(frozen)

@@ -1,0 +1,100 @@
+"""A study shared by several machines: trial files and the champion through the artifact store.
+
+With ``search.artifacts`` (see :mod:`evofolio.search.engine.artifacts`) every trial's
+files (``returns.parquet``, ``metrics.json``, ``model.pt``) are artifacts of the trial. The
+machine that finishes the run fetches those of every completed trial into its own run
+directory (:func:`fetch_trial_files`), so the champion's choice, the DSR and the PBO, the
+holdout and the report count every completed trial whichever machine ran it; it then
+publishes the champion (:func:`publish_champion`) so that ``allocate`` works on any machine
+given only the storage URL and the store (:func:`fetch_champion`).
+"""
+
+from __future__ import annotations
+
+import logging
+import tarfile
+import tempfile
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from evofolio.config import SearchConfig
+from evofolio.errors import UsageError
+from evofolio.run_layout import CHAMPION_DIR, trial_dir
+from evofolio.search.engine.artifacts import (
+    download_study_file,
+    download_trial_files,
+    open_store,
+    upload_study_file,
+)
+from evofolio.search.engine.progress import DUPLICATE_ATTR
+from evofolio.search.engine.storage import make_storage
+
+__all__ = ["CHAMPION_ARCHIVE", "fetch_champion", "fetch_trial_files", "publish_champion"]
+
+logger = logging.getLogger(__name__)
+
+CHAMPION_ARCHIVE = "champion.tar.gz"
+
+
+def fetch_trial_files(search: SearchConfig, study: optuna.Study, run_dir: Path) -> int:
+    """Download into ``run_dir/trials/NNNNN/`` the files of every completed trial that has
+    its own (clones reuse their twin's) and that this directory lacks; returns the number of
+    trials fetched. Without ``search.artifacts`` the run directory is the store: nothing to do.
+    """
+    store = open_store(search.artifacts)
+    if store is None:
+        return 0
+    storage = study._storage
+    fetched = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        if DUPLICATE_ATTR in trial.user_attrs:
+            continue
+        names = download_trial_files(store, storage, trial, Path(run_dir) / trial_dir(trial.number))
+        fetched += bool(names)
+    logger.info("fetched the files of %d trials from %s", fetched, search.artifacts)
+    return fetched
+
+
+def publish_champion(search: SearchConfig, study: optuna.Study, run_dir: Path) -> bool:
+    """Upload ``run_dir/champion/`` (config and seed ensemble) as the study's
+    ``champion.tar.gz`` artifact; False without an artifact store."""
+    store = open_store(search.artifacts)
+    if store is None:
+        return False
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = Path(scratch) / CHAMPION_ARCHIVE
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(Path(run_dir) / CHAMPION_DIR, arcname=CHAMPION_DIR)
+        upload_study_file(store, study, archive)
+    return True
+
+
+def fetch_champion(storage_url: str, study_name: str, artifacts: str, run_dir: Path) -> Path:
+    """Download the champion of study ``study_name`` into ``run_dir/champion/`` (created);
+    returns ``run_dir``.
+
+    Raises:
+        ConfigError: the storage URL or the store cannot be opened (named, password masked).
+        UsageError: the study does not exist, or has no published champion yet.
+    """
+    search = SearchConfig(artifacts=artifacts)
+    storage = make_storage(storage_url, search)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        raise UsageError(f"--study {study_name!r}: no such study in --storage") from None
+    store = open_store(artifacts)
+    run_dir = Path(run_dir)
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = Path(scratch) / CHAMPION_ARCHIVE
+        if not download_study_file(store, study, CHAMPION_ARCHIVE, archive):
+            raise UsageError(
+                f"study {study_name!r} has no champion in {artifacts!r} yet: "
+                "has the coordinator finished the run?"
+            )
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(run_dir, filter="data")
+    return run_dir
