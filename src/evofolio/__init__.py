@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     from evofolio.allocators.families import FAMILIES
     from evofolio.api.backtest import BacktestRun, backtest
     from evofolio.api.champion import Champion, load_champion
+    from evofolio.api.config import load_config, load_preset
     from evofolio.api.data import load_data
     from evofolio.api.search import RunResult, evolve, run
-    from evofolio.config import RunConfig, load_config, load_preset, preset_names
+    from evofolio.config import RunConfig, preset_names
     from evofolio.data import MarketData
     from evofolio.features import FEATURES
     from evofolio.objectives import OBJECTIVES
@@ -52,8 +53,8 @@ _LAZY: dict[str, str] = {
     "evolve": "evofolio.api.search",
     "run": "evofolio.api.search",
     "RunConfig": "evofolio.config",
-    "load_config": "evofolio.config",
-    "load_preset": "evofolio.config",
+    "load_config": "evofolio.api.config",
+    "load_preset": "evofolio.api.config",
     "preset_names": "evofolio.config",
     "MarketData": "evofolio.data",
     "FAMILIES": "evofolio.allocators.families",  # torch: imported only when asked for

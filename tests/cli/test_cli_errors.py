@@ -67,6 +67,7 @@ def test_bad_arguments(args: list[str], expect: str, prices_csv: Path, tmp_path:
         ("[nosection]\n", "unknown config key 'nosection'"),
         ("[backtest]\ncost_bps = -1\n", "backtest.cost_bps"),
         ("[backtest\n", "not valid TOML"),
+        ('[model]\nfamily = "portfolio"\nheads = 4\n', "model.heads is not a setting of"),
     ],
 )
 def test_bad_config_files(text: str, expect: str, prices_csv: Path, tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from evofolio.config import RunConfig, load_config, load_preset, override
+from evofolio.api.config import load_config, load_preset
+from evofolio.config import RunConfig, override
 from evofolio.data import MarketData, load_from_config
 from evofolio.errors import EvofolioError
 

@@ -22,6 +22,7 @@ from evofolio.allocators.strategy_panel import (
     StrategyPanel,
     save_panel,
 )
+from evofolio.api.config import load_config, load_preset
 from evofolio.backtest import (
     BacktestResult,
     Fold,
@@ -45,7 +46,7 @@ from evofolio.cli.common import (
     progress_bar,
     setup_logging,
 )
-from evofolio.config import RunConfig, load_config, load_preset, override, preset_names
+from evofolio.config import RunConfig, override, preset_names
 from evofolio.errors import UsageError
 from evofolio.outdir import staged_output, write_json
 from evofolio.report.tables import metrics_table
