@@ -13,7 +13,7 @@ allocator) and one line here; the contract tests in ``tests/families/`` then run
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -201,17 +201,21 @@ def family_of(name: str, key: str = "model.family") -> Family:
         ) from None
 
 
-def check_model_keys(config: RunConfig, source: str = "config") -> RunConfig:
+def check_model_keys(
+    config: RunConfig, source: str = "config", keys: Iterable[str] | None = None
+) -> RunConfig:
     """``config`` if its ``[model]`` section sets only keys its family reads
     (:attr:`Family.model_keys`); else ``ConfigError`` naming ``source``, the key and the family.
 
     A family's settings thus form its own ``[model]`` schema, a union over the registry
     discriminated by ``model.family``: a config for one family cannot carry another's keys
-    silently. Only the keys the file set are checked (pydantic's ``model_fields_set``), so call
-    it on a config just read from a file, before command-line overrides.
+    silently. The keys checked are ``keys``, by default those the file set (pydantic's
+    ``model_fields_set``, so call it on a config just read from a file; after command-line
+    overrides, pass the file's keys).
     """
     family = family_of(config.model.family, f"{source}: model.family")
-    foreign = sorted(config.model.model_fields_set - family.model_keys)
+    given = config.model.model_fields_set if keys is None else set(keys)
+    foreign = sorted(given - family.model_keys)
     if not foreign:
         return config
     key = foreign[0]

@@ -37,4 +37,3 @@ def reads(family: str, gene: str) -> bool:
     if entry is None:
         return False
     return entry.section == "training" or gene in FAMILIES[family].genes
-
