@@ -33,10 +33,11 @@ if TYPE_CHECKING:
     from evofolio.allocators.families import FAMILIES
     from evofolio.api.backtest import BacktestRun, backtest
     from evofolio.api.champion import Champion, load_champion
+    from evofolio.api.config import load_config, load_preset
     from evofolio.api.data import load_data
     from evofolio.api.search import RunResult, evolve, run, search_worker
     from evofolio.api.validate import ValidateResult, validate
-    from evofolio.config import RunConfig, load_config, load_preset, preset_names
+    from evofolio.config import RunConfig, preset_names
     from evofolio.data import MarketData
     from evofolio.features import FEATURES
     from evofolio.objectives import OBJECTIVES
@@ -57,8 +58,8 @@ _LAZY: dict[str, str] = {
     "ValidateResult": "evofolio.api.validate",
     "validate": "evofolio.api.validate",
     "RunConfig": "evofolio.config",
-    "load_config": "evofolio.config",
-    "load_preset": "evofolio.config",
+    "load_config": "evofolio.api.config",
+    "load_preset": "evofolio.api.config",
     "preset_names": "evofolio.config",
     "MarketData": "evofolio.data",
     "FAMILIES": "evofolio.allocators.families",  # torch: imported only when asked for

@@ -67,6 +67,7 @@ def test_bad_arguments(args: list[str], expect: str, prices_csv: Path, tmp_path:
         ("[nosection]\n", "unknown config key 'nosection'"),
         ("[backtest]\ncost_bps = -1\n", "backtest.cost_bps"),
         ("[backtest\n", "not valid TOML"),
+        ('[model]\nfamily = "portfolio"\nheads = 4\n', "model.heads is not a setting of"),
     ],
 )
 def test_bad_config_files(text: str, expect: str, prices_csv: Path, tmp_path: Path) -> None:
@@ -146,3 +147,14 @@ def test_dataset_offline_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setattr(skfolio.datasets, "load_nasdaq_dataset", offline)
     line = assert_user_error(["data", "--data", "nasdaq"], tmp_path / "out", "nasdaq: ")
     assert "must be downloaded once" in line
+
+
+def test_train_checks_the_file_against_the_family_given_on_the_command_line(
+    prices_csv: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "lstm.toml"
+    config.write_text("[model]\nhidden = 32\n")  # an LSTM setting: asset or portfolio
+    out = tmp_path / "out"
+    args = ["train", "-c", str(config), "--data", str(prices_csv), "-o", str(out)]
+    line = assert_user_error([*args, "--model", "asset_attention"], out, "model.hidden")
+    assert "not a setting of the asset_attention family" in line and "lstm.toml" in line

@@ -117,6 +117,7 @@ def test_train_portfolio_compares_with_its_strategies(user_csv: Path, tmp_path: 
         tiny_config(tmp_path, "[strategies]\nwindow = 60\n")
         .read_text()
         .replace("[model]\n", '[model]\nstrategies = ["equal_weight", "inverse_vol", "hrp"]\n')
+        .replace('features = ["ret_1", "vol_21"]\n', "")  # Model 1's key: refused for Model 2
     )
     path = tmp_path / "portfolio.toml"
     path.write_text(config)

@@ -3,16 +3,17 @@
 :data:`FAMILIES` maps a family name (the value of ``model.family`` and of the search's
 ``family`` gene) to a frozen :class:`Family` record that says how to build a fresh, unfitted
 allocator of it from a run configuration, how to load a fitted one from a checkpoint, which
-genes of :data:`evofolio.search.genes.GENES` it reads, its default model settings, what data
-it needs besides the prices (the classic-strategy panel, the market series) and how the
-report describes a genome of it. Adding a family is one module (network + allocator) and one
-line here; the contract tests in ``tests/families/`` then run over it.
+genes of :data:`evofolio.config.genes.GENES` it reads, which other ``[model]`` keys it reads
+(together: its own ``[model]`` schema, checked by :func:`check_model_keys`), its default model
+settings, what data it needs besides the prices (the classic-strategy panel, the market series)
+and how the report describes a genome of it. Adding a family is one module (network +
+allocator) and one line here; the contract tests in ``tests/families/`` then run over it.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,11 +25,18 @@ from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.portfolio import PortfolioLSTMAllocator
 from evofolio.allocators.strategy_panel import StrategyPanel
 from evofolio.backtest import Allocator
-from evofolio.config import ModelConfig, RunConfig
+from evofolio.config import GENES, ModelConfig, RunConfig
 from evofolio.errors import ConfigError
 from evofolio.training.loop import Progress
 
-__all__ = ["FAMILIES", "Family", "FamilyInputs", "NeuralAllocator", "family_of"]
+__all__ = [
+    "FAMILIES",
+    "Family",
+    "FamilyInputs",
+    "NeuralAllocator",
+    "check_model_keys",
+    "family_of",
+]
 
 
 class NeuralAllocator(Allocator, Protocol):
@@ -69,9 +77,12 @@ class Family:
         allocator: the allocator class; ``allocator(model, training, seed=..., on_epoch=...,
             **extra)`` is a fresh, unfitted allocator, ``allocator.load(path, **extra)`` a
             fitted one from its checkpoint (``weights_only=True``).
-        genes: the names of the model genes it reads (``evofolio.search.genes.GENES``;
+        genes: the names of the model genes it reads (``evofolio.config.genes.GENES``;
             ``features`` / ``strategies`` stand for the ``feature_*`` / ``strategy_*``
             switches); the training genes are read by every family.
+        settings: the ``[model]`` keys it reads besides ``family`` and its model genes'
+            fields (e.g. ``temperature``); with the genes they make :attr:`model_keys`, the
+            only ``[model]`` keys a config of this family may set (:func:`check_model_keys`).
         needs_panel: its allocator reads the classic-strategy panel (``panel=``).
         needs_market: its allocator reads the market series (``market=``).
         defaults: its model settings where they differ from ``ModelConfig``'s defaults.
@@ -86,9 +97,23 @@ class Family:
     genes: tuple[str, ...]
     summary: str
     inputs_sentence: Callable[[Mapping[str, Any]], str]
+    settings: tuple[str, ...] = ("temperature",)
     needs_panel: bool = False
     needs_market: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_keys(self) -> frozenset[str]:
+        """The ``[model]`` keys this family reads: ``family``, its :attr:`settings`, the fields
+        its model genes set and ``features`` / ``strategies`` for its switches."""
+        keys = {"family", *self.settings}
+        for gene in self.genes:
+            entry = GENES.get(gene)
+            if entry is None:  # the "features" / "strategies" switches
+                keys.add(gene)
+            elif entry.section == "model":
+                keys.add(entry.field)
+        return frozenset(keys)
 
     def _extra(self, inputs: FamilyInputs) -> dict[str, Any]:
         extra: dict[str, Any] = {}
@@ -149,6 +174,7 @@ FAMILIES: dict[str, Family] = {
         ("layers", "hidden", "dropout", "mode", "strategies"),
         "{layers} LSTM layer(s) of {hidden} hidden units, dropout {dropout}; it {mode}",
         _strategy_words,
+        settings=("temperature", "encoder", "horizon"),
         needs_panel=True,
     ),
     "asset_attention": Family(
@@ -173,3 +199,29 @@ def family_of(name: str, key: str = "model.family") -> Family:
         raise ConfigError(
             f"{key}: unknown family '{name}'; choose from {', '.join(FAMILIES)}"
         ) from None
+
+
+def check_model_keys(
+    config: RunConfig, source: str = "config", keys: Iterable[str] | None = None
+) -> RunConfig:
+    """``config`` if its ``[model]`` section sets only keys its family reads
+    (:attr:`Family.model_keys`); else ``ConfigError`` naming ``source``, the key and the family.
+
+    A family's settings thus form its own ``[model]`` schema, a union over the registry
+    discriminated by ``model.family``: a config for one family cannot carry another's keys
+    silently. The keys checked are ``keys``, by default those the file set (pydantic's
+    ``model_fields_set``, so call it on a config just read from a file; after command-line
+    overrides, pass the file's keys).
+    """
+    family = family_of(config.model.family, f"{source}: model.family")
+    given = config.model.model_fields_set if keys is None else set(keys)
+    foreign = sorted(given - family.model_keys)
+    if not foreign:
+        return config
+    key = foreign[0]
+    owners = [name for name, other in FAMILIES.items() if key in other.model_keys]
+    raise ConfigError(
+        f"{source}: model.{key} is not a setting of the {family.name} family "
+        f"(model.family = '{family.name}'); it belongs to {' / '.join(owners) or 'no family'}. "
+        f"The {family.name} family reads: {', '.join(sorted(family.model_keys))}"
+    )

@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from evofolio.api.config import load_config, load_preset
 from evofolio.api.data import PricesInput, load_data
-from evofolio.config import RunConfig, load_config, load_preset, override
+from evofolio.config import RunConfig, override
 from evofolio.data import MarketData, load_from_config
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report

@@ -28,7 +28,8 @@ from rich.progress import (
 )
 
 from evofolio.allocators.classic_compute import RuleProgress, classic_compute
-from evofolio.config import RunConfig, load_config, load_preset, override
+from evofolio.api.config import load_config, load_preset
+from evofolio.config import RunConfig, override
 from evofolio.data import MarketData, load_from_config
 from evofolio.errors import EvofolioError
 

@@ -17,7 +17,7 @@ from evofolio.allocators.factory import (
     needs_panel,
     neural_factory,
 )
-from evofolio.allocators.families import FAMILIES
+from evofolio.allocators.families import FAMILIES, check_model_keys
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
     save_panel,
@@ -70,8 +70,11 @@ def train_config(
     if preset is not None and config_path is not None:
         raise UsageError("give --preset or --config, not both")
     config = load_preset(preset) if preset is not None else load_config(config_path)
+    keys = config.model.model_fields_set  # the file's [model] keys, checked for --model's family
     config = override(config, "data", source=data, format=fmt, market=market, **data_extra)
     config = override(config, "model", family=family)
+    source = f"preset {preset}" if preset is not None else str(config_path or "config")
+    check_model_keys(config, source, keys)
     config = override(config, "training", epochs=epochs, device=device)
     if seed is not None:
         config = config.model_copy(update={"seed": seed})

@@ -40,7 +40,7 @@ def _number(genome: Mapping[str, Any], gene: str, default: float = math.nan) -> 
 
 
 def _words(genome: Mapping[str, Any], name: str) -> str:
-    """A gene's words in the report (see :data:`~evofolio.search.genes.GENES`), ``"?"`` if
+    """A gene's words in the report (see :data:`~evofolio.config.genes.GENES`), ``"?"`` if
     the gene is missing or unreadable."""
     if name not in genome:
         return "?"

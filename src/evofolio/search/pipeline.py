@@ -22,6 +22,7 @@ import pandas as pd
 from evofolio.allocators.ensemble import seed_list
 from evofolio.backtest import Periods, TradingRules, split_periods
 from evofolio.config import RunConfig
+from evofolio.config.genes import GENES, NO_CAP
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
 from evofolio.run_layout import TRIAL_RETURNS, trial_file
@@ -87,17 +88,18 @@ def feasible_caps(config: RunConfig, n_assets: int) -> RunConfig:
     """Drop the ``max_weight`` gene choices no portfolio of ``n_assets`` can meet (a cap
     below 1/N), with a warning, instead of failing every genome that draws them."""
     space = config.search.space
-    caps = [cap for cap in space.max_weight if cap * n_assets >= 1.0 - 1e-12]
-    if len(caps) == len(space.max_weight):
+    choices = list(space.bounds("max_weight"))
+    caps = [cap for cap in choices if cap * n_assets >= 1.0 - 1e-12]
+    if len(caps) == len(choices):
         return config
-    dropped = sorted(set(space.max_weight) - set(caps))
+    dropped = sorted(set(choices) - set(caps))
     logger.warning(
         "max_weight choices %s are infeasible for %d assets (below 1/%d): dropped",
         dropped,
         n_assets,
         n_assets,
     )
-    space = space.model_copy(update={"max_weight": caps or [1.0]})
+    space = space.model_copy(update={GENES["max_weight"].space: caps or [NO_CAP]})
     search = config.search.model_copy(update={"space": space})
     return config.model_copy(update={"search": search})
 

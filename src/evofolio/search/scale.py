@@ -30,9 +30,9 @@ def large_universe_space(config: RunConfig, n_assets: int) -> RunConfig:
     :data:`JOINT_MAX_ASSETS` (an info line says so). When ``joint`` is the only encoder asked
     for it is kept, with a warning on its cost."""
     space = config.search.space
-    if n_assets <= JOINT_MAX_ASSETS or "joint" not in space.encoders:
+    if n_assets <= JOINT_MAX_ASSETS or "joint" not in space.bounds("encoder"):
         return config
-    kept = [encoder for encoder in space.encoders if encoder != "joint"]
+    kept = [encoder for encoder in space.bounds("encoder") if encoder != "joint"]
     if not kept:
         logger.warning(
             "search.space.encoders is only 'joint': with %d assets each genome reads %d x "

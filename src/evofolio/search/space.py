@@ -2,9 +2,10 @@
 
 Every gene is suggested for every trial, because Optuna's genetic sampler only evolves the
 parameters present in every trial; genes the chosen model family does not use are ignored
-when decoding (which family reads which gene: :mod:`evofolio.search.genes`, the gene table
-this module derives everything from). A gene pinned in ``[search.space.fixed]`` keeps its
-place in the genome with a single possible value.
+when decoding (the genes: the gene table :data:`evofolio.config.genes.GENES`, which this
+module derives everything from; which family reads which: :mod:`evofolio.search.genes`). A
+gene pinned in ``[search.space.fixed]`` keeps its place in the genome with a single possible
+value.
 
 Constraint repair is deterministic and happens in decoding only (the stored genes are never
 changed): if no ``feature_*`` gene is on, the first of :data:`REPAIR_FEATURES` that has a gene
@@ -55,7 +56,7 @@ REPAIR_STRATEGIES = ("equal_weight", "inverse_vol", "min_variance")
 class Genome:
     """One trial's genes (``params``) and what they mean, repairs applied.
 
-    ``values`` maps every gene of :data:`~evofolio.search.genes.GENES` to its config value
+    ``values`` maps every gene of :data:`~evofolio.config.genes.GENES` to its config value
     (``max_weight`` 1.0 is ``None``); they read as attributes too (``genome.lr``).
     """
 
@@ -126,7 +127,7 @@ def _first(candidates: Sequence[str], allowed: Sequence[str]) -> str:
 
 
 def _distribution(gene: Gene, space: SpaceConfig) -> BaseDistribution:
-    bounds = getattr(space, gene.space)
+    bounds = space.bounds(gene.name)
     if gene.kind == "choice":
         return CategoricalDistribution(list(bounds))
     if gene.kind == "int":
@@ -138,7 +139,7 @@ def gene_distributions(
     search: SearchConfig, feature_names: Sequence[str], strategy_names: Sequence[str]
 ) -> dict[str, BaseDistribution]:
     """Every gene's Optuna distribution, in genome order, ``fixed`` genes pinned: ``family``,
-    the genes of :data:`~evofolio.search.genes.GENES` in table order, then the switches."""
+    the genes of :data:`~evofolio.config.genes.GENES` in table order, then the switches."""
     for name in search.families:
         family_of(name, "search.families")
     switch = CategoricalDistribution([False, True])

@@ -1,9 +1,10 @@
 """The genetic search engine: Optuna NSGA-II driven by ask/tell, resumable and parallel.
 
 :func:`run_search` creates or loads the study (so running the same command again resumes
-it), then evaluates genomes until the study holds ``population x generations`` completed
-trials: in this process (``jobs = 1``) or in ``jobs`` spawned workers, and on as many
-machines as run the same command against one database URL. What a trial computes is the
+it), then evaluates genomes until the study holds ``plan.target`` completed trials (the
+portfolio search asks for ``population x generations``): in this process (``jobs = 1``) or
+in ``jobs`` spawned workers, and on as many machines as run the same command against one
+database URL. What a trial computes is the
 domain's business: the :class:`~evofolio.search.engine.workers.SearchPlan` brings the suggest
 callable and the objectives, the factory the evaluator (:mod:`evofolio.search.engine.evaluator`);
 this package imports nothing of the portfolio domain (an import-linter contract).

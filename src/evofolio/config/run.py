@@ -1,0 +1,130 @@
+"""The whole run configuration, and reading it from TOML, presets and the command line.
+
+Every section forbids unknown keys, so a typo in a config file is an error that names the
+key, never a silently ignored setting. The CLI's options override the file's values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from evofolio.config.sections import (
+    BacktestConfig,
+    ChampionConfig,
+    DataConfig,
+    EvaluationConfig,
+    ModelConfig,
+    StrategiesConfig,
+    TrainingConfig,
+    ValidateConfig,
+    WalkForwardConfig,
+    _Section,
+)
+from evofolio.config.space import SearchConfig
+from evofolio.errors import ConfigError
+
+__all__ = [
+    "RunConfig",
+    "load_config",
+    "load_preset",
+    "override",
+    "parse_config",
+    "preset_names",
+]
+
+
+class RunConfig(_Section):
+    """The whole configuration of a run."""
+
+    # ``[validate]`` in TOML; the attribute is ``validation`` (``BaseModel.validate`` exists).
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    seed: int = Field(0, ge=0, description="one seed for every random choice of the run")
+    data: DataConfig = DataConfig()
+    backtest: BacktestConfig = BacktestConfig()
+    strategies: StrategiesConfig = StrategiesConfig()
+    model: ModelConfig = ModelConfig()
+    training: TrainingConfig = TrainingConfig()
+    walk_forward: WalkForwardConfig = WalkForwardConfig()
+    search: SearchConfig = SearchConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    champion: ChampionConfig = ChampionConfig()
+    validation: ValidateConfig = Field(ValidateConfig(), alias="validate")
+
+
+_UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    parts: list[str] = []
+    for part in first["loc"]:
+        text = str(part)
+        if "[" in text or text in _UNION_TAGS:  # pydantic's tag for a union member
+            break
+        parts.append(text)
+    key = ".".join(parts) or "(root)"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown config key '{key}'"
+    return f"{source}: invalid value for '{key}': {first['msg']}"
+
+
+def parse_config(values: dict[str, Any], source: str = "config") -> RunConfig:
+    """Validate a mapping (e.g. parsed TOML) into a :class:`RunConfig`; ``ConfigError``
+    naming ``source`` and the key otherwise."""
+    try:
+        return RunConfig.model_validate(values)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, source)) from None
+
+
+def load_config(path: str | Path | None) -> RunConfig:
+    """Read a TOML file into a :class:`RunConfig`; ``None`` gives the defaults."""
+    if path is None:
+        return RunConfig()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        message = str(error).splitlines()[0]
+        raise ConfigError(f"{path}: not valid TOML: {message}") from None
+    return parse_config(values, str(path))
+
+
+def preset_names() -> list[str]:
+    """The names of the configurations shipped in :mod:`evofolio.presets`."""
+    folder = resources.files("evofolio.presets")
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
+def load_preset(name: str) -> RunConfig:
+    """A shipped configuration by name (e.g. ``zhang2020``)."""
+    if name not in preset_names():
+        raise ConfigError(f"unknown preset '{name}'; choose from: {', '.join(preset_names())}")
+    text = resources.files("evofolio.presets").joinpath(f"{name}.toml").read_text("utf-8")
+    return parse_config(tomllib.loads(text), f"preset {name}")
+
+
+def override(config: RunConfig, section: str, **values: Any) -> RunConfig:
+    """Return ``config`` with the given keys of one section replaced (``None`` values skipped)."""
+    given = {key: value for key, value in values.items() if value is not None}
+    if not given:
+        return config
+    merged = config.model_dump()
+    merged[section].update(given)
+    return parse_config(merged, "command line")
