@@ -168,6 +168,16 @@ def test_coordinator_and_two_workers_share_one_study(tmp_path: Path, postgres_ur
     here = json.loads((out_c / "champion" / "config.json").read_text())
     assert json.loads((fourth / "champion" / "config.json").read_text()) == here
 
+    # and a fifth rebuilds the report from the URL and the store alone
+    fifth = tmp_path / "fifth"
+    fifth.mkdir()
+    shared = ["--storage", postgres_url, "--study", study, "--artifacts", str(artifacts)]
+    result = runner.invoke(app, ["report", str(fifth), *shared])
+    assert result.exit_code == 0, result.output
+    page = (fifth / "report.html").read_text()
+    assert json.loads((fifth / "champion" / "metrics.json").read_text()) == metrics
+    assert "Verdict" in page and not (fifth / "search.db").exists()
+
 
 @pytest.mark.parametrize(
     ("change", "shown"),

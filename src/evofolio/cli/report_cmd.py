@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from evofolio.cli.common import QuietOpt, VerboseOpt, console, handle_errors, setup_logging
+from evofolio.errors import UsageError
 from evofolio.report.html import build_report
+from evofolio.search.shared import fetch_champion
 
 
 @handle_errors
@@ -21,10 +23,22 @@ def report_command(
             show_default=False,
         ),
     ],
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="With --artifacts: fetch the finished run of the shared study into DIR first "
+            "(any machine; DIR may be empty)."
+        ),
+    ] = None,
+    artifacts: Annotated[
+        str | None, typer.Option(help="The shared study's store (directory or s3://...).")
+    ] = None,
+    study: Annotated[str, typer.Option("--study", help="Study name.")] = "evofolio",
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Rebuild DIR/report.html from the files of a run directory.
+    """Rebuild DIR/report.html from the files of a run directory (or, with --storage and
+    --artifacts, of a shared study's finished run, fetched into DIR).
 
     One self-contained page (Plotly embedded, no network): the verdict against the benchmark
     (benchmark-relative deflated Sharpe and PBO, holdout Sharpe-difference tests with
@@ -35,6 +49,10 @@ def report_command(
     limits.
     """
     setup_logging(verbose, quiet)
+    if (storage is None) != (artifacts is None):
+        raise UsageError("give --storage and --artifacts together (or neither)")
+    if storage is not None and artifacts is not None:
+        fetch_champion(storage, study, artifacts, run_dir)
     path = build_report(run_dir)
     if not quiet:
         console.print(f"wrote {path}")

@@ -244,8 +244,8 @@ def run_pipeline(
     }
     write_champion(run_dir, number, champion_trial.params, champion_config, holdout, trials, parts)
     write_holdout(run_dir, holdout)
-    publish_champion(config.search, search.study, run_dir)
     write_run_json(run_dir, config, data, periods, started_at, time.perf_counter() - started)
+    publish_champion(config.search, search.study, run_dir, champion_trial=source)
     return PipelineResult(
         search, number, champion_config, holdout, statistics, periods, benchmark, parts
     )

@@ -5,8 +5,10 @@ files (``returns.parquet``, ``metrics.json``, ``model.pt``) are artifacts of the
 machine that finishes the run fetches those of every completed trial into its own run
 directory (:func:`fetch_trial_files`), so the champion's choice, the DSR and the PBO, the
 holdout and the report count every completed trial whichever machine ran it; it then
-publishes the champion (:func:`publish_champion`) so that ``allocate`` works on any machine
-given only the storage URL and the store (:func:`fetch_champion`).
+publishes the finished run (:func:`publish_champion`: ``run.json``, ``trials.parquet``,
+``champion/``, ``holdout/`` and the champion trial's files) so that ``allocate`` and
+``report`` work on any machine given only the storage URL and the store
+(:func:`fetch_champion`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from optuna.trial import TrialState
 
 from evofolio.config import SearchConfig
 from evofolio.errors import UsageError
-from evofolio.run_layout import CHAMPION_DIR, trial_dir
+from evofolio.run_layout import CHAMPION_DIR, HOLDOUT_DIR, RUN_JSON, TRIALS_TABLE, trial_dir
 from evofolio.search.engine.artifacts import (
     download_study_file,
     download_trial_files,
@@ -35,7 +37,8 @@ __all__ = ["CHAMPION_ARCHIVE", "fetch_champion", "fetch_trial_files", "publish_c
 
 logger = logging.getLogger(__name__)
 
-CHAMPION_ARCHIVE = "champion.tar.gz"
+CHAMPION_ARCHIVE = "run.tar.gz"
+"""The study artifact holding the finished run (everything ``allocate`` and ``report`` read)."""
 
 
 def fetch_trial_files(search: SearchConfig, study: optuna.Study, run_dir: Path) -> int:
@@ -57,23 +60,33 @@ def fetch_trial_files(search: SearchConfig, study: optuna.Study, run_dir: Path) 
     return fetched
 
 
-def publish_champion(search: SearchConfig, study: optuna.Study, run_dir: Path) -> bool:
-    """Upload ``run_dir/champion/`` (config and seed ensemble) as the study's
-    ``champion.tar.gz`` artifact; False without an artifact store."""
+def publish_champion(
+    search: SearchConfig, study: optuna.Study, run_dir: Path, champion_trial: int | None = None
+) -> bool:
+    """Upload the finished run as the study's :data:`CHAMPION_ARCHIVE` artifact: ``champion/``
+    (config, metrics, seed ensemble), and those of ``run.json``, ``trials.parquet``,
+    ``holdout/`` and ``trials/<champion_trial>/`` that exist (what ``report`` reads). False
+    without an artifact store."""
     store = open_store(search.artifacts)
     if store is None:
         return False
+    root = Path(run_dir)
+    parts = [CHAMPION_DIR, RUN_JSON, TRIALS_TABLE, HOLDOUT_DIR]
+    if champion_trial is not None:
+        parts.append(str(trial_dir(champion_trial)))
     with tempfile.TemporaryDirectory() as scratch:
         archive = Path(scratch) / CHAMPION_ARCHIVE
         with tarfile.open(archive, "w:gz") as tar:
-            tar.add(Path(run_dir) / CHAMPION_DIR, arcname=CHAMPION_DIR)
+            for part in parts:
+                if (root / part).exists():
+                    tar.add(root / part, arcname=part)
         upload_study_file(store, study, archive)
     return True
 
 
 def fetch_champion(storage_url: str, study_name: str, artifacts: str, run_dir: Path) -> Path:
-    """Download the champion of study ``study_name`` into ``run_dir/champion/`` (created);
-    returns ``run_dir``.
+    """Download the finished run of study ``study_name`` (see :func:`publish_champion`) into
+    ``run_dir`` (created); returns ``run_dir``.
 
     Raises:
         ConfigError: the storage URL or the store cannot be opened (named, password masked).
