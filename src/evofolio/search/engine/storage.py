@@ -45,6 +45,7 @@ __all__ = [
     "RequeueCallback",
     "TrialSeededNSGAIISampler",
     "default_storage_url",
+    "driver_hint",
     "engine_options",
     "make_sampler",
     "make_storage",
@@ -111,15 +112,37 @@ def masked_url(url: str) -> str:
 
 
 def _first_line(error: BaseException, url: str) -> str:
-    """The driver's message, first line only, without the password if it repeats it."""
+    """The driver's message, first line only, with any full copy of ``url`` masked.
+
+    Only whole URLs (as given, as normalized, as SQLAlchemy renders them) are replaced by
+    :func:`masked_url`; the bare password is never searched for, so a short password such
+    as ``"o"`` neither garbles the message nor reveals itself by the gaps it leaves.
+    """
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    try:
-        password = sqlalchemy.engine.make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        text = text.replace(str(password), "***")
+    masked = masked_url(url)
+    forms = {url, normalized_url(url)}
+    for form in list(forms):
+        try:
+            forms.add(sqlalchemy.engine.make_url(form).render_as_string(hide_password=False))
+        except Exception:
+            continue
+    for form in sorted(forms, key=len, reverse=True):
+        if form != masked:
+            text = text.replace(form, masked)
     return text
+
+
+def driver_hint(url: str) -> str:
+    """How to install the database driver ``url``'s dialect needs (for a missing module)."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme.startswith("mysql") or scheme.startswith("mariadb"):
+        return (
+            "install the driver: pip install pymysql, and use a "
+            "'mysql+pymysql://user:password@host/database' URL"
+        )
+    if scheme.startswith("postgres"):
+        return "install the driver: pip install 'evofolio[postgres]'"
+    return "install the SQLAlchemy driver for this database"
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -150,7 +173,8 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
     """An RDB storage with heartbeats and re-queueing of stale trials.
 
     Raises ``ConfigError`` naming ``url`` (password masked) in one line when it is malformed,
-    its driver is missing (``pip install 'evofolio[postgres]'``), or the server is unreachable
+    its driver is missing (the hint fits the dialect: ``pip install 'evofolio[postgres]'``,
+    ``pip install pymysql`` with a ``mysql+pymysql://`` URL), or the server is unreachable
     or refuses the credentials; nothing is created then.
     """
     with quiet_optuna():
@@ -165,7 +189,7 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
         except Exception as error:  # sqlalchemy raises many kinds for a bad URL
             hint = ""
             if isinstance(error, ModuleNotFoundError | ImportError):
-                hint = " (install the driver: pip install 'evofolio[postgres]')"
+                hint = f" ({driver_hint(url)})"
             raise ConfigError(
                 f"search.storage: cannot open {masked_url(url)!r}: {_first_line(error, url)}{hint}"
             ) from None
