@@ -23,6 +23,7 @@ from evofolio.report.validate import build_validate_report
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.champion import PARETO_PICKS
 from evofolio.search.engine.progress import SearchEvent
+from evofolio.search.engine.storage import check_storage
 from evofolio.search.validate import (
     development_data,
     draw_subsets,
@@ -119,6 +120,7 @@ def validate(
     base = override(base, "search", jobs=jobs)
     if seed is not None:
         base = base.model_copy(update={"seed": seed})
+    check_storage(storage, base.search)  # before the data load and the classic panel
     loaded = _data(base, data)
     development, periods = development_data(base, loaded)
     base = override(base, "data", source=loaded.source, holdout_start=periods.holdout_start.date())

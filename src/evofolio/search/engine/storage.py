@@ -44,6 +44,7 @@ from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATT
 __all__ = [
     "RequeueCallback",
     "TrialSeededNSGAIISampler",
+    "check_storage",
     "default_storage_url",
     "driver_hint",
     "engine_options",
@@ -196,6 +197,31 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
     if url.startswith("sqlite"):
         _tune_sqlite(storage.engine)
     return storage
+
+
+def check_storage(url: str | None, search: SearchConfig) -> None:
+    """Open a server database URL now (:func:`make_storage` and one connection), so a bad
+    URL, a missing driver or an unreachable server fails in one line before the data load
+    and the classic panel (minutes on a cold cache), not after them.
+
+    ``None`` (the run directory's SQLite file) and ``sqlite://`` URLs are left to the search:
+    opening them would create the database file before the inputs are checked.
+
+    Raises:
+        ConfigError: as :func:`make_storage`, naming the URL with its password masked.
+    """
+    if url is None or url.startswith("sqlite"):
+        return
+    storage = make_storage(url, search)
+    try:
+        with storage.engine.connect():
+            pass
+    except Exception as error:  # the pool may fail on its own first checkout
+        raise ConfigError(
+            f"search.storage: cannot open {masked_url(url)!r}: {_first_line(error, url)}"
+        ) from None
+    finally:
+        storage.engine.dispose()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
