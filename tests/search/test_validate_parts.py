@@ -17,6 +17,7 @@ from evofolio.search.validate import (
     draw_subsets,
     outer_config,
     outer_periods,
+    warm_start_count,
 )
 from evofolio.search.validate_stitch import procedure_verdict, stitch, subsets_summary
 from synthetic import random_prices
@@ -98,6 +99,12 @@ def test_best_genomes_are_the_top_completed_distinct_genomes() -> None:
         )
     assert best_genomes(study, 2) == [{"x": 0.2}, {"x": 0.4}]
     assert best_genomes(study, 10) == [{"x": 0.2}, {"x": 0.4}, {"x": 0.1}]
+
+
+@pytest.mark.parametrize("population,count", [(1, 1), (2, 1), (3, 1), (4, 2), (9, 4), (20, 10)])
+def test_warm_start_leaves_at_least_half_the_population_new(population: int, count: int) -> None:
+    # half the population rounded down, at least one: a later search always explores
+    assert warm_start_count(population) == count
 
 
 def _result(dates: pd.DatetimeIndex, values: list[float]) -> BacktestResult:

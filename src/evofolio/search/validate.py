@@ -13,7 +13,9 @@ with its holdout starting at d_k: the search, its inner folds, purge and fitness
 the dates before d_k, and the champion's seed ensemble and every classic rule trade
 [d_k, d_{k+1}) with the same rules and costs. Each outer search is its own study
 (``outer-YYYY``) in one storage, warm-started (Optuna ``enqueue_trial``) with the previous
-one's best genomes and given ``validate.generations_after_first`` generations.
+one's best genomes (at most half the population, at least one: :func:`warm_start_count`,
+so every later search also tries new genomes) and given ``validate.generations_after_first``
+generations.
 
 A finished step writes ``outer-YYYY/period.json`` last; a step with that file is never run
 again, and a killed step resumes its study as ``evolve`` does.
@@ -55,6 +57,7 @@ __all__ = [
     "outer_periods",
     "subset_data",
     "walk_forward_search",
+    "warm_start_count",
 ]
 
 logger = logging.getLogger(__name__)
@@ -164,13 +167,22 @@ def best_genomes(study: optuna.Study, count: int) -> list[dict[str, GeneValue]]:
     return genomes
 
 
+def warm_start_count(population: int) -> int:
+    """How many of the previous outer search's best genomes a later one is seeded with:
+    half the population rounded down, at least 1 (``population`` 3 -> 1, 4 -> 2), so the
+    first generation still draws ``population - count`` new genomes and the search explores
+    instead of re-evaluating the previous period's best only."""
+    return max(1, population // 2)
+
+
 def _warm_start(config: RunConfig, run_dir: Path, url: str, previous: str, name: str) -> int:
-    """Queue the previous study's best genomes in study ``name`` unless it was begun already
-    (a resumed step keeps what it has). Returns the number of genomes the step started from."""
+    """Queue the previous study's :func:`warm_start_count` best genomes in study ``name``
+    unless it was begun already (a resumed step keeps what it has). Returns the number of
+    genomes the step started from."""
     storage = make_storage(url, config.search)
     with quiet_optuna():
         before = optuna.load_study(study_name=previous, storage=storage)
-    genomes = best_genomes(before, config.search.population)
+    genomes = best_genomes(before, warm_start_count(config.search.population))
     names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
     if name in names:
         study = optuna.load_study(study_name=name, storage=storage)
