@@ -10,9 +10,10 @@ import pytest
 from evofolio.backtest import BacktestResult
 from evofolio.config import parse_config
 from evofolio.data import MarketData
-from evofolio.errors import ConfigError
+from evofolio.errors import ConfigError, InsufficientHistoryError
 from evofolio.search.validate import (
     best_genomes,
+    check_first_history,
     development_data,
     draw_subsets,
     outer_config,
@@ -189,3 +190,17 @@ def test_subsets_are_seeded_and_summarised() -> None:
     assert summary["vs_min_variance"]["share_beating"] == 0.5  # -0.2, +0.1, +0.1, -0.3
     assert summary["vs_benchmark"]["median"] == pytest.approx(0.2)
     assert summary["vs_min_variance"]["min"] == pytest.approx(-0.3)
+
+
+def test_too_little_history_for_the_first_search_advises_a_later_first_test() -> None:
+    # 300 dates before 2001: fewer than two years to train plus the inner folds
+    dates = pd.bdate_range("1999-11-01", "2005-12-30")
+    config = parse_config({"search": {"folds": 2, "min_test_days": 63}})
+    first = outer_periods(dates, T("2006-01-01"), 2, 2001)[0]
+    with pytest.raises(InsufficientHistoryError) as caught:
+        check_first_history(config, dates, first)
+    text = str(caught.value)
+    assert text.startswith("outer-2001: the search needs") and "later --first-test" in text
+    assert "holdout_start" not in text
+    later = outer_periods(dates, T("2006-01-01"), 2, 2004)[0]  # ~1100 dates: enough
+    check_first_history(config, dates, later)

@@ -44,6 +44,7 @@ from evofolio.errors import ConfigError, InsufficientHistoryError
 from evofolio.outdir import write_json
 from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.engine.storage import make_storage, quiet_optuna
+from evofolio.search.fitness import LATER_HOLDOUT, search_folds
 from evofolio.search.pipeline import PipelineResult, run_pipeline
 from evofolio.search.plan import enqueue_genomes
 
@@ -51,6 +52,7 @@ __all__ = [
     "PERIOD_FILE",
     "OuterPeriod",
     "best_genomes",
+    "check_first_history",
     "development_data",
     "draw_subsets",
     "outer_config",
@@ -141,6 +143,32 @@ def outer_periods(
                 "(change validate.outer_years or validate.first_test)"
             )
     return periods
+
+
+LATER_FIRST_TEST = "choose a later --first-test (validate.first_test)"
+
+
+def validate_advice(error: InsufficientHistoryError, name: str) -> InsufficientHistoryError:
+    """``error`` for outer step ``name``, advising a later ``validate.first_test`` (in
+    validate the holdout start is not what limits the first search's history)."""
+    return InsufficientHistoryError(f"{name}: {str(error).replace(LATER_HOLDOUT, LATER_FIRST_TEST)}")
+
+
+def check_first_history(
+    config: RunConfig, development: pd.DatetimeIndex, first: OuterPeriod, prefix: str = ""
+) -> None:
+    """Check, from the dates alone, that the first outer search has enough history for its
+    inner folds (:func:`~evofolio.search.fitness.search_folds`), before anything runs.
+
+    Raises:
+        InsufficientHistoryError: naming the step and advising a later ``--first-test``.
+    """
+    search = config.search
+    before = development[development < first.start]
+    try:
+        search_folds(before, search.folds, search.min_test_days, config.walk_forward.purge_days)
+    except InsufficientHistoryError as error:
+        raise validate_advice(error, prefix + first.name) from None
 
 
 def outer_config(config: RunConfig, period: OuterPeriod) -> RunConfig:
@@ -262,6 +290,7 @@ def walk_forward_search(
     periods = outer_periods(
         dates, holdout_start, config.validation.outer_years, config.validation.first_test
     )
+    check_first_history(config, dates, periods[0], prefix)
     records: list[dict[str, Any]] = []
     for period in periods:
         run_dir = out / period.name
@@ -296,7 +325,7 @@ def walk_forward_search(
                 on_stage=on_stage,
             )
         except InsufficientHistoryError as error:
-            raise InsufficientHistoryError(f"{name}: {error}") from None
+            raise validate_advice(error, name) from None
         record = period_record(period, step, result, warm)
         write_json(done, record)
         records.append(record)
