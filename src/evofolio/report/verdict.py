@@ -106,9 +106,7 @@ def _statistics_block(stats: Mapping[str, Any]) -> str:
     return kv_table(rows)
 
 
-def cost_figure(
-    costs: Mapping[str, Any], names: list[str], period: str = "holdout"
-) -> go.Figure:
+def cost_figure(costs: Mapping[str, Any], names: list[str], period: str = "holdout") -> go.Figure:
     """Net Sharpe ratio over ``period`` against the cost level (bps), one line per portfolio."""
     fig = go.Figure()
     for name in names:

@@ -151,7 +151,9 @@ LATER_FIRST_TEST = "choose a later --first-test (validate.first_test)"
 def validate_advice(error: InsufficientHistoryError, name: str) -> InsufficientHistoryError:
     """``error`` for outer step ``name``, advising a later ``validate.first_test`` (in
     validate the holdout start is not what limits the first search's history)."""
-    return InsufficientHistoryError(f"{name}: {str(error).replace(LATER_HOLDOUT, LATER_FIRST_TEST)}")
+    return InsufficientHistoryError(
+        f"{name}: {str(error).replace(LATER_HOLDOUT, LATER_FIRST_TEST)}"
+    )
 
 
 def check_first_history(
