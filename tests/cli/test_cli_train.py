@@ -133,3 +133,16 @@ def test_train_portfolio_compares_with_its_strategies(user_csv: Path, tmp_path: 
     assert dates.nunique().max() == 1, "every row covers the same out-of-sample dates"
     _, payload = load_checkpoint(out / "model.pt")
     assert payload["extra"]["family"] == "portfolio"
+
+
+def test_model_option_overriding_the_files_family_says_so(user_csv: Path, tmp_path: Path) -> None:
+    config = tmp_path / "asset.toml"
+    config.write_text('[model]\nfamily = "asset"\nfeatures = ["ret_1"]\n')
+    out = tmp_path / "bad"
+    args = ["train", "--data", str(user_csv), "-c", str(config), "--model", "portfolio"]
+    result = runner.invoke(app, [*args, "-o", str(out)])
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "model.features is not a setting of the portfolio" in last
+    assert "--model portfolio overrode the file's family 'asset'" in last
+    assert not out.exists()

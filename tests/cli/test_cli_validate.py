@@ -90,9 +90,12 @@ def test_validate_writes_each_outer_step_and_the_stitched_track(validated: Path)
     # each search saw only the dates before its period
     assert first["development"][1] < "2005-01-01" and second["development"][1] < "2006-01-01"
     assert (
-        first["budget"]["warm_start_genomes"] == 0 and second["budget"]["warm_start_genomes"] == 2
+        first["budget"]["warm_start_genomes"] == 0 and second["budget"]["warm_start_genomes"] == 1
     )
     assert (validated / "report.html").is_file() and (validated / "search.db").is_file()
+    page = (validated / "report.html").read_text(encoding="utf-8")
+    assert 'id="cost-table"' in page and "Break-even cost vs" in page  # the run report's costs
+    assert "was run twice" in page
     for name in PERIODS:
         assert (validated / name / "period.json").is_file()
         assert (validated / name / "champion" / "metrics.json").is_file()
@@ -128,8 +131,8 @@ def test_the_second_outer_search_starts_from_the_first_ones_best_genomes(validat
     queued = [
         t.system_attrs["fixed_params"] for t in second.trials if "fixed_params" in t.system_attrs
     ]
-    assert len(queued) == 2
-    for genome, expected in zip(queued, best[:2], strict=True):
+    assert len(queued) == 1  # population 2: half of it warm-started, the other half new
+    for genome, expected in zip(queued, best[:1], strict=True):
         assert set(genome) == set(expected)
         for gene, value in genome.items():
             assert str(value) == str(expected[gene]) or value == pytest.approx(expected[gene])
@@ -203,6 +206,9 @@ def test_a_killed_validate_resumes_to_the_same_result(validated: Path, tmp_path:
         (["--first-test", "1990"], "validate.first_test 1990"),
         (["--first-test", "2009"], "validate.first_test 2009"),
         (["--subsets", "2"], "--subset-size"),
+        (["--subset-size", "2"], "--subset-size needs --subsets"),
+        (["--first-test", "2001"], "outer-2001: the search needs"),
+        (["--first-test", "2001"], "choose a later --first-test (validate.first_test)"),
         (["--subsets", "2", "--subset-size", "3"], "validate.subset_size 3"),
         (["--quick"], "--quick or --config"),
     ],
@@ -225,3 +231,20 @@ def test_help_explains_the_procedure() -> None:
     assert result.exit_code == 0
     for words in ("--outer-years", "--first-test", "--subsets", "--quick", "never read"):
         assert words in result.stdout
+
+
+def test_a_single_outer_period_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evofolio.api.validate as api_validate
+    from evofolio.errors import UsageError
+
+    def stop(*_args: object, **_kwargs: object) -> None:
+        raise UsageError("stopped before the search")
+
+    monkeypatch.setattr(api_validate, "_procedure", stop)
+    source, config = _inputs(tmp_path)
+    result = runner.invoke(app, [*_args(source, config, tmp_path / "out"), "--outer-years", "6"])
+    assert result.exit_code == 2 and "stopped before the search" in result.stderr
+    assert "only one outer period (2005-01-01 to 2007-01-01)" in result.stderr
+    assert "validate.first_test 2005 and validate.outer_years 6" in result.stderr

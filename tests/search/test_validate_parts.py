@@ -10,13 +10,15 @@ import pytest
 from evofolio.backtest import BacktestResult
 from evofolio.config import parse_config
 from evofolio.data import MarketData
-from evofolio.errors import ConfigError
+from evofolio.errors import ConfigError, InsufficientHistoryError
 from evofolio.search.validate import (
     best_genomes,
+    check_first_history,
     development_data,
     draw_subsets,
     outer_config,
     outer_periods,
+    warm_start_count,
 )
 from evofolio.search.validate_stitch import procedure_verdict, stitch, subsets_summary
 from synthetic import random_prices
@@ -98,6 +100,12 @@ def test_best_genomes_are_the_top_completed_distinct_genomes() -> None:
         )
     assert best_genomes(study, 2) == [{"x": 0.2}, {"x": 0.4}]
     assert best_genomes(study, 10) == [{"x": 0.2}, {"x": 0.4}, {"x": 0.1}]
+
+
+@pytest.mark.parametrize("population,count", [(1, 1), (2, 1), (3, 1), (4, 2), (9, 4), (20, 10)])
+def test_warm_start_leaves_at_least_half_the_population_new(population: int, count: int) -> None:
+    # half the population rounded down, at least one: a later search always explores
+    assert warm_start_count(population) == count
 
 
 def _result(dates: pd.DatetimeIndex, values: list[float]) -> BacktestResult:
@@ -182,3 +190,17 @@ def test_subsets_are_seeded_and_summarised() -> None:
     assert summary["vs_min_variance"]["share_beating"] == 0.5  # -0.2, +0.1, +0.1, -0.3
     assert summary["vs_benchmark"]["median"] == pytest.approx(0.2)
     assert summary["vs_min_variance"]["min"] == pytest.approx(-0.3)
+
+
+def test_too_little_history_for_the_first_search_advises_a_later_first_test() -> None:
+    # 300 dates before 2001: fewer than two years to train plus the inner folds
+    dates = pd.bdate_range("1999-11-01", "2005-12-30")
+    config = parse_config({"search": {"folds": 2, "min_test_days": 63}})
+    first = outer_periods(dates, T("2006-01-01"), 2, 2001)[0]
+    with pytest.raises(InsufficientHistoryError) as caught:
+        check_first_history(config, dates, first)
+    text = str(caught.value)
+    assert text.startswith("outer-2001: the search needs") and "later --first-test" in text
+    assert "holdout_start" not in text
+    later = outer_periods(dates, T("2006-01-01"), 2, 2004)[0]  # ~1100 dates: enough
+    check_first_history(config, dates, later)

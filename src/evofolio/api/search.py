@@ -22,6 +22,7 @@ from evofolio.errors import UsageError
 from evofolio.report.html import build_report
 from evofolio.search.champion import PARETO_PICKS
 from evofolio.search.engine import SearchEvent, SearchResult
+from evofolio.search.engine.storage import check_storage
 from evofolio.search.pipeline import PipelineResult, run_pipeline, run_worker
 
 __all__ = ["RunResult", "evolve", "run", "search_worker"]
@@ -124,6 +125,7 @@ def run(
     )
     if seed is not None:
         base = base.model_copy(update={"seed": seed})
+    check_storage(base.search.storage, base.search)  # before the data load and the panel
     loaded = _data(base, data)
     if loaded.source != base.data.source:
         base = override(base, "data", source=loaded.source)
@@ -184,6 +186,7 @@ def search_worker(
     )
     if seed is not None:
         base = base.model_copy(update={"seed": seed})
+    check_storage(base.search.storage, base.search)
     loaded = _data(base, data)
     if loaded.source != base.data.source:
         base = override(base, "data", source=loaded.source)

@@ -7,6 +7,7 @@ See :mod:`evofolio.search.validate` for the outer loop and
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,9 @@ from evofolio.report.validate import build_validate_report
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.champion import PARETO_PICKS
 from evofolio.search.engine.progress import SearchEvent
+from evofolio.search.engine.storage import check_storage
 from evofolio.search.validate import (
+    check_first_history,
     development_data,
     draw_subsets,
     outer_periods,
@@ -38,6 +41,8 @@ from evofolio.search.validate_stitch import (
     track_summary,
     write_track,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ValidateResult", "validate"]
 
@@ -119,17 +124,31 @@ def validate(
     base = override(base, "search", jobs=jobs)
     if seed is not None:
         base = base.model_copy(update={"seed": seed})
+    check_storage(storage, base.search)  # before the data load and the classic panel
     loaded = _data(base, data)
     development, periods = development_data(base, loaded)
     base = override(base, "data", source=loaded.source, holdout_start=periods.holdout_start.date())
     dates = pd.DatetimeIndex(development.prices.index)
     section = base.validation
-    outer_periods(dates, periods.holdout_start, section.outer_years, section.first_test)
+    outer = outer_periods(dates, periods.holdout_start, section.outer_years, section.first_test)
+    check_first_history(base, dates, outer[0])  # before anything is written or searched
     drawn: list[list[str]] = []
+    if section.subset_size is not None and not section.subsets:
+        raise UsageError("--subset-size needs --subsets (validate.subsets: how many subsets)")
     if section.subsets:
         if section.subset_size is None:
             raise UsageError("--subsets needs --subset-size (validate.subset_size)")
         drawn = draw_subsets(development.assets, section.subsets, section.subset_size, base.seed)
+    if len(outer) == 1:
+        logger.warning(
+            "validate: only one outer period (%s to %s) with validate.first_test %s and "
+            "validate.outer_years %d: the procedure is tested once; choose an earlier "
+            "--first-test or fewer --outer-years for several periods",
+            outer[0].start.date(),
+            outer[0].end.date(),
+            outer[0].start.year,
+            section.outer_years,
+        )
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     url = storage or f"sqlite:///{(root / SEARCH_DB).resolve()}"

@@ -203,8 +203,13 @@ def classic_progress(
 ) -> Iterator[None]:
     """Within the block the classic rules fit with ``jobs`` processes and show their
     progress on ``progress``, or on what it returns when called (a display that changes);
-    see :func:`evofolio.allocators.classic_compute.classic_compute`."""
-    with classic_compute(jobs or 1, ClassicProgress(progress, status_column=status_column)):
+    see :func:`evofolio.allocators.classic_compute.classic_compute`.
+
+    When stderr is not a terminal (``2>log``, a CI job) rich's transient progress draws
+    nothing, so no callback is given and the core logs "classic rule X: k of K dates, ...
+    about N s left" every few seconds instead."""
+    callback = ClassicProgress(progress, status_column=status_column)
+    with classic_compute(jobs or 1, callback if err_console.is_terminal else None):
         yield
 
 

@@ -47,7 +47,7 @@ from evofolio.cli.common import (
     setup_logging,
 )
 from evofolio.config import RunConfig, load_config, load_preset, override, preset_names
-from evofolio.errors import UsageError
+from evofolio.errors import ConfigError, UsageError
 from evofolio.outdir import staged_output, write_json
 from evofolio.report.tables import metrics_table
 from evofolio.strategies import resolve_strategies
@@ -71,10 +71,19 @@ def train_config(
         raise UsageError("give --preset or --config, not both")
     config = load_preset(preset) if preset is not None else load_config(config_path)
     keys = config.model.model_fields_set  # the file's [model] keys, checked for --model's family
+    file_family = config.model.family
     config = override(config, "data", source=data, format=fmt, market=market, **data_extra)
     config = override(config, "model", family=family)
     source = f"preset {preset}" if preset is not None else str(config_path or "config")
-    check_model_keys(config, source, keys)
+    try:
+        check_model_keys(config, source, keys)
+    except ConfigError as error:
+        if family is None or family == file_family:
+            raise
+        raise ConfigError(
+            f"{error} (--model {family} overrode the file's family '{file_family}': drop "
+            "--model or use a config for that family)"
+        ) from None
     config = override(config, "training", epochs=epochs, device=device)
     if seed is not None:
         config = config.model_copy(update={"seed": seed})

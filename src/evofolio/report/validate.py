@@ -29,7 +29,7 @@ from evofolio.report.markup import Figures, num, paragraph, section
 from evofolio.report.plots import cumulative_returns_figure, drawdowns_figure
 from evofolio.report.sections import html_metrics_table
 from evofolio.report.text import genome_sentences
-from evofolio.report.verdict import OUTCOME_CSS, tests_table
+from evofolio.report.verdict import OUTCOME_CSS, costs_block, tests_table
 from evofolio.run_layout import REPORT
 
 __all__ = ["build_validate_report", "render_validate_report"]
@@ -40,6 +40,7 @@ NAV = (
     ("verdict", "Verdict"),
     ("track", "Stitched track"),
     ("performance", "Returns & drawdowns"),
+    ("costs", "Costs"),
     ("periods", "Outer periods"),
     ("subsets", "Subsets"),
 )
@@ -132,6 +133,22 @@ def _subsets_section(subsets: Mapping[str, Any] | None) -> str:
     )
 
 
+def _costs_section(costs: Mapping[str, Any] | None, benchmark: str, figures: Figures) -> str:
+    """The run report's cost table and break-even costs, for the stitched track."""
+    if not costs:  # a validate.json written before costs were recorded
+        return ""
+    return section(
+        "costs",
+        "Costs of the stitched track",
+        costs_block(costs, benchmark, figures, "stitched track"),
+    )
+
+
+def _times(count: int) -> str:
+    """``once``, ``twice``, ``3 times``."""
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
 def render_validate_report(summary: Mapping[str, Any], returns: pd.DataFrame) -> tuple[str, int]:
     """The page's HTML and its number of Plotly figures."""
     figures = Figures()
@@ -148,7 +165,7 @@ def render_validate_report(summary: Mapping[str, Any], returns: pd.DataFrame) ->
                 paragraph(str(verdict["text"]), OUTCOME_CSS.get(str(verdict["outcome"]), "")),
                 paragraph(
                     f"The whole search (its inner folds, fitness, champion pick and seed-"
-                    f"ensemble refit) was run {len(periods)} times, each time on the data "
+                    f"ensemble refit) was run {_times(len(periods))}, each time on the data "
                     "before an outer date only, and its champion traded the following period "
                     "with the same rules and costs as every classic rule. Those periods, "
                     "stitched, are one out-of-sample track of the procedure (row 'champion').",
@@ -183,6 +200,7 @@ def render_validate_report(summary: Mapping[str, Any], returns: pd.DataFrame) ->
                 ),
             ],
         ),
+        _costs_section(summary.get("costs"), str(verdict["benchmark"]), figures),
         section(
             "periods",
             "Outer periods",

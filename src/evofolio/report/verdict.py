@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from evofolio.report.markup import Figures, kv_table, note, num, paragraph, section
 from evofolio.report.plots import base_layout
 
-__all__ = ["cost_figure", "tests_table", "verdict_headline", "verdict_section"]
+__all__ = ["cost_figure", "costs_block", "tests_table", "verdict_headline", "verdict_section"]
 
 PERIODS_PER_YEAR = 252
 OUTCOME_CSS = {"beats": "good", "trails": "bad", "no_evidence": "callout"}
@@ -106,8 +106,8 @@ def _statistics_block(stats: Mapping[str, Any]) -> str:
     return kv_table(rows)
 
 
-def cost_figure(costs: Mapping[str, Any], names: list[str]) -> go.Figure:
-    """Net holdout Sharpe ratio against the cost level (bps), one line per portfolio."""
+def cost_figure(costs: Mapping[str, Any], names: list[str], period: str = "holdout") -> go.Figure:
+    """Net Sharpe ratio over ``period`` against the cost level (bps), one line per portfolio."""
     fig = go.Figure()
     for name in names:
         values = costs["sharpe"].get(name)
@@ -124,10 +124,16 @@ def cost_figure(costs: Mapping[str, Any], names: list[str]) -> go.Figure:
         )
     fig.update_xaxes(title_text="cost (bps of the traded amount)")
     fig.update_yaxes(title_text="net Sharpe ratio (annualised)")
-    return base_layout(fig, "Holdout Sharpe ratio by cost level", height=360)
+    return base_layout(fig, f"{period.capitalize()} Sharpe ratio by cost level", height=360)
 
 
-def _costs_block(costs: Mapping[str, Any], benchmark: str, figures: Figures) -> list[str]:
+def costs_block(
+    costs: Mapping[str, Any], benchmark: str, figures: Figures, period: str = "holdout"
+) -> list[str]:
+    """The cost table (net Sharpe ratio at each cost level of ``costs["grid_bps"]``), the
+    break-even costs against ``benchmark`` and the best classic rule, their figure and how to
+    read them; ``costs`` as written by ``cost_sensitivity`` (``metrics.json``/
+    ``validate.json``); ``period`` names the track ("holdout", "stitched track")."""
     names = list(dict.fromkeys(["champion", benchmark, costs["best_classic"]]))
     grid = costs["grid_bps"]
     head = "".join(f"<th>{_n(c, 0)} bps</th>" for c in grid)
@@ -156,10 +162,10 @@ def _costs_block(costs: Mapping[str, Any], benchmark: str, figures: Figures) -> 
             {
                 f"Break-even cost vs {benchmark}": even("benchmark"),
                 f"Break-even cost vs {costs['best_classic']} (best classic rule of the "
-                "holdout)": even("best_classic"),
+                f"{period})": even("best_classic"),
             }
         ),
-        figures.embed(cost_figure(costs, names)),
+        figures.embed(cost_figure(costs, names, period)),
         paragraph(
             "The same decisions replayed at each cost level. The break-even cost is where the "
             "champion's net Sharpe ratio falls to the other portfolio's: a champion whose edge "
@@ -277,6 +283,6 @@ def verdict_section(parts: Mapping[str, Any], figures: Figures) -> str:
             "<h3>Seeds</h3>",
             *_seeds_block(parts["seeds"]),
             "<h3>Costs</h3>",
-            *_costs_block(parts["costs"], benchmark, figures),
+            *costs_block(parts["costs"], benchmark, figures),
         ],
     )

@@ -67,6 +67,10 @@ class FitnessResult:
     seconds: float
 
 
+LATER_HOLDOUT = "move data.holdout_start later"
+"""The end of :func:`search_folds`' advice; ``validate`` replaces it by its own fix."""
+
+
 def search_folds(
     dates: pd.DatetimeIndex, n_folds: int, min_test_days: int, purge: int
 ) -> list[Fold]:
@@ -81,7 +85,7 @@ def search_folds(
         raise InsufficientHistoryError(
             f"the search needs {needed} development dates ({MIN_TRAIN_DAYS} to train, {purge} "
             f"purged, {n_folds} folds of {min_test_days}), got {len(dates)}: lower search.folds "
-            "or search.min_test_days, or move data.holdout_start later"
+            f"or search.min_test_days, or {LATER_HOLDOUT}"
         )
     folds = walk_forward(dates, min_train=min_train, test_size=test_size, purge=purge)
     return folds

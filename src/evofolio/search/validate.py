@@ -13,7 +13,9 @@ with its holdout starting at d_k: the search, its inner folds, purge and fitness
 the dates before d_k, and the champion's seed ensemble and every classic rule trade
 [d_k, d_{k+1}) with the same rules and costs. Each outer search is its own study
 (``outer-YYYY``) in one storage, warm-started (Optuna ``enqueue_trial``) with the previous
-one's best genomes and given ``validate.generations_after_first`` generations.
+one's best genomes (at most half the population, at least one: :func:`warm_start_count`,
+so every later search also tries new genomes) and given ``validate.generations_after_first``
+generations.
 
 A finished step writes ``outer-YYYY/period.json`` last; a step with that file is never run
 again, and a killed step resumes its study as ``evolve`` does.
@@ -42,6 +44,7 @@ from evofolio.errors import ConfigError, InsufficientHistoryError
 from evofolio.outdir import write_json
 from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.engine.storage import make_storage, quiet_optuna
+from evofolio.search.fitness import LATER_HOLDOUT, search_folds
 from evofolio.search.pipeline import PipelineResult, run_pipeline
 from evofolio.search.plan import enqueue_genomes
 
@@ -49,12 +52,14 @@ __all__ = [
     "PERIOD_FILE",
     "OuterPeriod",
     "best_genomes",
+    "check_first_history",
     "development_data",
     "draw_subsets",
     "outer_config",
     "outer_periods",
     "subset_data",
     "walk_forward_search",
+    "warm_start_count",
 ]
 
 logger = logging.getLogger(__name__)
@@ -140,6 +145,34 @@ def outer_periods(
     return periods
 
 
+LATER_FIRST_TEST = "choose a later --first-test (validate.first_test)"
+
+
+def validate_advice(error: InsufficientHistoryError, name: str) -> InsufficientHistoryError:
+    """``error`` for outer step ``name``, advising a later ``validate.first_test`` (in
+    validate the holdout start is not what limits the first search's history)."""
+    return InsufficientHistoryError(
+        f"{name}: {str(error).replace(LATER_HOLDOUT, LATER_FIRST_TEST)}"
+    )
+
+
+def check_first_history(
+    config: RunConfig, development: pd.DatetimeIndex, first: OuterPeriod, prefix: str = ""
+) -> None:
+    """Check, from the dates alone, that the first outer search has enough history for its
+    inner folds (:func:`~evofolio.search.fitness.search_folds`), before anything runs.
+
+    Raises:
+        InsufficientHistoryError: naming the step and advising a later ``--first-test``.
+    """
+    search = config.search
+    before = development[development < first.start]
+    try:
+        search_folds(before, search.folds, search.min_test_days, config.walk_forward.purge_days)
+    except InsufficientHistoryError as error:
+        raise validate_advice(error, prefix + first.name) from None
+
+
 def outer_config(config: RunConfig, period: OuterPeriod) -> RunConfig:
     """The run configuration of outer step ``period``: holdout at its start; the search's
     generations from ``[search]`` for the first step, ``validate.generations_after_first``
@@ -164,13 +197,22 @@ def best_genomes(study: optuna.Study, count: int) -> list[dict[str, GeneValue]]:
     return genomes
 
 
+def warm_start_count(population: int) -> int:
+    """How many of the previous outer search's best genomes a later one is seeded with:
+    half the population rounded down, at least 1 (``population`` 3 -> 1, 4 -> 2), so the
+    first generation still draws ``population - count`` new genomes and the search explores
+    instead of re-evaluating the previous period's best only."""
+    return max(1, population // 2)
+
+
 def _warm_start(config: RunConfig, run_dir: Path, url: str, previous: str, name: str) -> int:
-    """Queue the previous study's best genomes in study ``name`` unless it was begun already
-    (a resumed step keeps what it has). Returns the number of genomes the step started from."""
+    """Queue the previous study's :func:`warm_start_count` best genomes in study ``name``
+    unless it was begun already (a resumed step keeps what it has). Returns the number of
+    genomes the step started from."""
     storage = make_storage(url, config.search)
     with quiet_optuna():
         before = optuna.load_study(study_name=previous, storage=storage)
-    genomes = best_genomes(before, config.search.population)
+    genomes = best_genomes(before, warm_start_count(config.search.population))
     names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
     if name in names:
         study = optuna.load_study(study_name=name, storage=storage)
@@ -250,6 +292,7 @@ def walk_forward_search(
     periods = outer_periods(
         dates, holdout_start, config.validation.outer_years, config.validation.first_test
     )
+    check_first_history(config, dates, periods[0], prefix)
     records: list[dict[str, Any]] = []
     for period in periods:
         run_dir = out / period.name
@@ -284,7 +327,7 @@ def walk_forward_search(
                 on_stage=on_stage,
             )
         except InsufficientHistoryError as error:
-            raise InsufficientHistoryError(f"{name}: {error}") from None
+            raise validate_advice(error, name) from None
         record = period_record(period, step, result, warm)
         write_json(done, record)
         records.append(record)

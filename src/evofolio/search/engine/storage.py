@@ -44,7 +44,9 @@ from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATT
 __all__ = [
     "RequeueCallback",
     "TrialSeededNSGAIISampler",
+    "check_storage",
     "default_storage_url",
+    "driver_hint",
     "engine_options",
     "make_sampler",
     "make_storage",
@@ -111,15 +113,37 @@ def masked_url(url: str) -> str:
 
 
 def _first_line(error: BaseException, url: str) -> str:
-    """The driver's message, first line only, without the password if it repeats it."""
+    """The driver's message, first line only, with any full copy of ``url`` masked.
+
+    Only whole URLs (as given, as normalized, as SQLAlchemy renders them) are replaced by
+    :func:`masked_url`; the bare password is never searched for, so a short password such
+    as ``"o"`` neither garbles the message nor reveals itself by the gaps it leaves.
+    """
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    try:
-        password = sqlalchemy.engine.make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        text = text.replace(str(password), "***")
+    masked = masked_url(url)
+    forms = {url, normalized_url(url)}
+    for form in list(forms):
+        try:
+            forms.add(sqlalchemy.engine.make_url(form).render_as_string(hide_password=False))
+        except Exception:
+            continue
+    for form in sorted(forms, key=len, reverse=True):
+        if form != masked:
+            text = text.replace(form, masked)
     return text
+
+
+def driver_hint(url: str) -> str:
+    """How to install the database driver ``url``'s dialect needs (for a missing module)."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme.startswith("mysql") or scheme.startswith("mariadb"):
+        return (
+            "install the driver: pip install pymysql, and use a "
+            "'mysql+pymysql://user:password@host/database' URL"
+        )
+    if scheme.startswith("postgres"):
+        return "install the driver: pip install 'evofolio[postgres]'"
+    return "install the SQLAlchemy driver for this database"
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -150,7 +174,8 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
     """An RDB storage with heartbeats and re-queueing of stale trials.
 
     Raises ``ConfigError`` naming ``url`` (password masked) in one line when it is malformed,
-    its driver is missing (``pip install 'evofolio[postgres]'``), or the server is unreachable
+    its driver is missing (the hint fits the dialect: ``pip install 'evofolio[postgres]'``,
+    ``pip install pymysql`` with a ``mysql+pymysql://`` URL), or the server is unreachable
     or refuses the credentials; nothing is created then.
     """
     with quiet_optuna():
@@ -165,13 +190,38 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
         except Exception as error:  # sqlalchemy raises many kinds for a bad URL
             hint = ""
             if isinstance(error, ModuleNotFoundError | ImportError):
-                hint = " (install the driver: pip install 'evofolio[postgres]')"
+                hint = f" ({driver_hint(url)})"
             raise ConfigError(
                 f"search.storage: cannot open {masked_url(url)!r}: {_first_line(error, url)}{hint}"
             ) from None
     if url.startswith("sqlite"):
         _tune_sqlite(storage.engine)
     return storage
+
+
+def check_storage(url: str | None, search: SearchConfig) -> None:
+    """Open a server database URL now (:func:`make_storage` and one connection), so a bad
+    URL, a missing driver or an unreachable server fails in one line before the data load
+    and the classic panel (minutes on a cold cache), not after them.
+
+    ``None`` (the run directory's SQLite file) and ``sqlite://`` URLs are left to the search:
+    opening them would create the database file before the inputs are checked.
+
+    Raises:
+        ConfigError: as :func:`make_storage`, naming the URL with its password masked.
+    """
+    if url is None or url.startswith("sqlite"):
+        return
+    storage = make_storage(url, search)
+    try:
+        with storage.engine.connect():
+            pass
+    except Exception as error:  # the pool may fail on its own first checkout
+        raise ConfigError(
+            f"search.storage: cannot open {masked_url(url)!r}: {_first_line(error, url)}"
+        ) from None
+    finally:
+        storage.engine.dispose()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
