@@ -46,7 +46,7 @@ def test_the_validate_section_is_read_kept_and_checked(tmp_path: Path) -> None:
     path.write_text("[validate]\nouter_years = 2\nfirst_test = 2004\n")
     config = load_config(path)
     assert (config.validation.outer_years, config.validation.first_test) == (2, 2004)
-    assert config.validation.generations_after_first == 3  # the default
+    assert config.validation.generations_after_first == 2  # the default
     again = override(config, "validate", subsets=4, subset_size=5)
     assert (again.validation.outer_years, again.validation.subsets) == (2, 4)
     assert again.model_dump(mode="json")["validate"]["subset_size"] == 5

@@ -168,7 +168,9 @@ def _running_trial(database: Path, study: str) -> bool:
     return bool(count)
 
 
-def test_a_killed_validate_resumes_to_the_same_result(validated: Path, tmp_path: Path) -> None:
+def test_a_killed_validate_resumes_losing_only_the_trial_in_flight(
+    validated: Path, tmp_path: Path
+) -> None:
     source, config = _inputs(tmp_path)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -192,7 +194,29 @@ def test_a_killed_validate_resumes_to_the_same_result(validated: Path, tmp_path:
     assert result.exit_code == 0, result.output
     assert f"{PERIODS[0]}: finished before, skipped" in result.stdout
     assert (out / PERIODS[0] / "period.json").stat().st_mtime_ns == finished_first
-    pd.testing.assert_frame_equal(_stitched(out), _stitched(validated))
+    # The same procedure over the same dates: every classic rule's stitched track is exactly
+    # the uninterrupted one's, and the champion trades the same dates. Its returns may differ
+    # slightly from the second period on: the killed trial is re-run under a new number (the
+    # seeded sampler then draws the rest of that generation afresh), so the resumed search is
+    # a whole search but not always the same one.
+    resumed, whole = _stitched(out), _stitched(validated)
+    rules = resumed["strategy"] != "champion"
+    pd.testing.assert_frame_equal(
+        resumed[rules].reset_index(drop=True),
+        whole[whole["strategy"] != "champion"].reset_index(drop=True),
+    )
+    assert (
+        resumed.loc[~rules, "date"].tolist()
+        == whole.loc[whole["strategy"] == "champion", "date"].tolist()
+    )
+    first_end = json.loads((out / PERIODS[0] / "period.json").read_text())["trading"][1]
+    first = resumed["date"] <= pd.Timestamp(first_end)
+    pd.testing.assert_frame_equal(
+        resumed[first & ~rules].reset_index(drop=True),
+        whole[
+            (whole["date"] <= pd.Timestamp(first_end)) & (whole["strategy"] == "champion")
+        ].reset_index(drop=True),
+    )
     storage = f"sqlite:///{out / 'search.db'}"
     second = optuna.load_study(study_name=PERIODS[1], storage=storage)
     states = [t.state.name for t in second.trials]

@@ -215,7 +215,7 @@ class ValidateConfig(_Section):
         "after the middle of the development period)",
     )
     generations_after_first: int = Field(
-        3, ge=1, description="generations of each outer search after the first (warm-started)"
+        2, ge=1, description="generations of each outer search after the first (warm-started)"
     )
     subsets: int = Field(0, ge=0, description="random asset subsets, each validated in full")
     subset_size: int | None = Field(None, ge=2, description="assets per random subset")
