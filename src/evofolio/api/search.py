@@ -112,10 +112,9 @@ def run(
         )
     if quick and config is not None:
         raise UsageError("give quick or config, not both")
-    base = _base_config(config, "quick" if quick else "default")
-    base = override(
-        base,
-        "search",
+    base = _with_search(
+        _base_config(config, "quick" if quick else "default"),
+        seed,
         population=population,
         generations=generations,
         jobs=jobs,
@@ -123,8 +122,6 @@ def run(
         study_name=study,
         artifacts=artifacts,
     )
-    if seed is not None:
-        base = base.model_copy(update={"seed": seed})
     check_storage(base.search.storage, base.search)  # before the data load and the panel
     loaded = _data(base, data)
     if loaded.source != base.data.source:
@@ -173,10 +170,9 @@ def search_worker(
     Raises:
         ConfigError, DataError, UsageError: bad configuration, data, URL or store.
     """
-    base = RunConfig() if config is None else _base_config(config, "default")
-    base = override(
-        base,
-        "search",
+    base = _with_search(
+        RunConfig() if config is None else _base_config(config, "default"),
+        seed,
         population=population,
         generations=generations,
         jobs=jobs,
@@ -184,8 +180,6 @@ def search_worker(
         study_name=study,
         artifacts=artifacts,
     )
-    if seed is not None:
-        base = base.model_copy(update={"seed": seed})
     check_storage(base.search.storage, base.search)
     loaded = _data(base, data)
     if loaded.source != base.data.source:
@@ -207,6 +201,12 @@ def evolve(
         raise UsageError("evolve takes neither quick nor report (use run)")
     base = RunConfig() if config is None else _base_config(config, "default")
     return run(base, data, out=out, report=False, **options)
+
+
+def _with_search(base: RunConfig, seed: int | None, **search: Any) -> RunConfig:
+    """``base`` with the given ``[search]`` options (None: keep) and ``seed`` (None: keep)."""
+    base = override(base, "search", **search)
+    return base if seed is None else base.model_copy(update={"seed": seed})
 
 
 def _base_config(config: ConfigInput, preset: str) -> RunConfig:
