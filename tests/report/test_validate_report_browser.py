@@ -44,7 +44,7 @@ def test_validate_report_renders_in_chromium(browser: Browser, validated: Path) 
     assert page.count("<tr><td>") >= 2  # one row per outer period
     assert "outer" not in page or "2005" in page
     n_figures = page.count('class="plotly-graph-div"')
-    assert n_figures == 2  # cumulative returns and drawdowns
+    assert n_figures == 3  # cumulative returns, drawdowns, and Sharpe by cost
     shot = ARTIFACTS / "validate-report.png"
     shot.unlink(missing_ok=True)
     result = _render(browser, report, shot)
