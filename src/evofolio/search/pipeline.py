@@ -147,19 +147,38 @@ def run_worker(
             "the coordinator cannot count them",
             run_dir,
         )
-    config = feasible_caps(config, data.prices.shape[1])
+    return _search(config, data, run_dir, jobs, url, study_name, on_event, shared=True)[3]
+
+
+def _search(
+    config: RunConfig,
+    data: MarketData,
+    run_dir: Path,
+    jobs: int | None,
+    storage_url: str | None,
+    study_name: str | None,
+    on_event: Callable[[SearchEvent], None] | None,
+    *,
+    shared: bool = False,
+) -> tuple[RunConfig, Periods, SearchContext, SearchResult]:
+    """The search as every machine of a study runs it: the same search space for the
+    universe's size (feasible caps, no joint encoder above its limit), the same inputs and
+    fingerprint; returns the config searched, the periods, the context and the search."""
+    n_assets = data.prices.shape[1]
+    config = large_universe_space(feasible_caps(config, n_assets), n_assets)
     periods, context = check_inputs(config, data)
-    return run_search(
+    search = run_search(
         config,
         run_dir,
         functools.partial(make_evaluator, context, config),
-        storage_url=url,
+        storage_url=storage_url,
         study_name=study_name,
         jobs=jobs,
         on_event=on_event,
         fingerprint=fingerprint(config, data, periods),
-        shared=True,
+        shared=shared,
     )
+    return config, periods, context, search
 
 
 def run_pipeline(
@@ -183,18 +202,8 @@ def run_pipeline(
     stage = on_stage or (lambda _: None)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    n_assets = data.prices.shape[1]
-    config = large_universe_space(feasible_caps(config, n_assets), n_assets)
-    periods, context = check_inputs(config, data)
-    search = run_search(
-        config,
-        run_dir,
-        functools.partial(make_evaluator, context, config),
-        storage_url=storage_url,
-        study_name=study_name,
-        jobs=jobs,
-        on_event=on_event,
-        fingerprint=fingerprint(config, data, periods),
+    config, periods, context, search = _search(
+        config, data, run_dir, jobs, storage_url, study_name, on_event
     )
     # Another machine's trials count too: their files come from the artifact store.
     fetch_trial_files(config.search, search.study, run_dir)
