@@ -112,3 +112,57 @@ def test_oas_reaches_the_rule_too() -> None:
     oas = strategy_weights("min_variance", window, covariance="oas")
     assert oas.sum() == pytest.approx(1.0)
     assert np.abs(oas - empirical).max() > 1e-4
+
+
+def test_a_large_universe_solves_to_the_looser_gap_and_a_small_one_to_skfolios_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above LARGE_UNIVERSE assets every convex rule is given the looser gap tolerance; at or
+    below it, skfolio's default (sp500 unchanged); the looser solve stays close to a strict one.
+    """
+    import dataclasses
+
+    from skfolio.optimization import RiskBudgeting
+
+    from evofolio.strategies import STRATEGIES
+    from evofolio.strategies.covariance import prior_for
+    from evofolio.strategies.weights import LARGE_TOLERANCE, LARGE_UNIVERSE, solver_params
+
+    looser = {"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE}
+    assert solver_params(LARGE_UNIVERSE) is None
+    assert solver_params(LARGE_UNIVERSE + 1) == looser
+    seen: list[tuple[str, Any]] = []
+    for name, strategy in list(STRATEGIES.items()):
+        probe = strategy.make()
+        if "solver_params" not in probe.get_params():
+            continue
+
+        def recording(make: Any = strategy.make, name: str = name) -> Any:
+            estimator = make()
+            fit = estimator.fit
+
+            def fit_and_record(X: Any, y: Any = None) -> Any:
+                seen.append((name, estimator.solver_params))
+                return fit(X, y)
+
+            estimator.fit = fit_and_record
+            return estimator
+
+        monkeypatch.setitem(STRATEGIES, name, dataclasses.replace(strategy, make=recording))
+    convex = [
+        name
+        for name in STRATEGIES
+        if name in {"min_variance", "max_sharpe", "risk_parity", "max_diversification"}
+    ]
+    for n_assets, expected in ((LARGE_UNIVERSE, None), (LARGE_UNIVERSE + 20, looser)):
+        window = _returns(252, n_assets, seed=3)
+        seen.clear()
+        for name in convex:
+            strategy_weights(name, window, covariance="ledoit_wolf")
+        assert seen == [(name, expected) for name in convex]
+    ours = strategy_weights("risk_parity", window, covariance="ledoit_wolf")
+    strict = RiskBudgeting(
+        prior_estimator=prior_for("ledoit_wolf"),
+        solver_params={"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10},
+    ).fit(window)
+    np.testing.assert_allclose(ours, strict.weights_, atol=1e-5)

@@ -34,7 +34,7 @@ from evofolio.strategies.covariance import AUTO, resolve_covariance
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 StepCallback = Callable[[str], None]
 
 

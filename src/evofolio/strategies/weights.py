@@ -40,6 +40,26 @@ ZERO_STD = 1e-10
 even money-market funds, are orders of magnitude above it."""
 
 
+LARGE_UNIVERSE = 100
+"""Above this many assets in a window the optimiser rules solve to :data:`LARGE_TOLERANCE`."""
+LARGE_TOLERANCE = 1e-7
+"""Clarabel's duality-gap tolerance (absolute and relative) for the optimiser rules above
+:data:`LARGE_UNIVERSE` assets; skfolio's own default, kept up to that size, is 1e-9. At 500
+assets the interior-point method spends its last ~15 of ~38 iterations on the gap's last two
+digits: risk parity's solve falls from 1.1 s to 0.7 s, the mean-variance rules' by ~15 %.
+Measured on a 500-asset window, risk parity's weights move by < 1e-6 and minimum variance's by
+< 2e-4 (its optimum is flat: many portfolios have nearly the same variance)."""
+
+
+def solver_params(n_assets: int) -> dict[str, float] | None:
+    """The ``solver_params`` given to skfolio's convex rules fitted on ``n_assets`` assets:
+    None (skfolio's default, bit for bit) up to :data:`LARGE_UNIVERSE`, else the gap
+    tolerances :data:`LARGE_TOLERANCE`."""
+    if n_assets <= LARGE_UNIVERSE:
+        return None
+    return {"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE}
+
+
 def zero_variance_mask(returns: FloatArray) -> npt.NDArray[np.bool_]:
     """``(assets,)`` booleans: the columns of ``returns`` (rows × assets) with zero variance."""
     return np.asarray(np.std(returns, axis=0) <= ZERO_STD)
@@ -86,7 +106,9 @@ def strategy_weights(
     """Weights ``(assets,)`` of rule ``name`` fitted on ``returns`` (window rows × assets).
 
     ``covariance``: a resolved estimator of :data:`evofolio.strategies.covariance.COVARIANCES`
-    (not ``auto``), given through the prior estimator to the rules that use risk.
+    (not ``auto``), given through the prior estimator to the rules that use risk. Above
+    :data:`LARGE_UNIVERSE` assets the optimiser rules solve to a looser gap tolerance (see
+    :func:`solver_params`).
 
     Solver noise is cleaned (tiny negatives clipped, renormalised to sum to 1). A rule that
     ``uses_risk`` is fitted on the assets with variance in the window only (see
@@ -118,6 +140,9 @@ def strategy_weights(
     prior = prior_for(covariance) if strategy.uses_risk else None
     if prior is not None:
         estimator.set_params(prior_estimator=prior)
+    params = solver_params(len(kept))
+    if params is not None and "solver_params" in estimator.get_params():
+        estimator.set_params(solver_params=params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
