@@ -5,17 +5,26 @@ betas in [0.5, 1.5], idiosyncratic volatility 1-3% a day) of ``--years`` years o
 days is written as a wide parquet file to a temporary directory and loaded through the normal
 data path (:func:`evofolio.load_data`). Then, for that size:
 
-* **panel s**: the classic strategies' panel (Model 2's input: every rule, refit monthly on its
-  252-day window, over the whole history) built from a cold cache with ``--jobs`` processes;
-* **run s** and **peak RSS**: ``evofolio run --quick`` in a child process with an empty cache
-  directory; peak RSS is the largest sum of the resident memory of the child and all its
-  descendants (sampled from /proc every 0.25 s), next to ``getrusage(RUSAGE_CHILDREN)``'s
-  largest single process.
+* **panel s**: the classic strategies' panel exactly as ``run --quick``'s search asks for it
+  (Model 2's input: every rule, refit monthly on its 252-day window, over the development
+  period) built from a cold cache with ``--jobs`` processes, into the cache directory the run
+  then uses;
+* **run s** and **peak RSS**: ``evofolio run --quick`` in a child process that finds that panel
+  in its cache (as a second run on the same data would) and computes everything else: the
+  search, the champion's refit, the holdout's classic baselines (weekly decisions in the
+  ``quick`` budget) and the report. A cold ``run --quick`` takes about **panel s + run s**
+  (the ``cold total`` column). Peak RSS is the largest sum of the resident memory of the child
+  and all its descendants (sampled from /proc every 0.25 s), next to
+  ``getrusage(RUSAGE_CHILDREN)``'s largest single process. With ``--logs DIR`` each run's
+  progress (stderr, each line stamped with the seconds since the start) is kept in
+  ``DIR/run_N.log``.
 
 The exponent columns give the growth between consecutive sizes, ``log(t2/t1) / log(n2/n1)``.
 Targets on a 2-core machine: 500 assets x 20 years ``run --quick`` <= 10 min and <= 4 GiB.
 
-Run: ``.venv/bin/python benchmarks/bench_scale.py --sizes 50 100 300 500 --jobs 2``
+Run: ``.venv/bin/python benchmarks/bench_scale.py --sizes 50 100 300 500 --jobs 2`` (add
+``--rebalance weekly monthly`` for a second ``run`` per size with the quick budget traded
+monthly, ``--logs DIR`` to keep each run's timed progress)
 Profile the panel's hot path on a few dates: ``... --sizes 500 --panel-only --months 3 --profile``
 """
 
@@ -34,15 +43,17 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from evofolio import load_data
+from evofolio import MarketData, load_data, load_preset
 from evofolio.allocators.classic_compute import classic_compute, clear_memo
 from evofolio.allocators.strategy_panel import build_strategy_panel
 from evofolio.backtest import TradingRules
+from evofolio.search.fitness import build_context
 from evofolio.strategies import STRATEGIES
 from evofolio.strategies.covariance import resolve_covariance
 
@@ -63,15 +74,31 @@ def one_factor_prices(n_assets: int, years: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(values, index=index, columns=[f"S{i:03d}" for i in range(n_assets)])
 
 
-def panel_seconds(prices: pd.DataFrame, jobs: int, profile: bool) -> float:
-    """Wall seconds of the classic panel from a cold cache (and no remembered decision)."""
+def panel_seconds(
+    data: MarketData, jobs: int, profile: bool, cache: Path | None, months: int | None
+) -> float:
+    """Wall seconds of the classic panel from a cold cache (and no remembered decision).
+
+    Without ``months``: the panel ``run --quick``'s search builds (its development period, its
+    settings), written to ``cache``. With ``months``: every rule monthly over the first
+    ``months`` months after the window (profiling), not cached.
+    """
     clear_memo()
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     with classic_compute(jobs=jobs):
         if profiler is not None:
             profiler.enable()
-        build_strategy_panel(prices, list(STRATEGIES), window=WINDOW, rules=TradingRules("monthly"))
+        if months is None:
+            os.environ["EVOFOLIO_CACHE_DIR"] = str(cache)
+            try:
+                build_context(load_preset("quick"), data)
+            finally:
+                del os.environ["EVOFOLIO_CACHE_DIR"]
+        else:
+            prices = data.prices.iloc[: WINDOW + 1 + 21 * months]
+            rules = TradingRules("monthly")
+            build_strategy_panel(prices, list(STRATEGIES), window=WINDOW, rules=rules)
         if profiler is not None:
             profiler.disable()
     seconds = time.perf_counter() - started
@@ -114,14 +141,42 @@ class RunFigures:
     ok: bool
 
 
-def quick_run(data: Path, workdir: Path, jobs: int) -> RunFigures:
-    """``evofolio run --quick`` on ``data`` in a child process with a cold cache."""
+def quick_config(rebalance: str, folder: Path) -> list[str]:
+    """The arguments that select the ``quick`` budget traded at ``rebalance``: ``--quick`` for
+    its own (weekly), else a copy of the preset with only ``backtest.rebalance`` changed."""
+    text = (resources.files("evofolio.presets") / "quick.toml").read_text()
+    own = 'rebalance = "weekly"'
+    if rebalance == "weekly":
+        return ["--quick"]
+    if own not in text:
+        raise SystemExit(f"the quick preset no longer says {own}: update {__file__}")
+    path = folder / f"quick_{rebalance}.toml"
+    path.write_text(text.replace(own, f'rebalance = "{rebalance}"'))
+    return ["--config", str(path)]
+
+
+def quick_run(
+    data: Path, workdir: Path, jobs: int, log: Path | None, rebalance: str = "weekly"
+) -> RunFigures:
+    """``evofolio run --quick`` (traded at ``rebalance``) on ``data`` in a child process, cache
+    in ``workdir/cache``; its stderr, each line stamped with the seconds since the start, goes
+    to ``log``."""
     env = {**os.environ, "EVOFOLIO_CACHE_DIR": str(workdir / "cache")}
-    command = [sys.executable, "-m", "evofolio", "run", "--quick", "--data", str(data)]
-    command += ["--jobs", str(jobs), "--out", str(workdir / "run"), "--quiet"]
+    command = [sys.executable, "-m", "evofolio", "run", *quick_config(rebalance, workdir)]
+    command += [
+        "--data",
+        str(data),
+        "--jobs",
+        str(jobs),
+        "--out",
+        str(workdir / f"run_{rebalance}"),
+    ]
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     peak = [0]
+    lines: list[str] = []
 
     def sample() -> None:
         while child.poll() is None:
@@ -130,13 +185,17 @@ def quick_run(data: Path, workdir: Path, jobs: int) -> RunFigures:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, stderr = child.communicate()
+    assert child.stderr is not None
+    for line in child.stderr:
+        lines.append(f"[{time.perf_counter() - started:7.1f}s] {line.rstrip()}")
+    child.wait()
     sampler.join()
     seconds = time.perf_counter() - started
+    if log is not None:
+        log.write_text("\n".join(lines) + "\n")
     if child.returncode != 0:
-        print(
-            f"run --quick failed ({child.returncode}):\n{stderr.decode()[-2000:]}", file=sys.stderr
-        )
+        tail = "\n".join(lines[-30:])
+        print(f"run --quick failed ({child.returncode}):\n{tail}", file=sys.stderr)
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # KiB on Linux
     return RunFigures(seconds, peak[0], largest, child.returncode == 0)
 
@@ -158,44 +217,68 @@ def main() -> None:
         "--months", type=int, default=None, help="time the panel on this many months only"
     )
     parser.add_argument("--profile", action="store_true", help="cProfile of the panel (stderr)")
+    parser.add_argument("--logs", type=Path, default=None, help="keep each run's stderr here")
+    parser.add_argument(
+        "--rebalance",
+        nargs="+",
+        default=["weekly"],
+        choices=["daily", "weekly", "monthly"],
+        help="run --quick once per choice (weekly: the preset's own; monthly: the holdout's "
+        "classic decisions fall on the panel's monthly dates)",
+    )
     args = parser.parse_args()
     sizes = sorted(args.sizes)
-    rows = []
+    rows: list[tuple[int, int, float, str, RunFigures | None]] = []
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
         for n in sizes:
             path = Path(tmp) / f"universe_{n}.parquet"
             one_factor_prices(n, args.years, args.seed + n).to_parquet(path)
-            prices = load_data(str(path)).prices
-            if args.months is not None:
-                prices = prices.iloc[: WINDOW + 1 + 21 * args.months]
-            print(f"{n} assets x {len(prices)} days: classic panel...", file=sys.stderr)
-            panel = panel_seconds(prices, args.jobs, args.profile)
-            run = None
-            if not args.panel_only:
-                print(f"{n} assets: run --quick...", file=sys.stderr)
-                run = quick_run(path, Path(tmp) / f"work_{n}", args.jobs)
-            rows.append((n, len(prices), panel, run))
-    panels = [r[2] for r in rows]
-    runs = [r[3].seconds if r[3] else math.nan for r in rows]
+            data = load_data(str(path))
+            work = Path(tmp) / f"work_{n}"
+            print(f"{n} assets x {len(data.prices)} days: classic panel...", file=sys.stderr)
+            panel = panel_seconds(data, args.jobs, args.profile, work / "cache", args.months)
+            if args.panel_only or args.months is not None:
+                rows.append((n, len(data.prices), panel, "-", None))
+                continue
+            for rebalance in args.rebalance:
+                print(f"{n} assets: run --quick, {rebalance}...", file=sys.stderr)
+                log = None
+                if args.logs is not None:
+                    args.logs.mkdir(parents=True, exist_ok=True)
+                    log = args.logs / f"run_{n}_{rebalance}.log"
+                figures = quick_run(path, work, args.jobs, log, rebalance)
+                rows.append((n, len(data.prices), panel, rebalance, figures))
     header = (
         f"{'assets':>6} {'days':>6} {'covariance':>11} {'panel s':>8} {'exp':>5} "
-        f"{'run s':>8} {'exp':>5} {'peak RSS GiB':>12} {'largest GiB':>11} {'targets':>8}"
+        f"{'rebalance':>9} {'run s':>8} {'exp':>5} {'cold total':>10} {'peak RSS GiB':>12} "
+        f"{'largest GiB':>11} {'targets':>8}"
     )
     print(f"one-factor universes, {args.years} years, jobs {args.jobs}, seed {args.seed}")
     print(header)
     print("-" * len(header))
-    for k, (n, days, panel, run) in enumerate(rows):
+    panel_of = {n: panel for n, _, panel, _, _ in rows}
+    panel_sizes = sorted(panel_of)
+    for n, days, panel, rebalance, run in rows:
         cov = resolve_covariance("auto", n, WINDOW)
+        k = panel_sizes.index(n)
+        head = (
+            f"{n:6d} {days:6d} {cov:>11} {panel:8.1f} "
+            f"{exponent(panel_sizes, [panel_of[m] for m in panel_sizes], k):>5} {rebalance:>9}"
+        )
         if run is None:
-            tail = f"{'-':>8} {'-':>5} {'-':>12} {'-':>11} {'-':>8}"
-        else:
-            met = run.ok and run.seconds <= 600 and run.tree_peak <= 4 * GIB
-            verdict = ("met" if met else "missed") if n == 500 else ("-" if run.ok else "failed")
-            tail = (
-                f"{run.seconds:8.1f} {exponent(sizes, runs, k):>5} "
-                f"{run.tree_peak / GIB:12.2f} {run.largest / GIB:11.2f} {verdict:>8}"
-            )
-        print(f"{n:6d} {days:6d} {cov:>11} {panel:8.1f} {exponent(sizes, panels, k):>5} {tail}")
+            print(f"{head} {'-':>8} {'-':>5} {'-':>10} {'-':>12} {'-':>11} {'-':>8}")
+            continue
+        same = [(m, r.seconds) for m, _, _, b, r in rows if b == rebalance and r is not None]
+        sizes_here = [m for m, _ in same]
+        seconds_here = [seconds for _, seconds in same]
+        total = panel + run.seconds
+        met = run.ok and total <= 600 and run.tree_peak <= 4 * GIB
+        verdict = ("met" if met else "missed") if n == 500 else ("-" if run.ok else "failed")
+        print(
+            f"{head} {run.seconds:8.1f} "
+            f"{exponent(sizes_here, seconds_here, sizes_here.index(n)):>5} {total:10.1f} "
+            f"{run.tree_peak / GIB:12.2f} {run.largest / GIB:11.2f} {verdict:>8}"
+        )
 
 
 if __name__ == "__main__":

@@ -272,3 +272,31 @@ def test_a_single_outer_period_is_warned_about(
     assert result.exit_code == 2 and "stopped before the search" in result.stderr
     assert "only one outer period (2005-01-01 to 2007-01-01)" in result.stderr
     assert "validate.first_test 2005 and validate.outer_years 6" in result.stderr
+
+
+def test_validate_quick_runs_the_quick_budget_end_to_end(tmp_path: Path) -> None:
+    """`validate --quick` on a small file: the shipped quick budget, walked forward."""
+    from evofolio import load_preset
+
+    quick = load_preset("quick")
+    prices = random_prices(n_days=2600, n_assets=3, seed=7, start="2000-01-03")
+    source = tmp_path / "prices.csv"
+    prices.to_csv(source)
+    out = tmp_path / "out"
+    args = ["validate", "--quick", "--data", str(source), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--outer-years", "1", "--first-test", "2006"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1].startswith("verdict: ")
+    summary = json.loads((out / "validate.json").read_text())
+    first, second = summary["periods"]
+    assert [first["name"], second["name"]] == ["outer-2006", "outer-2007"]
+    search = quick.search
+    assert first["budget"]["population"] == search.population
+    assert first["budget"]["generations"] == search.generations
+    assert first["budget"]["warm_start_genomes"] == 0
+    assert second["budget"]["generations"] == quick.validation.generations_after_first
+    assert second["budget"]["warm_start_genomes"] == search.population // 2
+    for period in summary["periods"]:
+        run = json.loads((out / period["name"] / "run.json").read_text())
+        assert run["champion_seeds"] == quick.champion.seeds
+    assert (out / "report.html").is_file()
