@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import evofolio as ev
 from evofolio.cli import app
 from synthetic import random_prices
 
@@ -49,12 +50,16 @@ PERIODS = ["outer-2005", "outer-2006"]
 pytestmark = pytest.mark.slow
 
 
-def _inputs(folder: Path, scale_holdout: float = 1.0) -> tuple[Path, Path]:
+def _inputs(
+    folder: Path, scale_holdout: float = 1.0, blank: str | None = None
+) -> tuple[Path, Path]:
     prices = random_prices(n_days=2100, n_assets=3, seed=5, start="2000-01-03")
+    late = prices.index >= pd.Timestamp(HOLDOUT)
     if scale_holdout != 1.0:  # every price on or after the holdout start changes
-        late = prices.index >= pd.Timestamp(HOLDOUT)
         factor = scale_holdout * (1.0 + 0.01 * (prices.index[late].day % 3))
         prices.loc[late] = prices.loc[late].mul(factor.to_numpy(), axis=0)
+    if blank is not None:  # missing through the holdout: > 10 % of the file's dates
+        prices.loc[late, blank] = float("nan")
     source = folder / "prices.csv"
     prices.to_csv(source)
     config = folder / "tiny.toml"
@@ -139,11 +144,15 @@ def test_the_second_outer_search_starts_from_the_first_ones_best_genomes(validat
 
 
 def test_validate_never_reads_the_holdout(validated: Path, tmp_path: Path) -> None:
-    source, config = _inputs(tmp_path, scale_holdout=1.7)
+    """Holdout prices scaled and one asset missing through the holdout (which drops it from
+    the whole file, as `run` reads it): every output is unchanged."""
+    source, config = _inputs(tmp_path, scale_holdout=1.7, blank="A1")
     assert not pd.read_csv(source)["A0"].equals(pd.read_csv(validated.parent / "prices.csv")["A0"])
+    assert "A1" not in ev.load_data(str(source)).prices.columns  # the whole file drops it
     out = tmp_path / "out"
     result = runner.invoke(app, _args(source, config, out))
     assert result.exit_code == 0, result.output
+    assert "A1" not in result.stderr  # no warning about the holdout's gap
     pd.testing.assert_frame_equal(_stitched(out), _stitched(validated))
     mine = json.loads((out / "validate.json").read_text())
     theirs = json.loads((validated / "validate.json").read_text())

@@ -40,6 +40,7 @@ def load_data(
     max_ffill_days: int = 5,
     max_missing_frac: float = 0.10,
     name: str = FRAME_SOURCE,
+    end: pd.Timestamp | str | None = None,
 ) -> MarketData:
     """Validated prices and their market series, from a source or an in-memory frame.
 
@@ -59,6 +60,9 @@ def load_data(
             or ``"ignore"`` for one-day jumps like an unadjusted split.
         max_ffill_days, max_missing_frac: the missing-data policy (``[data]`` keys).
         name: how a frame is named in messages and in ``MarketData.source``.
+        end: a date: prices dated on or after it are dropped as soon as the dates are
+            parsed, before any value is read, checked or counted as missing (``validate``
+            loads the development period this way). Not applied to a ``MarketData``.
 
     Returns:
         :class:`~evofolio.data.MarketData`: ``prices`` (dates × assets, float64, tz-naive
@@ -72,6 +76,7 @@ def load_data(
     if isinstance(source_or_prices, MarketData):
         return source_or_prices
     policy = MissingPolicy(max_ffill_days, max_missing_frac)
+    cut = pd.Timestamp(end) if end is not None else None
     if isinstance(source_or_prices, str):
         spec = market if isinstance(market, str) else None
         loaded = load_source(
@@ -81,6 +86,7 @@ def load_data(
             policy=policy,
             timezone=timezone,
             on_suspect_jump=on_suspect_jump,
+            end=cut,
         )
         if isinstance(market, pd.Series):
             return _with_market(loaded, market, policy)
@@ -90,7 +96,7 @@ def load_data(
             f"prices: expected a source string, a DataFrame or MarketData, got "
             f"{type(source_or_prices).__name__}"
         )
-    return _from_frame(source_or_prices, market, policy, name, timezone, on_suspect_jump)
+    return _from_frame(source_or_prices, market, policy, name, timezone, on_suspect_jump, cut)
 
 
 def _from_frame(
@@ -100,6 +106,7 @@ def _from_frame(
     name: str,
     timezone: str | None,
     on_suspect_jump: OnSuspectJump,
+    end: pd.Timestamp | None = None,
 ) -> MarketData:
     """The steps of :func:`evofolio.data.load_data` after reading, on a frame."""
     if isinstance(frame.index, pd.RangeIndex):
@@ -107,7 +114,9 @@ def _from_frame(
             f"{name}: the index must hold the dates, got row numbers (use frame.set_index('date'))"
         )
     timezone = check_timezone(timezone)
-    prices, report = validate_prices(frame, name, policy, cite_rows=False, timezone=timezone)
+    prices, report = validate_prices(
+        frame, name, policy, cite_rows=False, timezone=timezone, end=end
+    )
     dates = pd.DatetimeIndex(prices.index)
     frequency = infer_frequency(dates)
     require_daily(frequency, name)

@@ -215,13 +215,16 @@ def _base_config(config: ConfigInput, preset: str) -> RunConfig:
     return load_preset(preset) if config is None else load_config(config)
 
 
-def _data(config: RunConfig, data: PricesInput | None) -> MarketData:
+def _data(
+    config: RunConfig, data: PricesInput | None, end: pd.Timestamp | None = None
+) -> MarketData:
     """The data to search on: given (a string goes through the config's ``[data]`` settings),
-    else the config's source."""
+    else the config's source; ``end``: only the dates before it are read (see
+    :func:`evofolio.api.data.load_data`)."""
     if data is None:
-        return load_from_config(config.data)
+        return load_from_config(config.data, end=end)
     if isinstance(data, str):
-        return load_from_config(override(config, "data", source=data).data)
+        return load_from_config(override(config, "data", source=data).data, end=end)
     section = config.data
     return load_data(
         data,
@@ -230,4 +233,5 @@ def _data(config: RunConfig, data: PricesInput | None) -> MarketData:
         on_suspect_jump=section.on_suspect_jump,
         max_ffill_days=section.max_ffill_days,
         max_missing_frac=section.max_missing_frac,
+        end=end,
     )

@@ -19,6 +19,7 @@ from evofolio.api.data import PricesInput
 from evofolio.api.search import ConfigInput, _base_config, _data
 from evofolio.backtest import BacktestResult
 from evofolio.config import RunConfig, override
+from evofolio.data import MarketData
 from evofolio.errors import UsageError
 from evofolio.report.validate import build_validate_report
 from evofolio.run_layout import SEARCH_DB
@@ -68,6 +69,28 @@ class ValidateResult:
     @property
     def periods(self) -> list[dict[str, Any]]:
         return list(self.summary["periods"])
+
+
+def _development(base: RunConfig, data: PricesInput | None) -> tuple[MarketData, pd.Timestamp]:
+    """The development period's data, read as if the holdout did not exist, and the holdout
+    start.
+
+    A first, silent load only finds the holdout start (``data.holdout_start``, the dataset's
+    default or the last 20 % of the dates). The source is then read again up to that date, so
+    which assets are kept, how gaps are filled and every warning depend on the development
+    dates only: an asset that is missing through the holdout is not dropped here. A
+    ``MarketData`` given ready-made is only cut.
+    """
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        full = _data(base, data)
+    finally:
+        logging.disable(previous)
+    cut, periods = development_data(base, full)
+    if isinstance(data, MarketData):
+        return cut, periods.holdout_start
+    return _data(base, data, end=periods.holdout_start), periods.holdout_start
 
 
 def validate(
@@ -125,12 +148,11 @@ def validate(
     if seed is not None:
         base = base.model_copy(update={"seed": seed})
     check_storage(storage, base.search)  # before the data load and the classic panel
-    loaded = _data(base, data)
-    development, periods = development_data(base, loaded)
-    base = override(base, "data", source=loaded.source, holdout_start=periods.holdout_start.date())
+    development, holdout_start = _development(base, data)
+    base = override(base, "data", source=development.source, holdout_start=holdout_start.date())
     dates = pd.DatetimeIndex(development.prices.index)
     section = base.validation
-    outer = outer_periods(dates, periods.holdout_start, section.outer_years, section.first_test)
+    outer = outer_periods(dates, holdout_start, section.outer_years, section.first_test)
     check_first_history(base, dates, outer[0])  # before anything is written or searched
     drawn: list[list[str]] = []
     if section.subset_size is not None and not section.subsets:
@@ -162,10 +184,10 @@ def validate(
     summary, track = _procedure(base, development, root, "", common)
     summary.update(
         {
-            "source": loaded.source,
+            "source": development.source,
             "assets": development.assets,
             "development": [f"{dates[0]:%Y-%m-%d}", f"{dates[-1]:%Y-%m-%d}"],
-            "holdout_start": f"{periods.holdout_start:%Y-%m-%d}",
+            "holdout_start": f"{holdout_start:%Y-%m-%d}",
             "config": base.model_dump(mode="json"),
         }
     )

@@ -89,13 +89,16 @@ def load_data(
     downloader: Downloader | None = None,
     timezone: str | None = None,
     on_suspect_jump: OnSuspectJump = "warn",
+    end: pd.Timestamp | None = None,
 ) -> MarketData:
     """Load, validate and align prices and a market series; see the module doc for sources.
 
     ``fmt`` applies to files only; ``downloader`` to ``yahoo:`` sources only (default
     ``yfinance.download``); ``policy`` defaults to :class:`MissingPolicy()`; ``timezone``
     (an IANA name) is the zone whose calendar date a stamp with a UTC offset gets (default:
-    the stamp's own offset); ``on_suspect_jump`` is ``"warn"``, ``"error"`` or ``"ignore"``.
+    the stamp's own offset); ``on_suspect_jump`` is ``"warn"``, ``"error"`` or ``"ignore"``;
+    ``end``: the prices dated on or after it are dropped once their dates are parsed, before
+    any value is read or checked (see :func:`evofolio.data.validate_prices`).
 
     Raises :class:`~evofolio.errors.DataError` (one line naming the file, column, row or
     date) for anything unreadable, invalid, intraday or not daily.
@@ -120,7 +123,9 @@ def load_data(
         )
     else:
         raise DataError(f"unknown data source '{text}': expected {ACCEPTED}")
-    prices, report = validate_prices(raw, text, policy, cite_rows=cite_rows, timezone=timezone)
+    prices, report = validate_prices(
+        raw, text, policy, cite_rows=cite_rows, timezone=timezone, end=end
+    )
     dates = pd.DatetimeIndex(prices.index)
     frequency = infer_frequency(dates)
     require_daily(frequency, text)
@@ -148,8 +153,11 @@ def load_data(
     )
 
 
-def load_from_config(section: DataConfig, downloader: Downloader | None = None) -> MarketData:
-    """:func:`load_data` with every setting of a run configuration's ``[data]`` section."""
+def load_from_config(
+    section: DataConfig, downloader: Downloader | None = None, end: pd.Timestamp | None = None
+) -> MarketData:
+    """:func:`load_data` with every setting of a run configuration's ``[data]`` section (and
+    ``end``)."""
     return load_data(
         section.source,
         fmt=section.format,
@@ -158,4 +166,5 @@ def load_from_config(section: DataConfig, downloader: Downloader | None = None) 
         downloader=downloader,
         timezone=section.timezone,
         on_suspect_jump=section.on_suspect_jump,
+        end=end,
     )

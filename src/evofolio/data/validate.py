@@ -46,8 +46,14 @@ def validate_prices(
     *,
     cite_rows: bool = True,
     timezone: str | None = None,
+    end: pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, MissingReport]:
-    """Check and clean a wide price frame (dates in the index, one column per asset)."""
+    """Check and clean a wide price frame (dates in the index, one column per asset).
+
+    ``end``: rows dated on or after it are dropped as soon as the dates are parsed, so their
+    prices are never parsed, checked or counted by the missing-data policy (``evofolio
+    validate`` reads the development period only).
+    """
     if len(df) == 0:
         raise DataError(f"{source}: no data rows")
     if df.shape[1] < 2:
@@ -56,7 +62,7 @@ def validate_prices(
             f"{source}: need at least 2 asset columns, found {df.shape[1]}"
             + (f" ({found})" if found else "")
         )
-    frame = parse_frame(df, source, cite_rows=cite_rows, timezone=timezone)
+    frame = parse_frame(df, source, cite_rows=cite_rows, timezone=timezone, end=end)
     return apply_missing_policy(frame, source, policy or MissingPolicy())
 
 
@@ -69,14 +75,27 @@ def require_history(prices: Sized, n_rows: int, what: str) -> None:
 
 
 def parse_frame(
-    df: pd.DataFrame, source: str, *, cite_rows: bool = True, timezone: str | None = None
+    df: pd.DataFrame,
+    source: str,
+    *,
+    cite_rows: bool = True,
+    timezone: str | None = None,
+    end: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Dates parsed and ordered, values numeric, finite and > 0; NaN cells are left as they are."""
+    """Dates parsed and ordered, values numeric, finite and > 0; NaN cells are left as they are.
+
+    ``end``: only the rows dated before it are kept, and only their values are parsed.
+    """
     names = [str(c).strip() for c in df.columns]
     _check_names(names, source)
     date_column = str(df.index.name) if df.index.name is not None else "date"
     dates = parse_dates(df.index, source, date_column, cite_rows=cite_rows, timezone=timezone)
     _check_order(dates, source, date_column, cite_rows)
+    if end is not None:
+        keep = np.asarray(dates < end)
+        if not keep.any():
+            raise DataError(f"{source}: no dates before {end:%Y-%m-%d}")
+        df, dates = df.iloc[keep], dates[keep]
     columns = [
         parse_numbers(df.iloc[:, j], source, names[j], dates, cite_rows=cite_rows)
         for j in range(df.shape[1])

@@ -1,0 +1,50 @@
+"""`load_data(..., end=)`: the rows on or after `end` are dropped once their dates are parsed;
+no value of theirs is read, checked or counted (what `evofolio validate` relies on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evofolio as ev
+from evofolio.errors import DataError
+from synthetic import random_prices
+
+END = "2004-01-01"
+
+
+def _file(tmp_path: Path) -> Path:
+    prices = random_prices(n_days=1200, n_assets=3, seed=2, start="2000-01-03")
+    late = prices.index >= pd.Timestamp(END)
+    prices.loc[late, "A1"] = np.nan  # missing through the late rows: > 10 % of the file
+    frame = prices.astype(object)
+    frame.loc[frame.index[late][3], "A2"] = -5.0  # a bad price after END
+    path = tmp_path / "prices.csv"
+    frame.to_csv(path)
+    return path
+
+
+def test_rows_from_end_on_are_never_read(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    with pytest.raises(DataError, match="A2"):
+        ev.load_data(str(path))  # the whole file: the bad price is an error
+    early = ev.load_data(str(path), end=END)
+    assert early.prices.index[-1] < pd.Timestamp(END)
+    assert list(early.prices.columns) == ["A0", "A1", "A2"]  # A1's late gap is not counted
+    expected = pd.read_csv(path, index_col=0, parse_dates=True)
+    expected = expected[expected.index < pd.Timestamp(END)].astype(float)
+    np.testing.assert_allclose(early.prices.to_numpy(), expected.to_numpy())
+
+
+def test_a_frame_is_cut_the_same_way(tmp_path: Path) -> None:
+    frame = pd.read_csv(_file(tmp_path), index_col=0)
+    early = ev.load_data(frame, end=pd.Timestamp(END))
+    assert early.prices.index[-1] < pd.Timestamp(END) and early.prices.shape[1] == 3
+
+
+def test_nothing_before_end_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no dates before 1999-01-01"):
+        ev.load_data(str(_file(tmp_path)), end="1999-01-01")
