@@ -74,6 +74,34 @@ def test_a_decision_is_fitted_once_whatever_later_prices_are_given(
     assert len(calls) == 12 + refitted
 
 
+def test_a_panel_read_from_the_disk_cache_is_not_fitted_again_in_the_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A second run reads the development panel from disk; the holdout's baselines and Model
+    2's panel over the longer prices then reuse its decisions instead of refitting them."""
+    prices = random_prices(n_days=260, n_assets=4, seed=4)
+    development = prices.iloc[:200]
+    names = ["inverse_vol", "min_variance", "risk_parity"]
+    clear_memo()
+    first = build_strategy_panel(development, names, window=60, cache_dir=tmp_path)
+    clear_memo()  # a new process
+    calls = _count_fits(monkeypatch)
+    cached = build_strategy_panel(development, names, window=60, cache_dir=tmp_path)
+    assert calls == []  # read from disk
+    for name in names:
+        pd.testing.assert_frame_equal(cached.results[name].weights, first.results[name].weights)
+    longer = build_strategy_panel(prices, names, window=60)  # Model 2 over the holdout too
+    new_dates = len(longer.results["min_variance"].weights) - len(
+        first.results["min_variance"].weights
+    )
+    assert 0 < len(calls) == len(names) * new_dates  # only the dates after the development
+    for name in names:
+        shared = first.results[name].weights.index
+        pd.testing.assert_frame_equal(
+            longer.results[name].weights.loc[shared], first.results[name].weights
+        )
+
+
 def test_the_equal_blend_averages_the_rules_decisions_without_refitting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

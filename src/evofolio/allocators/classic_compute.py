@@ -162,13 +162,7 @@ def decide(
     """
     settings = _SETTINGS.get() or ComputeSettings()
     names = [str(a) for a in assets]
-    digests = _row_digests(returns)
-    head = hashlib.blake2b(repr((name, window, covariance, names)).encode(), digest_size=16)
-    keys = []
-    for pos in positions:
-        key = head.copy()
-        key.update(b"".join(digests[pos - window : pos]))
-        keys.append(key.digest())
+    keys = _keys(name, returns, positions, window, covariance, names)
     out: list[Decision | None] = [_MEMO.get(key) for key in keys]
     missing = [i for i, value in enumerate(out) if value is None]
     started = time.perf_counter()
@@ -195,6 +189,45 @@ def decide(
             reporter.advance(len(chunk))
     reporter.finish()
     return [value for value in out if value is not None]
+
+
+def _keys(
+    name: str,
+    returns: FloatArray,
+    positions: Sequence[int],
+    window: int,
+    covariance: str,
+    names: list[str],
+) -> list[bytes]:
+    """The memo key of each decision: the rule, window, estimator, assets and the digests of
+    the window's rows (so the same window gives the same key whatever rows surround it)."""
+    digests = _row_digests(returns)
+    head = hashlib.blake2b(repr((name, window, covariance, names)).encode(), digest_size=16)
+    keys = []
+    for pos in positions:
+        key = head.copy()
+        key.update(b"".join(digests[pos - window : pos]))
+        keys.append(key.digest())
+    return keys
+
+
+def remember(
+    name: str,
+    returns: FloatArray,
+    positions: Sequence[int],
+    window: int,
+    covariance: str,
+    assets: Sequence[str],
+    decisions: FloatArray,
+) -> None:
+    """Keep decisions computed earlier (a strategy panel read from the disk cache) as if
+    :func:`decide` had just computed them: ``decisions[k]`` is rule ``name``'s weights fitted
+    on ``returns[positions[k] - window:positions[k]]``. Only real decisions belong here, never
+    a fallback's held weights."""
+    names = [str(a) for a in assets]
+    keys = _keys(name, returns, positions, window, covariance, names)
+    for key, row in zip(keys, np.asarray(decisions, dtype=np.float64), strict=True):
+        _MEMO.put(key, row.copy())
 
 
 class _Reporter:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator, rule_warnings
+from evofolio.allocators.classic_compute import remember
 from evofolio.backtest import (
     FALLBACK_COLUMNS,
     BacktestResult,
@@ -207,6 +208,7 @@ def build_strategy_panel(
         if (directory / "returns.parquet").is_file():
             logger.info("strategy panel read from cache %s", directory)
             cached = load_panel(directory, names)
+            _remember(cached, prices, window, effective)
             notes = _read_warnings(directory)
             for line in notes:
                 logger.warning(line)
@@ -225,6 +227,26 @@ def build_strategy_panel(
     if directory is not None:
         _store(panel, directory)
     return panel
+
+
+def _remember(panel: StrategyPanel, prices: pd.DataFrame, window: int, covariance: str) -> None:
+    """Put a cached panel's decisions into the process's memo (see
+    :func:`evofolio.allocators.classic_compute.remember`), so that the same rule, window and
+    date asked again in this process (the holdout's baselines, Model 2's panel over a longer
+    period) is not fitted again. Dates that fell back hold no decision of the rule: left out.
+    """
+    values = prices.to_numpy(dtype=np.float64)
+    returns = values[1:] / values[:-1] - 1.0  # as ClassicAllocator.allocate computes them
+    assets = [str(asset) for asset in prices.columns]
+    for name, result in panel.results.items():
+        dates = pd.DatetimeIndex(result.weights.index)
+        if result.fallback_count:
+            dates = dates[~dates.isin(pd.DatetimeIndex(result.fallbacks["date"]))]
+        positions = prices.index.get_indexer(dates)
+        if (positions < window).any():
+            continue  # not a panel of these prices: nothing safe to remember
+        decisions = result.weights.loc[dates].to_numpy(dtype=np.float64)
+        remember(name, returns, positions.tolist(), window, covariance, assets, decisions)
 
 
 def _made(
