@@ -24,3 +24,26 @@ def test_backtest_logs_classic_progress_when_stderr_is_not_a_terminal(
     lines = [s for s in result.stderr.splitlines() if "classic rule min_variance:" in s]
     assert lines, result.stderr
     assert "dates" in lines[0] and "s left" in lines[0]
+
+
+def test_a_search_prints_its_status_each_time_a_trial_ends(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from synthetic import random_prices
+
+    source = tmp_path / "prices.csv"
+    random_prices(n_days=1500, n_assets=3, seed=3).to_csv(source)
+    config = tmp_path / "tiny.toml"
+    config.write_text(
+        "[training]\nepochs = 1\n[search]\npopulation = 3\ngenerations = 1\nfolds = 2\n"
+    )
+    out = tmp_path / "out"
+    args = ["evolve", "--config", str(config), "--data", str(source), "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = [s for s in result.stderr.splitlines() if s.startswith("gen 1/1: ")]
+    trials = pd.read_parquet(out / "trials.parquet")
+    ended = int(trials["state"].isin(["COMPLETE", "PRUNED", "FAIL"]).sum())
+    assert ended == 3
+    assert len(lines) == 1 + ended, result.stderr  # the start, then one line per trial ended
+    assert "0/3 · done 0" in lines[0] and "elapsed" in lines[-1]

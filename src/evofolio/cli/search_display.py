@@ -18,7 +18,12 @@ def _num(value: float | None) -> str:
 
 class SearchDisplay:
     """Receives :class:`SearchEvent` s; shows generation, trials done / failed / running,
-    best and median fitness, elapsed and remaining time, and prints a line per generation."""
+    best and median fitness, elapsed and remaining time, and prints a line per generation.
+
+    On a terminal the status is a live line; otherwise (``2>log``, CI, a notebook's captured
+    stderr) the same status is printed as a plain line each time a trial ends, so a log of a
+    long search shows it moving.
+    """
 
     def __init__(self) -> None:
         self.progress = Progress(
@@ -33,6 +38,8 @@ class SearchDisplay:
         self.generation = -1
         self.last: SearchEvent | None = None
         self.closed = False
+        self.plain = not err_console.is_terminal
+        self.ended = -1
 
     def __enter__(self) -> SearchDisplay:
         self.progress.start()
@@ -70,6 +77,15 @@ class SearchDisplay:
         )
         if event.waiting_for is not None:
             status += f" · waiting for generation {event.waiting_for + 1}"
+        ended = counts.complete + counts.failed + counts.pruned
+        if self.plain and ended != self.ended and not event.finished:
+            self.ended = ended
+            err_console.print(
+                f"gen {event.generation + 1}/{event.generations}: "
+                f"{min(counts.complete, event.target)}/{event.target} · {status}",
+                highlight=False,
+                soft_wrap=True,
+            )
         self.progress.update(
             self.task,
             total=event.target,
