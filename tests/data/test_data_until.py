@@ -48,3 +48,11 @@ def test_a_frame_is_cut_the_same_way(tmp_path: Path) -> None:
 def test_nothing_before_end_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no dates before 1999-01-01"):
         ev.load_data(str(_file(tmp_path)), end="1999-01-01")
+
+
+@pytest.mark.parametrize("end", ["soon", "2018-01-01T00:00:00+02:00"])
+def test_an_end_that_is_not_a_date_is_one_line(tmp_path: Path, end: str) -> None:
+    from evofolio.errors import UsageError
+
+    with pytest.raises(UsageError, match="end: expected a date"):
+        ev.load_data(str(_file(tmp_path)), end=end)

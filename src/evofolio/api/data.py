@@ -19,7 +19,7 @@ from evofolio.data.market import EQUAL_WEIGHT_SOURCE, align_market, load_market
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stamps import check_timezone
 from evofolio.data.validate import parse_frame
-from evofolio.errors import DataError
+from evofolio.errors import DataError, UsageError
 
 __all__ = ["FRAME_SOURCE", "load_data"]
 
@@ -76,7 +76,7 @@ def load_data(
     if isinstance(source_or_prices, MarketData):
         return source_or_prices
     policy = MissingPolicy(max_ffill_days, max_missing_frac)
-    cut = pd.Timestamp(end) if end is not None else None
+    cut = _end_date(end)
     if isinstance(source_or_prices, str):
         spec = market if isinstance(market, str) else None
         loaded = load_source(
@@ -97,6 +97,20 @@ def load_data(
             f"{type(source_or_prices).__name__}"
         )
     return _from_frame(source_or_prices, market, policy, name, timezone, on_suspect_jump, cut)
+
+
+def _end_date(end: pd.Timestamp | str | None) -> pd.Timestamp | None:
+    """``end`` as a tz-naive midnight date, or a :class:`UsageError` naming it."""
+    if end is None:
+        return None
+    message = f"end: expected a date such as '2018-01-01', got {end!r}"
+    try:
+        stamp = pd.Timestamp(end)
+    except (TypeError, ValueError):
+        raise UsageError(message) from None
+    if pd.isna(stamp) or stamp.tzinfo is not None:
+        raise UsageError(message)
+    return stamp.normalize()
 
 
 def _from_frame(
