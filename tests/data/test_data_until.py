@@ -50,9 +50,19 @@ def test_nothing_before_end_is_one_line(tmp_path: Path) -> None:
         ev.load_data(str(_file(tmp_path)), end="1999-01-01")
 
 
-@pytest.mark.parametrize("end", ["soon", "2018-01-01T00:00:00+02:00"])
-def test_an_end_that_is_not_a_date_is_one_line(tmp_path: Path, end: str) -> None:
+@pytest.mark.parametrize("end", ["soon", "2018-01-01T00:00:00+02:00", 2018, 20180101])
+def test_an_end_that_is_not_a_date_is_one_line(tmp_path: Path, end: object) -> None:
     from evofolio.errors import UsageError
 
-    with pytest.raises(UsageError, match="end: expected a date"):
-        ev.load_data(str(_file(tmp_path)), end=end)
+    with pytest.raises(UsageError, match="end: expected a calendar date"):
+        ev.load_data(str(_file(tmp_path)), end=end)  # type: ignore[arg-type]
+
+
+def test_loaded_market_data_is_cut_too(tmp_path: Path) -> None:
+    """A MarketData was validated whole, so only cutting is left to do; never ignored."""
+    frame = random_prices(n_days=600, n_assets=3, seed=4, start="2003-01-01")
+    loaded = ev.load_data(frame)
+    early = ev.load_data(loaded, end=END)
+    assert early.prices.index[-1] < pd.Timestamp(END) <= loaded.prices.index[-1]
+    pd.testing.assert_frame_equal(early.prices, loaded.prices.loc[: early.prices.index[-1]])
+    assert early.market.index.equals(early.prices.index)

@@ -8,6 +8,8 @@ command line.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from evofolio.data import MarketData, MissingPolicy, validate_prices
@@ -62,7 +64,9 @@ def load_data(
         name: how a frame is named in messages and in ``MarketData.source``.
         end: a date: prices dated on or after it are dropped as soon as the dates are
             parsed, before any value is read, checked or counted as missing (``validate``
-            loads the development period this way). Not applied to a ``MarketData``.
+            loads the development period this way): a string, ``date``, ``datetime`` or
+            ``Timestamp`` without a time zone; a time of day is ignored. A ``MarketData`` was
+            validated whole: it is only cut.
 
     Returns:
         :class:`~evofolio.data.MarketData`: ``prices`` (dates × assets, float64, tz-naive
@@ -73,10 +77,19 @@ def load_data(
         DataError: one line naming the source (or ``name``), column, row or date, for
             anything unreadable, non-positive, unordered, intraday or not daily.
     """
-    if isinstance(source_or_prices, MarketData):
-        return source_or_prices
-    policy = MissingPolicy(max_ffill_days, max_missing_frac)
     cut = _end_date(end)
+    if isinstance(source_or_prices, MarketData):
+        if cut is None:
+            return source_or_prices
+        keep = source_or_prices.prices.index < cut
+        if not keep.any():
+            raise DataError(f"{source_or_prices.source}: no dates before {cut:%Y-%m-%d}")
+        return dataclasses.replace(
+            source_or_prices,
+            prices=source_or_prices.prices.loc[keep],
+            market=source_or_prices.market.loc[keep],
+        )
+    policy = MissingPolicy(max_ffill_days, max_missing_frac)
     if isinstance(source_or_prices, str):
         spec = market if isinstance(market, str) else None
         loaded = load_source(
@@ -103,7 +116,9 @@ def _end_date(end: pd.Timestamp | str | None) -> pd.Timestamp | None:
     """``end`` as a tz-naive midnight date, or a :class:`UsageError` naming it."""
     if end is None:
         return None
-    message = f"end: expected a date such as '2018-01-01', got {end!r}"
+    message = f"end: expected a calendar date such as '2018-01-01' (no time zone), got {end!r}"
+    if isinstance(end, int | float):  # pandas would read a number as nanoseconds since 1970
+        raise UsageError(message)
     try:
         stamp = pd.Timestamp(end)
     except (TypeError, ValueError):

@@ -95,7 +95,7 @@ def validate_command(
         int | None,
         typer.Option(
             help="Year of the first outer test period (default: the first year after the "
-            "middle of the development period; 2005 on sp500)."
+            "middle of the development period; 2004 on sp500)."
         ),
     ] = None,
     subsets: Annotated[

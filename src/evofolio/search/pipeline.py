@@ -229,7 +229,8 @@ def run_pipeline(
         champion_config, context, seeds, returns.get(source), jobs=jobs or config.search.jobs
     )
     stage(
-        f"refitting the champion with {len(seeds)} seeds on the development period and "
+        f"refitting the champion with {len(seeds)} seed{'s' if len(seeds) != 1 else ''} on the "
+        "development period and "
         "trading the holdout with their ensemble"
     )
     rules = TradingRules.from_config(config.backtest)
