@@ -8,8 +8,6 @@ command line.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 
 from evofolio.data import MarketData, MissingPolicy, validate_prices
@@ -17,6 +15,7 @@ from evofolio.data import load_data as load_source
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import Format
+from evofolio.data.load import cut_before
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, align_market, load_market
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stamps import check_timezone
@@ -81,14 +80,9 @@ def load_data(
     if isinstance(source_or_prices, MarketData):
         if cut is None:
             return source_or_prices
-        keep = source_or_prices.prices.index < cut
-        if not keep.any():
+        if not (source_or_prices.prices.index < cut).any():
             raise DataError(f"{source_or_prices.source}: no dates before {cut:%Y-%m-%d}")
-        return dataclasses.replace(
-            source_or_prices,
-            prices=source_or_prices.prices.loc[keep],
-            market=source_or_prices.market.loc[keep],
-        )
+        return cut_before(source_or_prices, cut)
     policy = MissingPolicy(max_ffill_days, max_missing_frac)
     if isinstance(source_or_prices, str):
         spec = market if isinstance(market, str) else None

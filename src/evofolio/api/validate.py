@@ -79,7 +79,7 @@ def _development(base: RunConfig, data: PricesInput | None) -> tuple[MarketData,
     default or the last 20 % of the dates). The source is then read again up to that date, so
     which assets are kept, how gaps are filled and every warning depend on the development
     dates only: an asset that is missing through the holdout is not dropped here. A
-    ``MarketData`` given ready-made is only cut.
+    ``MarketData`` given ready-made is only cut (see :func:`evofolio.api.data.load_data`).
     """
     previous = logging.root.manager.disable
     logging.disable(logging.CRITICAL)
@@ -87,9 +87,7 @@ def _development(base: RunConfig, data: PricesInput | None) -> tuple[MarketData,
         full = _data(base, data)
     finally:
         logging.disable(previous)
-    cut, periods = development_data(base, full)
-    if isinstance(data, MarketData):
-        return cut, periods.holdout_start
+    _, periods = development_data(base, full)
     return _data(base, data, end=periods.holdout_start), periods.holdout_start
 
 

@@ -24,6 +24,7 @@ average of the assets.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,12 @@ class MarketData:
     def assets(self) -> list[str]:
         """The asset names, in column order."""
         return [str(c) for c in self.prices.columns]
+
+
+def cut_before(data: MarketData, end: pd.Timestamp) -> MarketData:
+    """The prices and market series of ``data`` on the dates before ``end``."""
+    keep = data.prices.index < end
+    return dataclasses.replace(data, prices=data.prices.loc[keep], market=data.market.loc[keep])
 
 
 def load_data(

@@ -40,6 +40,7 @@ from optuna.trial import TrialState
 from evofolio.backtest import Periods, split_periods
 from evofolio.config import GeneValue, RunConfig, override
 from evofolio.data import MarketData
+from evofolio.data.load import cut_before
 from evofolio.errors import ConfigError, InsufficientHistoryError
 from evofolio.outdir import write_json
 from evofolio.search.engine.progress import SearchEvent
@@ -93,12 +94,6 @@ def development_data(config: RunConfig, data: MarketData) -> tuple[MarketData, P
         pd.DatetimeIndex(data.prices.index), config.data.holdout_start, source=data.source
     )
     return cut_before(data, periods.holdout_start), periods
-
-
-def cut_before(data: MarketData, end: pd.Timestamp) -> MarketData:
-    """The prices and market series of the dates before ``end``."""
-    keep = data.prices.index < end
-    return dataclasses.replace(data, prices=data.prices.loc[keep], market=data.market.loc[keep])
 
 
 def outer_periods(
