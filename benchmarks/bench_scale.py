@@ -124,9 +124,28 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def _tree_memory(root: int) -> tuple[int, int]:
+def _role(pid: int, root: int) -> str:
+    """What a process of the run's tree is, from its command line."""
+    if pid == root:
+        return "run"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "?"
+    if "loky" in command and "resource_tracker" not in command:
+        return "joblib worker"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "multiprocessing" in command:
+        return "search worker"
+    return command.split(" ")[0].rsplit("/", 1)[-1] or "?"
+
+
+def _tree_memory(root: int) -> tuple[int, int, list[tuple[str, int]]]:
     """Bytes resident in ``root`` and all its descendants (Linux /proc): the sum of their RSS
-    (shared pages, e.g. torch's libraries, counted once per process) and of their PSS."""
+    (shared pages, e.g. torch's libraries, counted once per process), the sum of their PSS,
+    and each process's role and PSS."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -146,7 +165,8 @@ def _tree_memory(root: int) -> tuple[int, int]:
             if ppid == parent and pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(rss.get(pid, 0) for pid in tree), sum(_pss(pid) for pid in tree)
+    parts = [(_role(pid, root), _pss(pid)) for pid in sorted(tree)]
+    return sum(rss.get(pid, 0) for pid in tree), sum(pss for _, pss in parts), parts
 
 
 @dataclass
@@ -156,6 +176,8 @@ class RunFigures:
     pss_peak: int
     largest: int
     ok: bool
+    peak_at: float = 0.0
+    peak_parts: tuple[tuple[str, int], ...] = ()
 
 
 def quick_config(rebalance: str, folder: Path) -> list[str]:
@@ -193,13 +215,16 @@ def quick_run(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     peak = [0, 0]
+    at_peak: list[tuple[float, list[tuple[str, int]]]] = [(0.0, [])]
     lines: list[str] = []
 
     def sample() -> None:
         while child.poll() is None:
-            rss, pss = _tree_memory(child.pid)
+            rss, pss, parts = _tree_memory(child.pid)
             peak[0] = max(peak[0], rss)
-            peak[1] = max(peak[1], pss)
+            if pss > peak[1]:
+                peak[1] = pss
+                at_peak[0] = (time.perf_counter() - started, parts)
             time.sleep(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -216,7 +241,15 @@ def quick_run(
         tail = "\n".join(lines[-30:])
         print(f"run --quick failed ({child.returncode}):\n{tail}", file=sys.stderr)
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # KiB on Linux
-    return RunFigures(seconds, peak[0], peak[1], largest, child.returncode == 0)
+    return RunFigures(
+        seconds,
+        peak[0],
+        peak[1],
+        largest,
+        child.returncode == 0,
+        at_peak[0][0],
+        tuple(at_peak[0][1]),
+    )
 
 
 def exponent(sizes: list[int], values: list[float], k: int) -> str:
@@ -299,6 +332,11 @@ def main() -> None:
             f"{run.pss_peak / GIB:12.2f} {run.tree_peak / GIB:12.2f} {run.largest / GIB:11.2f} "
             f"{verdict:>8}"
         )
+    print("\nat each run's peak PSS (seconds into the run: each process's PSS, GiB)")
+    for n, _, _, rebalance, run in rows:
+        if run is not None and run.peak_parts:
+            parts = ", ".join(f"{role} {pss / GIB:.2f}" for role, pss in run.peak_parts)
+            print(f"{n:6d} {rebalance:>9} at {run.peak_at:6.1f} s: {parts}")
 
 
 if __name__ == "__main__":

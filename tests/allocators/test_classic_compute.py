@@ -139,3 +139,81 @@ def test_parallel_dates_give_the_serial_decisions_and_report_progress() -> None:
     with classic_compute(jobs=2, on_progress=steps.append):  # remembered: done at once
         ClassicAllocator("risk_parity", 60).fit(prices).allocate(prices, dates)
     assert steps[-1].done == 40 and steps[-1].elapsed < 1.0
+
+
+def _joblib_workers() -> list[int]:
+    """This process's loky worker processes (Linux /proc), not its resource trackers."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and "loky" in command and "resource_tracker" not in command:
+            found.append(int(entry))
+    return found
+
+
+def _no_joblib_workers_within(seconds: float) -> bool:
+    """Whether this process's loky workers are gone (reaped) within ``seconds``."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while _joblib_workers():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_release_workers_stops_the_idle_joblib_pool_the_parallel_fits_left() -> None:
+    """After parallel fits loky keeps its workers for 300 s; ``release_workers`` (called
+    before the search starts its own processes) stops them, and later fits still work."""
+    prices = random_prices(n_days=200, n_assets=4, seed=5)
+    dates = pd.DatetimeIndex(prices.index[60:200:10])
+    clear_memo()
+    with classic_compute(jobs=2):
+        first = ClassicAllocator("min_variance", 60).fit(prices).allocate(prices, dates)
+        assert _joblib_workers(), "the parallel fits should have left loky workers"
+        compute.release_workers()
+        assert _no_joblib_workers_within(5.0)
+        clear_memo()
+        again = ClassicAllocator("min_variance", 60).fit(prices).allocate(prices, dates)
+        assert _joblib_workers(), "a later parallel fit starts a fresh pool"
+        compute.release_workers()
+        assert _no_joblib_workers_within(5.0)
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_the_pipeline_releases_the_joblib_pool_before_the_search_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import evofolio.search.pipeline as pipeline
+
+    order: list[str] = []
+
+    def inputs(*args: Any) -> tuple[int, int]:
+        order.append("inputs")
+        return 0, 0
+
+    monkeypatch.setattr(pipeline, "check_inputs", inputs)
+    monkeypatch.setattr(pipeline, "release_workers", lambda: order.append("release"))
+
+    def search(*args: Any, **kwargs: Any) -> None:
+        order.append("search")
+
+    monkeypatch.setattr(pipeline, "run_search", search)
+    monkeypatch.setattr(pipeline, "fingerprint", lambda *a: "x")
+    from evofolio import load_data as load_frame
+    from evofolio.config import RunConfig
+
+    data = load_frame(random_prices(n_days=300, n_assets=4, seed=1))
+    pipeline._search(RunConfig(), data, None, None, None, None, None)  # type: ignore[arg-type]
+    assert order == ["inputs", "release", "search"]

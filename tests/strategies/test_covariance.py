@@ -126,9 +126,14 @@ def test_a_large_universe_solves_to_the_looser_gap_and_a_small_one_to_skfolios_d
 
     from evofolio.strategies import STRATEGIES
     from evofolio.strategies.covariance import prior_for
-    from evofolio.strategies.weights import LARGE_TOLERANCE, LARGE_UNIVERSE, solver_params
+    from evofolio.strategies.weights import (
+        LARGE_SOLVER,
+        LARGE_TOLERANCE,
+        LARGE_UNIVERSE,
+        solver_params,
+    )
 
-    looser = {"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE}
+    looser = {"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE, **LARGE_SOLVER}
     assert solver_params(LARGE_UNIVERSE) is None
     assert solver_params(LARGE_UNIVERSE + 1) == looser
     seen: list[tuple[str, Any]] = []
@@ -166,3 +171,8 @@ def test_a_large_universe_solves_to_the_looser_gap_and_a_small_one_to_skfolios_d
         solver_params={"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10},
     ).fit(window)
     np.testing.assert_allclose(ours, strict.weights_, atol=1e-5)
+    qdldl = RiskBudgeting(
+        prior_estimator=prior_for("ledoit_wolf"),
+        solver_params={"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE},
+    ).fit(window)
+    np.testing.assert_allclose(ours, qdldl.weights_, atol=1e-5)  # the solver, not the answer

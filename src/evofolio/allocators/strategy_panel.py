@@ -35,7 +35,7 @@ from evofolio.strategies.covariance import AUTO, resolve_covariance
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
 StepCallback = Callable[[str], None]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from evofolio.allocators.classic_compute import release_workers
 from evofolio.allocators.ensemble import seed_list
 from evofolio.backtest import Periods, TradingRules, split_periods
 from evofolio.config import RunConfig
@@ -167,6 +168,7 @@ def _search(
     n_assets = data.prices.shape[1]
     config = large_universe_space(feasible_caps(config, n_assets), n_assets)
     periods, context = check_inputs(config, data)
+    release_workers()  # the panel's idle joblib pool would sit beside the search's workers
     search = run_search(
         config,
         run_dir,
