@@ -89,11 +89,16 @@ def test_a_fitted_member_is_not_trained_again(
 
 
 def test_members_fitted_in_worker_processes_are_the_same_models(
-    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame
+    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
     market = equal_weight_index(prices)
     parallel = SeedEnsembleAllocator.from_config(CONFIG, seed_list(4, 3), market=market, jobs=2)
-    parallel.fit(prices.iloc[:400])
+    with caplog.at_level("INFO", logger="evofolio.allocators.ensemble"):
+        parallel.fit(prices.iloc[:400])
+    lines = [r.getMessage() for r in caplog.records if "members fitted" in r.getMessage()]
+    counts = [int(line.split(" of 3 ")[0].rsplit(" ", 1)[1]) for line in lines]
+    assert counts == sorted(counts) and {1, 2, 3} <= set(counts), lines
+    assert lines[-1].startswith("seed ensemble: 3 of 3 members fitted")
     dates = prices.index[420:600:5]
     np.testing.assert_allclose(
         parallel.allocate(prices, dates).to_numpy(),

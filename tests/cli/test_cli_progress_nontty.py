@@ -26,10 +26,15 @@ def test_backtest_logs_classic_progress_when_stderr_is_not_a_terminal(
     assert "dates" in lines[0] and "s left" in lines[0]
 
 
-def test_a_search_prints_its_status_each_time_a_trial_ends(tmp_path: Path) -> None:
+def test_a_search_prints_its_status_each_time_a_trial_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pandas as pd
 
+    import evofolio.cli.search_display as search_display
     from synthetic import random_prices
+
+    monkeypatch.setattr(search_display, "HEARTBEAT_S", 1e9)  # only the lines of ended trials
 
     source = tmp_path / "prices.csv"
     random_prices(n_days=1500, n_assets=3, seed=3).to_csv(source)
@@ -47,3 +52,41 @@ def test_a_search_prints_its_status_each_time_a_trial_ends(tmp_path: Path) -> No
     assert ended == 3
     assert len(lines) == 1 + ended, result.stderr  # the start, then one line per trial ended
     assert "0/3 · done 0" in lines[0] and "elapsed" in lines[-1]
+
+
+def test_a_long_trial_prints_where_it_is_while_it_trains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Off a terminal a search is never silent for long: between trial ends the status line
+    comes back every HEARTBEAT_S seconds and names each running trial, its fold and epoch."""
+    import re
+    import time
+
+    import evofolio.cli.search_display as search_display
+    import evofolio.search.engine.progress as progress
+    import evofolio.search.fitness as fitness
+    from synthetic import random_prices
+
+    monkeypatch.setattr(search_display, "HEARTBEAT_S", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY_S", 0.0)
+    trade = fitness.run_folds
+
+    def slow_trade(*args: object, **kwargs: object) -> object:  # a fold's training, longer
+        result = trade(*args, **kwargs)  # type: ignore[arg-type]
+        time.sleep(1.5)
+        return result
+
+    monkeypatch.setattr(fitness, "run_folds", slow_trade)
+    source = tmp_path / "prices.csv"
+    random_prices(n_days=1500, n_assets=3, seed=3).to_csv(source)
+    config = tmp_path / "tiny.toml"
+    config.write_text(
+        "[training]\nepochs = 2\npatience = 5\n"
+        "[search]\npopulation = 2\ngenerations = 1\nfolds = 2\n"
+    )
+    args = ["evolve", "--config", str(config), "--data", str(source), "--jobs", "1"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    inside = re.compile(r"running 1 .*#(\d+) fold ([12])/2, epoch (\d+) \(max 2\), \d+:\d\d")
+    found = [m.groups() for m in map(inside.search, result.stderr.splitlines()) if m]
+    assert {(trial, fold) for trial, fold, _ in found} >= {("0", "1"), ("0", "2")}, result.stderr

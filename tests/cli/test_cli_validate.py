@@ -296,6 +296,9 @@ def test_validate_quick_runs_the_quick_budget_end_to_end(tmp_path: Path) -> None
     result = runner.invoke(app, [*args, "--outer-years", "1", "--first-test", "2006"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().splitlines()[-1].startswith("verdict: ")
+    trading = [line for line in result.stdout.splitlines() if "with their ensemble" in line]
+    assert len(trading) == 2 and not any("holdout" in line for line in trading), trading
+    assert "trading 2006-" in trading[0] and "trading 2007-" in trading[1]  # the outer tests
     summary = json.loads((out / "validate.json").read_text())
     first, second = summary["periods"]
     assert [first["name"], second["name"]] == ["outer-2006", "outer-2007"]

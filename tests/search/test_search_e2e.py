@@ -140,14 +140,22 @@ def test_on_pure_noise_the_verdict_finds_no_skill(tmp_path: Path) -> None:
     assert result.verdict["verdict"]["outcome"] == "no_evidence"
 
 
-def test_seed_validation_in_worker_processes_matches_one_process(tmp_path: Path) -> None:
+def test_seed_validation_in_worker_processes_matches_one_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     source = write_prices(tmp_path / "p.csv")
     config = tiny_config(source)
     context = build_context(config, load_data(str(source)))
     searched = evaluate(config, context).returns  # what the search computed for seed 3
     seeds = [3, 4, 5]
     one = seed_validation_sharpes(config, context, seeds, searched, jobs=1)
-    two = seed_validation_sharpes(config, context, seeds, searched, jobs=2)
+    with caplog.at_level("INFO", logger="evofolio.search.seeds"):
+        two = seed_validation_sharpes(config, context, seeds, searched, jobs=2)
+    lines = [r.getMessage() for r in caplog.records if "walked forward" in r.getMessage()]
+    assert lines[-1].startswith(
+        f"champion seeds walked forward over the validation folds: 2 of 2 "
+        f"(seed 4: Sharpe {two[4]:.2f}; seed 5: Sharpe {two[5]:.2f})"
+    ), lines
     assert list(one) == seeds and one == pytest.approx(two, abs=1e-6)
     assert one[3] == pytest.approx(sharpe_ratio(searched.to_numpy()))  # reused, not refitted
     assert len(set(np.round(list(one.values()), 8))) == 3  # the seeds give other models

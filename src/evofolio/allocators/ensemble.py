@@ -9,8 +9,10 @@ invested. The choice is fixed before the holdout is touched.
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -21,7 +23,10 @@ from evofolio.allocators.factory import NeuralAllocator, neural_factory
 from evofolio.allocators.strategy_panel import StrategyPanel
 from evofolio.config import RunConfig
 from evofolio.errors import DataError
+from evofolio.heartbeat import heartbeat
 from evofolio.outdir import write_json
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ENSEMBLE_FILE", "FittedAllocator", "SeedEnsembleAllocator", "seed_list"]
 
@@ -76,12 +81,27 @@ class SeedEnsembleAllocator:
         (each with ``cores // jobs`` torch threads); seeded, so both give the same models."""
         jobs = min(self.jobs, len(self.members))
         if jobs <= 1:
-            self.members_ = [member.fit(prices) for member in self.members]
-            return self
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        self.members_ = Parallel(n_jobs=jobs, backend="loky")(
-            delayed(_fit_member)(member, prices, threads) for member in self.members
-        )
+            fitted: Iterable[NeuralAllocator] = (member.fit(prices) for member in self.members)
+        else:
+            threads = max(1, (os.cpu_count() or 1) // jobs)
+            fitted = Parallel(n_jobs=jobs, backend="loky", return_as="generator")(
+                delayed(_fit_member)(member, prices, threads) for member in self.members
+            )
+        started = time.perf_counter()
+        self.members_: list[NeuralAllocator] = []
+
+        def log() -> None:
+            logger.info(
+                "seed ensemble: %d of %d members fitted, %.0f s elapsed",
+                len(self.members_),
+                len(self.members),
+                time.perf_counter() - started,
+            )
+
+        with heartbeat(log):
+            for member in fitted:  # in seed order
+                self.members_.append(member)
+                log()
         return self
 
     def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:

@@ -5,6 +5,7 @@ One module per command; :mod:`evofolio.cli.common` holds what they share.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -56,5 +57,32 @@ app.command("validate")(validate_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    A command line that cannot be parsed (an unknown option, a missing value, a bad choice)
+    is one ``error:`` line naming what is wrong and where to look, exit code 2, like every
+    other bad input. Without arguments Typer prints the help; the other exit codes are the
+    commands' own (130 after Ctrl-C)."""
+    if len(sys.argv) <= 1:
+        app()
+        return
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        raise SystemExit(1) from None
+    except typer.TyperException as error:  # click's errors (Typer vendors click)
+        print(f"error: {_usage_line(error)}", file=sys.stderr)
+        raise SystemExit(getattr(error, "exit_code", 2)) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _usage_line(error: Exception) -> str:
+    """``No such option: --bogus (see 'evofolio run --help')``: the parser's message on one
+    line, with the help of the command it was parsing."""
+    format_message = getattr(error, "format_message", None)
+    message = format_message() if callable(format_message) else str(error)
+    message = " ".join(str(message).split())
+    context = getattr(error, "ctx", None)
+    path = getattr(context, "command_path", None)
+    return f"{message} (see '{path} --help')" if path else message

@@ -2,27 +2,43 @@
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from evofolio.cli.common import clock, console, err_console
 from evofolio.search.engine import SearchEvent
+from evofolio.search.engine.progress import RunningTrial
 
 _clock = clock
+
+HEARTBEAT_S = 5.0
+"""Off a terminal, the status line is printed when a trial ends and at least this often."""
 
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _running(trial: RunningTrial) -> str:
+    """``#12 fold 1/2, epoch 7 (max 30), 0:41``: a running trial, its note and its time."""
+    parts = [f"#{trial.number}"]
+    if trial.note:
+        parts.append(f" {trial.note}")
+    if trial.seconds is not None:
+        parts.append(f", {_clock(trial.seconds)}")
+    return "".join(parts)
+
+
 class SearchDisplay:
     """Receives :class:`SearchEvent` s; shows generation, trials done / failed / running,
     best and median fitness, elapsed and remaining time, and prints a line per generation.
 
-    On a terminal the status is a live line; otherwise (``2>log``, CI, a notebook's captured
-    stderr) the same status is printed as a plain line each time a trial ends, so a log of a
-    long search shows it moving.
+    The status names each running trial with its own note (fold, epoch) and its time so far.
+    On a terminal it is a live line; otherwise (``2>log``, CI, a notebook's captured stderr)
+    the same status is printed as a plain line each time a trial ends and at least every
+    :data:`HEARTBEAT_S` seconds, so a log of a long search shows it moving, trial by trial.
     """
 
     def __init__(self) -> None:
@@ -40,6 +56,7 @@ class SearchDisplay:
         self.closed = False
         self.plain = not err_console.is_terminal
         self.ended = -1
+        self.printed = -float("inf")
 
     def __enter__(self) -> SearchDisplay:
         self.progress.start()
@@ -77,9 +94,13 @@ class SearchDisplay:
         )
         if event.waiting_for is not None:
             status += f" · waiting for generation {event.waiting_for + 1}"
+        if event.running:
+            status += " · " + "; ".join(_running(trial) for trial in event.running)
         ended = counts.complete + counts.failed + counts.pruned
-        if self.plain and ended != self.ended and not event.finished:
-            self.ended = ended
+        now = time.monotonic()
+        due = ended != self.ended or now - self.printed >= HEARTBEAT_S
+        if self.plain and due and not event.finished:
+            self.ended, self.printed = ended, now
             err_console.print(
                 f"gen {event.generation + 1}/{event.generations}: "
                 f"{min(counts.complete, event.target)}/{event.target} · {status}",

@@ -35,7 +35,7 @@ from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
 from evofolio.outdir import write_json
 from evofolio.run_layout import TRIAL_METRICS, TRIAL_MODEL, TRIAL_RETURNS
-from evofolio.search.engine.evaluator import TrialContext, TrialOutcome
+from evofolio.search.engine.evaluator import Note, TrialContext, TrialOutcome
 from evofolio.search.space import Genome, decode
 
 logger = logging.getLogger(__name__)
@@ -134,14 +134,30 @@ def evaluate(
     context: SearchContext,
     trial_dir: Path | None = None,
     report: Reporter | None = None,
+    note: Note | None = None,
 ) -> FitnessResult:
     """Train and backtest ``config`` fold by fold; raise on any failure (a failed trial).
 
     With ``trial_dir`` the validation returns, the fold metrics and the last fold's model
-    are written there. ``report`` may stop a hopeless trial after a fold (pruning).
+    are written there. ``report`` may stop a hopeless trial after a fold (pruning). ``note``
+    hears where the evaluation is: ``"fold 1/2, training"`` as each fold starts, then
+    ``"fold 1/2, epoch 7 (max 30)"`` after each epoch (early stopping or the compute
+    budget may end the fold's training before the maximum).
     """
     started = time.perf_counter()
-    make = neural_factory(budgeted(config), market=context.market, panel=context.panel)
+    n_folds = len(context.folds)
+    at = [0]
+
+    def on_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
+        if note is not None:
+            note(f"fold {at[0]}/{n_folds}, epoch {epoch} (max {config.training.epochs})")
+
+    make = neural_factory(
+        budgeted(config),
+        market=context.market,
+        panel=context.panel,
+        on_epoch=on_epoch if note is not None else None,
+    )
     penalty = config.search.fold_lambda
     fold_metrics: list[dict[str, float]] = []
     returns: list[pd.Series] = []
@@ -152,7 +168,10 @@ def evaluate(
         last[:] = [make()]
         return last[0]
 
-    for fold in context.folds:
+    for position, fold in enumerate(context.folds, start=1):
+        at[0] = position
+        if note is not None:
+            note(f"fold {position}/{n_folds}, training", now=True)
         result = run_folds(factory, context.prices, [fold], context.rules)
         metrics = result.metrics()
         if not np.isfinite(metrics["sharpe"]):
@@ -218,7 +237,7 @@ class FitnessEvaluator:
             return False
 
         config = decode(genome.params, self.base)
-        result = evaluate(config, self.shared, context.trial_dir, report)
+        result = evaluate(config, self.shared, context.trial_dir, report, context.note)
         attrs = {
             "fitness": result.fitness,
             "fold_sharpes": [m["sharpe"] for m in result.fold_metrics],

@@ -194,12 +194,14 @@ def run_pipeline(
     pareto_pick: str = "sharpe",
     on_event: Callable[[SearchEvent], None] | None = None,
     on_stage: Stage | None = None,
+    holdout_name: str = "the holdout",
 ) -> PipelineResult:
     """Search on the development period, pick the champion, fix the benchmark and the seed
     ensemble, trade the holdout once, test the result, write it all.
 
     ``data`` is used as given: the search's workers receive the context built from it, never
-    ``config.data.source`` to read again.
+    ``config.data.source`` to read again. ``on_stage`` hears a line as each step starts;
+    ``holdout_name`` is what they call the held-out period (``validate``: its outer test).
     """
     stage = on_stage or (lambda _: None)
     started = time.perf_counter()
@@ -233,7 +235,7 @@ def run_pipeline(
     stage(
         f"refitting the champion with {len(seeds)} seed{'s' if len(seeds) != 1 else ''} on the "
         "development period and "
-        "trading the holdout with their ensemble"
+        f"trading {holdout_name} with their ensemble"
     )
     rules = TradingRules.from_config(config.backtest)
     holdout = holdout_backtest(

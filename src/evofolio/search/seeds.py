@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import statistics
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from joblib import Parallel, delayed
 
 from evofolio.backtest import BacktestResult
 from evofolio.config import RunConfig
+from evofolio.heartbeat import heartbeat
 from evofolio.metrics import sharpe_ratio
 from evofolio.search.fitness import SearchContext, evaluate
 
@@ -54,12 +56,28 @@ def seed_validation_sharpes(
     runs = [config.model_copy(update={"seed": seed}) for seed in todo]
     if jobs > 1:
         runs = [_with_threads(run, threads) for run in runs]
-        sharpes = Parallel(n_jobs=jobs, backend="loky")(
+        sharpes: Iterable[float] = Parallel(n_jobs=jobs, backend="loky", return_as="generator")(
             delayed(_validation_sharpe)(run, context) for run in runs
         )
     else:
-        sharpes = [_validation_sharpe(run, context) for run in runs]
-    out.update(zip(todo, sharpes, strict=True))
+        sharpes = (_validation_sharpe(run, context) for run in runs)
+    started = time.perf_counter()
+    walked: list[str] = []
+
+    def log() -> None:
+        logger.info(
+            "champion seeds walked forward over the validation folds: %d of %d%s, %.0f s elapsed",
+            len(walked),
+            len(todo),
+            f" ({'; '.join(walked)})" if walked else "",
+            time.perf_counter() - started,
+        )
+
+    with heartbeat(log):
+        for seed, sharpe in zip(todo, sharpes, strict=True):  # in seed order
+            out[seed] = sharpe
+            walked.append(f"seed {seed}: Sharpe {sharpe:.2f}")
+            log()
     return {seed: out[seed] for seed in seeds}
 
 

@@ -320,6 +320,7 @@ def walk_forward_search(
                 pareto_pick=pareto_pick,
                 on_event=on_event,
                 on_stage=on_stage,
+                holdout_name=f"{period.start.date()} to {period.end.date()}",
             )
         except InsufficientHistoryError as error:
             raise validate_advice(error, name) from None

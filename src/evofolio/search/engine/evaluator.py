@@ -34,6 +34,16 @@ present in every trial) and returns the domain's genome; must be picklable for `
 (a module-level function or a ``functools.partial`` of one)."""
 
 
+class Note(Protocol):
+    """Publishes a running trial's progress text (see :attr:`TrialContext.note`)."""
+
+    def __call__(self, text: str, *, now: bool = False) -> None: ...
+
+
+def _no_note(text: str, *, now: bool = False) -> None:
+    """The note of a trial nobody watches."""
+
+
 @dataclass(frozen=True)
 class TrialContext:
     """Everything an evaluator needs besides the genome.
@@ -47,6 +57,9 @@ class TrialContext:
         can_prune: whether ``trial.report`` / ``trial.should_prune`` may be used.
         worker: ``host:pid`` of the process evaluating the trial.
         retry_of: the number of the trial whose genome this one re-runs (its worker died).
+        note: ``note(text, now=False)`` publishes where the evaluation is (e.g.
+            ``"fold 1/2, epoch 7/30"``) for the search's display, throttled by the engine
+            (:class:`~evofolio.search.engine.progress.ProgressNote`); a no-op by default.
     """
 
     number: int
@@ -56,6 +69,7 @@ class TrialContext:
     can_prune: bool
     worker: str
     retry_of: int | None = None
+    note: Note = field(default=_no_note, compare=False, repr=False)
 
     @property
     def multi_objective(self) -> bool:

@@ -8,11 +8,14 @@ re-queued and evaluated again as a new trial.
 
 from __future__ import annotations
 
+import datetime
+import logging
 import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.search.engine.optuna_private import GENERATION_KEY
@@ -22,8 +25,11 @@ __all__ = [
     "ERROR_ATTR",
     "FAILURE_ATTR",
     "GENERATION_KEY",
+    "PROGRESS_ATTR",
     "WORKER_ATTR",
+    "ProgressNote",
     "ProgressTracker",
+    "RunningTrial",
     "SearchEvent",
     "TrialCounts",
     "count_trials",
@@ -34,6 +40,37 @@ FAILURE_ATTR = "failure"  # user attr: "error" | "interrupted" | "released"
 ERROR_ATTR = "error"  # user attr: the message of the exception that failed the trial
 WORKER_ATTR = "worker"  # user attr: host:pid of the process that ran the trial
 DUPLICATE_ATTR = "duplicate_of"  # user attr: the completed trial whose outcome was reused
+PROGRESS_ATTR = "progress"  # user attr: a running trial's own note of where it is
+PROGRESS_EVERY_S = 2.0
+"""A running trial's note is written to the storage at most this often (see ProgressNote)."""
+
+logger = logging.getLogger(__name__)
+
+
+class ProgressNote:
+    """``note(text)``: publish where a running trial is (e.g. ``"fold 1/2, epoch 7/30"``) as
+    its :data:`PROGRESS_ATTR`, which every process watching the study shows beside the trial.
+
+    Writes at most every :data:`PROGRESS_EVERY_S` seconds (``now=True``: at once, e.g. when
+    a fold starts) and never the same text twice; a failed write is logged, not raised (the
+    note is for display only).
+    """
+
+    def __init__(self, trial: optuna.Trial) -> None:
+        self.trial = trial
+        self.text: str | None = None
+        self.written = -float("inf")
+
+    def __call__(self, text: str, *, now: bool = False) -> None:
+        moment = time.monotonic()
+        if text == self.text or (not now and moment - self.written < PROGRESS_EVERY_S):
+            return
+        try:
+            self.trial.set_user_attr(PROGRESS_ATTR, text)
+        except Exception as error:  # the storage's errors surface where the trial is told
+            logger.debug("trial %d: progress note not written: %s", self.trial.number, error)
+            return
+        self.text, self.written = text, moment
 
 
 def generation_of(trial: FrozenTrial) -> int | None:
@@ -76,6 +113,30 @@ def count_trials(trials: Sequence[FrozenTrial]) -> TrialCounts:
 
 
 @dataclass(frozen=True)
+class RunningTrial:
+    """A trial being evaluated: its number, its own note of where it is (None before the
+    first) and the seconds since it started."""
+
+    number: int
+    note: str | None
+    seconds: float | None
+
+
+def running_trials(trials: Sequence[FrozenTrial]) -> tuple[RunningTrial, ...]:
+    """The running trials among ``trials``, by number."""
+    now = datetime.datetime.now()
+    out = []
+    for trial in trials:
+        if trial.state != TrialState.RUNNING:
+            continue
+        start = trial.datetime_start
+        seconds = None if start is None else max((now - start).total_seconds(), 0.0)
+        note = trial.user_attrs.get(PROGRESS_ATTR)
+        out.append(RunningTrial(trial.number, None if note is None else str(note), seconds))
+    return tuple(sorted(out, key=lambda running: running.number))
+
+
+@dataclass(frozen=True)
 class SearchEvent:
     """A snapshot of the search for a live display (emitted through ``on_event``).
 
@@ -83,6 +144,7 @@ class SearchEvent:
     in multi-objective mode); ``eta_s`` extrapolates this session's completion rate.
     ``waiting_for``: with synchronised generations, the generation (0-based) that processes
     wait to see complete before asking more trials (None: nobody needs to wait).
+    ``running``: the trials being evaluated, each with its evaluator's latest note.
     """
 
     generation: int
@@ -95,6 +157,7 @@ class SearchEvent:
     eta_s: float | None
     finished: bool = False
     waiting_for: int | None = None
+    running: tuple[RunningTrial, ...] = ()
 
 
 @dataclass
@@ -129,6 +192,7 @@ class ProgressTracker:
             eta_s=0.0 if remaining == 0 else eta,
             finished=finished,
             waiting_for=self._waiting(trials, counts, finished),
+            running=() if finished else running_trials(trials),
         )
 
     def _waiting(

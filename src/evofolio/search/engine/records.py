@@ -30,6 +30,7 @@ from evofolio.search.engine.progress import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
     FAILURE_ATTR,
+    PROGRESS_ATTR,
     WORKER_ATTR,
     generation_of,
 )
@@ -37,7 +38,7 @@ from evofolio.search.engine.progress import (
 __all__ = ["STALE", "best_numbers", "champion_source", "trials_frame", "write_trials"]
 
 STALE = "its worker stopped sending heartbeats (killed?); the genome was re-queued"
-_OWN_ATTRS = {ERROR_ATTR, FAILURE_ATTR, DUPLICATE_ATTR, WORKER_ATTR}
+_OWN_ATTRS = {ERROR_ATTR, FAILURE_ATTR, DUPLICATE_ATTR, WORKER_ATTR, PROGRESS_ATTR}
 
 
 def _cell(value: Any) -> Any:

@@ -39,7 +39,12 @@ from evofolio.errors import ConfigError
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.engine.evaluator import Direction
 from evofolio.search.engine.optuna_private import keep_nsga2_keys, reseed_nsga2
-from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR, WORKER_ATTR
+from evofolio.search.engine.progress import (
+    ERROR_ATTR,
+    FAILURE_ATTR,
+    PROGRESS_ATTR,
+    WORKER_ATTR,
+)
 
 __all__ = [
     "RequeueCallback",
@@ -68,7 +73,7 @@ SQLITE_TIMEOUT_S = 60
 SERVER_POOL_SIZE = 1
 SERVER_MAX_OVERFLOW = 2
 SERVER_POOL_RECYCLE_S = 600
-RUN_ATTRS = frozenset({WORKER_ATTR, FAILURE_ATTR, ERROR_ATTR})
+RUN_ATTRS = frozenset({WORKER_ATTR, FAILURE_ATTR, ERROR_ATTR, PROGRESS_ATTR})
 
 
 @contextmanager

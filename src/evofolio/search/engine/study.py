@@ -20,9 +20,11 @@ evaluation raises are failed trials with the message kept; they count towards th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -103,8 +105,10 @@ def run_search(
     """Run (or resume) the search of ``plan`` and write ``plan.run_dir/trials.parquet``.
 
     ``storage_url``, ``study_name`` and ``jobs`` override ``plan.search``'s values.
-    ``on_event`` receives a :class:`SearchEvent` at the start, after each trial (polled every
-    ``plan.poll_seconds`` when ``jobs > 1``) and at the end (``finished=True``).
+    ``on_event`` receives a :class:`SearchEvent` at the start, every ``plan.poll_seconds``
+    while trials run (with the running trials' own notes, see :class:`TrialContext`), after
+    each trial and at the end (``finished=True``); with ``jobs == 1`` a daemon thread of this
+    process sends the periodic ones, serialised with the others.
     ``on_open(study)`` runs once the study is open and before any trial: an error it raises
     refuses the start, and a run directory this call created is removed. Errors that stop a
     worker process (e.g. the evaluator factory failing) are re-raised here. ``shared``: other
@@ -130,29 +134,28 @@ def run_search(
     tracker = ProgressTracker(
         plan.target, plan.search.generations, population=plan.search.population, sync=plan.sync
     )
-    last: list[TrialCounts] = []
+    lock = threading.Lock()  # a single process's ticker thread emits beside its trials
 
     def emit(finished: bool = False) -> None:
         if on_event is None:
             return
-        event = tracker.event(study.get_trials(deepcopy=False), finished=finished)
-        if finished or not last or event.counts != last[-1]:
-            last.append(event.counts)
-            on_event(event)
+        with lock:
+            on_event(tracker.event(study.get_trials(deepcopy=False), finished=finished))
 
     trials_path = run_dir / TRIALS_TABLE
     logger.info("search %r in %s: target %d completed trials", name, masked_url(url), plan.target)
     emit()
     try:
         if jobs == 1:
-            work(
-                study,
-                storage,
-                evaluator_factory(),
-                plan,
-                on_trial=lambda _: emit(),
-                on_wait=lambda _: emit(),
-            )
+            with _ticking(emit, plan.poll_seconds, on_event is not None):
+                work(
+                    study,
+                    storage,
+                    evaluator_factory(),
+                    plan,
+                    on_trial=lambda _: emit(),
+                    on_wait=lambda _: emit(),
+                )
             errors: list[BaseException] = []
         else:
             errors = run_pool(plan, url, name, evaluator_factory, jobs, on_poll=emit)
@@ -167,6 +170,31 @@ def run_search(
         logger.warning("a worker stopped early: %s", error)
     emit(finished=True)
     return SearchResult(study, counts, plan.target, trials_path, url, name)
+
+
+@contextlib.contextmanager
+def _ticking(emit: Callable[[], None], seconds: float, enabled: bool) -> Iterator[None]:
+    """Within the block a daemon thread calls ``emit`` every ``seconds``: with one process
+    the trials run in this thread, and the display must still move while one trains."""
+    if not enabled:
+        yield
+        return
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(seconds):
+            try:
+                emit()
+            except Exception as error:  # a display tick must never break the search
+                logger.debug("search display tick failed: %s", error)
+
+    thread = threading.Thread(target=tick, name="evofolio-search-display", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _write_quietly(study: optuna.Study, path: Path, objectives: tuple[str, ...]) -> None:

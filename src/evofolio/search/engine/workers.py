@@ -56,7 +56,9 @@ from evofolio.search.engine.progress import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
     FAILURE_ATTR,
+    PROGRESS_ATTR,
     WORKER_ATTR,
+    ProgressNote,
     count_trials,
     generation_of,
 )
@@ -67,7 +69,7 @@ __all__ = ["SearchPlan", "run_trial", "trial_directory", "work", "worker_name"]
 
 logger = logging.getLogger(__name__)
 
-_NOT_COPIED = {WORKER_ATTR, ERROR_ATTR, FAILURE_ATTR}
+_NOT_COPIED = {WORKER_ATTR, ERROR_ATTR, FAILURE_ATTR, PROGRESS_ATTR}
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ def _context(
         can_prune=plan.can_prune,
         worker=worker,
         retry_of=frozen.system_attrs.get("failed_trial"),
+        note=ProgressNote(trial),
     )
 
 

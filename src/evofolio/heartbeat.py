@@ -1,0 +1,39 @@
+"""Log lines that show a long step is alive while its work runs elsewhere (worker processes)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+
+logger = logging.getLogger(__name__)
+
+LOG_EVERY_S = 5.0
+"""How often :func:`heartbeat` logs while its block runs (as the classic rules' progress)."""
+
+
+@contextlib.contextmanager
+def heartbeat(log: Callable[[], None], every: float | None = None) -> Iterator[None]:
+    """Within the block, a daemon thread calls ``log()`` every ``every`` seconds (default
+    :data:`LOG_EVERY_S`), so a step whose units of work take long (a seed's whole training in
+    a worker process) still shows it is moving; the caller also calls ``log()`` as each unit
+    ends. A failing ``log`` is reported once at debug level and stops the beat."""
+    interval = LOG_EVERY_S if every is None else every
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                log()
+            except Exception as error:  # a progress line must never break the work
+                logger.debug("heartbeat stopped: %s", error)
+                return
+
+    thread = threading.Thread(target=beat, name="evofolio-heartbeat-log", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
