@@ -25,7 +25,11 @@ def test_the_evaluator_scores_the_decoded_genome(
     seen: list[tuple[RunConfig, Any, Path | None]] = []
 
     def fake_evaluate(
-        config: RunConfig, shared: SearchContext, trial_dir: Path | None = None, report: Any = None
+        config: RunConfig,
+        shared: SearchContext,
+        trial_dir: Path | None = None,
+        report: Any = None,
+        note: Any = None,
     ) -> FitnessResult:
         seen.append((config, shared, trial_dir))
         metrics = [{"sharpe": 0.5}, {"sharpe": 0.25}]

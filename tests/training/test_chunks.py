@@ -53,3 +53,27 @@ def test_predict_weights_batches_and_keeps_mode() -> None:
     pieces = predict_weights(model, x, 10, 16, max_batch=3)
     assert model.training
     assert np.allclose(whole, pieces, atol=1e-6)
+
+
+def test_predict_weights_caps_the_sequences_per_pass_at_large_n(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chunks × assets per forward pass stay within PREDICT_SEQUENCES (memory at 500 assets),
+    and the weights are those of one pass."""
+    import evofolio.training.chunks as chunks_module
+
+    x = np.random.default_rng(2).standard_normal((200, 4, 1)).astype(np.float32)
+    model = fresh_model()
+    whole = predict_weights(model, x, 10, 16)  # 13 chunks x 4 assets in one pass
+    passes: list[int] = []
+    forward = model.forward
+
+    def counted(inputs: torch.Tensor, state: object = None) -> object:
+        passes.append(int(inputs.shape[0]) * int(inputs.shape[2]))
+        return forward(inputs, state)
+
+    monkeypatch.setattr(model, "forward", counted)
+    monkeypatch.setattr(chunks_module, "PREDICT_SEQUENCES", 12)
+    capped = predict_weights(model, x, 10, 16)
+    assert max(passes) <= 12 and len(passes) == 2 * 5  # 3 chunks a pass: burn-in + rows, 5x
+    np.testing.assert_array_equal(capped, whole)

@@ -115,6 +115,12 @@ def run_chunks(
     return weights, prev
 
 
+PREDICT_SEQUENCES = 4096
+"""At most this many sequences (chunks × assets) per forward pass of :func:`predict_weights`:
+a 20-year series is ~50 chunks, 25,000 sequences at 500 assets, whose activations at once took
+gigabytes. Chunks are independent (each has its own burn-in), so the weights are the same."""
+
+
 def predict_weights(
     model: nn.Module,
     features: np.ndarray | Tensor,
@@ -131,7 +137,8 @@ def predict_weights(
         seq_len: burn-in rows before each chunk (``TrainConfig.seq_len``).
         chunk_len: rows per chunk (``TrainConfig.chunk_len``).
         device: where to run; defaults to the model's device.
-        max_batch: chunks per forward pass (bounds memory on long series).
+        max_batch: chunks per forward pass (bounds memory on long series); fewer when
+            ``chunks × assets`` would exceed :data:`PREDICT_SEQUENCES`.
 
     Returns:
         ``(time, assets)`` float64 weights; row ``t`` is decided at the close of ``t`` from
@@ -144,12 +151,13 @@ def predict_weights(
     if x.dim() != 3:
         raise ValueError(f"features must be (time, assets, features), got {tuple(x.shape)}")
     chunks = make_chunks(x, 0, x.shape[0], chunk_len, seq_len)
+    per_pass = max(1, min(max_batch, PREDICT_SEQUENCES // max(1, int(x.shape[1]))))
     was_training = model.training
     model.eval()
     try:
         parts = [
-            run_chunks(model, chunks.inputs[i : i + max_batch], seq_len, grad=False)[0]
-            for i in range(0, chunks.n_chunks, max_batch)
+            run_chunks(model, chunks.inputs[i : i + per_pass], seq_len, grad=False)[0]
+            for i in range(0, chunks.n_chunks, per_pass)
         ]
     finally:
         model.train(was_training)
