@@ -126,7 +126,9 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
 
 
 def progress_bar() -> Progress:
-    """The progress display used by long commands (on stderr, hidden when not a terminal)."""
+    """The progress display used by long commands (on stderr; off when stderr is not a
+    terminal, where the work logs its progress as lines instead and a transient display
+    would only leave an empty line behind)."""
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -134,6 +136,7 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,
     )
 
 
