@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -217,3 +218,22 @@ def test_the_pipeline_releases_the_joblib_pool_before_the_search_starts(
     data = load_frame(random_prices(n_days=300, n_assets=4, seed=1))
     pipeline._search(RunConfig(), data, None, None, None, None, None)  # type: ignore[arg-type]
     assert order == ["inputs", "release", "search"]
+
+
+def test_a_wide_universe_is_fitted_in_smaller_tasks_with_the_same_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each parallel task holds at most TASK_CELLS dates x assets, so progress comes back
+    every few seconds however slow a decision is at large N."""
+    prices = random_prices(n_days=260, n_assets=5, seed=4)
+    dates = pd.DatetimeIndex(prices.index[60:260:5])  # 40 dates
+    clear_memo()
+    serial = ClassicAllocator("min_variance", 60).fit(prices).allocate(prices, dates)
+    clear_memo()
+    monkeypatch.setattr(compute, "TASK_CELLS", 10)  # 5 assets: 2 dates a task
+    steps: list[RuleProgress] = []
+    with classic_compute(jobs=2, on_progress=steps.append):
+        parallel = ClassicAllocator("min_variance", 60).fit(prices).allocate(prices, dates)
+    pd.testing.assert_frame_equal(serial, parallel)
+    done = [s.done for s in steps]
+    assert done[-1] == 40 and max(b - a for a, b in itertools.pairwise(done)) <= 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 from rich.progress import Progress
 
@@ -34,7 +35,12 @@ def test_the_line_follows_the_rule_and_hides_when_done() -> None:
     progress.stop()
 
 
-def test_a_closed_display_gives_way_to_a_line_of_its_own_while_a_rule_runs() -> None:
+def test_a_closed_display_gives_way_to_a_line_of_its_own_while_a_rule_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import evofolio.cli.common as common
+
+    monkeypatch.setattr(common.err_console, "_force_terminal", True)  # shown on terminals only
     closed = Progress(console=Console(file=io.StringIO()))  # e.g. the search display, done
     show = ClassicProgress(closed, status_column=True)
     show(RuleProgress("hrp", 3, 40, 1.0, 12.0))
@@ -50,3 +56,15 @@ def test_clock() -> None:
     assert clock(None) == "?"
     assert clock(59.9) == "0:59"
     assert clock(3725) == "1:02:05"
+
+
+def test_the_progress_bar_is_off_when_stderr_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off a terminal the work logs lines instead, and a transient display would only leave
+    an empty line before them (e.g. before an ``error:`` line)."""
+    import evofolio.cli.common as common
+
+    assert common.progress_bar().disable  # pytest's stderr is not a terminal
+    monkeypatch.setattr(common.err_console, "_force_terminal", True)
+    assert not common.progress_bar().disable
