@@ -17,8 +17,9 @@ LOG_EVERY_S = 5.0
 def heartbeat(log: Callable[[], None], every: float | None = None) -> Iterator[None]:
     """Within the block, a daemon thread calls ``log()`` every ``every`` seconds (default
     :data:`LOG_EVERY_S`), so a step whose units of work take long (a seed's whole training in
-    a worker process) still shows it is moving; the caller also calls ``log()`` as each unit
-    ends. A failing ``log`` is reported once at debug level and stops the beat."""
+    a worker process, a trial training in this very thread) still shows it is moving; the
+    caller also calls ``log()`` as each unit ends. A failing ``log`` is reported once at
+    debug level and stops the beat, never the work."""
     interval = LOG_EVERY_S if every is None else every
     stop = threading.Event()
 

@@ -24,7 +24,7 @@ import contextlib
 import logging
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import optuna
 
 from evofolio.config import SearchConfig
 from evofolio.errors import ConfigError
+from evofolio.heartbeat import heartbeat
 from evofolio.run_layout import TRIALS_TABLE
 from evofolio.search.engine.evaluator import EvaluatorFactory
 from evofolio.search.engine.pool import run_pool
@@ -147,7 +148,8 @@ def run_search(
     emit()
     try:
         if jobs == 1:
-            with _ticking(emit, plan.poll_seconds, on_event is not None):
+            ticking = heartbeat(emit, every=plan.poll_seconds)  # the trials run in this thread
+            with ticking if on_event is not None else contextlib.nullcontext():
                 work(
                     study,
                     storage,
@@ -170,31 +172,6 @@ def run_search(
         logger.warning("a worker stopped early: %s", error)
     emit(finished=True)
     return SearchResult(study, counts, plan.target, trials_path, url, name)
-
-
-@contextlib.contextmanager
-def _ticking(emit: Callable[[], None], seconds: float, enabled: bool) -> Iterator[None]:
-    """Within the block a daemon thread calls ``emit`` every ``seconds``: with one process
-    the trials run in this thread, and the display must still move while one trains."""
-    if not enabled:
-        yield
-        return
-    stop = threading.Event()
-
-    def tick() -> None:
-        while not stop.wait(seconds):
-            try:
-                emit()
-            except Exception as error:  # a display tick must never break the search
-                logger.debug("search display tick failed: %s", error)
-
-    thread = threading.Thread(target=tick, name="evofolio-search-display", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _write_quietly(study: optuna.Study, path: Path, objectives: tuple[str, ...]) -> None:
