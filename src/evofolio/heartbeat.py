@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 logger = logging.getLogger(__name__)
 
 LOG_EVERY_S = 5.0
-"""How often :func:`heartbeat` logs while its block runs (as the classic rules' progress)."""
+"""How often a long step shows it is alive: :func:`heartbeat`'s beat, the classic rules'
+progress lines and, off a terminal, the search's status line (one cadence for all)."""
 
 
 @contextlib.contextmanager

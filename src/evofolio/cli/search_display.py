@@ -8,12 +8,13 @@ from types import TracebackType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from evofolio.cli.common import clock, console, err_console
+from evofolio.heartbeat import LOG_EVERY_S
 from evofolio.search.engine import SearchEvent
 from evofolio.search.engine.progress import RunningTrial
 
 _clock = clock
 
-HEARTBEAT_S = 5.0
+HEARTBEAT_S = LOG_EVERY_S
 """Off a terminal, the status line is printed when a trial ends and at least this often."""
 
 

@@ -37,7 +37,8 @@ CHECKPOINT_TOKENS = 32_768
 the encoder runs in groups of at most this many tokens (sequences × rows): one group's
 attention scores and activations at a time, and in training each group is checkpointed
 (recomputed in the backward pass). One training step of a 2-layer, width-64 encoder on 16
-chunks of 500 assets: 2.9 GiB instead of 8.2 GiB (``benchmarks/bench_attention.py``)."""
+chunks of 500 assets: 2.8 GiB instead of 8.2 GiB; its prediction over 20 years, 1.1 GiB
+instead of 9.1 GiB (``benchmarks/bench_memory.py``)."""
 
 AttentionState = Tensor
 """``(batch · assets, rows, width)``: the last embedded inputs,

@@ -58,7 +58,7 @@ class TrialContext:
         worker: ``host:pid`` of the process evaluating the trial.
         retry_of: the number of the trial whose genome this one re-runs (its worker died).
         note: ``note(text, now=False)`` publishes where the evaluation is (e.g.
-            ``"fold 1/2, epoch 7/30"``) for the search's display, throttled by the engine
+            ``"fold 1/2, epoch 7 (max 30)"``) for the search's display, throttled by the engine
             (:class:`~evofolio.search.engine.progress.ProgressNote`); a no-op by default.
     """
 

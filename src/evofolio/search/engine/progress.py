@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 
 class ProgressNote:
-    """``note(text)``: publish where a running trial is (e.g. ``"fold 1/2, epoch 7/30"``) as
+    """``note(text)``: publish where a running trial is (e.g. ``"fold 1/2, epoch 7 (max 30)"``) as
     its :data:`PROGRESS_ATTR`, which every process watching the study shows beside the trial.
 
     Writes at most every :data:`PROGRESS_EVERY_S` seconds (``now=True``: at once, e.g. when
