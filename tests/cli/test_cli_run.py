@@ -120,6 +120,7 @@ def test_a_run_directory_refuses_other_data(quick_run: Path, tmp_path: Path) -> 
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "made from other inputs: data" in result.stderr
+    assert "" not in result.stderr.splitlines()  # no empty line left by a closing display
     after = {p: p.stat().st_mtime_ns for p in quick_run.rglob("*") if p.is_file()}
     assert after == before
 

@@ -43,6 +43,7 @@ class SearchDisplay:
     """
 
     def __init__(self) -> None:
+        self.plain = not err_console.is_terminal
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -50,12 +51,12 @@ class SearchDisplay:
             TextColumn("{task.fields[status]}"),
             console=err_console,
             transient=True,
+            disable=self.plain,  # plain lines instead; a transient display leaves an empty line
         )
         self.task = self.progress.add_task("gen -", total=None, status="starting")
         self.generation = -1
         self.last: SearchEvent | None = None
         self.closed = False
-        self.plain = not err_console.is_terminal
         self.ended = -1
         self.printed = -float("inf")
 
