@@ -22,12 +22,21 @@ def suggest_x(trial: optuna.Trial) -> float:
 
 
 class SlowSteps:
-    """Notes ``step k/3`` before each of three 0.15-s steps; scores ``(x - 0.3)**2``."""
+    """Notes ``step k/3`` before each of three steps; each step lasts until a search event
+    has shown its note (at most 10 s, so a search that never shows it fails, not hangs);
+    scores ``(x - 0.3)**2``."""
+
+    def __init__(self, shown: set[tuple[int, str | None]]) -> None:
+        self.shown = shown
 
     def __call__(self, trial: optuna.Trial, genome: Any, context: TrialContext) -> TrialOutcome:
         for step in range(1, 4):
             context.note(f"step {step}/3", now=True)
-            time.sleep(0.15)
+            deadline = time.monotonic() + 10.0
+            while (trial.number, f"step {step}/3") not in self.shown:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
         return TrialOutcome(((genome - 0.3) ** 2,))
 
 
@@ -46,11 +55,16 @@ def test_one_process_shows_each_running_trials_note_while_it_runs(tmp_path: Path
         poll_seconds=0.05,
     )
     events: list[SearchEvent] = []
-    result = run_search(plan, functools.partial(SlowSteps), jobs=1, on_event=events.append)
+    shown: set[tuple[int, str | None]] = set()
+
+    def on_event(event: SearchEvent) -> None:
+        events.append(event)
+        shown.update((r.number, r.note) for r in event.running)
+
+    result = run_search(plan, functools.partial(SlowSteps, shown), jobs=1, on_event=on_event)
     assert result.counts.complete == 2
-    seen = {(r.number, r.note) for event in events for r in event.running}
-    assert {note for _, note in seen} >= {"step 1/3", "step 2/3", "step 3/3"}, seen
-    assert {number for number, _ in seen} == {0, 1}
+    steps = {(n, f"step {k}/3") for n in (0, 1) for k in (1, 2, 3)}
+    assert shown >= steps, shown  # every step of both trials was shown while it ran
     seconds = [r.seconds for event in events for r in event.running]
     assert all(s is not None and 0.0 <= s < 60.0 for s in seconds)
     assert events[-1].finished and events[-1].running == ()
