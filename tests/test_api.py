@@ -108,6 +108,13 @@ def test_a_frame_is_validated_like_the_same_file(tmp_path: Path) -> None:
     pd.testing.assert_series_equal(from_frame.market, from_file.market, check_names=False)
     assert from_frame.source == "DataFrame"
     assert from_frame.market_source == from_file.market_source
+    index = path.with_name("index.csv")
+    prices.mean(axis=1).rename("level").to_csv(index)
+    from_path = ev.load_data(path, market=index)  # pathlib paths as the strings
+    from_strings = ev.load_data(str(path), market=str(index))
+    pd.testing.assert_frame_equal(from_path.prices, from_file.prices)
+    pd.testing.assert_series_equal(from_path.market, from_strings.market)
+    assert from_path.market_source == from_strings.market_source != from_file.market_source
 
 
 def test_a_bad_frame_is_one_line_naming_column_and_date() -> None:

@@ -113,3 +113,65 @@ def test_checkpointed_training_gives_the_same_outputs_and_gradients(
     torch.testing.assert_close(grouped, plain, rtol=1e-6, atol=1e-7)
     for got, expected in zip(grouped_grads, plain_grads, strict=True):
         torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-7)
+
+
+def _lstm_sizes(model: AssetLSTM, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of sequences of each call of ``model.lstm`` (recorded from now on)."""
+    sizes: list[int] = []
+    forward = model.lstm.forward
+
+    def counted(seq: torch.Tensor, *args: object, **kwargs: object) -> object:
+        sizes.append(int(seq.shape[0]))
+        return forward(seq, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model.lstm, "forward", counted)
+    return sizes
+
+
+def test_long_wide_deep_sequences_are_grouped_by_units_not_only_by_sequences(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A group holds at most CHECKPOINT_UNITS time steps x hidden units x layers (a 256-unit,
+    3-layer LSTM on 370-row chunks at 500 assets took 8.7 GB in one 1,024-sequence group),
+    and at least one sequence whatever the units."""
+    import evofolio.models.asset_lstm as module
+
+    model = AssetLSTM(AssetLSTMConfig(n_assets=6, n_features=3, layers=2, hidden=8))
+    monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", 5)
+    monkeypatch.setattr(module, "CHECKPOINT_UNITS", 7 * 8 * 2 * 3)  # 3 sequences of 7 rows
+    assert model.group_sequences(7) == 3
+    assert model.group_sequences(1) == 5  # the sequences limit still applies
+    assert model.group_sequences(10_000) == 1
+    x = torch.randn(4, 7, 6, 3)  # 24 sequences
+    sizes = _lstm_sizes(model, monkeypatch)
+    model.train()
+    weights, _ = model(x)
+    weights.sum().backward()
+    # 8 checkpointed groups of 3 forward, then each recomputed in the backward pass
+    assert sizes[:8] == [3] * 8 and sorted(sizes[8:]) == [3] * 8
+
+
+def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without gradients nothing is checkpointed, but the encoder still takes one group of
+    sequences at a time (with its projection: the hidden outputs of every sequence at once
+    took gigabytes), with the same weights and state as one pass."""
+    import evofolio.models.asset_lstm as module
+
+    model = AssetLSTM(AssetLSTMConfig(n_assets=5, n_features=2, layers=2, hidden=8)).eval()
+    x = torch.randn(3, 9, 5, 2)  # 15 sequences
+    with torch.no_grad():
+        whole, state = model(x)
+        streamed, streamed_state = model(x, state)  # a second call from the first's state
+    calls: list[int] = []
+    monkeypatch.setattr(module, "checkpoint", lambda *a, **k: calls.append(1))
+    sizes = _lstm_sizes(model, monkeypatch)
+    monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", 4)
+    with torch.no_grad():
+        grouped, grouped_state = model(x, state)
+        again, _ = model(x)
+    assert sizes == [4, 4, 4, 3, 4, 4, 4, 3] and calls == []
+    torch.testing.assert_close(again, whole, rtol=0, atol=1e-7)
+    torch.testing.assert_close(grouped, streamed, rtol=0, atol=1e-7)
+    torch.testing.assert_close(grouped_state, streamed_state, rtol=0, atol=1e-7)

@@ -8,6 +8,8 @@ command line.
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 
 from evofolio.data import MarketData, MissingPolicy, validate_prices
@@ -27,8 +29,8 @@ __all__ = ["FRAME_SOURCE", "load_data"]
 FRAME_SOURCE = "DataFrame"
 """The default ``source`` label of prices given as a frame (see :func:`load_data`'s ``name``)."""
 
-PricesInput = str | pd.DataFrame | MarketData
-MarketInput = str | pd.Series | None
+PricesInput = str | os.PathLike[str] | pd.DataFrame | MarketData
+MarketInput = str | os.PathLike[str] | pd.Series | None
 
 
 def load_data(
@@ -47,10 +49,12 @@ def load_data(
 
     Args:
         source_or_prices: a source as ``--data`` takes it (``"sp500"``, ``"factors"``,
-            ``"ftse100"``, ``"nasdaq"``, a ``.csv``/``.parquet`` path, ``"yahoo:AAPL,MSFT"``),
+            ``"ftse100"``, ``"nasdaq"``, a ``.csv``/``.parquet`` path (a string or a
+            ``pathlib.Path``), ``"yahoo:AAPL,MSFT"``),
             or a ``DataFrame`` of adjusted closes, dates × assets (the index holds the dates:
             strings, datetimes; at least 2 asset columns), or a ``MarketData`` (returned as is).
-        market: the market series used for beta: ``"sp500"`` or ``"PATH[:COLUMN]"``, or a
+        market: the market series used for beta: ``"sp500"`` or ``"PATH[:COLUMN]"`` (or a
+            ``pathlib.Path``), or a
             ``Series`` of index levels indexed by date (aligned to the price dates as-of,
             backward only: a value dated after *t* is never used at *t*). Default: the
             source's own (S&P 500 index for ``sp500``/``factors``), else the equal-weight
@@ -84,6 +88,10 @@ def load_data(
             raise DataError(f"{source_or_prices.source}: no dates before {cut:%Y-%m-%d}")
         return cut_before(source_or_prices, cut)
     policy = MissingPolicy(max_ffill_days, max_missing_frac)
+    if isinstance(market, os.PathLike):
+        market = os.fspath(market)
+    if isinstance(source_or_prices, os.PathLike):
+        source_or_prices = os.fspath(source_or_prices)
     if isinstance(source_or_prices, str):
         spec = market if isinstance(market, str) else None
         loaded = load_source(
@@ -100,7 +108,7 @@ def load_data(
         return loaded
     if not isinstance(source_or_prices, pd.DataFrame):
         raise DataError(
-            f"prices: expected a source string, a DataFrame or MarketData, got "
+            f"prices: expected a source string or path, a DataFrame or MarketData, got "
             f"{type(source_or_prices).__name__}"
         )
     return _from_frame(source_or_prices, market, policy, name, timezone, on_suspect_jump, cut)

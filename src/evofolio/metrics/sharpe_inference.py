@@ -47,14 +47,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from arch.bootstrap import CircularBlockBootstrap, StationaryBootstrap, optimal_block_length
-from arch.covariance.kernel import QuadraticSpectral
 
 from evofolio.metrics.performance import as_returns, sharpe_ratio
 from evofolio.typing import FloatArray
+
+if TYPE_CHECKING:  # arch is imported where a test runs (the search's workers never do)
+    from arch.bootstrap import CircularBlockBootstrap, StationaryBootstrap
 
 __all__ = [
     "MIN_OBS",
@@ -141,6 +143,8 @@ def _sharpe_and_gradient(mean: FloatArray, second: FloatArray) -> tuple[FloatArr
 def _block_length(influence: FloatArray, column: str, given: float | None) -> float:
     n = influence.size
     if given is None:
+        from arch.bootstrap import optimal_block_length
+
         auto = float(optimal_block_length(influence)[column].iloc[0])
         return float(min(max(math.ceil(auto) if math.isfinite(auto) else 1, 1), n // 2))
     if not 1 <= given <= n // 2:
@@ -177,6 +181,9 @@ def sharpe_difference_test(
     periods (automatic when ``None``, see the module notes) from a generator seeded with
     ``seed``: the same inputs give the same numbers. nan figures when either series is flat.
     """
+    from arch.bootstrap import CircularBlockBootstrap
+    from arch.covariance.kernel import QuadraticSpectral
+
     _check_settings(alpha, n_boot)
     _check_aligned(a, b)
     x, y = _check(a, "a"), _check(b, "b")
@@ -253,6 +260,8 @@ def sharpe_confidence_interval(
     mean block length ``block_length`` periods (Politis & White 2004 when ``None``), drawn
     from a generator seeded with ``seed``. nan figures when ``r`` is flat.
     """
+    from arch.bootstrap import StationaryBootstrap
+
     _check_settings(alpha, n_boot)
     x = _check(r, "r")
     n = x.size

@@ -28,9 +28,20 @@ from torch.utils.checkpoint import checkpoint
 from evofolio.models.heads import SimplexHead, check_cap
 
 CHECKPOINT_SEQUENCES = 1024
-"""Training the shared encoder on more sequences (chunks × assets) than this recomputes the
-LSTM's activations in the backward pass, this many sequences at a time (memory bounded
-whatever the number of assets; below it, nothing changes)."""
+"""Above this many sequences (chunks × assets) the shared encoder runs in groups of at most
+this many sequences (fewer for long, wide, deep sequences: see :data:`CHECKPOINT_UNITS`), each
+group's LSTM, dropout and projection at once, so that only its scores outlive it. In training
+each group is checkpointed (its activations recomputed in the backward pass); without
+gradients its activations are freed before the next group. Memory is then bounded whatever
+the number of assets; at or below this many sequences (every fit on 20 assets), nothing
+changes."""
+
+CHECKPOINT_UNITS = 2**20
+"""At most this many ``time steps × hidden units × layers`` per group of sequences (tens of
+MB of a group's activations in training). Measured with ``benchmarks/bench_memory.py`` at 500
+assets: a 3-layer, 256-unit shared LSTM on chunks of 120 + 250 rows took 8.7 GB in a whole
+search trial before groups were bounded by units, 2.7 GB for one training step at 2**24 units
+and 0.6 GB at 2**20; smaller groups were not slower on this CPU (they fit its caches)."""
 
 LSTMState = tuple[Tensor, Tensor]
 """``(h, c)``, each ``(layers, sequences, hidden)``; sequences = batch (joint) or
@@ -124,29 +135,45 @@ class AssetLSTM(nn.Module):
             )
         if cfg.encoder == "shared":
             seq = x.permute(0, 2, 1, 3).reshape(b * n, t, f)
-            if torch.is_grad_enabled() and b * n > CHECKPOINT_SEQUENCES:
-                out, new_state = self._checkpointed(seq, state)
+            if b * n > CHECKPOINT_SEQUENCES:
+                flat, new_state = self._grouped(seq, state)
             else:
-                out, new_state = self.lstm(seq, state)
-            scores = self.proj(self.dropout(out)).reshape(b, n, t).transpose(1, 2)
+                flat, new_state = self._encode(seq, state)
+            scores = flat.reshape(b, n, t).transpose(1, 2)
         else:
             out, new_state = self.lstm(x.reshape(b, t, n * f), state)
             scores = self.proj(self.dropout(out))
         return scores, new_state
 
-    def _checkpointed(self, seq: Tensor, state: LSTMState | None) -> tuple[Tensor, LSTMState]:
-        """The shared LSTM over groups of :data:`CHECKPOINT_SEQUENCES` sequences, each
-        checkpointed: its activations are recomputed in the backward pass, one group at a
-        time, so training memory stops growing with the assets (sequences are independent)."""
-        outs, hs, cs = [], [], []
-        for start in range(0, seq.shape[0], CHECKPOINT_SEQUENCES):
-            part = slice(start, start + CHECKPOINT_SEQUENCES)
+    def _encode(self, seq: Tensor, state: LSTMState | None) -> tuple[Tensor, LSTMState]:
+        """Shared encoder: sequences ``(s, time, features)`` → scores ``(s, time, 1)``."""
+        out, new_state = self.lstm(seq, state)
+        return self.proj(self.dropout(out)), new_state
+
+    def group_sequences(self, steps: int) -> int:
+        """Sequences per group for sequences of ``steps`` rows (see
+        :data:`CHECKPOINT_SEQUENCES` and :data:`CHECKPOINT_UNITS`); at least one."""
+        units = steps * self.config.hidden * self.config.layers
+        return max(1, min(CHECKPOINT_SEQUENCES, CHECKPOINT_UNITS // max(1, units)))
+
+    def _grouped(self, seq: Tensor, state: LSTMState | None) -> tuple[Tensor, LSTMState]:
+        """The shared encoder over groups of :meth:`group_sequences` sequences (sequences
+        are independent): checkpointed when gradients are on, so that a group's activations
+        are recomputed in the backward pass and only the scores are kept."""
+        step = self.group_sequences(seq.shape[1])
+        grad = torch.is_grad_enabled()
+        scores, hs, cs = [], [], []
+        for start in range(0, seq.shape[0], step):
+            part = slice(start, start + step)
             sub_state = None if state is None else (state[0][:, part], state[1][:, part])
-            out, (h, c) = checkpoint(self.lstm, seq[part], sub_state, use_reentrant=False)
-            outs.append(out)
+            if grad:
+                out, (h, c) = checkpoint(self._encode, seq[part], sub_state, use_reentrant=False)
+            else:
+                out, (h, c) = self._encode(seq[part], sub_state)
+            scores.append(out)
             hs.append(h)
             cs.append(c)
-        return torch.cat(outs), (torch.cat(hs, dim=1), torch.cat(cs, dim=1))
+        return torch.cat(scores), (torch.cat(hs, dim=1), torch.cat(cs, dim=1))
 
     def last_weights(self, x: Tensor, state: LSTMState | None = None) -> Tensor:
         """Weights ``(batch, assets)`` decided at the last row of ``x``."""

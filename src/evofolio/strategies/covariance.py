@@ -15,34 +15,39 @@ window (20 ≤ 25.2) keeps the sample covariance; 26 or more assets at 252 days 
 
 from __future__ import annotations
 
-import functools
+import importlib
 from collections.abc import Callable
-from typing import Any
-
-from skfolio.moments import (
-    OAS,
-    DenoiseCovariance,
-    EmpiricalCovariance,
-    GerberCovariance,
-    LedoitWolf,
-    ShrunkCovariance,
-)
-from skfolio.prior import EmpiricalPrior
+from typing import TYPE_CHECKING, Any
 
 from evofolio.errors import ConfigError
+
+if TYPE_CHECKING:
+    from skfolio.prior import EmpiricalPrior
 
 AUTO = "auto"
 AUTO_SHRINK_RATIO = 0.1
 """``auto`` shrinks when the assets outnumber this share of the window's rows."""
 AUTO_SHRINKAGE = "ledoit_wolf"
 
+
+def _moments(name: str, **settings: Any) -> Callable[[], Any]:
+    """A builder of ``skfolio.moments.<name>(**settings)``; skfolio is imported at the first
+    build, so that processes that never fit a rule (the search's workers) do not load it."""
+
+    def build() -> Any:
+        return getattr(importlib.import_module("skfolio.moments"), name)(**settings)
+
+    build.__name__ = build.__qualname__ = name
+    return build
+
+
 COVARIANCES: dict[str, Callable[[], Any]] = {
-    "empirical": EmpiricalCovariance,
-    "ledoit_wolf": functools.partial(LedoitWolf, nearest=False),
-    "oas": functools.partial(OAS, nearest=False),
-    "shrunk": functools.partial(ShrunkCovariance, nearest=False),
-    "denoise": DenoiseCovariance,
-    "gerber": GerberCovariance,
+    "empirical": _moments("EmpiricalCovariance"),
+    "ledoit_wolf": _moments("LedoitWolf", nearest=False),
+    "oas": _moments("OAS", nearest=False),
+    "shrunk": _moments("ShrunkCovariance", nearest=False),
+    "denoise": _moments("DenoiseCovariance"),
+    "gerber": _moments("GerberCovariance"),
 }
 """Registry name → a fresh skfolio covariance estimator (default settings). The shrinkage
 estimators put a positive weight on a scaled identity, so their estimate is positive definite
@@ -76,4 +81,6 @@ def prior_for(covariance: str) -> EmpiricalPrior | None:
         return None
     if covariance not in COVARIANCES:
         raise ConfigError(f"strategies.covariance: '{covariance}' is not a resolved estimator")
+    from skfolio.prior import EmpiricalPrior
+
     return EmpiricalPrior(covariance_estimator=COVARIANCES[covariance]())
