@@ -9,9 +9,10 @@ units) at ``--assets`` assets x ``--features`` features, a fresh child process r
   every fold's backtest runs),
 
 and prints its peak resident memory (``ru_maxrss``). ``grouped`` is evofolio as it ships
-(checkpointed groups above ``CHECKPOINT_SEQUENCES`` sequences, ``PREDICT_SEQUENCES`` per
-prediction pass, attention in groups of ``CHECKPOINT_TOKENS`` tokens); ``one pass`` raises
-those limits so that everything runs at once, as before they existed. The inputs are random:
+(groups above ``CHECKPOINT_SEQUENCES`` sequences, checkpointed in training: the LSTM's of at
+most ``CHECKPOINT_UNITS`` rows x units x layers, attention's of at most ``CHECKPOINT_TOKENS``
+tokens; ``PREDICT_SEQUENCES`` per prediction pass); ``one pass`` raises those limits so that
+everything runs at once, as before they existed. The inputs are random:
 memory depends on the shapes only.
 
 Run: ``.venv/bin/python benchmarks/bench_memory.py --assets 500``

@@ -38,10 +38,13 @@ changes."""
 
 CHECKPOINT_UNITS = 2**20
 """At most this many ``time steps × hidden units × layers`` per group of sequences (tens of
-MB of a group's activations in training). Measured with ``benchmarks/bench_memory.py`` at 500
-assets: a 3-layer, 256-unit shared LSTM on chunks of 120 + 250 rows took 8.7 GB in a whole
-search trial before groups were bounded by units, 2.7 GB for one training step at 2**24 units
-and 0.6 GB at 2**20; smaller groups were not slower on this CPU (they fit its caches)."""
+MB of a group's activations in training). At 500 assets a 3-layer, 256-unit shared LSTM on
+chunks of 120 + 250 rows took 8.7 GB in one search trial when the groups were 1,024
+sequences and the hidden outputs of every sequence were kept for the projection; one
+training step of it now peaks at 2.7 GB (``benchmarks/bench_memory.py``; much of that is
+memory the C allocator freed but keeps). Smaller groups were not slower on this CPU: one
+step of the default 2-layer, 64-unit network took 7.6 s in groups of 2**20 units and 12.9 s
+in groups of 2**24."""
 
 LSTMState = tuple[Tensor, Tensor]
 """``(h, c)``, each ``(layers, sequences, hidden)``; sequences = batch (joint) or
