@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import evofolio.models.asset_attention as module
+import evofolio.models.groups as groups
 from evofolio.models.asset_attention import AssetAttention, AssetAttentionConfig
 
 
@@ -24,7 +25,7 @@ def test_checkpointed_training_gives_the_same_outputs_and_gradients(
         calls.append(1)
         return encode(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(module, "checkpoint", counted)
+    monkeypatch.setattr(groups, "checkpoint", counted)
 
     def run(sequences: int, tokens: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
         monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", sequences)
@@ -52,7 +53,7 @@ def test_no_checkpoint_without_gradients_or_at_or_below_the_sequences_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(module, "checkpoint", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(groups, "checkpoint", lambda *a, **k: calls.append(1))
     model = AssetAttention(AssetAttentionConfig(n_assets=4, n_features=2))
     x = torch.randn(2, 6, 4, 2)  # 8 sequences
     monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", 8)

@@ -164,8 +164,10 @@ def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
     with torch.no_grad():
         whole, state = model(x)
         streamed, streamed_state = model(x, state)  # a second call from the first's state
+    import evofolio.models.groups as groups
+
     calls: list[int] = []
-    monkeypatch.setattr(module, "checkpoint", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(groups, "checkpoint", lambda *a, **k: calls.append(1))
     sizes = _lstm_sizes(model, monkeypatch)
     monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", 4)
     with torch.no_grad():

@@ -27,9 +27,9 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 from torch.nn import functional
-from torch.utils.checkpoint import checkpoint
 
 from evofolio.models.asset_lstm import CHECKPOINT_SEQUENCES
+from evofolio.models.groups import in_groups
 from evofolio.models.heads import SimplexHead, check_cap
 
 CHECKPOINT_TOKENS = 32_768
@@ -178,16 +178,11 @@ class AssetAttention(nn.Module):
         recomputation (the same distribution as one pass, other draws)."""
         rows = int(embedded.shape[1])
         size = max(1, min(CHECKPOINT_SEQUENCES, CHECKPOINT_TOKENS // rows))
-        keep = torch.is_grad_enabled()
-        parts = []
-        for first in range(0, int(embedded.shape[0]), size):
-            group = embedded[first : first + size]
-            if keep:
-                encoded = checkpoint(self.encoder, group, mask=mask, use_reentrant=False)
-            else:
-                encoded = self.encoder(group, mask=mask)
-            parts.append(encoded[:, start:, :])
-        return torch.cat(parts)
+
+        def step(part: slice) -> Tensor:
+            return self.encoder(embedded[part], mask=mask)[:, start:, :]
+
+        return torch.cat(in_groups(step, int(embedded.shape[0]), size))
 
     def chunk_flops(self, rows: int) -> float:
         """Forward FLOPs of one call on ``rows`` new rows per sample: the encoder runs over

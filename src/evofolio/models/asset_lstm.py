@@ -23,8 +23,8 @@ from typing import ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
-from torch.utils.checkpoint import checkpoint
 
+from evofolio.models.groups import in_groups
 from evofolio.models.heads import SimplexHead, check_cap
 
 CHECKPOINT_SEQUENCES = 1024
@@ -160,23 +160,19 @@ class AssetLSTM(nn.Module):
         return max(1, min(CHECKPOINT_SEQUENCES, CHECKPOINT_UNITS // max(1, units)))
 
     def _grouped(self, seq: Tensor, state: LSTMState | None) -> tuple[Tensor, LSTMState]:
-        """The shared encoder over groups of :meth:`group_sequences` sequences (sequences
-        are independent): checkpointed when gradients are on, so that a group's activations
-        are recomputed in the backward pass and only the scores are kept."""
-        step = self.group_sequences(seq.shape[1])
-        grad = torch.is_grad_enabled()
-        scores, hs, cs = [], [], []
-        for start in range(0, seq.shape[0], step):
-            part = slice(start, start + step)
+        """The shared encoder over groups of :meth:`group_sequences` sequences
+        (:func:`~evofolio.models.groups.in_groups`: checkpointed when gradients are on, so
+        that only each group's scores and final state are kept)."""
+
+        def step(part: slice) -> tuple[Tensor, LSTMState]:
             sub_state = None if state is None else (state[0][:, part], state[1][:, part])
-            if grad:
-                out, (h, c) = checkpoint(self._encode, seq[part], sub_state, use_reentrant=False)
-            else:
-                out, (h, c) = self._encode(seq[part], sub_state)
-            scores.append(out)
-            hs.append(h)
-            cs.append(c)
-        return torch.cat(scores), (torch.cat(hs, dim=1), torch.cat(cs, dim=1))
+            return self._encode(seq[part], sub_state)
+
+        groups = in_groups(step, int(seq.shape[0]), self.group_sequences(int(seq.shape[1])))
+        scores = torch.cat([out for out, _ in groups])
+        h = torch.cat([h for _, (h, _) in groups], dim=1)
+        c = torch.cat([c for _, (_, c) in groups], dim=1)
+        return scores, (h, c)
 
     def last_weights(self, x: Tensor, state: LSTMState | None = None) -> Tensor:
         """Weights ``(batch, assets)`` decided at the last row of ``x``."""

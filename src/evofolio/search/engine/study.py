@@ -148,8 +148,11 @@ def run_search(
     emit()
     try:
         if jobs == 1:
-            ticking = heartbeat(emit, every=plan.poll_seconds)  # the trials run in this thread
-            with ticking if on_event is not None else contextlib.nullcontext():
+            # the trials run in this thread: a beat keeps the display moving while one trains
+            beat = (
+                contextlib.nullcontext() if on_event is None else heartbeat(emit, plan.poll_seconds)
+            )
+            with beat:
                 work(
                     study,
                     storage,
