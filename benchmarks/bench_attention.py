@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from skfolio.datasets import load_sp500_dataset
 
-from evofolio.allocators.families import FAMILIES, FamilyInputs
+from evofolio.allocators.registry import estimator_for
 from evofolio.config import RunConfig
+from evofolio.data import AllocationData
 from evofolio.data.returns import equal_weight_index
 from evofolio.metrics.performance import sharpe_ratio
 from evofolio.search.fitness import budgeted
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     prices = load_sp500_dataset()
     prices = prices.loc[prices.index < DEV_END]
-    inputs = FamilyInputs(market=equal_weight_index(prices))
+    data = AllocationData(prices, equal_weight_index(prices))
     equal = pd.DataFrame(1.0 / prices.shape[1], index=prices.index, columns=prices.columns)
     print(f"sp500 development fold: {len(prices)} days x {prices.shape[1]} assets")
     for name in args.families:
@@ -57,11 +58,11 @@ def main() -> None:
                 {"seed": seed, "model": {"family": name}, "training": {"threads": args.threads}}
             )
             config = budgeted(config)
-            allocator = FAMILIES[name].factory(config, inputs)()
+            allocator = estimator_for(config)
             started = time.perf_counter()
-            allocator.fit(prices)
+            allocator.fit(data)
             seconds.append(time.perf_counter() - started)
-            frame = allocator.weights_frame(prices)  # type: ignore[attr-defined]
+            frame = allocator.weights_frame(data)  # type: ignore[attr-defined]
             sharpes.append(validation_sharpe(frame, prices, config.training.val_frac))
             epochs.append(allocator.result_.epochs_run)  # type: ignore[attr-defined]
         ew = validation_sharpe(equal.loc[frame.index], prices, config.training.val_frac)

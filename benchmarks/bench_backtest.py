@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evofolio.backtest import TradingRules, simulate
+from evofolio.backtesting import TradingRules, simulate
 
 
 def time_cli(cache: Path, out: Path) -> float:

@@ -26,22 +26,21 @@ import statistics
 import time
 
 import numpy as np
-import pandas as pd
 import torch
 from skfolio.datasets import load_sp500_dataset
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from evofolio.allocators.portfolio import PortfolioLSTMAllocator
-from evofolio.allocators.strategy_panel import build_strategy_panel, default_cache_dir
-from evofolio.backtest import TradingRules
-from evofolio.config import ModelConfig, TrainingConfig
+from evofolio.allocators.strategy_panel import StrategyPanel, default_cache_dir, strategy_panel_into
+from evofolio.config import TrainingConfig
+from evofolio.data import AllocationData
 from evofolio.features import build_panel
 from evofolio.features.scaling import FeatureScaler
 from evofolio.metrics.performance import sharpe_ratio
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
+from evofolio.models.portfolio_lstm import PortfolioLSTMParams
 from evofolio.objectives import sharpe_loss
-from evofolio.strategies import STRATEGIES
 from evofolio.training import (
     TrainConfig,
     predict_weights,
@@ -161,10 +160,11 @@ def run_evofolio(
 
 
 def model2_val_returns(
-    allocator: PortfolioLSTMAllocator, prices: pd.DataFrame
+    allocator: PortfolioLSTMAllocator, data: AllocationData, panel: StrategyPanel
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gross daily returns of Model 2 and of the equal blend on the validation slice."""
-    weights = allocator.weights_frame(prices)
+    prices = data.prices
+    weights = allocator.weights_frame(data)
     seq_len = allocator.train_config_.seq_len
     n_rows = len(weights) + seq_len - 1  # the training rows: every feature date but the last
     first = validation_start(n_rows, allocator.train_config_.val_frac) - seq_len
@@ -172,38 +172,33 @@ def model2_val_returns(
     rows = prices.index.get_indexer(dates)
     close = prices.to_numpy(dtype=np.float64)
     nxt = close[rows + 1] / close[rows] - 1.0
-    held = [allocator.panel.results[s].held.loc[dates].to_numpy() for s in allocator.strategies_]
+    held = [panel.results[s].held.loc[dates].to_numpy() for s in allocator.strategies_]
     equal = np.mean(held, axis=0)
     equal /= equal.sum(axis=1, keepdims=True)
     return (weights.loc[dates].to_numpy() * nxt).sum(1), (equal * nxt).sum(1)
 
 
-def bench_model2(seeds: int, model: ModelConfig) -> None:
+def bench_model2(seeds: int, network: PortfolioLSTMParams) -> None:
     """Model 2 timing and validation Sharpe (see the module docstring)."""
-    prices = load_sp500_dataset()
+    data = AllocationData(load_sp500_dataset())
     started = time.perf_counter()
-    panel = build_strategy_panel(
-        prices,
-        list(STRATEGIES),
-        window=252,
-        rules=TradingRules(rebalance="monthly"),
-        cache_dir=default_cache_dir(),
-    )
+    # every classic rule, refit monthly on 252 days, over the whole history, kept in X
+    panel = strategy_panel_into(data, window=252)
     print(f"strategy panel: {time.perf_counter() - started:.1f} s (cache {default_cache_dir()})")
-    dev = prices.loc[prices.index < DEV_END]
+    dev = data.loc[data.index < DEV_END]  # shares the panel
     training = TrainingConfig(device="cpu")
-    print(f"threads: {torch.get_num_threads()}\nmodel 2: {model}\n         {training}")
+    print(f"threads: {torch.get_num_threads()}\nmodel 2: {network}\n         {training}")
     cold = time.perf_counter()
     warm = training.model_copy(update={"epochs": 1})
-    PortfolioLSTMAllocator(model, warm, panel=panel).fit(dev)
+    PortfolioLSTMAllocator(network=network, training=warm).fit(dev)
     print(f"warm-up (1 epoch in a fresh process, not counted): {time.perf_counter() - cold:.1f} s")
     times, sharpes, equal = [], [], 0.0
     for seed in range(seeds):
-        allocator = PortfolioLSTMAllocator(model, training, panel=panel, seed=seed)
+        allocator = PortfolioLSTMAllocator(network=network, training=training, seed=seed)
         started = time.perf_counter()
         allocator.fit(dev)
         times.append(time.perf_counter() - started)
-        ours, blend = model2_val_returns(allocator, dev)
+        ours, blend = model2_val_returns(allocator, dev, panel)
         sharpes.append(sharpe_ratio(ours))
         equal = sharpe_ratio(blend)
         result = allocator.result_
@@ -239,7 +234,7 @@ def main() -> None:
     if args.model2:
         over = {"encoder": args.model2_encoder, "mode": args.model2_mode, "hidden": args.hidden}
         given = {k: v for k, v in over.items() if v is not None}
-        bench_model2(args.seeds, ModelConfig(family="portfolio", **given))
+        bench_model2(args.seeds, PortfolioLSTMParams(**given))
         return
 
     x, r, val_start = load_fold()

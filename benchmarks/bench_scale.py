@@ -54,7 +54,7 @@ import pandas as pd
 from evofolio import MarketData, load_data, load_preset
 from evofolio.allocators.classic_compute import classic_compute, clear_memo
 from evofolio.allocators.strategy_panel import build_strategy_panel
-from evofolio.backtest import TradingRules
+from evofolio.backtesting import TradingRules
 from evofolio.search.fitness import build_context
 from evofolio.strategies import STRATEGIES
 from evofolio.strategies.covariance import resolve_covariance

@@ -11,7 +11,7 @@ import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR, GENERATION_KEY
+from evofolio.search.engine.trial_record import ERROR_ATTR, FAILURE_ATTR, GENERATION_KEY
 
 Direction = Literal["maximize", "minimize"]
 MULTI: tuple[Direction, ...] = ("maximize", "minimize", "minimize")

@@ -75,7 +75,7 @@ def test_every_exported_name_resolves_and_is_documented(name: str) -> None:
 
 def test_backtest_stays_the_function_after_the_subpackage_is_imported() -> None:
     from evofolio.api.backtest import backtest
-    from evofolio.backtest import run_folds  # the subpackage is still importable by name
+    from evofolio.backtesting import run_folds  # the subpackage is still importable by name
 
     assert callable(run_folds)
     assert ev.backtest is backtest

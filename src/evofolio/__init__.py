@@ -10,12 +10,22 @@ The public API, for notebooks and scripts (each name is imported when first used
     result = ev.run(config, data, out="runs/x")  # search -> champion -> holdout -> report
     weights = ev.load_champion("runs/x").allocate(prices)
 
+    model = ev.AssetLSTMAllocator().set_params(network__hidden=32)  # an estimator
+    result = ev.train(model, data)               # walked forward, as `evofolio train`
+
 Data: :func:`load_data`, :class:`MarketData`. Configuration: :func:`load_config`,
 :class:`RunConfig`, :func:`load_preset`, :func:`preset_names`. Jobs: :func:`run`,
 :func:`evolve` (→ :class:`RunResult`), :func:`validate` (→ :class:`ValidateResult`),
 :func:`backtest` (→ :class:`BacktestRun`), :func:`load_champion` (→ :class:`Champion`).
-Registries (plain dicts, name → entry): ``FEATURES``, ``STRATEGIES``, ``FAMILIES``,
-``OBJECTIVES``. Errors users can cause:
+Estimators (scikit-learn style: ``get_params``/``set_params``/``clone``, ``fit(X)``,
+``allocate(X, dates)``): :class:`AssetLSTMAllocator` (Model 1), :class:`AssetAttentionAllocator`,
+:class:`PortfolioLSTMAllocator` (Model 2), :class:`ClassicAllocator`,
+:class:`EqualBlendAllocator`, :class:`SeedEnsemble`; ``X`` is prices, :class:`MarketData` or
+:class:`AllocationData`; :func:`train` walks one forward; :class:`AllocatorOptimization`
+(or ``allocator.as_optimization()``) runs one inside skfolio. Registries (plain dicts, name →
+entry): ``FEATURES``, ``STRATEGIES``, ``FAMILIES`` (name → allocator class), ``OBJECTIVES``.
+The backtest engine is the subpackage :mod:`evofolio.backtesting` (``evofolio.backtest`` is
+the function). Errors users can cause:
 :class:`EvofolioError` and its subclasses :class:`DataError`, :class:`ConfigError`,
 :class:`UsageError`.
 """
@@ -23,27 +33,32 @@ Registries (plain dicts, name → entry): ``FEATURES``, ``STRATEGIES``, ``FAMILI
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from evofolio.errors import ConfigError, DataError, EvofolioError, UsageError
 
 if TYPE_CHECKING:
-    from evofolio.allocators.families import FAMILIES
+    from evofolio.allocators.attention import AssetAttentionAllocator
+    from evofolio.allocators.bridge import AllocatorOptimization
+    from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
+    from evofolio.allocators.ensemble import SeedEnsemble
+    from evofolio.allocators.neural import AssetLSTMAllocator
+    from evofolio.allocators.portfolio import PortfolioLSTMAllocator
+    from evofolio.allocators.registry import FAMILIES
     from evofolio.api.backtest import BacktestRun, backtest
     from evofolio.api.champion import Champion, load_champion
     from evofolio.api.config import load_config, load_preset
     from evofolio.api.data import load_data
     from evofolio.api.search import RunResult, evolve, run, search_worker
+    from evofolio.api.train import TrainResult, train
     from evofolio.api.validate import ValidateResult, validate
     from evofolio.config import RunConfig, preset_names
-    from evofolio.data import MarketData
+    from evofolio.data import AllocationData, MarketData
     from evofolio.features import FEATURES
     from evofolio.objectives import OBJECTIVES
     from evofolio.strategies import STRATEGIES
 
-__version__ = "0.1.0"
+from evofolio.version import __version__
 
 _LAZY: dict[str, str] = {
     "BacktestRun": "evofolio.api.backtest",
@@ -62,7 +77,18 @@ _LAZY: dict[str, str] = {
     "load_preset": "evofolio.api.config",
     "preset_names": "evofolio.config",
     "MarketData": "evofolio.data",
-    "FAMILIES": "evofolio.allocators.families",  # torch: imported only when asked for
+    "AllocationData": "evofolio.data",
+    # torch: imported only when asked for
+    "FAMILIES": "evofolio.allocators.registry",
+    "AssetLSTMAllocator": "evofolio.allocators.neural",
+    "AssetAttentionAllocator": "evofolio.allocators.attention",
+    "PortfolioLSTMAllocator": "evofolio.allocators.portfolio",
+    "ClassicAllocator": "evofolio.allocators.classic",
+    "EqualBlendAllocator": "evofolio.allocators.classic",
+    "SeedEnsemble": "evofolio.allocators.ensemble",
+    "AllocatorOptimization": "evofolio.allocators.bridge",
+    "TrainResult": "evofolio.api.train",
+    "train": "evofolio.api.train",
     "FEATURES": "evofolio.features",
     "OBJECTIVES": "evofolio.objectives",  # torch: imported only when asked for
     "STRATEGIES": "evofolio.strategies",
@@ -73,14 +99,23 @@ __all__ = [
     "FEATURES",
     "OBJECTIVES",
     "STRATEGIES",
+    "AllocationData",
+    "AllocatorOptimization",
+    "AssetAttentionAllocator",
+    "AssetLSTMAllocator",
     "BacktestRun",
     "Champion",
+    "ClassicAllocator",
     "ConfigError",
     "DataError",
+    "EqualBlendAllocator",
     "EvofolioError",
     "MarketData",
+    "PortfolioLSTMAllocator",
     "RunConfig",
     "RunResult",
+    "SeedEnsemble",
+    "TrainResult",
     "UsageError",
     "ValidateResult",
     "__version__",
@@ -93,6 +128,7 @@ __all__ = [
     "preset_names",
     "run",
     "search_worker",
+    "train",
     "validate",
 ]
 
@@ -109,19 +145,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """The ``evofolio`` module, whose public ``backtest`` function shares its name with the
-    ``evofolio.backtest`` subpackage: when that subpackage is first imported, the import
-    system sets it as the attribute ``evofolio.backtest``; this keeps the function there.
-    ``from evofolio.backtest import ...`` still reaches the subpackage (through
-    ``sys.modules``); ``evofolio.backtest`` as an attribute is the function."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _LAZY and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -26,3 +26,8 @@ class ConfigError(EvofolioError):
 
 class UsageError(EvofolioError):
     """A command-line argument is invalid (unknown strategy, bad date, bad path)."""
+
+
+class ParameterError(ConfigError, ValueError):
+    """An estimator parameter is unknown or out of its bounds (``set_params``, a constructor
+    argument checked at ``fit``); a ``ValueError`` too, as scikit-learn expects."""

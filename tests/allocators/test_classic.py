@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
-from evofolio.allocators.classic import ClassicAllocator
-from evofolio.errors import InsufficientHistoryError
+from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
+from evofolio.errors import ConfigError, DataError, InsufficientHistoryError, ParameterError
 from evofolio.strategies import STRATEGIES, strategy_weights
 
 
@@ -37,3 +40,27 @@ def test_window_is_the_returns_up_to_the_decision_date(prices: pd.DataFrame) -> 
 def test_too_little_history_is_a_clear_error(prices: pd.DataFrame) -> None:
     with pytest.raises(InsufficientHistoryError, match="needs 101 prices"):
         ClassicAllocator("hrp", window=100).fit(prices).allocate(prices, prices.index[[50]])
+
+
+def test_an_unknown_rule_is_refused_at_fit(prices: pd.DataFrame) -> None:
+    allocator = ClassicAllocator("nope", window=60)  # settings are stored, not checked
+    with pytest.raises(ParameterError, match="unknown strategy 'nope'") as error:
+        allocator.fit(prices)
+    assert isinstance(error.value, ValueError) and isinstance(error.value, ConfigError)
+
+
+def test_settings_clone_and_fitted_state_saves(prices: pd.DataFrame, tmp_path: Path) -> None:
+    dates = prices.index[[150, 250, 350]]
+    for allocator in (
+        ClassicAllocator("inverse_vol", window=60, covariance="empirical"),
+        EqualBlendAllocator(["equal_weight", "hrp"], window=60),
+    ):
+        copy = clone(allocator)
+        assert copy.get_params() == allocator.get_params()
+        expected = allocator.fit(prices).allocate(prices, dates)
+        path = allocator.save(tmp_path / f"{type(allocator).__name__}.pt")
+        loaded = type(allocator).load(path)
+        assert loaded.get_params() == allocator.get_params()
+        pd.testing.assert_frame_equal(loaded.allocate(prices, dates), expected)
+    with pytest.raises(DataError, match="holds a ClassicAllocator, not a EqualBlendAllocator"):
+        EqualBlendAllocator.load(tmp_path / "ClassicAllocator.pt")

@@ -13,7 +13,7 @@ import evofolio.allocators.classic_compute as compute
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
 from evofolio.allocators.classic_compute import RuleProgress, classic_compute, clear_memo
 from evofolio.allocators.strategy_panel import build_strategy_panel
-from evofolio.backtest import TradingRules, run_period
+from evofolio.backtesting import TradingRules, run_period
 from evofolio.data import load_data
 from evofolio.strategies import STRATEGIES
 from synthetic import random_prices

@@ -12,7 +12,7 @@ import pytest
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
 from evofolio.allocators.strategy_panel import build_strategy_panel
-from evofolio.backtest import TradingRules, run_folds, run_period, walk_forward
+from evofolio.backtesting import TradingRules, run_folds, run_period, walk_forward
 from evofolio.strategies import STRATEGIES, Strategy
 
 FAIL_ON = {0, 2, 3}  # the rule's 1st, 3rd and 4th fits fail

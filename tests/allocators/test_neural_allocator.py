@@ -9,13 +9,25 @@ import pandas as pd
 import pytest
 
 from evofolio.allocators.neural import AssetLSTMAllocator
-from evofolio.config import ModelConfig, TrainingConfig
+from evofolio.config import TrainingConfig
+from evofolio.data import AllocationData
 from evofolio.data.returns import equal_weight_index
 from evofolio.errors import DataError, InsufficientHistoryError
+from evofolio.models.asset_lstm import AssetLSTMParams
 from synthetic import random_prices
 
-MODEL = ModelConfig(features=["ret_1", "ret_5", "vol_21", "beta_63"], hidden=8)
+NETWORK = AssetLSTMParams(hidden=8)
+FEATURES = ("ret_1", "ret_5", "vol_21", "beta_63")
 TRAINING = TrainingConfig(epochs=2, seq_len=10, chunk_len=20, batch_size=8, device="cpu")
+
+
+def allocator(seed: int = 3) -> AssetLSTMAllocator:
+    return AssetLSTMAllocator(network=NETWORK, training=TRAINING, features=FEATURES, seed=seed)
+
+
+def with_market(prices: pd.DataFrame) -> AllocationData:
+    """``prices`` with their equal-weight index as the market series (what beta reads)."""
+    return AllocationData(prices, equal_weight_index(prices))
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +37,16 @@ def long_prices() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def fitted(long_prices: pd.DataFrame) -> AssetLSTMAllocator:
-    market = equal_weight_index(long_prices)
-    allocator = AssetLSTMAllocator(MODEL, TRAINING, market=market, seed=3)
-    assert allocator.fit(long_prices.iloc[:400]) is allocator
-    return allocator
+    model = allocator()
+    assert model.fit(with_market(long_prices).loc[: long_prices.index[399]]) is model
+    return model
 
 
 def test_weights_are_long_only_and_fully_invested(
     fitted: AssetLSTMAllocator, long_prices: pd.DataFrame
 ) -> None:
     dates = long_prices.index[420:700:7]
-    weights = fitted.allocate(long_prices, dates)
+    weights = fitted.allocate(with_market(long_prices), dates)
     assert weights.index.equals(dates)
     assert list(weights.columns) == list(long_prices.columns)
     assert (weights.to_numpy() >= 0).all()
@@ -47,29 +58,39 @@ def test_weights_before_a_date_ignore_prices_after_it(
 ) -> None:
     dates = long_prices.index[420:700]
     cut = long_prices.index[550]
-    base = fitted.allocate(long_prices, dates)
+    base = fitted.allocate(with_market(long_prices), dates)
     perturbed = long_prices.copy()
     after = perturbed.index > cut
     perturbed.loc[after] *= np.random.default_rng(0).uniform(0.7, 1.4, perturbed.loc[after].shape)
-    fitted.market = equal_weight_index(perturbed)
-    try:
-        other = fitted.allocate(perturbed, dates)
-    finally:
-        fitted.market = equal_weight_index(long_prices)
+    other = fitted.allocate(with_market(perturbed), dates)  # the market series moves too
     pd.testing.assert_frame_equal(base.loc[:cut], other.loc[:cut])
     assert not np.allclose(base.loc[cut:].iloc[5:].to_numpy(), other.loc[cut:].iloc[5:].to_numpy())
 
 
+def test_the_market_series_is_read_from_x(
+    fitted: AssetLSTMAllocator, long_prices: pd.DataFrame
+) -> None:
+    dates = long_prices.index[420:700:7]
+    equal = fitted.allocate(with_market(long_prices), dates)
+    # without a market series the beta features read the equal-weight index of the assets
+    pd.testing.assert_frame_equal(fitted.allocate(long_prices, dates), equal)
+    # another market series changes beta_63, hence the weights
+    market = long_prices.iloc[:, 0].rename("market")
+    other = fitted.allocate(AllocationData(long_prices, market), dates)
+    assert not np.allclose(other.to_numpy(), equal.to_numpy())
+    # the market series is not a setting of the estimator: nothing of it is kept
+    assert not any(isinstance(v, pd.Series) for v in fitted.get_params().values())
+
+
 def test_fit_uses_only_the_training_prices(long_prices: pd.DataFrame) -> None:
-    market = equal_weight_index(long_prices)
-    first = AssetLSTMAllocator(MODEL, TRAINING, market=market, seed=3).fit(long_prices.iloc[:400])
+    first = allocator().fit(with_market(long_prices).loc[: long_prices.index[399]])
     changed = long_prices.copy()
     changed.iloc[400:] *= 2.0  # the future doubles: training must not notice
-    second = AssetLSTMAllocator(MODEL, TRAINING, market=equal_weight_index(changed), seed=3)
-    second.fit(changed.iloc[:400])
+    second = allocator().fit(with_market(changed).loc[: changed.index[399]])
     dates = long_prices.index[380:400]
     pd.testing.assert_frame_equal(
-        first.allocate(long_prices.iloc[:400], dates), second.allocate(changed.iloc[:400], dates)
+        first.allocate(with_market(long_prices.iloc[:400]), dates),
+        second.allocate(with_market(changed.iloc[:400]), dates),
     )
 
 
@@ -77,12 +98,13 @@ def test_checkpoint_round_trip(
     fitted: AssetLSTMAllocator, long_prices: pd.DataFrame, tmp_path: Path
 ) -> None:
     path = fitted.save(tmp_path / "model.pt")
-    loaded = AssetLSTMAllocator.load(path, market=fitted.market)
+    loaded = AssetLSTMAllocator.load(path)  # no data: it comes with X at allocate time
     dates = long_prices.index[600:650]
-    pd.testing.assert_frame_equal(
-        fitted.allocate(long_prices, dates), loaded.allocate(long_prices, dates)
-    )
-    assert loaded.model == MODEL
+    data = with_market(long_prices)
+    pd.testing.assert_frame_equal(fitted.allocate(data, dates), loaded.allocate(data, dates))
+    assert loaded.network == NETWORK and tuple(loaded.features) == FEATURES
+    assert loaded.get_params() == fitted.get_params()
+    assert loaded.network_config_ == fitted.network_config_
 
 
 def test_clear_errors(fitted: AssetLSTMAllocator, long_prices: pd.DataFrame) -> None:
@@ -90,3 +112,5 @@ def test_clear_errors(fitted: AssetLSTMAllocator, long_prices: pd.DataFrame) -> 
         fitted.allocate(long_prices, long_prices.index[:5])
     with pytest.raises(DataError, match="trained on assets"):
         fitted.allocate(long_prices.iloc[:, :3], long_prices.index[600:610])
+    with pytest.raises(DataError, match="X must be"):
+        fitted.allocate(long_prices.to_numpy(), long_prices.index[600:610])

@@ -9,15 +9,24 @@ import pandas as pd
 import pytest
 
 from evofolio.allocators.portfolio import PortfolioLSTMAllocator, select_labels
-from evofolio.allocators.strategy_panel import StrategyPanel, build_strategy_panel
-from evofolio.backtest import BacktestResult
-from evofolio.config import ModelConfig, TrainingConfig
-from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
+from evofolio.allocators.strategy_panel import (
+    StrategyPanel,
+    build_strategy_panel,
+    derived_key,
+    strategy_panel_into,
+)
+from evofolio.backtesting import BacktestResult
+from evofolio.config import TrainingConfig
+from evofolio.data import AllocationData
+from evofolio.errors import ConfigError, DataError, InsufficientHistoryError, ParameterError
+from evofolio.models.portfolio_lstm import PortfolioLSTM, PortfolioLSTMParams
 from evofolio.strategies import STRATEGIES
+from evofolio.training import load_checkpoint
 
 ALL = list(STRATEGIES)
 THREE = ["equal_weight", "inverse_vol", "min_variance"]
 TRAINING = TrainingConfig(epochs=2, seq_len=10, chunk_len=20, batch_size=8, device="cpu")
+WINDOW = 60  # the strategy panel's trailing window
 
 
 def random_prices(n_days: int, n_assets: int, seed: int) -> pd.DataFrame:
@@ -30,10 +39,29 @@ def random_prices(n_days: int, n_assets: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(100.0 * np.exp(np.cumsum(shocks, axis=0)), index=index, columns=columns)
 
 
-def model(strategies: list[str] | None = None, **kw: object) -> ModelConfig:
-    return ModelConfig.model_validate(
-        {"family": "portfolio", "strategies": strategies, "hidden": 8, **kw}
+def allocator(
+    strategies: list[str] | None = None,
+    training: TrainingConfig = TRAINING,
+    *,
+    seed: int = 0,
+    horizon: int = 5,
+    hard: bool = False,
+    **network: object,
+) -> PortfolioLSTMAllocator:
+    return PortfolioLSTMAllocator(
+        network=PortfolioLSTMParams.model_validate({"hidden": 8, **network}),
+        training=training,
+        strategies=strategies,
+        horizon=horizon,
+        hard=hard,
+        strategy_window=WINDOW,
+        seed=seed,
     )
+
+
+def head(data: AllocationData, rows: int) -> AllocationData:
+    """The first ``rows`` dates of ``data`` (the derived strategy panel shared)."""
+    return data.loc[data.index[:rows]]
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +70,25 @@ def long_prices() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def panel(long_prices: pd.DataFrame) -> StrategyPanel:
-    return build_strategy_panel(long_prices, ALL, window=60)
+def data(long_prices: pd.DataFrame) -> AllocationData:
+    """The prices with the strategy panel computed once over the whole history."""
+    data = AllocationData(long_prices)
+    strategy_panel_into(data, WINDOW)
+    return data
 
 
 @pytest.fixture(scope="module")
-def fitted(panel: StrategyPanel, long_prices: pd.DataFrame) -> PortfolioLSTMAllocator:
-    allocator = PortfolioLSTMAllocator(model(THREE), TRAINING, panel=panel, seed=3)
-    assert allocator.fit(long_prices.iloc[:330]) is allocator
-    return allocator
+def panel(data: AllocationData) -> StrategyPanel:
+    panel = data.derived[derived_key(WINDOW, 10.0, "auto")]
+    assert isinstance(panel, StrategyPanel) and list(panel.names) == ALL
+    return panel
+
+
+@pytest.fixture(scope="module")
+def fitted(data: AllocationData) -> PortfolioLSTMAllocator:
+    model = allocator(THREE, seed=3)
+    assert model.fit(head(data, 330)) is model
+    return model
 
 
 @pytest.mark.parametrize(
@@ -59,16 +97,20 @@ def fitted(panel: StrategyPanel, long_prices: pd.DataFrame) -> PortfolioLSTMAllo
 )
 @pytest.mark.parametrize("mode", ["blend", "select"])
 def test_blend_weights_are_valid_for_any_subset(
-    subset: list[str] | None, mode: str, panel: StrategyPanel, long_prices: pd.DataFrame
+    subset: list[str] | None,
+    mode: str,
+    data: AllocationData,
+    panel: StrategyPanel,
+    long_prices: pd.DataFrame,
 ) -> None:
-    allocator = PortfolioLSTMAllocator(model(subset, mode=mode), TRAINING, panel=panel)
-    allocator.fit(long_prices.iloc[:330])
+    model = allocator(subset, mode=mode)
+    model.fit(head(data, 330))
     dates = long_prices.index[250:500:3]
-    weights = allocator.allocate(long_prices, dates)
+    weights = model.allocate(data, dates)
     assert weights.index.equals(dates) and weights.columns.equals(long_prices.columns)
     assert np.isfinite(weights.to_numpy()).all() and (weights.to_numpy() >= 0).all()
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-9)
-    alpha = allocator.strategy_weights(long_prices).loc[dates]
+    alpha = model.strategy_weights(data).loc[dates]
     assert list(alpha.columns) == (subset or ALL)
     held = {s: panel.results[s].held.loc[dates] for s in alpha.columns}
     blend = sum(held[s].mul(alpha[s], axis=0) for s in alpha.columns)
@@ -82,53 +124,60 @@ def test_weights_before_a_date_ignore_prices_after_it(long_prices: pd.DataFrame)
     changed.loc[after] *= np.random.default_rng(0).uniform(0.7, 1.4, changed.loc[after].shape)
     runs = []
     for prices in (long_prices, changed):
-        panel = build_strategy_panel(prices, THREE, window=60)  # over the whole history
-        allocator = PortfolioLSTMAllocator(model(THREE), TRAINING, panel=panel, seed=1)
-        allocator.fit(prices.iloc[:330])
-        runs.append(allocator.allocate(prices, prices.index[250:500]))
+        data = AllocationData(prices)
+        strategy_panel_into(data, WINDOW)  # over the whole history
+        model = allocator(THREE, seed=1).fit(head(data, 330))
+        runs.append(model.allocate(data, prices.index[250:500]))
     base, other = runs
-    pd.testing.assert_frame_equal(base.loc[:cut], other.loc[:cut])
+    # (check_freq: a panel read from the disk cache has lost its index's freq)
+    pd.testing.assert_frame_equal(base.loc[:cut], other.loc[:cut], check_freq=False)
     assert not np.allclose(base.loc[cut:].iloc[2:].to_numpy(), other.loc[cut:].iloc[2:].to_numpy())
+    # given plain prices, the panel is computed from them (fit: on the training dates only)
+    plain = allocator(THREE, seed=1).fit(long_prices.iloc[:330])
+    pd.testing.assert_frame_equal(
+        plain.allocate(long_prices, long_prices.index[250:500]), base, check_freq=False
+    )
 
 
-def test_seeded_training_repeats_exactly(panel: StrategyPanel, long_prices: pd.DataFrame) -> None:
+def test_seeded_training_repeats_exactly(data: AllocationData) -> None:
     results = []
     for seed in (5, 5, 6):
-        cfg = model(THREE, dropout=0.2, layers=2)
-        allocator = PortfolioLSTMAllocator(cfg, TRAINING, panel=panel, seed=seed)
-        allocator.fit(long_prices.iloc[:330])
-        results.append((allocator.result_.history, allocator.weights_frame(long_prices)))
+        model = allocator(THREE, seed=seed, dropout=0.2, layers=2).fit(head(data, 330))
+        results.append((model.result_.history, model.weights_frame(data)))
     assert results[0][0] == results[1][0]
     pd.testing.assert_frame_equal(results[0][1], results[1][1])
     assert results[0][0] != results[2][0]
 
 
 def test_checkpoint_round_trip(
-    fitted: PortfolioLSTMAllocator, panel: StrategyPanel, long_prices: pd.DataFrame, tmp_path: Path
+    fitted: PortfolioLSTMAllocator, data: AllocationData, long_prices: pd.DataFrame, tmp_path: Path
 ) -> None:
     path = fitted.save(tmp_path / "model2.pt")
-    loaded = PortfolioLSTMAllocator.load(path, panel=panel)
+    loaded = PortfolioLSTMAllocator.load(path)  # no panel: it comes with X at allocate time
     dates = long_prices.index[400:450]
-    pd.testing.assert_frame_equal(
-        fitted.allocate(long_prices, dates), loaded.allocate(long_prices, dates)
-    )
-    assert loaded.model == fitted.model and loaded.strategies_ == tuple(THREE)
+    pd.testing.assert_frame_equal(fitted.allocate(data, dates), loaded.allocate(data, dates))
+    assert loaded.get_params() == fitted.get_params() and loaded.strategies_ == tuple(THREE)
     assert loaded.network_config_ == fitted.network_config_
+    # the estimator's parameters and the fitted strategies, nothing of the earlier layout
+    _, payload = load_checkpoint(path, {"portfolio": PortfolioLSTM})
+    extra = payload["extra"]
+    assert extra["params"]["network"] == fitted.network.model_dump(mode="json")
+    assert extra["params"]["strategies"] == THREE and extra["params"]["seed"] == 3
+    assert extra["params"]["strategy_window"] == WINDOW
+    assert extra["strategies_fitted"] == THREE
+    assert not {"model", "training", "seed", "hard", "mode", "strategies"} & set(extra)
 
 
-def test_hard_selection_holds_one_strategy(panel: StrategyPanel, long_prices: pd.DataFrame) -> None:
-    allocator = PortfolioLSTMAllocator(
-        model(THREE, mode="select"), TRAINING, panel=panel, hard=True
-    )
-    allocator.fit(long_prices.iloc[:330])
-    alpha = allocator.strategy_weights(long_prices)
+def test_hard_selection_holds_one_strategy(data: AllocationData, panel: StrategyPanel) -> None:
+    model = allocator(THREE, mode="select", hard=True).fit(head(data, 330))
+    alpha = model.strategy_weights(data)
     assert set(np.unique(alpha.to_numpy())) <= {0.0, 1.0}
     np.testing.assert_array_equal(alpha.sum(axis=1), 1.0)
     date = alpha.index[-1]
     chosen = alpha.loc[date].idxmax()
     held = panel.results[chosen].held.loc[date]
     pd.testing.assert_series_equal(
-        allocator.allocate(long_prices, alpha.index[-1:]).iloc[0],
+        model.allocate(data, alpha.index[-1:]).iloc[0],
         held / held.sum(),
         check_names=False,
     )
@@ -166,9 +215,11 @@ def test_select_mode_picks_the_winning_strategy_out_of_sample() -> None:
     training = TrainingConfig(
         epochs=40, seq_len=20, chunk_len=50, batch_size=8, lr=1e-2, device="cpu"
     )
-    cfg = model(["A", "B"], mode="select", horizon=5)
-    allocator = PortfolioLSTMAllocator(cfg, training, panel=panel, seed=0).fit(prices.iloc[:1000])
-    alpha = allocator.strategy_weights(prices).iloc[-400:-5]
+    model = allocator(["A", "B"], training, mode="select", horizon=5)
+    key = derived_key(model.strategy_window, model.cost_bps, model.covariance)
+    data = AllocationData(prices, derived={key: panel})  # the strategies' panel, given in X
+    model.fit(head(data, 1000))
+    alpha = model.strategy_weights(data).iloc[-400:-5]
     ahead = np.log(prices).diff(5).shift(-5).loc[alpha.index]  # the next 5 days' returns
     truth = np.where(ahead["X"] > ahead["Y"], "A", "B")
     accuracy = float((alpha.idxmax(axis=1).to_numpy() == truth).mean())
@@ -176,18 +227,34 @@ def test_select_mode_picks_the_winning_strategy_out_of_sample() -> None:
 
 
 def test_clear_errors(
-    fitted: PortfolioLSTMAllocator, panel: StrategyPanel, long_prices: pd.DataFrame
+    fitted: PortfolioLSTMAllocator, data: AllocationData, long_prices: pd.DataFrame
 ) -> None:
     with pytest.raises(ConfigError, match="at least 2"):
-        PortfolioLSTMAllocator(model(["hrp"]), TRAINING, panel=panel).fit(long_prices)
+        allocator(["hrp"]).fit(data)
     with pytest.raises(ConfigError, match="'nope'"):
-        PortfolioLSTMAllocator(model(["hrp", "nope"]), TRAINING, panel=panel).fit(long_prices)
+        allocator(["hrp", "nope"]).fit(data)
+    with pytest.raises(ParameterError, match="horizon"):
+        allocator(THREE, horizon=0).fit(data)
     with pytest.raises(InsufficientHistoryError, match="first usable date"):
-        fitted.allocate(long_prices, long_prices.index[:5])
+        fitted.allocate(data, long_prices.index[:5])
     with pytest.raises(DataError, match="trained on assets"):
         fitted.allocate(long_prices.iloc[:, :3], long_prices.index[400:410])
     with pytest.raises(InsufficientHistoryError):
-        PortfolioLSTMAllocator(model(THREE), TRAINING, panel=panel).fit(long_prices.iloc[:130])
-    short = build_strategy_panel(long_prices.iloc[:450], THREE, window=60)
-    with pytest.raises(DataError, match="panel ends on"):
-        PortfolioLSTMAllocator(model(THREE), TRAINING, panel=short).fit(long_prices)
+        allocator(THREE).fit(head(data, 130))
+
+
+def test_a_panel_in_x_that_ends_too_early_is_computed_again(
+    fitted: PortfolioLSTMAllocator, data: AllocationData, long_prices: pd.DataFrame
+) -> None:
+    key = derived_key(WINDOW, 10.0, "auto")
+    short = build_strategy_panel(long_prices.iloc[:450], THREE, window=WINDOW)
+    given = AllocationData(long_prices, derived={key: short})
+    dates = long_prices.index[400:500]
+    # the panel given does not reach the last price date: it is computed from X's prices
+    pd.testing.assert_frame_equal(
+        fitted.allocate(given, dates), fitted.allocate(data, dates), check_freq=False
+    )
+    assert given.derived[key] is not short
+    pd.testing.assert_frame_equal(
+        given.derived[key].returns(), data.derived[key].returns(), check_freq=False
+    )

@@ -7,11 +7,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
-from evofolio.allocators.ensemble import FittedAllocator, SeedEnsembleAllocator, seed_list
+from evofolio.allocators.ensemble import (
+    FittedAllocator,
+    SeedEnsemble,
+    SeedEnsembleAllocator,
+    seed_list,
+)
 from evofolio.allocators.neural import AssetLSTMAllocator
+from evofolio.allocators.registry import estimator_for
 from evofolio.config import parse_config
-from evofolio.data.returns import equal_weight_index
+from evofolio.errors import ParameterError
 from synthetic import random_prices
 
 CONFIG = parse_config(
@@ -29,21 +36,34 @@ def prices() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def ensemble(prices: pd.DataFrame) -> SeedEnsembleAllocator:
-    market = equal_weight_index(prices)
-    members = SeedEnsembleAllocator.from_config(CONFIG, seed_list(4, 3), market=market)
-    return members.fit(prices.iloc[:400])
+def ensemble(prices: pd.DataFrame) -> SeedEnsemble:
+    members = SeedEnsemble(estimator_for(CONFIG), seed_list(4, 3))
+    assert members.fit(prices.iloc[:400]) is members
+    return members
 
 
 def test_seed_list() -> None:
     assert seed_list(4, 3) == [4, 5, 6]
     with pytest.raises(ValueError, match="at least one seed"):
         seed_list(0, 0)
+    with pytest.raises(ParameterError, match="at least one seed"):
+        SeedEnsemble(estimator_for(CONFIG), []).fit(random_prices(n_days=100))
 
 
-def test_weights_are_the_members_average(
-    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame
-) -> None:
+def test_members_are_clones_of_the_estimator_with_their_seeds() -> None:
+    estimator = estimator_for(CONFIG)
+    assert isinstance(estimator, AssetLSTMAllocator) and estimator.seed == 4
+    ensemble = SeedEnsemble(estimator, seed_list(4, 3), jobs=2)
+    assert SeedEnsembleAllocator is SeedEnsemble
+    params = ensemble.get_params()
+    assert params["estimator__network__hidden"] == 8 and params["jobs"] == 2
+    assert params["estimator__features"] == ["ret_1", "ret_5", "vol_21"]
+    copy = clone(ensemble)
+    assert copy.estimator is not estimator and copy.get_params()["estimator__seed"] == 4
+    assert not hasattr(copy, "members_")
+
+
+def test_weights_are_the_members_average(ensemble: SeedEnsemble, prices: pd.DataFrame) -> None:
     dates = prices.index[420:600:5]
     weights = ensemble.allocate(prices, dates)
     each = [m.allocate(prices, dates).to_numpy() for m in ensemble.members_]
@@ -52,10 +72,12 @@ def test_weights_are_the_members_average(
     # the members differ (other seeds), so the average is not any one of them
     assert not np.allclose(each[0], each[1])
     # each member was trained with its own seed
-    assert [m.seed for m in ensemble.members_] == [4, 5, 6]  # type: ignore[attr-defined]
+    assert [m.seed for m in ensemble.members_] == [4, 5, 6]
+    # the estimator given is a prototype: it is not fitted itself
+    assert not hasattr(ensemble.estimator, "network_")
 
 
-def test_ensemble_is_causal(ensemble: SeedEnsembleAllocator, prices: pd.DataFrame) -> None:
+def test_ensemble_is_causal(ensemble: SeedEnsemble, prices: pd.DataFrame) -> None:
     dates = prices.index[420:600]
     cut = prices.index[500]
     base = ensemble.allocate(prices, dates)
@@ -66,21 +88,22 @@ def test_ensemble_is_causal(ensemble: SeedEnsembleAllocator, prices: pd.DataFram
 
 
 def test_save_and_load_give_the_same_weights(
-    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame, tmp_path: Path
+    ensemble: SeedEnsemble, prices: pd.DataFrame, tmp_path: Path
 ) -> None:
     ensemble.save(tmp_path / "models")
-    market = equal_weight_index(prices)
-    loaded = SeedEnsembleAllocator.load(
-        tmp_path / "models", lambda path: AssetLSTMAllocator.load(path, market=market)
-    )
-    assert loaded.seeds == [4, 5, 6]
     dates = prices.index[450:600:10]
-    pd.testing.assert_frame_equal(loaded.allocate(prices, dates), ensemble.allocate(prices, dates))
+    expected = ensemble.allocate(prices, dates)
+    # each member file names its family: the registry reads it, no data needed
+    loaded = SeedEnsemble.load(tmp_path / "models")
+    assert loaded.seeds == [4, 5, 6]
+    assert [m.seed for m in loaded.members_] == [4, 5, 6]
+    pd.testing.assert_frame_equal(loaded.allocate(prices, dates), expected)
+    # or a loader of one's own
+    loaded = SeedEnsemble.load(tmp_path / "models", AssetLSTMAllocator.load)
+    pd.testing.assert_frame_equal(loaded.allocate(prices, dates), expected)
 
 
-def test_a_fitted_member_is_not_trained_again(
-    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame
-) -> None:
+def test_a_fitted_member_is_not_trained_again(ensemble: SeedEnsemble, prices: pd.DataFrame) -> None:
     member = ensemble.members_[0]
     wrapped = FittedAllocator(member)
     assert wrapped.fit(prices.iloc[:100]) is wrapped  # not refitted on 100 days
@@ -89,10 +112,9 @@ def test_a_fitted_member_is_not_trained_again(
 
 
 def test_members_fitted_in_worker_processes_are_the_same_models(
-    ensemble: SeedEnsembleAllocator, prices: pd.DataFrame, caplog: pytest.LogCaptureFixture
+    ensemble: SeedEnsemble, prices: pd.DataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
-    market = equal_weight_index(prices)
-    parallel = SeedEnsembleAllocator.from_config(CONFIG, seed_list(4, 3), market=market, jobs=2)
+    parallel = SeedEnsemble(estimator_for(CONFIG), seed_list(4, 3), jobs=2)
     with caplog.at_level("INFO", logger="evofolio.allocators.ensemble"):
         parallel.fit(prices.iloc[:400])
     lines = [r.getMessage() for r in caplog.records if "members fitted" in r.getMessage()]

@@ -9,7 +9,7 @@ import pytest
 
 import evofolio.allocators.strategy_panel as panel_module
 from evofolio.allocators.strategy_panel import build_strategy_panel
-from evofolio.backtest import TradingRules
+from evofolio.backtesting import TradingRules
 
 NAMES = ["equal_weight", "inverse_vol", "hrp"]
 

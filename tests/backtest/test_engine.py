@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evofolio.backtest import TradingRules, run_folds, run_period, walk_forward
+from evofolio.backtesting import TradingRules, run_folds, run_period, walk_forward
 
 
 class Recorder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evofolio.backtest import parse_rebalance, rebalance_dates
+from evofolio.backtesting import parse_rebalance, rebalance_dates
 from evofolio.errors import UsageError
 
 DATES = pd.bdate_range("2021-01-01", "2021-03-31")

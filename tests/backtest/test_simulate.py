@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evofolio.backtest import TradingRules, ewm_volatility, simulate
+from evofolio.backtesting import TradingRules, ewm_volatility, simulate
 
 DATES = pd.bdate_range("2020-01-06", periods=4)
 

@@ -7,7 +7,7 @@ import itertools
 import pandas as pd
 import pytest
 
-from evofolio.backtest import split_periods, walk_forward, walk_forward_years
+from evofolio.backtesting import split_periods, walk_forward, walk_forward_years
 from evofolio.errors import InsufficientHistoryError
 
 DATES = pd.bdate_range("2010-01-01", periods=1000)

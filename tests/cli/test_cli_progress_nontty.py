@@ -63,7 +63,7 @@ def test_a_long_trial_prints_where_it_is_while_it_trains(
     import time
 
     import evofolio.cli.search_display as search_display
-    import evofolio.search.engine.progress as progress
+    import evofolio.search.engine.trial_record as progress
     import evofolio.search.fitness as fitness
     from synthetic import random_prices
 

@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from evofolio.allocators.registry import FAMILIES
 from evofolio.cli import app
 from evofolio.training import load_checkpoint
 from synthetic import random_prices
 
+NETWORKS = {name: cls.network_cls for name, cls in FAMILIES.items()}
 runner = CliRunner()
 
 
@@ -65,7 +67,7 @@ def test_train_asset_on_a_user_csv(user_csv: Path, tmp_path: Path) -> None:
     assert returns["date"].max() < dates[int(1300 * 0.8)]
     folds = settings["folds"]
     assert all(f["train"][1] < f["test"][0] for f in folds)
-    _, payload = load_checkpoint(out / "model.pt")
+    _, payload = load_checkpoint(out / "model.pt", NETWORKS)
     assert payload["feature_names"] == ["ret_1", "vol_21"]
 
 
@@ -131,7 +133,7 @@ def test_train_portfolio_compares_with_its_strategies(user_csv: Path, tmp_path: 
     returns = pd.read_parquet(out / "returns.parquet")
     dates = returns.groupby("strategy")["date"].agg(["min", "max", "count"])
     assert dates.nunique().max() == 1, "every row covers the same out-of-sample dates"
-    _, payload = load_checkpoint(out / "model.pt")
+    _, payload = load_checkpoint(out / "model.pt", NETWORKS)
     assert payload["extra"]["family"] == "portfolio"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evofolio.allocators.families import FAMILIES, check_model_keys
+from evofolio.allocators.registry import FAMILIES, check_model_keys, model_keys
 from evofolio.api.config import load_config, load_preset
 from evofolio.config import ModelConfig, parse_config, preset_names
 from evofolio.errors import ConfigError
@@ -36,8 +36,8 @@ def test_a_key_of_another_family_is_refused_naming_key_and_family(tmp_path: Path
 
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_every_family_refuses_the_keys_only_others_read(family: str) -> None:
-    own = FAMILIES[family].model_keys
-    foreign = sorted(set().union(*(f.model_keys for f in FAMILIES.values())) - own)
+    own = model_keys(family)
+    foreign = sorted(set().union(*(model_keys(f) for f in FAMILIES)) - own)
     assert foreign  # each family has a setting another family does not share
     defaults = ModelConfig()
     for key in foreign:
@@ -61,7 +61,7 @@ def test_a_family_keeps_its_own_settings(tmp_path: Path) -> None:
 
 
 def test_every_model_setting_belongs_to_a_family() -> None:
-    read = set().union(*(family.model_keys for family in FAMILIES.values()))
+    read = set().union(*(model_keys(family) for family in FAMILIES))
     assert read == set(ModelConfig.model_fields)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from broken_inputs import make_prices
 
-from evofolio.backtest import split_periods
+from evofolio.backtesting import split_periods
 from evofolio.data import load_data
 from evofolio.errors import DataError
 

@@ -1,8 +1,10 @@
-"""Contract of every registered model family (parametrised over FAMILIES: a new family is
-picked up without editing this file): fresh unfitted allocators per fold, valid and causal
-weights, seeded repeat, checkpoint round trip with ``weights_only=True``, a streaming network
-that honours the SequenceModel protocol, genomes that decode to a config of the family, and
-the report's description."""
+"""Contract of every registered allocator (parametrised over FAMILIES and the classic rules: a
+new family is picked up without editing this file): the shipped checks of
+``evofolio.testing.check_allocator`` (clone without fitted state, valid and causal weights,
+refit forgets, seeded repeat, save/load with ``weights_only=True``), a streaming network that
+honours the SequenceModel protocol, genomes that decode to an estimator of the family through
+``clone().set_params()``, and the report's description. A toy GRU family registered here in
+one line passes the same checks and a 2 x 2 search."""
 
 from __future__ import annotations
 
@@ -14,114 +16,76 @@ import optuna
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
+from toy_gru import GRUAllocator
 
-from evofolio.allocators.families import FAMILIES, Family, FamilyInputs
-from evofolio.allocators.strategy_panel import build_strategy_panel
+import evofolio as ev
+from evofolio.allocators.registry import FAMILIES, estimator_for, model_keys
 from evofolio.config import RunConfig, parse_config
+from evofolio.data import AllocationData
 from evofolio.data.returns import equal_weight_index
 from evofolio.models.protocol import SequenceModel
-from evofolio.models.registry import MODELS
 from evofolio.report.text import genome_sentences
-from evofolio.search.genes import GENES, reads
-from evofolio.search.space import decode, encode, suggest_genome
+from evofolio.search.space import GENES, decode, encode, reads, suggest_genome
+from evofolio.testing import check_allocator
 from synthetic import random_prices
 
 STRATEGIES = ["equal_weight", "inverse_vol", "min_variance"]
 FEATURES = ["ret_1", "ret_5", "vol_21", "beta_63"]
-N_DAYS, TRAIN_DAYS, CUT = 500, 330, 420
+N_DAYS = 500
 
 
 def tiny_config(name: str, seed: int = 3) -> RunConfig:
-    model = {**FAMILIES[name].defaults, "family": name, "features": FEATURES, "hidden": 8}
-    model |= {"strategies": STRATEGIES, "width": 16, "heads": 2}
+    model = {"family": name, "hidden": 8, "width": 16, "heads": 2}
+    model |= {"features": FEATURES, "strategies": STRATEGIES}
+    model = {k: v for k, v in model.items() if k == "family" or k in model_keys(name)}
     training = {"epochs": 2, "seq_len": 10, "chunk_len": 20, "batch_size": 8, "device": "cpu"}
-    return parse_config({"seed": seed, "model": model, "training": training})
-
-
-def inputs_for(family: Family, prices: pd.DataFrame) -> FamilyInputs:
-    panel = build_strategy_panel(prices, STRATEGIES, window=60) if family.needs_panel else None
-    return FamilyInputs(market=equal_weight_index(prices), panel=panel)
+    strategies = {"window": 60}
+    return parse_config(
+        {"seed": seed, "model": model, "training": training, "strategies": strategies}
+    )
 
 
 @pytest.fixture(scope="module")
-def prices() -> pd.DataFrame:
-    return random_prices(n_days=N_DAYS, n_assets=4, seed=11)
+def data() -> AllocationData:
+    prices = random_prices(n_days=N_DAYS, n_assets=4, seed=11)
+    return AllocationData(prices, equal_weight_index(prices) * 1.01)
 
 
-@pytest.fixture(scope="module", params=list(FAMILIES))
-def case(request: pytest.FixtureRequest, prices: pd.DataFrame) -> dict[str, Any]:
-    """One family's factory on ``prices`` and an allocator fitted on the first days."""
-    family = FAMILIES[request.param]
-    inputs = inputs_for(family, prices)
-    make = family.factory(tiny_config(family.name), inputs)
-    fitted = make()
-    assert fitted.fit(prices.iloc[:TRAIN_DAYS]) is fitted
-    return {"family": family, "inputs": inputs, "make": make, "fitted": fitted}
+@pytest.fixture(params=list(FAMILIES))
+def family(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
-def test_the_factory_gives_fresh_unfitted_allocators(case: dict[str, Any]) -> None:
-    make = case["make"]
-    first, second = make(), make()
-    assert first is not second and first is not case["fitted"]
-    assert not hasattr(first, "network_") and not hasattr(second, "network_")
-    assert hasattr(case["fitted"], "network_")
+def test_every_family_passes_the_shipped_checks(family: str, data: AllocationData) -> None:
+    check_allocator(estimator_for(tiny_config(family)), data)
 
 
-def test_weights_are_valid(case: dict[str, Any], prices: pd.DataFrame) -> None:
-    dates = prices.index[TRAIN_DAYS + 10 :: 5]
-    weights = case["fitted"].allocate(prices, dates)
-    assert weights.index.equals(dates) and list(weights.columns) == list(prices.columns)
-    assert (weights.to_numpy() >= 0).all()
-    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-6)
+@pytest.mark.parametrize("rule", ["equal_weight", "min_variance", "hrp"])
+def test_classic_rules_pass_the_shipped_checks(rule: str, data: AllocationData) -> None:
+    check_allocator(ev.ClassicAllocator(rule, 60), data)
+    check_allocator(ev.EqualBlendAllocator(["equal_weight", rule], 60), data)
 
 
-def test_allocation_is_causal(case: dict[str, Any], prices: pd.DataFrame) -> None:
-    family, fitted = case["family"], case["fitted"]
-    dates = prices.index[TRAIN_DAYS + 10 :]
-    cut = prices.index[CUT]
-    perturbed = prices.copy()
-    after = perturbed.index > cut
-    perturbed.loc[after] *= np.random.default_rng(0).uniform(0.7, 1.4, perturbed.loc[after].shape)
-    inputs = inputs_for(family, perturbed)
-    for attribute in ("market", "panel"):
-        if hasattr(fitted, attribute):
-            setattr(fitted, attribute, getattr(inputs, attribute))
-    try:
-        other = fitted.allocate(perturbed, dates)
-    finally:
-        for attribute in ("market", "panel"):
-            if hasattr(fitted, attribute):
-                setattr(fitted, attribute, getattr(case["inputs"], attribute))
-    base = fitted.allocate(prices, dates)
-    pd.testing.assert_frame_equal(base.loc[:cut], other.loc[:cut])
-    late = slice(CUT - TRAIN_DAYS, None)  # the dates from 10 days after the cut on
-    assert not np.allclose(base.iloc[late].to_numpy(), other.iloc[late].to_numpy())
+def test_a_seed_ensemble_passes_the_shipped_checks(data: AllocationData) -> None:
+    check_allocator(ev.SeedEnsemble(estimator_for(tiny_config("asset")), seeds=[0, 1]), data)
 
 
-def test_a_seeded_fit_repeats(case: dict[str, Any], prices: pd.DataFrame) -> None:
-    again = case["make"]().fit(prices.iloc[:TRAIN_DAYS])
-    dates = prices.index[TRAIN_DAYS + 10 :]
-    pd.testing.assert_frame_equal(
-        again.allocate(prices, dates), case["fitted"].allocate(prices, dates)
-    )
-    other_seed = case["family"].factory(tiny_config(case["family"].name, seed=4), case["inputs"])
-    moved = other_seed().fit(prices.iloc[:TRAIN_DAYS]).allocate(prices, dates)
-    assert not np.allclose(moved.to_numpy(), again.allocate(prices, dates).to_numpy())
+def test_the_checks_catch_a_peeking_allocator(data: AllocationData) -> None:
+    class Peeking(ev.ClassicAllocator):
+        def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+            prices = X.prices
+            last = prices.iloc[-1] / prices.iloc[-1].sum()  # the last price: the future
+            return pd.DataFrame([last.to_numpy()] * len(dates), index=dates, columns=prices.columns)
+
+    with pytest.raises(AssertionError, match="causality"):
+        check_allocator(Peeking("equal_weight", 60), data)
 
 
-def test_checkpoint_round_trip(case: dict[str, Any], prices: pd.DataFrame, tmp_path: Path) -> None:
-    family, fitted = case["family"], case["fitted"]
-    path = fitted.save(tmp_path / "model.pt")
-    payload = torch.load(path, weights_only=True)
-    assert payload["model"] == family.name and payload["extra"]["family"] == family.name
-    loaded = family.loader(case["inputs"])(path)
-    dates = prices.index[TRAIN_DAYS + 10 :]
-    pd.testing.assert_frame_equal(loaded.allocate(prices, dates), fitted.allocate(prices, dates))
-
-
-def test_the_network_streams_like_one_pass(case: dict[str, Any]) -> None:
-    network = case["fitted"].network_
-    assert isinstance(network, SequenceModel) and MODELS[case["family"].name] is type(network)
+def test_the_network_streams_like_one_pass(family: str, data: AllocationData) -> None:
+    fitted = estimator_for(tiny_config(family)).fit(data.loc[data.index[:330]])
+    network = fitted.network_
+    assert isinstance(network, SequenceModel) and type(network) is FAMILIES[family].network_cls
     cfg = network.config
     n_items, n_features = getattr(cfg, "n_assets", None) or cfg.n_strategies, cfg.n_features
     x = torch.randn(2, 40, n_items, n_features, generator=torch.Generator().manual_seed(0))
@@ -135,29 +99,69 @@ def test_the_network_streams_like_one_pass(case: dict[str, Any]) -> None:
     assert network.step_flops() > 0
 
 
-def test_a_genome_decodes_to_a_valid_config_of_the_family(case: dict[str, Any]) -> None:
-    family = case["family"]
-    search = parse_config({"search": {"families": [family.name]}}).search
+def test_a_genome_decodes_to_an_estimator_of_the_family(family: str) -> None:
+    search = parse_config({"search": {"families": [family]}}).search
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=2))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    base = tiny_config(family)
     for _ in range(5):
         trial = study.ask()
         genome = suggest_genome(trial, search, FEATURES, STRATEGIES)
         study.tell(trial, 0.0)
-        config = decode(genome.params, tiny_config(family.name))
-        assert config.model.family == family.name
+        config = decode(genome.params, base)
+        assert config.model.family == family
         assert decode(encode(config, FEATURES, STRATEGIES), config) == config
-        for name, gene in GENES.items():  # a gene the family ignores leaves the config alone
-            if not reads(family.name, name):
-                base = getattr(getattr(tiny_config(family.name), gene.section), gene.field)
-                assert getattr(getattr(config, gene.section), gene.field) == base
-    assert not hasattr(family.factory(config, case["inputs"])(), "network_")
+        estimator = estimator_for(config)
+        params = estimator.get_params(deep=True)
+        for name, gene in GENES.items():
+            value = getattr(getattr(config, gene.section), gene.field)
+            if reads(family, name):  # the gene reaches the estimator's parameter
+                key = f"network__{gene.field}" if gene.section == "model" else ""
+                key = key if key in params else f"{gene.section}__{gene.field}"
+                assert params.get(key, params.get(gene.field)) == value
+            else:  # a gene the family ignores leaves the config alone
+                assert value == getattr(getattr(base, gene.section), gene.field)
+        assert not hasattr(estimator, "network_") and type(estimator) is FAMILIES[family]
 
 
-def test_the_report_describes_the_family(case: dict[str, Any]) -> None:
-    family = case["family"]
-    genome = encode(tiny_config(family.name), FEATURES, STRATEGIES)
-    words = " ".join(genome_sentences(genome, family.name))
-    assert family.title in words and "?" not in words
-    assert ("ret_5" in words) == reads(family.name, "feature_ret_5")
-    assert ("min_variance" in words) == reads(family.name, "strategy_min_variance")
+def test_the_report_describes_the_family(family: str) -> None:
+    genome = encode(tiny_config(family), FEATURES, STRATEGIES)
+    words = " ".join(genome_sentences(genome, family))
+    assert FAMILIES[family].title in words and "?" not in words
+    assert ("ret_5" in words) == reads(family, "feature_ret_5")
+    assert ("min_variance" in words) == reads(family, "strategy_min_variance")
+
+
+def test_nested_parameters_clone_and_validate() -> None:
+    model = ev.AssetLSTMAllocator().set_params(network__hidden=32, training__lr=1e-3)
+    copy = clone(model)
+    assert copy.get_params()["network__hidden"] == 32 and copy.get_params()["training__lr"] == 1e-3
+    assert copy.network is not model.network or copy.network == model.network
+    with pytest.raises(ev.ConfigError, match=r"network__hidden"):
+        ev.AssetLSTMAllocator().set_params(network__hidden=1000)
+    with pytest.raises(ValueError, match=r"unknown parameter 'network__heads'"):
+        ev.AssetLSTMAllocator().set_params(network__heads=2)
+    ensemble = ev.SeedEnsemble(model, seeds=[1, 2])
+    assert clone(ensemble).get_params()["estimator__network__hidden"] == 32
+    ensemble.set_params(estimator__network__hidden=16, seeds=[3])
+    assert clone(ensemble).get_params()["estimator__network__hidden"] == 16
+
+
+def test_a_toy_family_is_one_module_and_one_line(
+    monkeypatch: pytest.MonkeyPatch, data: AllocationData, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(FAMILIES, "gru", GRUAllocator)  # the one line
+    assert model_keys("gru") == {"family", "layers", "hidden", "dropout", "temperature", "features"}
+    assert reads("gru", "hidden") and reads("gru", "lr") and not reads("gru", "mode")
+    check_allocator(estimator_for(tiny_config("gru")), data)
+    search = {"families": ["gru"], "population": 2, "generations": 2, "folds": 2}
+    search |= {"min_test_days": 60, "prune": False}
+    values = tiny_config("gru").model_dump(by_alias=True)
+    values |= {"search": search, "champion": {"seeds": 1}, "evaluation": {"n_boot": 100}}
+    prices = random_prices(n_days=1300, n_assets=4, seed=5)
+    result = ev.evolve(parse_config(values), prices, out=tmp_path / "run")
+    trials = pd.read_parquet(result.run_dir / "trials.parquet")
+    done = trials[trials["state"] == "COMPLETE"]
+    assert len(done) >= 4 and set(done["params_family"]) == {"gru"}
+    assert np.isfinite(done["fitness"]).all()
+    assert result.pipeline is not None and result.config.model.family == "gru"

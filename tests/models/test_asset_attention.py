@@ -9,6 +9,7 @@ import torch
 import evofolio.models.asset_attention as module
 import evofolio.models.groups as groups
 from evofolio.models.asset_attention import AssetAttention, AssetAttentionConfig
+from tolerance import assert_close_scaled, max_abs
 
 
 def test_checkpointed_training_gives_the_same_outputs_and_gradients(
@@ -27,7 +28,7 @@ def test_checkpointed_training_gives_the_same_outputs_and_gradients(
 
     monkeypatch.setattr(groups, "checkpoint", counted)
 
-    def run(sequences: int, tokens: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def run(sequences: int, tokens: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", sequences)
         monkeypatch.setattr(module, "CHECKPOINT_TOKENS", tokens)
         torch.manual_seed(1)
@@ -37,16 +38,23 @@ def test_checkpointed_training_gives_the_same_outputs_and_gradients(
         more, _ = model(then, state)
         out = torch.cat([weights, more], dim=1)
         (out[..., 0] * torch.arange(12.0)).sum().backward()
-        return out.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        return out.detach(), grads
 
     plain, plain_grads = run(10_000, 10_000)
     assert calls == []
     grouped, grouped_grads = run(5, 5 * 11)  # rows 7, then 6 carried + 5: groups of 5 then 5
     assert len(calls) == 2 * 5  # 24 sequences in 5 groups, in each of the two calls
-    torch.testing.assert_close(grouped, plain, rtol=1e-5, atol=1e-6)
-    assert len(grouped_grads) == len(plain_grads)
-    for got, expected in zip(grouped_grads, plain_grads, strict=True):
-        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-6)
+    # Equal up to round-off, which differs between BLAS kernels (batches of 5 or 24
+    # sequences): tolerances follow the scale of the tensors (see tolerance.py). The
+    # gradients share one scale, the whole gradient's (about 10 here, where a fixed atol=1e-6
+    # is one float32 step): the last layer's linear2.bias and the proj.bias gradients are
+    # mathematically zero (the softmax over assets ignores a score shift), round-off alone.
+    assert_close_scaled(grouped, plain, rtol=1e-5, msg="weights")
+    assert grouped_grads.keys() == plain_grads.keys()
+    scale = max_abs(plain_grads.values())
+    for name, expected in plain_grads.items():
+        assert_close_scaled(grouped_grads[name], expected, rtol=1e-5, scale=scale, msg=name)
 
 
 def test_no_checkpoint_without_gradients_or_at_or_below_the_sequences_limit(
@@ -85,5 +93,6 @@ def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
     with torch.no_grad():
         grouped, grouped_state = model(x)
     assert sizes == [4, 4, 4, 3]
-    torch.testing.assert_close(grouped, whole, rtol=0, atol=1e-6)
+    # the same up to round-off of other batch sizes (4 sequences or 15): see tolerance.py
+    assert_close_scaled(grouped, whole, rtol=1e-5, msg="weights")
     torch.testing.assert_close(grouped_state, state)

@@ -1,4 +1,4 @@
-"""Model 1: shapes, simplex output, cap, streaming state, config validation, registry."""
+"""Model 1: shapes, simplex output, cap, streaming state, config validation, registry line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
-from evofolio.models.registry import MODELS, model_name
+from tolerance import assert_close_scaled, max_abs
 
 
 @pytest.mark.parametrize("encoder", ["shared", "joint"])
@@ -81,11 +81,11 @@ def test_config_validation(change: dict[str, Any]) -> None:
         dataclasses.replace(AssetLSTMConfig(5, 2), **change)
 
 
-def test_registry() -> None:
-    assert MODELS["asset"] is AssetLSTM
-    assert model_name(AssetLSTM(AssetLSTMConfig(2, 1))) == "asset"
-    with pytest.raises(KeyError):
-        model_name(torch.nn.Linear(1, 1))
+def test_the_family_registry_names_this_network() -> None:
+    from evofolio.allocators.registry import FAMILIES
+
+    assert FAMILIES["asset"].network_cls is AssetLSTM
+    assert AssetLSTM.config_cls is AssetLSTMConfig
 
 
 def test_checkpointed_training_gives_the_same_outputs_and_gradients(
@@ -99,20 +99,26 @@ def test_checkpointed_training_gives_the_same_outputs_and_gradients(
     config = AssetLSTMConfig(n_assets=6, n_features=3, layers=2, hidden=8)
     x = torch.randn(4, 7, 6, 3)  # 24 sequences
 
-    def run(limit: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def run(limit: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", limit)
         torch.manual_seed(1)
         model = AssetLSTM(config)
         model.train()
         weights, _ = model(x)
         (weights[..., 0] * torch.arange(7.0)).sum().backward()
-        return weights.detach(), [p.grad.clone() for p in model.parameters()]
+        return weights.detach(), {n: p.grad.clone() for n, p in model.named_parameters()}
 
     plain, plain_grads = run(10_000)
     grouped, grouped_grads = run(5)  # 5 groups of at most 5 sequences, each checkpointed
-    torch.testing.assert_close(grouped, plain, rtol=1e-6, atol=1e-7)
-    for got, expected in zip(grouped_grads, plain_grads, strict=True):
-        torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-7)
+    # Equal up to round-off, which differs between BLAS kernels (batches of 5 or 24
+    # sequences): tolerances follow the scale of the tensors (see tolerance.py). The
+    # gradients share one scale, the whole gradient's: proj.bias's is mathematically zero
+    # (the softmax over assets ignores a score shift), the round-off of terms of that scale.
+    assert_close_scaled(grouped, plain, rtol=1e-5, msg="weights")
+    assert grouped_grads.keys() == plain_grads.keys()
+    scale = max_abs(plain_grads.values())
+    for name, expected in plain_grads.items():
+        assert_close_scaled(grouped_grads[name], expected, rtol=1e-5, scale=scale, msg=name)
 
 
 def _lstm_sizes(model: AssetLSTM, monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -174,6 +180,10 @@ def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
         grouped, grouped_state = model(x, state)
         again, _ = model(x)
     assert sizes == [4, 4, 4, 3, 4, 4, 4, 3] and calls == []
-    torch.testing.assert_close(again, whole, rtol=0, atol=1e-7)
-    torch.testing.assert_close(grouped, streamed, rtol=0, atol=1e-7)
-    torch.testing.assert_close(grouped_state, streamed_state, rtol=0, atol=1e-7)
+    # the same up to round-off of other batch sizes (4 sequences or 15), which differs
+    # between BLAS kernels: tolerances follow each tensor's scale (a fixed atol=1e-7 was
+    # about one float32 step of the cell state c, near 1: 6e-8 below 1, 1.2e-7 above)
+    assert_close_scaled(again, whole, rtol=1e-5, msg="weights")
+    assert_close_scaled(grouped, streamed, rtol=1e-5, msg="weights from a state")
+    for name, got, expected in zip("hc", grouped_state, streamed_state, strict=True):
+        assert_close_scaled(got, expected, rtol=1e-5, msg=f"state {name}")

@@ -11,9 +11,9 @@ import pytest
 import torch
 from torch.nn import functional
 
+from evofolio.allocators.registry import FAMILIES
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
 from evofolio.models.portfolio_lstm import PortfolioLSTM, PortfolioLSTMConfig
-from evofolio.models.registry import MODELS, model_name
 from evofolio.training import TrainConfig, load_checkpoint, save_checkpoint, selection_loss, train
 from evofolio.training.chunks import make_chunks
 from evofolio.training.losses import cross_entropy
@@ -76,13 +76,17 @@ def test_config_validation(change: dict[str, Any]) -> None:
 
 
 def test_registered_and_round_trips_through_a_checkpoint(tmp_path: Path) -> None:
-    assert MODELS["portfolio"] is PortfolioLSTM
+    assert FAMILIES["portfolio"].network_cls is PortfolioLSTM
+    assert FAMILIES["portfolio"].family == "portfolio"
     torch.manual_seed(4)
     cfg = PortfolioLSTMConfig(3, 5, hidden=8, mode="select", temperature=0.5)
     model = PortfolioLSTM(cfg).eval()
-    assert model_name(model) == "portfolio"
-    path = save_checkpoint(tmp_path / "m.pt", model, dataclasses.asdict(cfg), ["f"] * 5, {})
-    loaded, _ = load_checkpoint(path)
+    path = save_checkpoint(
+        tmp_path / "m.pt", "portfolio", model, dataclasses.asdict(cfg), ["f"] * 5, {}
+    )
+    networks = {name: family.network_cls for name, family in FAMILIES.items()}
+    loaded, payload = load_checkpoint(path, networks)
+    assert payload["model"] == "portfolio"
     assert isinstance(loaded, PortfolioLSTM) and loaded.config == cfg
     x = torch.randn(1, 9, 3, 5)
     assert torch.equal(loaded(x)[0], model(x)[0])

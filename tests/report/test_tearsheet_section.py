@@ -53,7 +53,8 @@ def trials_table(n_asset: int, n_portfolio: int, seed: int = 0) -> pd.DataFrame:
 def test_each_family_keeps_only_the_genes_it_reads() -> None:
     trials = trials_table(12, 12)
     assert family_genes(trials, "asset") == ["encoder", "lr", "dropout", "feature_ret_1"]
-    assert family_genes(trials, "portfolio") == ["lr", "dropout", "mode", "strategy_hrp"]
+    # Model 2's encoder is a parameter of its network (network__encoder): a gene it reads
+    assert family_genes(trials, "portfolio") == ["encoder", "lr", "dropout", "mode", "strategy_hrp"]
 
 
 def test_importances_rank_the_gene_that_drives_the_score() -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from search_helpers import StubEvaluator, search_config
 
-from evofolio.backtest import split_periods
+from evofolio.backtesting import split_periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData, load_data
 from evofolio.search.fingerprint import RunDirMismatchError, fingerprint

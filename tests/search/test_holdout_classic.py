@@ -10,7 +10,7 @@ import pytest
 
 import evofolio.allocators.classic_compute as compute
 from evofolio.api.data import load_data
-from evofolio.backtest import TradingRules, split_periods
+from evofolio.backtesting import TradingRules, split_periods
 from evofolio.config import parse_config
 from evofolio.search.champion import holdout_backtest
 from evofolio.strategies import STRATEGIES

@@ -10,14 +10,15 @@ import pytest
 from evofolio.config import RunConfig, parse_config
 from evofolio.errors import ConfigError
 from evofolio.features import FEATURES
-from evofolio.search.genes import GENES, reads
 from evofolio.search.space import (
     FEATURE_PREFIX,
+    GENES,
     STRATEGY_PREFIX,
     Genome,
     check_space,
     decode,
     encode,
+    reads,
     suggest_genome,
 )
 from evofolio.strategies import STRATEGIES
@@ -61,7 +62,8 @@ def test_which_family_reads_which_gene() -> None:
     assert reads("asset", "encoder") and not reads("asset", "mode")
     assert reads("asset", "feature_ret_1") and not reads("asset", "strategy_hrp")
     assert reads("portfolio", "mode") and reads("portfolio", "strategy_hrp")
-    assert not reads("portfolio", "encoder") and not reads("portfolio", "max_weight")
+    # Model 2's encoder is a parameter of its network (network__encoder): derived, it is read
+    assert reads("portfolio", "encoder") and not reads("portfolio", "max_weight")
     assert not reads("portfolio", "feature_ret_1")
     assert reads("asset_attention", "heads") and reads("asset_attention", "width")
     assert not reads("asset_attention", "hidden") and not reads("asset_attention", "encoder")

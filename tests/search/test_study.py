@@ -26,7 +26,7 @@ from search_helpers import (
 )
 
 from evofolio.features import FEATURES
-from evofolio.search.engine.progress import GENERATION_KEY, SearchEvent
+from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.engine.records import trials_frame
 from evofolio.search.engine.recovery import fail_stale
 from evofolio.search.engine.storage import (
@@ -36,6 +36,7 @@ from evofolio.search.engine.storage import (
     open_study,
     quiet_optuna,
 )
+from evofolio.search.engine.trial_record import GENERATION_KEY
 from evofolio.search.engine.workers import trial_directory
 from evofolio.search.plan import SINGLE_OBJECTIVE, enqueue_genomes, run_search
 from evofolio.search.space import encode, suggest_genome

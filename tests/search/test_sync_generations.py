@@ -15,8 +15,9 @@ import pytest
 from optuna.trial import TrialState
 from search_helpers import StubEvaluator, evaluations, search_config
 
-from evofolio.search.engine.progress import GENERATION_KEY, ProgressTracker, SearchEvent
+from evofolio.search.engine.progress import ProgressTracker, SearchEvent
 from evofolio.search.engine.storage import make_storage
+from evofolio.search.engine.trial_record import GENERATION_KEY
 from evofolio.search.engine.workers import _admitted_in_generation, trial_directory
 from evofolio.search.plan import run_search, search_plan
 

@@ -7,7 +7,7 @@ import optuna
 import pandas as pd
 import pytest
 
-from evofolio.backtest import BacktestResult
+from evofolio.backtesting import BacktestResult
 from evofolio.config import parse_config
 from evofolio.data import MarketData
 from evofolio.errors import ConfigError, InsufficientHistoryError

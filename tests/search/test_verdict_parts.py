@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evofolio.backtest import BacktestResult
+from evofolio.backtesting import BacktestResult
 from evofolio.config import EvaluationConfig
 from evofolio.metrics import expected_max_sharpe, minimum_track_record_length, sharpe_ratio
 from evofolio.metrics.deflated_sharpe import sharpe_moments

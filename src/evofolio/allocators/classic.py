@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 
+from evofolio.allocators.base import BaseAllocator
 from evofolio.allocators.classic_compute import decide
-from evofolio.backtest import FALLBACK_COLUMNS, no_fallbacks
-from evofolio.errors import InsufficientHistoryError
+from evofolio.backtesting import FALLBACK_COLUMNS, no_fallbacks
+from evofolio.data import as_data
+from evofolio.errors import InsufficientHistoryError, ParameterError
 from evofolio.strategies import STRATEGIES, zero_variance_mask
 from evofolio.strategies.covariance import AUTO, resolve_covariance
 
 logger = logging.getLogger(__name__)
 
 
-class ClassicAllocator:
+class ClassicAllocator(BaseAllocator):
     """Decide the weights of rule ``name`` at each date from the last ``window`` daily returns.
 
     The rule has nothing to learn across dates, so :meth:`fit` only records the assets. At
@@ -45,21 +47,38 @@ class ClassicAllocator:
     """
 
     def __init__(
-        self, name: str, window: int = 252, *, warn: bool = True, covariance: str = AUTO
+        self,
+        name: str = "equal_weight",
+        window: int = 252,
+        *,
+        warn: bool = True,
+        covariance: str = AUTO,
     ) -> None:
         self.name = name
         self.window = window
         self.warn = warn
         self.covariance = covariance
 
-    def fit(self, prices: pd.DataFrame) -> Self:
+    def fit(self, X: Any, y: Any = None) -> Self:
         if self.name not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.name}")
+            raise ParameterError(
+                f"ClassicAllocator: unknown strategy '{self.name}'; choose from "
+                f"{', '.join(STRATEGIES)}"
+            )
+        prices = as_data(X).prices
         self.assets_ = prices.columns
         self.covariance_ = resolve_covariance(self.covariance, prices.shape[1], self.window)
         return self
 
-    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    def _state(self) -> dict[str, Any]:
+        return {"assets": [str(a) for a in self.assets_], "covariance": self.covariance_}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self.assets_ = pd.Index(state["assets"])
+        self.covariance_ = str(state["covariance"])
+
+    def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        prices = as_data(X).prices
         values = prices.to_numpy(dtype=np.float64)
         returns = values[1:] / values[:-1] - 1.0  # row k is the return of date k+1
         positions = prices.index.get_indexer(dates)
@@ -153,25 +172,39 @@ def rule_warnings(allocators: Sequence[ClassicAllocator]) -> list[str]:
     return lines
 
 
-class EqualBlendAllocator:
-    """The static counterpart of Model 2: the average of several rules' decided weights.
+class EqualBlendAllocator(BaseAllocator):
+    """The static counterpart of Model 2: the average of several rules' decided weights
+    (``names``; ``None``: every registered rule).
 
     ``fallbacks_`` gathers the rules' fallbacks (each cause names its rule).
     """
 
-    def __init__(self, names: list[str], window: int = 252, *, covariance: str = AUTO) -> None:
+    def __init__(
+        self, names: Sequence[str] | None = None, window: int = 252, *, covariance: str = AUTO
+    ) -> None:
         self.names = names
         self.window = window
         self.covariance = covariance
 
-    def fit(self, prices: pd.DataFrame) -> Self:
+    def fit(self, X: Any, y: Any = None) -> Self:
+        names = list(STRATEGIES) if self.names is None else list(self.names)
         self.rules_ = [
-            ClassicAllocator(name, self.window, covariance=self.covariance).fit(prices)
-            for name in self.names
+            ClassicAllocator(name, self.window, covariance=self.covariance).fit(X) for name in names
         ]
         return self
 
-    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        frames = [rule.allocate(prices, dates) for rule in self.rules_]
+    def _state(self) -> dict[str, Any]:
+        return {"rules": [rule._state() for rule in self.rules_]}
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        names = list(STRATEGIES) if self.names is None else list(self.names)
+        self.rules_ = []
+        for name, rule_state in zip(names, state["rules"], strict=True):
+            rule = ClassicAllocator(name, self.window, covariance=self.covariance)
+            rule._set_state(rule_state)
+            self.rules_.append(rule)
+
+    def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        frames = [rule.allocate(X, dates) for rule in self.rules_]
         self.fallbacks_ = pd.concat([rule.fallbacks_ for rule in self.rules_], ignore_index=True)
         return sum(frames[1:], frames[0]) / len(frames)

@@ -19,16 +19,17 @@ from typing import Any, Self
 import pandas as pd
 from joblib import Parallel, delayed
 
-from evofolio.allocators.factory import NeuralAllocator, neural_factory
-from evofolio.allocators.strategy_panel import StrategyPanel
-from evofolio.config import RunConfig
-from evofolio.errors import DataError
+from evofolio.allocators.base import BaseAllocator, clone
+from evofolio.allocators.neural import AssetLSTMAllocator
+from evofolio.allocators.registry import load_member as registry_load
+from evofolio.data import as_data
+from evofolio.errors import DataError, ParameterError
 from evofolio.heartbeat import heartbeat
 from evofolio.outdir import write_json
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENSEMBLE_FILE", "FittedAllocator", "SeedEnsembleAllocator", "seed_list"]
+__all__ = ["ENSEMBLE_FILE", "FittedAllocator", "SeedEnsemble", "SeedEnsembleAllocator", "seed_list"]
 
 ENSEMBLE_FILE = "ensemble.json"
 
@@ -40,61 +41,56 @@ def seed_list(seed: int, count: int) -> list[int]:
     return [seed + k for k in range(count)]
 
 
-class SeedEnsembleAllocator:
-    """Average of the weights of several allocators of one genome trained with other seeds.
+class SeedEnsemble(BaseAllocator):
+    """One estimator refitted with several seeds, trading the average of their weights.
 
-    ``members`` are fresh, unfitted allocators (one per seed); :meth:`fit` fits each on the
-    same prices. :meth:`allocate` returns the mean of the members' weights (``dates`` ×
-    assets), causal because each member's is. ``seeds`` labels the members.
+    Args:
+        estimator: an unfitted allocator with a ``seed`` parameter (nested parameters:
+            ``estimator__network__hidden``).
+        seeds: one member per seed; member *k* is ``clone(estimator).set_params(seed=seeds[k])``.
+        jobs: worker processes that fit the members (each with ``cores // jobs`` torch
+            threads); seeded, so any ``jobs`` gives the same members.
+
+    :meth:`allocate` returns the mean of the members' weights (``dates`` × assets), long-only
+    and fully invested, causal because each member's is. Fitted: ``members_``.
     """
 
     def __init__(
-        self, members: Sequence[NeuralAllocator], seeds: Sequence[int], jobs: int = 1
+        self,
+        estimator: Any = None,
+        seeds: Sequence[int] = (0, 1, 2, 3, 4),
+        jobs: int = 1,
     ) -> None:
-        if len(members) != len(seeds) or not members:
-            raise ValueError("give one seed per member, and at least one member")
-        self.members = list(members)
-        self.seeds = list(seeds)
+        self.estimator = estimator
+        self.seeds = seeds
         self.jobs = jobs
 
-    @classmethod
-    def from_config(
-        cls,
-        config: RunConfig,
-        seeds: Sequence[int],
-        *,
-        market: pd.Series | None = None,
-        panel: StrategyPanel | None = None,
-        jobs: int = 1,
-    ) -> SeedEnsembleAllocator:
-        """Unfitted members of ``config``'s family, one per seed; ``jobs`` processes fit them."""
-        members = []
-        for seed in seeds:
-            make = neural_factory(
-                config.model_copy(update={"seed": seed}), market=market, panel=panel
-            )
-            members.append(make())
-        return cls(members, seeds, jobs)
+    def _members(self) -> list[Any]:
+        if not self.seeds:
+            raise ParameterError("SeedEnsemble: give at least one seed")
+        estimator = AssetLSTMAllocator() if self.estimator is None else self.estimator
+        return [clone(estimator).set_params(seed=int(seed)) for seed in self.seeds]
 
-    def fit(self, prices: pd.DataFrame) -> Self:
-        """Fit every member on ``prices``: in this process, or in ``jobs`` worker processes
-        (each with ``cores // jobs`` torch threads); seeded, so both give the same models."""
-        jobs = min(self.jobs, len(self.members))
+    def fit(self, X: Any, y: Any = None) -> Self:
+        """Fit every member on ``X``: in this process, or in ``jobs`` worker processes."""
+        members = self._members()
+        data = as_data(X)
+        jobs = min(self.jobs, len(members))
         if jobs <= 1:
-            fitted: Iterable[NeuralAllocator] = (member.fit(prices) for member in self.members)
+            fitted: Iterable[Any] = (member.fit(data) for member in members)
         else:
             threads = max(1, (os.cpu_count() or 1) // jobs)
             fitted = Parallel(n_jobs=jobs, backend="loky", return_as="generator")(
-                delayed(_fit_member)(member, prices, threads) for member in self.members
+                delayed(_fit_member)(member, data, threads) for member in members
             )
         started = time.perf_counter()
-        self.members_: list[NeuralAllocator] = []
+        self.members_: list[Any] = []
 
         def log() -> None:
             logger.info(
                 "seed ensemble: %d of %d members fitted, %.0f s elapsed",
                 len(self.members_),
-                len(self.members),
+                len(members),
                 time.perf_counter() - started,
             )
 
@@ -104,11 +100,12 @@ class SeedEnsembleAllocator:
                 log()
         return self
 
-    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        frames = [member.allocate(prices, dates) for member in self.members_]
+    def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        data = as_data(X)
+        frames = [member.allocate(data, dates) for member in self.members_]
         return sum(frames[1:], frames[0]) / len(frames)
 
-    def save(self, directory: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    def save(self, directory: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> Path:
         """Write each member to ``directory/seed-<seed>.pt`` and the list to ``ensemble.json``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
@@ -123,39 +120,48 @@ class SeedEnsembleAllocator:
 
     @classmethod
     def load(
-        cls, directory: str | Path, load_member: Callable[[Path], NeuralAllocator]
-    ) -> SeedEnsembleAllocator:
-        """The fitted ensemble saved by :meth:`save`; ``load_member`` reads one member file
-        (e.g. ``AssetLSTMAllocator.load`` with the market series). ``DataError`` naming the
-        file if the list is missing or unreadable."""
-        path = Path(directory) / ENSEMBLE_FILE
+        cls, directory: str | os.PathLike[str], load_member: Callable[[Path], Any] | None = None
+    ) -> Self:
+        """The fitted ensemble saved by :meth:`save` (its directory, or the ``ensemble.json``
+        :meth:`save` returned); ``load_member`` reads one member file
+        (default: the family class named in each checkpoint, through the registry).
+        ``DataError`` naming the file if the list is missing or unreadable."""
+        directory = Path(directory)
+        if directory.name == ENSEMBLE_FILE:  # the path save() returned
+            directory = directory.parent
+        path = directory / ENSEMBLE_FILE
         try:
             listed = json.loads(path.read_text(encoding="utf-8"))["members"]
             seeds = [int(item["seed"]) for item in listed]
             files = [Path(directory) / str(item["file"]) for item in listed]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise DataError(f"{path}: cannot read the seed ensemble ({error})") from None
-        ensemble = cls([load_member(file) for file in files], seeds)
-        ensemble.members_ = ensemble.members
+        members = [(load_member or registry_load)(file) for file in files]
+        ensemble = cls(clone(members[0]), seeds)
+        ensemble.members_ = members
         return ensemble
 
 
-def _fit_member(member: NeuralAllocator, prices: pd.DataFrame, threads: int) -> NeuralAllocator:
+SeedEnsembleAllocator = SeedEnsemble
+"""The earlier name of :class:`SeedEnsemble`."""
+
+
+def _fit_member(member: Any, data: Any, threads: int) -> Any:
     import torch  # layer 5: torch is allowed here; imported in the worker process
 
     torch.set_num_threads(threads)
-    return member.fit(prices)
+    return member.fit(data)
 
 
-class FittedAllocator:
+class FittedAllocator(BaseAllocator):
     """An already fitted allocator whose :meth:`fit` does nothing: to backtest one member of
     a fitted ensemble on the dates the ensemble traded, without training it again."""
 
-    def __init__(self, fitted: NeuralAllocator) -> None:
+    def __init__(self, fitted: Any = None) -> None:
         self.fitted = fitted
 
-    def fit(self, prices: pd.DataFrame) -> Self:
+    def fit(self, X: Any, y: Any = None) -> Self:
         return self
 
-    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        return self.fitted.allocate(prices, dates)
+    def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        return self.fitted.allocate(X, dates)

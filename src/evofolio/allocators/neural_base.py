@@ -1,18 +1,29 @@
-"""What Model 1's and Model 2's allocators share: training a network on scaled inputs,
-streaming it over a series, and the checkpoint that holds a fitted allocator."""
+"""What every neural allocator shares: training a network on scaled inputs, streaming it over
+a series, and the checkpoint that holds a fitted allocator (parameters + state).
+
+A model family is one subclass of :class:`NeuralAllocator` (in a module of its own, beside its
+network and the network's hyperparameters) and one line in
+:data:`evofolio.allocators.registry.FAMILIES`. The subclass's constructor is the declaration
+of its settings; everything else (which genes of the search it reads, its ``[model]`` keys,
+how the search builds it) is derived from its ``get_params``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 import torch
+from pydantic import BaseModel
 from torch import nn
 
-from evofolio.config import ModelConfig, TrainingConfig
+from evofolio.allocators.base import BaseAllocator, validated
+from evofolio.config import TrainingConfig
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.features import FeatureScaler
 from evofolio.training import (
@@ -25,12 +36,13 @@ from evofolio.training import (
     select_device,
     train,
 )
-from evofolio.training.loop import Progress
 from evofolio.training.losses import ChunkLoss
+
+__all__ = ["NeuralAllocator", "rows_for", "train_config"]
 
 
 def train_config(training: TrainingConfig, seed: int) -> TrainConfig:
-    """The training loop's settings from the run configuration."""
+    """The training loop's settings from the ``training`` parameter."""
     return TrainConfig(**training.model_dump(exclude={"device"}), seed=seed)
 
 
@@ -45,34 +57,52 @@ def rows_for(frame: pd.DataFrame, dates: pd.DatetimeIndex, what: str) -> pd.Data
     return frame.loc[dates]
 
 
-class NeuralAllocatorBase:
-    """Settings and fitted state common to the neural allocators (see the subclasses).
+def _feature_words(genome: Mapping[str, Any]) -> str:
+    features = [
+        k.removeprefix("feature_") for k, v in genome.items() if k.startswith("feature_") and v
+    ]
+    return (
+        f"It reads {len(features)} feature{'s' if len(features) != 1 else ''}: "
+        f"{', '.join(features) or 'none'}."
+    )
+
+
+class NeuralAllocator(BaseAllocator):
+    """A network trained on a portfolio objective, behind the estimator contract.
+
+    Class attributes a family sets: ``family`` (its registry name, also the checkpoint's
+    network name), ``network_cls`` (the ``nn.Module``, built from its ``config_cls``),
+    ``title`` and ``summary`` (the report's name and its sentence on a genome, filled with
+    the genes' words) and ``reads_strategies`` (it reads the classic-strategy panel).
+    Parameters every family has: ``network`` (a pydantic model of the network's
+    hyperparameters), ``training`` (:class:`~evofolio.config.TrainingConfig`), ``seed`` and
+    ``on_epoch`` (called with ``(epoch, train_loss, val_loss)`` while training).
 
     Fitted attributes: ``scaler_`` (fitted on training rows only), ``network_`` and its
     dataclass config ``network_config_``, ``device_``, ``train_config_``, ``result_``,
     ``assets_`` and ``train_period_``.
     """
 
-    family = ""
-    feature_names: tuple[str, ...] = ()
+    family: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    network_cls: ClassVar[type[nn.Module]]
+    reads_strategies: ClassVar[bool] = False
+    feature_names: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(
-        self,
-        model: ModelConfig,
-        training: TrainingConfig,
-        *,
-        seed: int = 0,
-        on_epoch: Progress | None = None,
-    ) -> None:
-        self.model = model
-        self.training = training
-        self.seed = seed
-        self.on_epoch = on_epoch
+    network: BaseModel
+    training: TrainingConfig
+    seed: int
+    on_epoch: Any
+
+    @classmethod
+    def inputs_sentence(cls, genome: Mapping[str, Any]) -> str:
+        """The report's sentence on what a genome of this family reads."""
+        return _feature_words(genome) if "features" in cls().get_params() else ""
 
     def _train(
         self,
         network_config: Any,
-        network_cls: type[nn.Module],
         inputs: np.ndarray,
         targets: np.ndarray,
         prices: pd.DataFrame,
@@ -85,7 +115,7 @@ class NeuralAllocatorBase:
         self.device_ = select_device(self.training.device)
         seed_everything(self.seed)
         self.network_config_ = network_config
-        self.network_: nn.Module = network_cls(network_config).to(self.device_)
+        self.network_: nn.Module = type(self).network_cls(network_config).to(self.device_)
         self.result_: TrainResult = train(
             self.network_,
             self.scaler_.transform(inputs),
@@ -97,6 +127,12 @@ class NeuralAllocatorBase:
         )
         self.assets_ = prices.columns
         self.train_period_ = (dates[0], dates[-1])
+
+    def _network_config(self, **sizes: Any) -> Any:
+        """The network's dataclass config: what the data decides (``sizes``, e.g.
+        ``n_assets``, ``n_features``), then the fields of the ``network`` parameter."""
+        config_cls: Any = type(self).network_cls.config_cls  # type: ignore[attr-defined]
+        return config_cls(**sizes, **self.network.model_dump())
 
     def _check_assets(self, prices: pd.DataFrame) -> None:
         if not prices.columns.equals(self.assets_):
@@ -118,16 +154,21 @@ class NeuralAllocatorBase:
         return outputs[seq_len:]
 
     def _payload(self) -> dict[str, Any]:
-        """The family-specific part of the checkpoint's ``extra`` (subclasses add to it)."""
+        """The family-specific fitted state kept in the checkpoint (subclasses add to it)."""
         return {}
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Write the fitted network, scaler and settings to one checkpoint file."""
+    def _set_payload(self, extra: dict[str, Any]) -> None:
+        """Restore what :meth:`_payload` wrote (subclasses)."""
+
+    def _input_names(self) -> list[str]:
+        return list(self.feature_names or getattr(self, "features", ()))
+
+    def save(self, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> Path:
+        """Write the parameters and the fitted network and scaler to one checkpoint file
+        (:mod:`evofolio.training.checkpoint`, read with ``weights_only=True``)."""
         payload = {
             "family": self.family,
-            "model": self.model.model_dump(),
-            "training": self.training.model_dump(),
-            "seed": self.seed,
+            "params": self._saved_params(),
             "assets": [str(a) for a in self.assets_],
             "train_period": [str(d.date()) for d in self.train_period_],
             **self._payload(),
@@ -135,26 +176,49 @@ class NeuralAllocatorBase:
         }
         return save_checkpoint(
             path,
+            self.family,
             self.network_,
             dataclasses.asdict(self.network_config_),
-            list(self.feature_names or self.model.features),
+            self._input_names(),
             self.scaler_.to_state(),
             payload,
         )
 
-    @staticmethod
-    def read(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
-        """The network and payload of a checkpoint (``DataError`` if unreadable)."""
-        return load_checkpoint(path)
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Self:
+        """A fitted allocator from a checkpoint written by :meth:`save`, ready to allocate;
+        ``DataError`` naming the file if it holds another family's network or was written by
+        an earlier version."""
+        network, payload = load_checkpoint(path, {cls.family: cls.network_cls})
+        return cls.from_checkpoint(path, network, payload)
 
-    def _restore(self, network: nn.Module, payload: dict[str, Any], config_cls: type) -> None:
-        """Set the fitted state from a checkpoint read with :meth:`read`."""
+    @classmethod
+    def from_checkpoint(
+        cls, path: str | os.PathLike[str], network: nn.Module, payload: dict[str, Any]
+    ) -> Self:
+        """The fitted allocator of a checkpoint already read (:func:`load_checkpoint`)."""
         extra = payload["extra"]
-        self.scaler_ = FeatureScaler.from_state(payload["scaler_state"])
-        self.device_ = torch.device("cpu")
-        self.network_ = network
-        self.network_config_ = config_cls(**payload["model_config"])
-        self.train_config_ = train_config(self.training, self.seed)
-        self.assets_ = pd.Index(extra["assets"])
+        if "params" not in extra:
+            raise DataError(
+                f"checkpoint {path}: written by an earlier version of evofolio (no estimator "
+                "parameters); train the model again"
+            )
+        allocator = cls()
+        params = {}
+        for name, value in extra["params"].items():
+            current = getattr(allocator, name, None)
+            if isinstance(current, BaseModel):
+                value = validated(type(current), value, allocator, name)
+            params[name] = value
+        allocator.set_params(**params)
+        allocator.scaler_ = FeatureScaler.from_state(payload["scaler_state"])
+        allocator.device_ = torch.device("cpu")
+        allocator.network_ = network
+        config_cls: Any = cls.network_cls.config_cls  # type: ignore[attr-defined]
+        allocator.network_config_ = config_cls(**payload["model_config"])
+        allocator.train_config_ = train_config(allocator.training, allocator.seed)
+        allocator.assets_ = pd.Index(extra["assets"])
         start, end = extra["train_period"]
-        self.train_period_ = (pd.Timestamp(start), pd.Timestamp(end))
+        allocator.train_period_ = (pd.Timestamp(start), pd.Timestamp(end))
+        allocator._set_payload(extra)
+        return allocator

@@ -1,9 +1,10 @@
 """Model 2 as an Allocator: strategy features -> LSTM -> weights over strategies -> blend.
 
-The strategy panel (every classic rule's held weights and returns) is computed once by the
-caller over the whole history; it is causal by construction (a rule's row *t* uses prices up
-to *t*). ``fit(prices_train)`` and ``allocate(prices, dates)`` read only the panel rows on
-the dates of the prices they are given, so the row of date *t* depends on prices up to *t*.
+The strategy panel (every classic rule's held weights and returns, refit monthly) is causal by
+construction (a rule's row *t* uses prices up to *t*): it is read from ``X``'s derived data
+when the caller computed it once over the whole history (:func:`strategy_panel_into`), else
+computed from ``X``'s prices (cached on disk). ``fit(X)`` and ``allocate(X, dates)`` read only
+the panel rows on the dates of ``X``, so the row of date *t* depends on prices up to *t*.
 
 * Inputs at *t*: the strategy features of :mod:`evofolio.features.strategy_features`
   (returns realised at *t*, turnover traded at the close of *t*, ...), standardised with
@@ -20,23 +21,30 @@ the dates of the prices they are given, so the row of date *t* depends on prices
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any, Self
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
+from torch import nn
 
-from evofolio.allocators.neural_base import NeuralAllocatorBase, rows_for, train_config
-from evofolio.allocators.strategy_panel import StrategyPanel
-from evofolio.config import ModelConfig, TrainingConfig
-from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
+from evofolio.allocators.neural_base import NeuralAllocator, rows_for, train_config
+from evofolio.allocators.strategy_panel import (
+    StrategyPanel,
+    derived_key,
+    strategy_panel,
+)
+from evofolio.config import TrainingConfig
+from evofolio.data import AllocationData, as_data
+from evofolio.errors import ConfigError, DataError, InsufficientHistoryError, ParameterError
 from evofolio.features import FeaturePanel
 from evofolio.features.strategy_features import (
     STRATEGY_FEATURES,
     build_strategy_panel_features,
     strategy_inputs,
 )
-from evofolio.models.portfolio_lstm import PortfolioLSTM, PortfolioLSTMConfig
+from evofolio.models.portfolio_lstm import PortfolioLSTM, PortfolioLSTMParams
+from evofolio.strategies.covariance import AUTO
 from evofolio.training import (
     selection_loss,
     validation_start,
@@ -44,6 +52,13 @@ from evofolio.training import (
 from evofolio.training.loop import Progress
 
 logger = logging.getLogger(__name__)
+
+
+def _strategy_words(genome: Mapping[str, Any]) -> str:
+    names = [
+        k.removeprefix("strategy_") for k, v in genome.items() if k.startswith("strategy_") and v
+    ]
+    return f"Its inputs are {len(names)} classic strategies: {', '.join(names) or 'none'}."
 
 
 def select_labels(next_returns: np.ndarray, horizon: int, val_start: int) -> np.ndarray:
@@ -66,70 +81,116 @@ def select_labels(next_returns: np.ndarray, horizon: int, val_start: int) -> np.
     return labels
 
 
-class PortfolioLSTMAllocator(NeuralAllocatorBase):
-    """Model 2 (a strategy of strategies) behind the Allocator contract.
+class PortfolioLSTMAllocator(NeuralAllocator):
+    """Model 2 (a strategy of strategies) as an estimator.
 
-    ``panel`` holds the strategies named by ``model.strategies`` (``None``: every strategy of
-    the panel, at least 2). ``hard`` puts everything on the strategy with the largest
-    weight (meant for select mode; otherwise the weights blend the strategies). ``on_epoch``
-    receives ``(epoch, train_loss, val_loss)`` during training. Of the model settings, Model 2
-    reads ``strategies``, ``mode``, ``horizon``, ``encoder``, ``layers``, ``hidden``,
-    ``dropout`` and ``temperature``; ``features`` and ``max_weight`` are Model 1's.
+    Args:
+        network: the LSTM's hyperparameters and mode
+            (:class:`~evofolio.models.portfolio_lstm.PortfolioLSTMParams`).
+        training: how it is trained (:class:`~evofolio.config.TrainingConfig`).
+        strategies: the classic strategies blended (``None``: every registered one; at least
+            2 distinct).
+        horizon: select mode: the days ahead over which the best strategy is labelled.
+        hard: put everything on the strategy with the largest weight.
+        strategy_window, cost_bps, covariance: the strategy panel's settings (each rule's
+            trailing window in days, the cost of its monthly rebalancing in bps, the
+            covariance estimator).
+        seed, on_epoch: as :class:`~evofolio.allocators.neural.AssetLSTMAllocator`.
+
+    ``X``: prices, ``MarketData`` or ``AllocationData`` (whose derived data may hold the panel
+    computed once over the whole history: :func:`strategy_panel_into`).
     """
 
     family = "portfolio"
+    title = "Model 2, the portfolio-level LSTM over classic strategies"
+    summary = "{layers} LSTM layer(s) of {hidden} hidden units, dropout {dropout}; it {mode}"
+    network_cls: ClassVar[type[nn.Module]] = PortfolioLSTM
+    reads_strategies = True
     feature_names = tuple(STRATEGY_FEATURES)
 
     def __init__(
         self,
-        model: ModelConfig,
-        training: TrainingConfig,
-        *,
-        panel: StrategyPanel,
+        network: PortfolioLSTMParams = PortfolioLSTMParams(),
+        training: TrainingConfig = TrainingConfig(),
+        strategies: Sequence[str] | None = None,
+        horizon: int = 5,
+        hard: bool = False,
+        strategy_window: int = 252,
+        cost_bps: float = 10.0,
+        covariance: str = AUTO,
         seed: int = 0,
         on_epoch: Progress | None = None,
-        hard: bool = False,
     ) -> None:
-        super().__init__(model, training, seed=seed, on_epoch=on_epoch)
-        self.panel = panel
+        self.network = network
+        self.training = training
+        self.strategies = strategies
+        self.horizon = horizon
         self.hard = hard
+        self.strategy_window = strategy_window
+        self.cost_bps = cost_bps
+        self.covariance = covariance
+        self.seed = seed
+        self.on_epoch = on_epoch
 
-    def strategies(self) -> tuple[str, ...]:
+    @classmethod
+    def inputs_sentence(cls, genome: Mapping[str, Any]) -> str:
+        return _strategy_words(genome)
+
+    def _panel(self, data: AllocationData) -> StrategyPanel:
+        dates = data.index
+        first_decision = dates[min(self.strategy_window, len(dates) - 1)]
+
+        def covers(panel: StrategyPanel) -> bool:
+            held = next(iter(panel.results.values())).held.index
+            return bool(held[-1] >= dates[-1] and held[0] <= first_decision)
+
+        key = derived_key(self.strategy_window, self.cost_bps, self.covariance)
+        return data.cached(
+            key,
+            lambda: strategy_panel(
+                data.prices, self.strategy_window, self.cost_bps, self.covariance
+            ),
+            covers,
+        )
+
+    def _names(self, panel: StrategyPanel) -> tuple[str, ...]:
         """The strategies blended, validated against the panel (``ConfigError``)."""
-        names = tuple(self.panel.names if self.model.strategies is None else self.model.strategies)
-        missing = [name for name in names if name not in self.panel.results]
+        names = tuple(panel.names if self.strategies is None else self.strategies)
+        missing = [name for name in names if name not in panel.results]
         if missing:
             raise ConfigError(
-                f"model.strategies: {missing} not in the strategy panel {list(self.panel.names)}"
+                f"model.strategies: {missing} not in the strategy panel {list(panel.names)}"
             )
         if len(set(names)) != len(names) or len(names) < 2:
             raise ConfigError(f"model.strategies: need at least 2 distinct strategies, got {names}")
         return names
 
-    def _features(self, prices: pd.DataFrame) -> tuple[FeaturePanel, pd.DataFrame]:
-        """Strategy features on the panel rows inside the price dates, and the gross returns."""
-        names = self.strategies()
+    def _features(self, data: AllocationData) -> tuple[FeaturePanel, pd.DataFrame, StrategyPanel]:
+        """Strategy features on the panel rows inside the price dates, the gross returns and
+        the panel."""
+        prices = data.prices
+        panel = self._panel(data)
+        names = self._names(panel)
         first, last = prices.index[0], prices.index[-1]
-        ends = self.panel.results[names[0]].held.index[-1]
-        if ends < last:
-            raise DataError(
-                f"the strategy panel ends on {ends.date()}, before the last price date "
-                f"{last.date()}: build it over the whole history"
-            )
-        held = {name: self.panel.results[name].held.loc[first:last] for name in names}
+        held = {name: panel.results[name].held.loc[first:last] for name in names}
         for name, frame in held.items():
             if not frame.columns.equals(prices.columns):
                 raise DataError(
                     f"strategy {name!r} holds assets {list(frame.columns)}, "
                     f"the prices have {list(prices.columns)}"
                 )
-        returns = self.panel.returns(net=True).loc[first:last, list(names)]
+        returns = panel.returns(net=True).loc[first:last, list(names)]
         features = build_strategy_panel_features(strategy_inputs(returns, held, prices))
-        gross = self.panel.returns(net=False).loc[first:last, list(names)]
-        return features, gross
+        gross = panel.returns(net=False).loc[first:last, list(names)]
+        return features, gross, panel
 
-    def fit(self, prices: pd.DataFrame) -> Self:
-        features, gross = self._features(prices)
+    def fit(self, X: Any, y: Any = None) -> Self:
+        if self.horizon < 1:
+            raise ParameterError(
+                f"PortfolioLSTMAllocator: horizon must be >= 1, got {self.horizon}"
+            )
+        data = as_data(X)
+        features, gross, _ = self._features(data)
         if features.n_dates < 3:
             raise InsufficientHistoryError(
                 f"Model 2 needs more training dates after the strategy-feature warm-up, "
@@ -140,36 +201,31 @@ class PortfolioLSTMAllocator(NeuralAllocatorBase):
         targets = gross.shift(-1).loc[features.dates[:-1]].to_numpy(dtype=np.float64, copy=True)
         self.train_config_ = train_config(self.training, self.seed)
         loss = None
-        if self.model.mode == "select":
+        mode = getattr(self.network, "mode", "blend")
+        if mode == "select":
             val_start = validation_start(len(targets), self.train_config_.val_frac)
-            targets = select_labels(targets, self.model.horizon, val_start)
+            targets = select_labels(targets, self.horizon, val_start)
             labelled = targets.sum(axis=1) > 0
             no_val = val_start < len(targets) and not labelled[val_start:].any()
             if no_val or not labelled[:val_start].any():
                 raise InsufficientHistoryError(
-                    f"Model 2 (select) has no {self.model.horizon}-day label in its training or "
+                    f"Model 2 (select) has no {self.horizon}-day label in its training or "
                     f"validation rows ({len(targets)} rows)"
                 )
             loss = selection_loss
-        config = PortfolioLSTMConfig(
-            n_strategies=features.n_assets,
-            n_features=features.n_features,
-            encoder=self.model.encoder,
-            layers=self.model.layers,
-            hidden=self.model.hidden,
-            dropout=self.model.dropout,
-            temperature=self.model.temperature,
-            mode=self.model.mode,
+        config = self._network_config(
+            n_strategies=features.n_assets, n_features=features.n_features
         )
-        self._train(config, PortfolioLSTM, inputs, targets, prices, features.dates, loss)
+        self._train(config, inputs, targets, data.prices, features.dates, loss)
         self.strategies_ = features.assets
         logger.debug("Model 2 trained: %s", self.result_)
         return self
 
-    def strategy_weights(self, prices: pd.DataFrame) -> pd.DataFrame:
+    def strategy_weights(self, X: Any) -> pd.DataFrame:
         """Weights over the strategies (dates × strategies) past the warm-up and burn-in."""
-        self._check_assets(prices)
-        features, _ = self._features(prices)
+        data = as_data(X)
+        self._check_assets(data.prices)
+        features, _, _ = self._features(data)
         if features.assets != self.strategies_:
             raise ConfigError(
                 f"the model was trained on strategies {list(self.strategies_)}, "
@@ -181,12 +237,14 @@ class PortfolioLSTMAllocator(NeuralAllocatorBase):
         usable = features.dates[self.train_config_.seq_len :]
         return pd.DataFrame(alpha, index=usable, columns=list(self.strategies_))
 
-    def weights_frame(self, prices: pd.DataFrame) -> pd.DataFrame:
-        """Asset weights ``sum_s alpha_s(t) · held_s(t)`` for every usable date of ``prices``."""
-        alpha = self.strategy_weights(prices)
+    def weights_frame(self, X: Any) -> pd.DataFrame:
+        """Asset weights ``sum_s alpha_s(t) · held_s(t)`` for every usable date of ``X``."""
+        data = as_data(X)
+        alpha = self.strategy_weights(data)
+        panel = self._panel(data)
         held = np.stack(
             [
-                self.panel.results[name].held.loc[alpha.index].to_numpy(dtype=np.float64)
+                panel.results[name].held.loc[alpha.index].to_numpy(dtype=np.float64)
                 for name in alpha.columns
             ],
             axis=1,
@@ -198,33 +256,11 @@ class PortfolioLSTMAllocator(NeuralAllocatorBase):
         )
         return pd.DataFrame(blend, index=alpha.index, columns=self.assets_)
 
-    def allocate(self, prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        return rows_for(self.weights_frame(prices), dates, "Model 2")
+    def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        return rows_for(self.weights_frame(X), dates, "Model 2")
 
     def _payload(self) -> dict[str, Any]:
-        return {"hard": self.hard, "mode": self.model.mode, "strategies": list(self.strategies_)}
+        return {"strategies_fitted": list(self.strategies_)}
 
-    @classmethod
-    def load(cls, path: str | Path, panel: StrategyPanel) -> PortfolioLSTMAllocator:
-        """A fitted allocator from a checkpoint written by :meth:`save`, reading ``panel``."""
-        network, payload = cls.read(path)
-        extra = payload["extra"]
-        if not isinstance(network, PortfolioLSTM):
-            raise DataError(f"checkpoint {path}: not a Model 2 (portfolio) checkpoint")
-        if payload["feature_names"] != list(STRATEGY_FEATURES):
-            raise DataError(
-                f"checkpoint {path}: strategy features {payload['feature_names']} differ from "
-                f"this version's {list(STRATEGY_FEATURES)}"
-            )
-        model = ModelConfig.model_validate(extra["model"])
-        allocator = cls(
-            model.model_copy(update={"strategies": list(extra["strategies"])}),
-            TrainingConfig.model_validate(extra["training"]),
-            panel=panel,
-            seed=int(extra["seed"]),
-            hard=bool(extra["hard"]),
-        )
-        allocator.strategies()
-        allocator._restore(network, payload, PortfolioLSTMConfig)
-        allocator.strategies_ = tuple(extra["strategies"])
-        return allocator
+    def _set_payload(self, extra: dict[str, Any]) -> None:
+        self.strategies_ = tuple(extra["strategies_fitted"])

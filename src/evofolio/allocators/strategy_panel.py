@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +22,17 @@ import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator, rule_warnings
 from evofolio.allocators.classic_compute import remember
-from evofolio.backtest import (
+from evofolio.backtesting import (
     FALLBACK_COLUMNS,
     BacktestResult,
     TradingRules,
     no_fallbacks,
     run_period,
 )
+from evofolio.data import AllocationData
 from evofolio.errors import EvofolioError, InsufficientHistoryError
 from evofolio.outdir import staged_output, write_json
+from evofolio.strategies import STRATEGIES
 from evofolio.strategies.covariance import AUTO, resolve_covariance
 
 logger = logging.getLogger(__name__)
@@ -275,3 +277,38 @@ def _store(panel: StrategyPanel, directory: Path) -> None:
             write_json(staging / "warnings.json", list(panel.warnings))
     except (OSError, EvofolioError) as error:
         logger.warning("could not cache the strategy panel in %s: %s", directory, error)
+
+
+PANEL_REFIT = "monthly"
+"""Model 2's inputs: every classic rule refit on this schedule, whatever the trading rules."""
+
+
+def derived_key(window: int, cost_bps: float, covariance: str) -> Hashable:
+    """The key of the strategy panel in ``AllocationData.derived``."""
+    return ("strategy_panel", int(window), float(cost_bps), str(covariance))
+
+
+def strategy_panel(
+    prices: pd.DataFrame, window: int = 252, cost_bps: float = 10.0, covariance: str = AUTO
+) -> StrategyPanel:
+    """Model 2's input panel over ``prices``: every registered strategy, refit monthly on its
+    trailing ``window``, at ``cost_bps`` (cached on disk; causal at every date)."""
+    return build_strategy_panel(
+        prices,
+        list(STRATEGIES),
+        window=window,
+        rules=TradingRules(PANEL_REFIT, cost_bps),
+        cache_dir=default_cache_dir(),
+        covariance=covariance,
+    )
+
+
+def strategy_panel_into(
+    data: AllocationData, window: int = 252, cost_bps: float = 10.0, covariance: str = AUTO
+) -> StrategyPanel:
+    """Compute the strategy panel once over ``data``'s whole history and keep it in
+    ``data.derived``, where every Model 2 with these settings reads it (any slice of ``data``
+    included)."""
+    panel = strategy_panel(data.prices, window, cost_bps, covariance)
+    data.derived[derived_key(window, cost_bps, covariance)] = panel
+    return panel

@@ -22,7 +22,7 @@ from evofolio.allocators.strategy_panel import (
     save_panel,
 )
 from evofolio.api.data import PricesInput, load_data
-from evofolio.backtest import (
+from evofolio.backtesting import (
     AllocatorFactory,
     BacktestResult,
     TradingRules,
@@ -54,7 +54,7 @@ class BacktestRun:
     ``annual_turnover``, ..., see :func:`evofolio.metrics.summarize`; plus
     ``gross_sharpe``, ``decisions`` and ``fallbacks``, the count of decisions where a rule
     could not be applied and held its previous weights). ``results``: each strategy's
-    :class:`~evofolio.backtest.BacktestResult` (weights, held, gross/net returns, turnover,
+    :class:`~evofolio.backtesting.BacktestResult` (weights, held, gross/net returns, turnover,
     costs, fallbacks). ``settings``: source, market, start, end, rebalance, cost_bps,
     vol_target, window. ``warnings``: the rules' aggregated warnings.
     """
@@ -103,7 +103,7 @@ def backtest(
     Args:
         strategies: ``"all"``, a rule name or comma-separated names, a list of names (see
             ``evofolio.STRATEGIES``), an allocator factory (a callable returning a fresh
-            :class:`~evofolio.backtest.Allocator`, reported as ``"allocator"``), or a mapping
+            :class:`~evofolio.backtesting.Allocator`, reported as ``"allocator"``), or a mapping
             name → factory. A factory's allocator is fitted once on the prices before
             ``start`` and then decides every rebalance date seeing prices up to it.
         data: a source string, a prices DataFrame (dates × assets) or ``MarketData``; default

@@ -14,11 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from evofolio.allocators.ensemble import SeedEnsembleAllocator
-from evofolio.allocators.factory import member_loader
+from evofolio.allocators.ensemble import SeedEnsemble
 from evofolio.api.data import PricesInput, load_data
 from evofolio.config import RunConfig, override, parse_config
-from evofolio.data import DATASETS, MarketData, load_from_config
+from evofolio.data import DATASETS, AllocationData, MarketData, load_from_config
 from evofolio.errors import DataError, UsageError
 from evofolio.run_layout import CHAMPION_CONFIG, CHAMPION_MODELS
 from evofolio.search.shared import fetch_champion
@@ -94,9 +93,8 @@ class Champion:
         missing = when.difference(pd.DatetimeIndex(frame.index))
         if len(missing):
             raise DataError(f"{loaded.source}: no prices on {missing[0]:%Y-%m-%d} (dates)")
-        loader = member_loader(self.config, frame, loaded.market)
-        ensemble = SeedEnsembleAllocator.load(self.models, loader)
-        return ensemble.allocate(frame, when)
+        ensemble = SeedEnsemble.load(self.models)
+        return ensemble.allocate(AllocationData(frame, loaded.market), when)
 
     def _market_data(
         self, prices: PricesInput | None, market: str | pd.Series | None

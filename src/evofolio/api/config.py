@@ -2,9 +2,9 @@
 against the family registry.
 
 :mod:`evofolio.config` (layer 0) validates every section and key, but cannot see the model
-families (registered above it, in :mod:`evofolio.allocators.families`). Here the ``[model]``
+families (registered above it, in :mod:`evofolio.allocators.registry`). Here the ``[model]``
 section is checked against its family's own settings
-(:func:`~evofolio.allocators.families.check_model_keys`): a config whose ``model.family`` is
+(:func:`~evofolio.allocators.registry.check_model_keys`): a config whose ``model.family`` is
 ``asset`` but which sets ``mode`` (a ``portfolio`` setting) is refused with a one-line
 ``ConfigError`` naming the file, the key and the family.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evofolio import config as _config
-from evofolio.allocators.families import check_model_keys
+from evofolio.allocators.registry import check_model_keys
 from evofolio.config import RunConfig
 
 __all__ = ["load_config", "load_preset"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from evofolio.api.data import PricesInput
 from evofolio.api.search import ConfigInput, _base_config, _data
-from evofolio.backtest import BacktestResult
+from evofolio.backtesting import BacktestResult
 from evofolio.config import RunConfig, override
 from evofolio.data import MarketData
 from evofolio.errors import UsageError

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from evofolio import __version__
 from evofolio.cli.allocate_cmd import allocate_command
 from evofolio.cli.backtest_cmd import backtest_command
 from evofolio.cli.common import console
@@ -19,6 +18,7 @@ from evofolio.cli.evolve_cmd import evolve_command, run_command
 from evofolio.cli.report_cmd import report_command
 from evofolio.cli.train_cmd import train_command
 from evofolio.cli.validate_cmd import validate_command
+from evofolio.version import __version__
 
 app = typer.Typer(
     name="evofolio",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evofolio.backtest import split_periods
+from evofolio.backtesting import split_periods
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from evofolio.cli.common import clock, console, err_console
 from evofolio.heartbeat import LOG_EVERY_S
 from evofolio.search.engine import SearchEvent
-from evofolio.search.engine.progress import RunningTrial
+from evofolio.search.engine.trial_record import RunningTrial
 
 _clock = clock
 

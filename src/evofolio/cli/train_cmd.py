@@ -10,19 +10,16 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from evofolio.allocators.base import clone
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
-from evofolio.allocators.factory import (
-    NeuralAllocator,
-    model2_panel,
-    needs_panel,
-    neural_factory,
-)
-from evofolio.allocators.families import FAMILIES, check_model_keys
+from evofolio.allocators.neural_base import NeuralAllocator
+from evofolio.allocators.registry import FAMILIES, check_model_keys, estimator_for, family_of
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
     save_panel,
+    strategy_panel_into,
 )
-from evofolio.backtest import (
+from evofolio.backtesting import (
     BacktestResult,
     Fold,
     TradingRules,
@@ -47,6 +44,7 @@ from evofolio.cli.common import (
     setup_logging,
 )
 from evofolio.config import RunConfig, load_config, load_preset, override, preset_names
+from evofolio.data import AllocationData
 from evofolio.errors import ConfigError, UsageError
 from evofolio.outdir import staged_output, write_json
 from evofolio.report.tables import metrics_table
@@ -90,12 +88,14 @@ def train_config(
     return config
 
 
-def strategy_panel_for(config: RunConfig, prices: pd.DataFrame) -> StrategyPanel:
-    """Model 2's input: the classic strategies over ``prices`` (cached on disk)."""
+def strategy_panel_for(config: RunConfig, data: AllocationData) -> StrategyPanel:
+    """Model 2's input: the classic strategies over ``data``'s prices (cached on disk), kept
+    in ``data.derived`` for the folds' fits."""
     names = resolve_strategies(config.model.strategies or config.strategies.names)
     if len(names) < 2:
         raise UsageError("Model 2 needs at least 2 strategies (model.strategies)")
-    return model2_panel(prices, config)
+    section = config.strategies
+    return strategy_panel_into(data, section.window, config.backtest.cost_bps, section.covariance)
 
 
 def baselines(
@@ -183,6 +183,7 @@ def train_command(
         pd.DatetimeIndex(loaded.prices.index), run_config.data.holdout_start, source=loaded.source
     )
     prices = loaded.prices.loc[periods.development]
+    inputs = AllocationData(prices, loaded.market.loc[periods.development])
     walk = run_config.walk_forward
     folds = walk_forward_years(
         pd.DatetimeIndex(prices.index),
@@ -194,9 +195,9 @@ def train_command(
     rules = TradingRules.from_config(run_config.backtest)
     jobs = run_config.search.jobs
     panel = None
-    if needs_panel(run_config.model.family):
+    if family_of(run_config.model.family).reads_strategies:
         with progress_bar() as progress, classic_progress(progress, jobs):
-            panel = strategy_panel_for(run_config, prices)
+            panel = strategy_panel_for(run_config, inputs)
     fitted: list[NeuralAllocator] = []
     started = time.perf_counter()
     with progress_bar() as progress:
@@ -208,17 +209,17 @@ def train_command(
                 epoch_task, completed=epoch + 1, description=f"epochs (val loss {val_loss:.3f})"
             )
 
-        make = neural_factory(run_config, market=loaded.market, panel=panel, on_epoch=on_epoch)
+        prototype = estimator_for(run_config, on_epoch=on_epoch)
 
         def factory() -> NeuralAllocator:
             progress.reset(epoch_task, total=run_config.training.epochs, description="epochs")
-            fitted.append(make())
+            fitted.append(clone(prototype))
             return fitted[-1]
 
         def on_fold(fold: Fold) -> None:
             progress.advance(fold_task)
 
-        result = run_folds(factory, prices, folds, rules, on_fold=on_fold)
+        result = run_folds(factory, inputs, folds, rules, on_fold=on_fold)
     seconds = time.perf_counter() - started
     label = f"model_{run_config.model.family}"
     with progress_bar() as progress, classic_progress(progress, jobs):

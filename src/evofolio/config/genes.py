@@ -6,7 +6,7 @@ the ``[search.space]`` key that overrides them), the config field it sets (``mod
 report. Everything else derives from this table: :class:`~evofolio.config.SpaceConfig`'s
 fields, defaults and checks (:mod:`evofolio.config.space`), Optuna's distributions,
 suggesting, decoding and encoding a genome (:mod:`evofolio.search.space`), which families
-read a gene (:mod:`evofolio.search.genes`, from each family's registry line) and the report's
+read a gene (:func:`evofolio.search.space.reads`, from each family's parameters) and the report's
 sentences (:func:`evofolio.report.text.genome_sentences`).
 
 Besides these genes, a genome holds the ``family`` gene (its choices are

@@ -101,7 +101,7 @@ class ModelConfig(_Section):
 
     family: str = Field(
         "asset",
-        description="a registered model family (evofolio.allocators.families.FAMILIES): asset "
+        description="a registered model family (evofolio.allocators.registry.FAMILIES): asset "
         "(Model 1, asset-level LSTM), portfolio (Model 2, over classic strategies), "
         "asset_attention (Model 1 with a causal Transformer encoder)",
     )

@@ -10,6 +10,7 @@ series, all in one :class:`MarketData`. :func:`load_from_config` does the same f
 
 from evofolio.data.datasets import DATASETS, DEFAULT_HOLDOUT_STARTS
 from evofolio.data.frequency import TRADING_DAYS, Frequency, infer_frequency
+from evofolio.data.inputs import AllocationData, AllocationInput, as_data
 from evofolio.data.jumps import ON_SUSPECT_JUMP, SuspectJump, find_suspect_jumps
 from evofolio.data.load import MarketData, load_data, load_from_config
 from evofolio.data.missing import MissingPolicy, MissingReport
@@ -22,12 +23,15 @@ __all__ = [
     "MIN_STALE_DATES",
     "ON_SUSPECT_JUMP",
     "TRADING_DAYS",
+    "AllocationData",
+    "AllocationInput",
     "Frequency",
     "MarketData",
     "MissingPolicy",
     "MissingReport",
     "StaleRun",
     "SuspectJump",
+    "as_data",
     "find_stale_runs",
     "find_suspect_jumps",
     "infer_frequency",

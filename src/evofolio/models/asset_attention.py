@@ -25,12 +25,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 from torch.nn import functional
 
 from evofolio.models.asset_lstm import CHECKPOINT_SEQUENCES
 from evofolio.models.groups import in_groups
 from evofolio.models.heads import SimplexHead, check_cap
+from evofolio.models.params import NetworkParams
 
 CHECKPOINT_TOKENS = 32_768
 """Above :data:`~evofolio.models.asset_lstm.CHECKPOINT_SEQUENCES` sequences (chunks × assets)
@@ -43,6 +45,23 @@ instead of 9.1 GiB (``benchmarks/bench_memory.py``)."""
 AttentionState = Tensor
 """``(batch · assets, rows, width)``: the last embedded inputs,
 ``rows <= layers · (context - 1)``."""
+
+
+class AssetAttentionParams(NetworkParams):
+    """The causal Transformer encoder (:class:`~evofolio.models.asset_attention.AssetAttention`)."""
+
+    layers: int = Field(1, ge=1, le=3, description="stacked self-attention layers")
+    width: int = Field(32, ge=8, le=256, description="model width (a multiple of heads)")
+    heads: int = Field(2, ge=1, le=8, description="attention heads")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout in each layer")
+    max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
+    temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
+
+    @model_validator(mode="after")
+    def _width_fits_heads(self) -> AssetAttentionParams:
+        if self.width % self.heads:
+            raise ValueError(f"width {self.width} is not a multiple of heads {self.heads}")
+        return self
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import torch
+from pydantic import Field
 from torch import Tensor, nn
 
 from evofolio.models.groups import in_groups
 from evofolio.models.heads import SimplexHead, check_cap
+from evofolio.models.params import NetworkParams
 
 CHECKPOINT_SEQUENCES = 1024
 """Above this many sequences (chunks × assets) the shared encoder runs in groups of at most
@@ -49,6 +51,19 @@ in groups of 2**24."""
 LSTMState = tuple[Tensor, Tensor]
 """``(h, c)``, each ``(layers, sequences, hidden)``; sequences = batch (joint) or
 batch · assets (shared)."""
+
+
+class AssetLSTMParams(NetworkParams):
+    """Model 1's LSTM (:class:`~evofolio.models.asset_lstm.AssetLSTM`)."""
+
+    encoder: Literal["joint", "shared"] = Field(
+        "shared", description="one LSTM over all assets (joint) or per asset (shared)"
+    )
+    layers: int = Field(1, ge=1, le=3, description="stacked LSTM layers")
+    hidden: int = Field(16, ge=8, le=256, description="LSTM hidden units")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between layers")
+    max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
+    temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ completed trials, with only the genes that family reads, for
 ``optuna.visualization.plot_param_importances``) and :func:`timeline_study` (every trial
 with its state and times, for ``optuna.visualization.plot_timeline``).
 
-Which genes a family reads comes from the gene table (:func:`evofolio.search.genes.reads`,
+Which genes a family reads comes from the gene table (:func:`evofolio.search.space.reads`,
 which :func:`evofolio.search.space.decode` follows too). The ``family`` gene itself is
 constant within a family, and so is any gene pinned in ``[search.space.fixed]``: such
 genes are left out too.
@@ -32,10 +32,11 @@ from optuna.distributions import (
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from evofolio.allocators.families import FAMILIES
+from evofolio.allocators.registry import FAMILIES
+from evofolio.config.genes import GENES
 from evofolio.report.search_stats import completed
 from evofolio.run_layout import PARAM_PREFIX
-from evofolio.search.genes import GENES, reads
+from evofolio.search.space import reads
 
 __all__ = [
     "LOG_GENES",

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evofolio.allocators.families import FAMILIES
+from evofolio.allocators.registry import FAMILIES
 from evofolio.run_layout import PARAM_PREFIX
-from evofolio.search.genes import reads
+from evofolio.search.space import reads
 
 __all__ = [
     "COMPLETE",

@@ -10,8 +10,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from evofolio.allocators.families import FAMILIES
-from evofolio.search.genes import GENES, NO_CAP
+from evofolio.allocators.registry import FAMILIES
+from evofolio.config.genes import GENES, NO_CAP
+from evofolio.search.space import reads
 
 __all__ = [
     "dataset_note",
@@ -54,8 +55,9 @@ def genome_sentences(genome: Mapping[str, Any], family: str) -> list[str]:
     """The champion's genome as a few sentences, the genes its family ignores left out.
 
     The family's sentences come from its registry entry
-    (:data:`~evofolio.allocators.families.FAMILIES`: title, network summary with the genes'
-    words, its inputs); the training and cap sentences from the gene table.
+    (:data:`~evofolio.allocators.registry.FAMILIES`: the allocator class's title, network
+    summary with the genes' words, its inputs); the training and cap sentences from the gene
+    table.
     """
     entry = FAMILIES.get(family)
     sentences: list[str] = []
@@ -66,7 +68,9 @@ def genome_sentences(genome: Mapping[str, Any], family: str) -> list[str]:
         sentences.append(
             f"{entry.title[0].upper()}{entry.title[1:]}: {entry.summary.format(**words)}."
         )
-        sentences.append(entry.inputs_sentence(genome))
+        inputs = entry.inputs_sentence(genome)
+        if inputs:
+            sentences.append(inputs)
     sentences.append(
         f"Trained on sequences of {_words(genome, 'seq_len')} days, back-propagated "
         f"through chunks of {_words(genome, 'chunk_len')} days, with learning rate "
@@ -74,7 +78,7 @@ def genome_sentences(genome: Mapping[str, Any], family: str) -> list[str]:
         f"to maximise {_words(genome, 'objective')} net of a {_words(genome, 'cost_bps')} bps "
         "trading-cost penalty."
     )
-    if entry is None or "max_weight" in entry.genes:
+    if entry is None or reads(family, "max_weight"):
         cap = (
             _words(genome, "max_weight")
             if "max_weight" in genome

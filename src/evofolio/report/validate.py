@@ -21,7 +21,6 @@ from typing import Any
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from evofolio import __version__
 from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
 from evofolio.report.html import CSS
@@ -31,6 +30,7 @@ from evofolio.report.sections import html_metrics_table
 from evofolio.report.text import genome_sentences
 from evofolio.report.verdict import OUTCOME_CSS, costs_block, tests_table
 from evofolio.run_layout import REPORT
+from evofolio.version import __version__
 
 __all__ = ["build_validate_report", "render_validate_report"]
 

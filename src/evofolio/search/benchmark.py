@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator
-from evofolio.backtest import run_folds
+from evofolio.backtesting import run_folds
 from evofolio.config import RunConfig
 from evofolio.errors import ConfigError
 from evofolio.metrics import sharpe_ratio
@@ -70,7 +70,7 @@ def classic_validation_returns(
     """Net daily returns of each classic rule over the search's validation folds.
 
     The same folds, rebalance dates, costs and volatility targeting as every trial
-    (:func:`evofolio.backtest.run_folds` with ``context.rules``), indexed like a trial's
+    (:func:`evofolio.backtesting.run_folds` with ``context.rules``), indexed like a trial's
     validation returns (the realisation dates of the concatenated test folds). Decisions
     already computed for the strategy panel are reused, not refitted.
     """

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
-from evofolio.allocators.ensemble import FittedAllocator, SeedEnsembleAllocator, seed_list
-from evofolio.allocators.factory import model2_panel, needs_panel
-from evofolio.allocators.strategy_panel import StrategyPanel
-from evofolio.backtest import BacktestResult, Periods, TradingRules, run_period
+from evofolio.allocators.ensemble import FittedAllocator, SeedEnsemble, seed_list
+from evofolio.allocators.registry import estimator_for, family_of
+from evofolio.allocators.strategy_panel import strategy_panel_into
+from evofolio.backtesting import BacktestResult, Periods, TradingRules, run_period
 from evofolio.config import RunConfig
-from evofolio.data import MarketData
+from evofolio.data import AllocationData, MarketData
 from evofolio.errors import EvofolioError
 from evofolio.metrics import (
     DSRResult,
@@ -74,7 +74,7 @@ class HoldoutResult:
     same fitted models, so no extra training), keyed by seed.
     """
 
-    champion: SeedEnsembleAllocator
+    champion: SeedEnsemble
     results: dict[str, BacktestResult]
     seed_results: dict[int, BacktestResult]
     covariance: str = "empirical"
@@ -94,16 +94,17 @@ def holdout_backtest(
     equal blend trade the same dates with the same rules."""
     prices = data.prices
     start = periods.holdout[0]
-    panel: StrategyPanel | None = None
-    if needs_panel(config.model.family):
+    inputs = AllocationData(prices, data.market)
+    if family_of(config.model.family).reads_strategies:
         # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
-        panel = model2_panel(prices, config)
-    ensemble = SeedEnsembleAllocator.from_config(
-        config, seed_list(config.seed, seeds), market=data.market, panel=panel, jobs=jobs
-    )
-    results = {"champion": run_period(lambda: ensemble, prices, start, rules=rules)}
+        strategies = config.strategies
+        strategy_panel_into(
+            inputs, strategies.window, config.backtest.cost_bps, strategies.covariance
+        )
+    ensemble = SeedEnsemble(estimator_for(config), seed_list(config.seed, seeds), jobs=jobs)
+    results = {"champion": run_period(lambda: ensemble, inputs, start, rules=rules)}
     seed_results = {
-        seed: run_period(functools.partial(FittedAllocator, member), prices, start, rules=rules)
+        seed: run_period(functools.partial(FittedAllocator, member), inputs, start, rules=rules)
         for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
     }
     window, covariance = config.strategies.window, config.strategies.covariance

@@ -23,7 +23,7 @@ from typing import Any
 import optuna
 import pandas as pd
 
-from evofolio.backtest import Periods
+from evofolio.backtesting import Periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
 from evofolio.errors import UsageError

@@ -19,18 +19,13 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from evofolio.allocators.factory import (
-    NeuralAllocator,
-    model2_panel,
-    needs_panel,
-    neural_factory,
-)
-from evofolio.allocators.strategy_panel import (
-    StrategyPanel,
-)
-from evofolio.backtest import Fold, TradingRules, run_folds, split_periods, walk_forward
+from evofolio.allocators.base import clone
+from evofolio.allocators.neural_base import NeuralAllocator
+from evofolio.allocators.registry import estimator_for, family_of
+from evofolio.allocators.strategy_panel import StrategyPanel, strategy_panel_into
+from evofolio.backtesting import Fold, TradingRules, run_folds, split_periods, walk_forward
 from evofolio.config import RunConfig
-from evofolio.data import MarketData
+from evofolio.data import AllocationData, MarketData
 from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
 from evofolio.outdir import write_json
@@ -47,13 +42,19 @@ Reporter = Callable[[float, int], bool]
 
 @dataclass(frozen=True, eq=False)
 class SearchContext:
-    """What every trial of a search shares: development prices only, folds, trading rules."""
+    """What every trial of a search shares: the development period's data only (prices,
+    market series and, when a searched family reads it, the strategy panel computed once
+    over it), folds, trading rules."""
 
-    prices: pd.DataFrame
-    market: pd.Series
+    data: AllocationData
     panel: StrategyPanel | None
     folds: list[Fold]
     rules: TradingRules
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """The development prices."""
+        return self.data.prices
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,14 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
     )
     section = config.backtest
     rules = TradingRules.from_config(section)
+    inputs = AllocationData(prices, market)
     panel = None
-    if needs_panel(search.families):
-        panel = model2_panel(prices, config)
-    return SearchContext(prices, market, panel, folds, rules)
+    if any(family_of(name).reads_strategies for name in search.families):
+        strategies = config.strategies
+        panel = strategy_panel_into(
+            inputs, strategies.window, config.backtest.cost_bps, strategies.covariance
+        )
+    return SearchContext(inputs, panel, folds, rules)
 
 
 def budgeted(config: RunConfig) -> RunConfig:
@@ -152,12 +157,7 @@ def evaluate(
         if note is not None:
             note(f"fold {at[0]}/{n_folds}, epoch {epoch} (max {config.training.epochs})")
 
-    make = neural_factory(
-        budgeted(config),
-        market=context.market,
-        panel=context.panel,
-        on_epoch=on_epoch if note is not None else None,
-    )
+    prototype = estimator_for(budgeted(config), on_epoch=on_epoch if note is not None else None)
     penalty = config.search.fold_lambda
     fold_metrics: list[dict[str, float]] = []
     returns: list[pd.Series] = []
@@ -165,14 +165,14 @@ def evaluate(
     last: list[NeuralAllocator] = []
 
     def factory() -> NeuralAllocator:
-        last[:] = [make()]
+        last[:] = [clone(prototype)]  # a fresh, unfitted estimator per fold
         return last[0]
 
     for position, fold in enumerate(context.folds, start=1):
         at[0] = position
         if note is not None:
             note(f"fold {position}/{n_folds}, training", now=True)
-        result = run_folds(factory, context.prices, [fold], context.rules)
+        result = run_folds(factory, context.data, [fold], context.rules)
         metrics = result.metrics()
         if not np.isfinite(metrics["sharpe"]):
             raise ValueError(f"fold {fold.index}: Sharpe ratio is not finite")

@@ -21,7 +21,7 @@ import pandas as pd
 
 from evofolio.allocators.classic_compute import release_workers
 from evofolio.allocators.ensemble import seed_list
-from evofolio.backtest import Periods, TradingRules, split_periods
+from evofolio.backtesting import Periods, TradingRules, split_periods
 from evofolio.config import RunConfig
 from evofolio.config.genes import GENES, NO_CAP
 from evofolio.data import MarketData

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from evofolio.backtest import BacktestResult
+from evofolio.backtesting import BacktestResult
 from evofolio.config import RunConfig
 from evofolio.heartbeat import heartbeat
 from evofolio.metrics import sharpe_ratio

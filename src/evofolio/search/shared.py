@@ -30,8 +30,8 @@ from evofolio.search.engine.artifacts import (
     open_store,
     upload_study_file,
 )
-from evofolio.search.engine.progress import DUPLICATE_ATTR
 from evofolio.search.engine.storage import make_storage
+from evofolio.search.engine.trial_record import DUPLICATE_ATTR
 
 __all__ = ["CHAMPION_ARCHIVE", "fetch_champion", "fetch_trial_files", "publish_champion"]
 

@@ -3,7 +3,8 @@
 Every gene is suggested for every trial, because Optuna's genetic sampler only evolves the
 parameters present in every trial; genes the chosen model family does not use are ignored
 when decoding (the genes: the gene table :data:`evofolio.config.genes.GENES`, which this
-module derives everything from; which family reads which: :mod:`evofolio.search.genes`). A
+module derives everything from; which family reads which: :func:`reads`, from the family's
+parameters). A
 gene pinned in ``[search.space.fixed]`` keeps its place in the genome with a single possible
 value.
 
@@ -28,15 +29,17 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from evofolio.allocators.families import family_of
+from evofolio.allocators.registry import family_of, param_for
 from evofolio.config import GeneValue, RunConfig, SearchConfig, SpaceConfig, parse_config
+from evofolio.config.genes import FEATURE_PREFIX, GENES, NO_CAP, STRATEGY_PREFIX, Gene
 from evofolio.errors import ConfigError
 from evofolio.features import FEATURES
-from evofolio.search.genes import FEATURE_PREFIX, GENES, STRATEGY_PREFIX, Gene, reads
 from evofolio.strategies import STRATEGIES
 
 __all__ = [
     "FEATURE_PREFIX",
+    "GENES",
+    "NO_CAP",
     "REPAIR_FEATURES",
     "REPAIR_STRATEGIES",
     "STRATEGY_PREFIX",
@@ -45,11 +48,28 @@ __all__ = [
     "decode",
     "encode",
     "gene_distributions",
+    "reads",
     "suggest_genome",
 ]
 
 REPAIR_FEATURES = ("ret_1", "vol_21", "norm_price")
 REPAIR_STRATEGIES = ("equal_weight", "inverse_vol", "min_variance")
+
+
+def reads(family: str, gene: str) -> bool:
+    """Whether ``family`` reads ``gene``: ``family`` always; a table gene when the family has
+    the parameter its config field sets (:func:`~evofolio.allocators.registry.param_for`:
+    ``model.hidden`` -> ``network__hidden``, ``training.lr`` -> ``training__lr``); a
+    ``feature_*`` / ``strategy_*`` switch when it has a ``features`` / ``strategies``
+    parameter. Derived from the family's ``get_params``, never declared."""
+    if gene == "family":
+        return True
+    if gene.startswith(FEATURE_PREFIX):
+        return param_for(family, "model.features") is not None
+    if gene.startswith(STRATEGY_PREFIX):
+        return param_for(family, "model.strategies") is not None
+    entry = GENES.get(gene)
+    return entry is not None and param_for(family, entry.target) is not None
 
 
 @dataclass(frozen=True)
@@ -185,7 +205,7 @@ def suggest_genome(
 def decode(params: Mapping[str, Any], base: RunConfig) -> RunConfig:
     """``base`` with its ``model`` and ``training`` sections set from the genes.
 
-    Genes the chosen family does not read (:func:`~evofolio.search.genes.reads`) are
+    Genes the chosen family does not read (:func:`reads`) are
     ignored; a genome without feature (strategy) genes keeps ``base``'s features
     (strategies). Raises ``ConfigError`` naming the key when a gene's value is out of the
     config's bounds, or the family is not registered.
@@ -246,7 +266,7 @@ def check_space(
             )
     genes = gene_distributions(search, feature_names, strategy_names)
     for name in search.families:
-        if family_of(name, "search.families").needs_panel and len(strategy_names) < 2:
+        if family_of(name, "search.families").reads_strategies and len(strategy_names) < 2:
             raise ConfigError(f"search.families: the {name} family needs at least 2 strategies")
     families = genes["family"]
     assert isinstance(families, CategoricalDistribution)

@@ -37,7 +37,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from evofolio.backtest import Periods, split_periods
+from evofolio.backtesting import Periods, split_periods
 from evofolio.config import GeneValue, RunConfig, override
 from evofolio.data import MarketData
 from evofolio.data.load import cut_before

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.strategy_panel import StrategyPanel, load_panel, save_panel
-from evofolio.backtest import BacktestResult
+from evofolio.backtesting import BacktestResult
 from evofolio.config import RunConfig
 from evofolio.outdir import staged_output, write_json
 from evofolio.run_layout import HOLDOUT_DIR, HOLDOUT_RETURNS

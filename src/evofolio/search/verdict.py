@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evofolio.backtest import BacktestResult
+from evofolio.backtesting import BacktestResult
 from evofolio.config import EvaluationConfig
 from evofolio.metrics import (
     holm_adjust,
@@ -127,7 +127,7 @@ def holdout_tests(
 def net_at_cost(result: BacktestResult, cost_bps: float) -> pd.Series:
     """Net returns of the same decisions traded at ``cost_bps`` (basis points of the traded
     amount): gross returns minus turnover times the cost, realised on the next date, as in
-    :func:`evofolio.backtest.simulate` (the trades do not depend on the cost)."""
+    :func:`evofolio.backtesting.simulate` (the trades do not depend on the cost)."""
     return (result.gross - result.turnover * cost_bps * 1e-4).rename("net")
 
 

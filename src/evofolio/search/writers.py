@@ -18,9 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from evofolio import __version__
 from evofolio.allocators.strategy_panel import StrategyPanel, save_panel
-from evofolio.backtest import Periods
+from evofolio.backtesting import Periods
 from evofolio.config import RunConfig
 from evofolio.data import MarketData
 from evofolio.metrics import PBOResult
@@ -29,6 +28,7 @@ from evofolio.run_layout import CHAMPION_DIR, HOLDOUT_DIR, MODELS_DIR, RUN_JSON
 from evofolio.search.benchmark import Benchmark
 from evofolio.search.champion import HoldoutResult, SearchStatistics
 from evofolio.strategies.covariance import resolve_covariance
+from evofolio.version import __version__
 
 __all__ = ["MODELS_DIR", "write_champion", "write_holdout", "write_run_json"]
 

@@ -1,7 +1,8 @@
 """Model checkpoints that load with ``torch.load(..., weights_only=True)``.
 
 A checkpoint is one dict of tensors and plain Python values (``None``, bool, int, float,
-str, list, tuple, dict with str keys): the registry name of the model class, its config
+str, list, tuple, dict with str keys): the family name of the network (the allocator's
+``family``, the key of :data:`evofolio.allocators.registry.FAMILIES`), its config
 as a dict, its ``state_dict``, the feature names, the feature-scaler state and any extra
 metadata. NumPy arrays and scalars are accepted in ``scaler_state`` and ``extra``: arrays
 are stored as tensors under a marker and come back as arrays; scalars come back as Python
@@ -20,14 +21,14 @@ import torch
 from torch import nn
 
 from evofolio.errors import DataError
-from evofolio.models.registry import MODELS, model_name
 from evofolio.outdir import atomic_file
 
 FORMAT_VERSION = 1
 _ARRAY = "__ndarray__"
 
 
-def _encode(value: Any, where: str) -> Any:
+def encode_value(value: Any, where: str) -> Any:
+    """``value`` as tensors and plain Python values (``TypeError`` for anything else)."""
     if isinstance(value, np.generic):  # before float: np.float64 subclasses float
         return value.item()
     if value is None or isinstance(value, bool | int | float | str | torch.Tensor):
@@ -35,29 +36,31 @@ def _encode(value: Any, where: str) -> Any:
     if isinstance(value, np.ndarray):
         return {_ARRAY: torch.from_numpy(np.ascontiguousarray(value).copy())}
     if isinstance(value, list | tuple):
-        items = [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        items = [encode_value(v, f"{where}[{i}]") for i, v in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError(f"checkpoint {where}: dict keys must be str")
-        return {k: _encode(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: encode_value(v, f"{where}.{k}") for k, v in value.items()}
     raise TypeError(f"checkpoint {where}: cannot store {type(value).__name__} safely")
 
 
-def _decode(value: Any) -> Any:
+def decode_value(value: Any) -> Any:
+    """The value :func:`encode_value` stored (arrays back as NumPy arrays)."""
     if isinstance(value, dict):
         if set(value) == {_ARRAY}:
             return value[_ARRAY].numpy()
-        return {k: _decode(v) for k, v in value.items()}
+        return {k: decode_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [decode_value(v) for v in value]
     if isinstance(value, tuple):
-        return tuple(_decode(v) for v in value)
+        return tuple(decode_value(v) for v in value)
     return value
 
 
 def save_checkpoint(
     path: str | os.PathLike[str],
+    name: str,
     model: nn.Module,
     model_config: dict[str, Any],
     feature_names: Sequence[str],
@@ -68,7 +71,8 @@ def save_checkpoint(
 
     Args:
         path: file to write; its parent directory is created.
-        model: a model whose class is registered in ``MODELS``.
+        name: the network's family name (what :func:`load_checkpoint` is asked for).
+        model: the network.
         model_config: keyword arguments of the model's config class (``asdict(config)``).
         feature_names: the ``F`` feature names, in input order.
         scaler_state: the fitted feature scaler's state.
@@ -81,12 +85,12 @@ def save_checkpoint(
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format_version": FORMAT_VERSION,
-        "model": model_name(model),
-        "model_config": _encode(dict(model_config), "model_config"),
+        "model": name,
+        "model_config": encode_value(dict(model_config), "model_config"),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "feature_names": [str(name) for name in feature_names],
-        "scaler_state": _encode(dict(scaler_state), "scaler_state"),
-        "extra": _encode(dict(extra or {}), "extra"),
+        "scaler_state": encode_value(dict(scaler_state), "scaler_state"),
+        "extra": encode_value(dict(extra or {}), "extra"),
     }
     with atomic_file(target) as temporary:
         torch.save(payload, temporary)
@@ -94,9 +98,14 @@ def save_checkpoint(
 
 
 def load_checkpoint(
-    path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
+    path: str | os.PathLike[str],
+    networks: dict[str, Any],
+    map_location: str | torch.device = "cpu",
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the model saved at ``path``, in eval mode.
+
+    ``networks`` maps the family names the caller accepts to their network classes (each
+    built as ``cls(cls.config_cls(**model_config))``).
 
     Returns:
         The model and the payload dict (``model``, ``model_config``, ``feature_names``,
@@ -115,10 +124,12 @@ def load_checkpoint(
     if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
         raise DataError(f"checkpoint {source}: not an evofolio checkpoint (format 1)")
     name = payload.get("model")
-    if name not in MODELS:
-        raise DataError(f"checkpoint {source}: unknown model {name!r}; known {sorted(MODELS)}")
-    cls: Any = MODELS[name]
-    config = _decode(payload["model_config"])
+    if name not in networks:
+        raise DataError(
+            f"checkpoint {source}: holds a {name!r} network, not a {' / '.join(networks)} one"
+        )
+    cls: Any = networks[name]
+    config = decode_value(payload["model_config"])
     try:
         model = cls(cls.config_cls(**config))
     except (TypeError, ValueError) as exc:
@@ -126,6 +137,6 @@ def load_checkpoint(
     model.load_state_dict(payload.pop("state_dict"))
     model.eval()
     for key in ("scaler_state", "extra"):
-        payload[key] = _decode(payload[key])
+        payload[key] = decode_value(payload[key])
     payload["model_config"] = config
     return model, payload

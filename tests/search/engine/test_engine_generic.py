@@ -19,11 +19,10 @@ from evofolio.search.engine import SearchPlan, TrialContext, TrialOutcome, run_s
 
 DOMAIN = [
     "evofolio.search.space",
-    "evofolio.search.genes",
     "evofolio.search.fitness",
     "evofolio.search.plan",
     "evofolio.allocators",
-    "evofolio.backtest",
+    "evofolio.backtesting",
     "evofolio.features",
     "evofolio.strategies",
     "evofolio.models",

@@ -17,7 +17,6 @@ from evofolio.search.engine.artifacts import (
     upload_study_file,
     upload_trial_files,
 )
-from evofolio.search.engine.generations import generation_barrier, open_generation
 from evofolio.search.engine.optuna_private import GENERATION_KEY
 from evofolio.search.engine.storage import (
     engine_options,
@@ -26,6 +25,7 @@ from evofolio.search.engine.storage import (
     normalized_url,
 )
 from evofolio.search.engine.study import sync_generations
+from evofolio.search.engine.trial_record import generation_barrier, open_generation
 
 
 def _trial(state: TrialState, generation: int | None) -> optuna.trial.FrozenTrial:

@@ -11,10 +11,10 @@ import optuna
 import pandas as pd
 import pytest
 
-import evofolio.search.engine.progress as progress
+import evofolio.search.engine.trial_record as progress
 from evofolio.config import SearchConfig
 from evofolio.search.engine import SearchEvent, SearchPlan, TrialContext, TrialOutcome, run_search
-from evofolio.search.engine.progress import PROGRESS_ATTR, ProgressNote, running_trials
+from evofolio.search.engine.trial_record import PROGRESS_ATTR, ProgressNote, running_trials
 
 
 def suggest_x(trial: optuna.Trial) -> float:

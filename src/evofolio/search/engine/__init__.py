@@ -16,8 +16,9 @@ from evofolio.search.engine.evaluator import (
     TrialContext,
     TrialOutcome,
 )
-from evofolio.search.engine.progress import SearchEvent, TrialCounts
+from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.engine.study import SearchResult, enqueue_genomes, run_search
+from evofolio.search.engine.trial_record import TrialCounts
 from evofolio.search.engine.workers import SearchPlan
 
 __all__ = [

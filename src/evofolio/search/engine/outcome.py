@@ -18,8 +18,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.outdir import plain
 from evofolio.search.engine.evaluator import TrialOutcome
-from evofolio.search.engine.progress import ERROR_ATTR, FAILURE_ATTR
 from evofolio.search.engine.storage import quiet_optuna
+from evofolio.search.engine.trial_record import ERROR_ATTR, FAILURE_ATTR
 
 __all__ = ["RELEASED", "RELEASED_GENERATION", "failure_message", "finish_trial"]
 

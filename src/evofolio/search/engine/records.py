@@ -26,7 +26,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.outdir import atomic_file
 from evofolio.run_layout import PARAM_PREFIX, PARETO, TRIAL_COLUMNS
-from evofolio.search.engine.progress import (
+from evofolio.search.engine.trial_record import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
     FAILURE_ATTR,

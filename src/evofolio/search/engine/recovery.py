@@ -25,8 +25,8 @@ from optuna.storages import RDBStorage, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.search.engine.optuna_private import trial_id
-from evofolio.search.engine.progress import WORKER_ATTR
 from evofolio.search.engine.storage import RequeueCallback, quiet_optuna
+from evofolio.search.engine.trial_record import WORKER_ATTR
 
 __all__ = ["Heartbeat", "fail_stale", "requeue"]
 

@@ -39,12 +39,7 @@ from evofolio.errors import ConfigError
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.engine.evaluator import Direction
 from evofolio.search.engine.optuna_private import keep_nsga2_keys, reseed_nsga2
-from evofolio.search.engine.progress import (
-    ERROR_ATTR,
-    FAILURE_ATTR,
-    PROGRESS_ATTR,
-    WORKER_ATTR,
-)
+from evofolio.search.engine.trial_record import ERROR_ATTR, FAILURE_ATTR, PROGRESS_ATTR, WORKER_ATTR
 
 __all__ = [
     "RequeueCallback",

@@ -37,14 +37,10 @@ from evofolio.heartbeat import heartbeat
 from evofolio.run_layout import TRIALS_TABLE
 from evofolio.search.engine.evaluator import EvaluatorFactory
 from evofolio.search.engine.pool import run_pool
-from evofolio.search.engine.progress import (
-    ProgressTracker,
-    SearchEvent,
-    TrialCounts,
-    count_trials,
-)
+from evofolio.search.engine.progress import ProgressTracker, SearchEvent
 from evofolio.search.engine.records import write_trials
 from evofolio.search.engine.storage import default_storage_url, make_storage, masked_url
+from evofolio.search.engine.trial_record import TrialCounts, count_trials
 from evofolio.search.engine.workers import SearchPlan, work
 
 __all__ = [

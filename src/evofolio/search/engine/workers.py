@@ -44,7 +44,6 @@ from evofolio.search.engine.evaluator import (
     TrialContext,
     TrialOutcome,
 )
-from evofolio.search.engine.generations import generation_barrier
 from evofolio.search.engine.optuna_private import trial_id
 from evofolio.search.engine.outcome import (
     RELEASED,
@@ -52,7 +51,9 @@ from evofolio.search.engine.outcome import (
     failure_message,
     finish_trial,
 )
-from evofolio.search.engine.progress import (
+from evofolio.search.engine.recovery import Heartbeat, fail_stale, requeue
+from evofolio.search.engine.storage import open_study, quiet_optuna
+from evofolio.search.engine.trial_record import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
     FAILURE_ATTR,
@@ -60,10 +61,9 @@ from evofolio.search.engine.progress import (
     WORKER_ATTR,
     ProgressNote,
     count_trials,
+    generation_barrier,
     generation_of,
 )
-from evofolio.search.engine.recovery import Heartbeat, fail_stale, requeue
-from evofolio.search.engine.storage import open_study, quiet_optuna
 
 __all__ = ["SearchPlan", "run_trial", "trial_directory", "work", "worker_name"]
 

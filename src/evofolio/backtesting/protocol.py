@@ -8,8 +8,12 @@ An allocator turns prices into portfolio weights:
 * ``allocate(prices, dates)`` returns a ``DataFrame`` (``dates`` × assets) of long-only weights
   summing to 1, where the row for date *t* depends only on ``prices.loc[:t]``;
 * optionally, after ``allocate``, a ``fallbacks_`` table (columns ``date``, ``cause``,
-  ``held``: see :class:`~evofolio.backtest.results.BacktestResult`) of the dates where the
+  ``held``: see :class:`~evofolio.backtesting.results.BacktestResult`) of the dates where the
   allocator could not apply its rule; the engine copies it into the result.
+
+An allocator whose class sets ``accepts_data = True`` (every evofolio allocator) receives
+:class:`~evofolio.data.AllocationData` (prices, market series, derived data) instead of the
+prices ``DataFrame``; any other object with ``fit``/``allocate`` receives the prices.
 
 The engine builds a fresh allocator per fold from a factory, so nothing learned leaks between
 folds.

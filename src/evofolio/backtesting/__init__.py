@@ -1,11 +1,11 @@
 """Backtest engine: splits, simulation with drift and costs, results (numpy/pandas only)."""
 
-from evofolio.backtest.engine import check_weights, run_folds, run_period
-from evofolio.backtest.protocol import Allocator, AllocatorFactory
-from evofolio.backtest.rebalance import parse_rebalance, rebalance_dates, rebalance_mask
-from evofolio.backtest.results import FALLBACK_COLUMNS, BacktestResult, no_fallbacks
-from evofolio.backtest.simulate import TradingRules, ewm_volatility, simulate
-from evofolio.backtest.splits import (
+from evofolio.backtesting.engine import check_weights, run_folds, run_period
+from evofolio.backtesting.protocol import Allocator, AllocatorFactory
+from evofolio.backtesting.rebalance import parse_rebalance, rebalance_dates, rebalance_mask
+from evofolio.backtesting.results import FALLBACK_COLUMNS, BacktestResult, no_fallbacks
+from evofolio.backtesting.simulate import TradingRules, ewm_volatility, simulate
+from evofolio.backtesting.splits import (
     Fold,
     Periods,
     split_periods,

@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from evofolio.backtest.protocol import AllocatorFactory
-from evofolio.backtest.rebalance import rebalance_mask
-from evofolio.backtest.results import BacktestResult
-from evofolio.backtest.simulate import TradingRules, simulate
-from evofolio.backtest.splits import Fold
+from evofolio.backtesting.protocol import AllocatorFactory
+from evofolio.backtesting.rebalance import rebalance_mask
+from evofolio.backtesting.results import BacktestResult
+from evofolio.backtesting.simulate import TradingRules, simulate
+from evofolio.backtesting.splits import Fold
+from evofolio.data.inputs import AllocationData, AllocationInput, as_data
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,15 @@ def check_weights(weights: pd.DataFrame, dates: pd.DatetimeIndex, assets: pd.Ind
         raise ValueError("allocator returned weights that are not long-only and fully invested")
 
 
+def _view(allocator: object, data: AllocationData) -> AllocationInput:
+    """What ``allocator`` reads: the whole ``data`` if it says ``accepts_data`` (every
+    evofolio allocator), else the prices ``DataFrame`` (a user's own allocator)."""
+    return data if getattr(allocator, "accepts_data", False) else data.prices
+
+
 def run_folds(
     factory: AllocatorFactory,
-    prices: pd.DataFrame,
+    X: AllocationInput,
     folds: Sequence[Fold],
     rules: TradingRules = TradingRules(),
     *,
@@ -48,15 +55,21 @@ def run_folds(
 
     An allocator that sets a ``fallbacks_`` table (see :class:`BacktestResult`) after
     ``allocate`` has its rows, over all folds, in the result's ``fallbacks``.
+
+    ``X`` is what the allocators read: a prices ``DataFrame``, ``MarketData`` or
+    ``AllocationData`` (:func:`evofolio.data.as_data`); each fit and decision sees its slice.
     """
+    data = as_data(X)
+    prices = data.prices
     test_dates = pd.DatetimeIndex(folds[0].test.append([fold.test for fold in folds[1:]]))
     mask = rebalance_mask(test_dates, rules.rebalance)
     decisions = []
     fallbacks = []
     for fold in folds:
         fold_dates = test_dates[mask & test_dates.isin(fold.test)]
-        allocator = factory().fit(prices.loc[fold.train])
-        visible = prices.loc[: fold.test[-1]]
+        allocator = factory()
+        allocator.fit(_view(allocator, data.loc[fold.train]))
+        visible = _view(allocator, data.loc[: fold.test[-1]])
         weights = allocator.allocate(visible, fold_dates)
         check_weights(weights, fold_dates, prices.columns)
         decisions.append(weights)
@@ -75,15 +88,17 @@ def run_folds(
 
 def run_period(
     factory: AllocatorFactory,
-    prices: pd.DataFrame,
+    X: AllocationInput,
     start: pd.Timestamp,
     end: pd.Timestamp | None = None,
     rules: TradingRules = TradingRules(),
     *,
     on_fold: FoldCallback | None = None,
 ) -> BacktestResult:
-    """Fit on every price before ``start``, then decide and simulate from ``start`` to ``end``."""
-    end = prices.index[-1] if end is None else end
-    dates = pd.DatetimeIndex(prices.index)
+    """Fit on every price before ``start``, then decide and simulate from ``start`` to ``end``
+    (``X`` as in :func:`run_folds`)."""
+    data = as_data(X)
+    dates = data.index
+    end = dates[-1] if end is None else end
     fold = Fold(0, dates[dates < start], dates[(dates >= start) & (dates <= end)])
-    return run_folds(factory, prices, [fold], rules, on_fold=on_fold)
+    return run_folds(factory, data, [fold], rules, on_fold=on_fold)

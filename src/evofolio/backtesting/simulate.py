@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evofolio.backtest.rebalance import RebalanceRule
-from evofolio.backtest.results import BacktestResult
+from evofolio.backtesting.rebalance import RebalanceRule
+from evofolio.backtesting.results import BacktestResult
 from evofolio.config import BacktestConfig
 from evofolio.errors import InsufficientHistoryError
 

@@ -1,0 +1,99 @@
+"""``X`` of every allocator: the prices, the market series and causal data derived from them.
+
+An allocator's ``fit(X)`` and ``allocate(X, dates)`` take ``X`` as
+
+* a prices ``DataFrame`` (dates × assets; no market series: the beta features then read the
+  equal-weight average of the assets, see :func:`evofolio.features.build_panel`);
+* a :class:`~evofolio.data.MarketData` (what :func:`evofolio.load_data` returns);
+* an :class:`AllocationData`, which may also carry ``derived`` data computed once over the
+  whole history by the caller (Model 2's classic-strategy panel): causal at every date, so a
+  slice of ``X`` reads the rows of its own dates only.
+
+:func:`as_data` turns any of them into an :class:`AllocationData`. Nothing here is a
+parameter of an allocator: settings live in the allocator's constructor, data only in ``X``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from evofolio.errors import DataError
+
+__all__ = ["AllocationData", "AllocationInput", "as_data"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationData:
+    """Prices (dates × assets), the market series on the same dates (or ``None``) and a cache
+    of causal, full-history derived data shared by every slice (``derived``, keyed by what
+    built it).
+
+    ``loc[rows]`` (rows as for ``DataFrame.loc``) is the same data on fewer dates; the cache
+    is shared, since each entry is causal and read by date.
+    """
+
+    prices: pd.DataFrame
+    market: pd.Series | None = None
+    derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """The price dates."""
+        return pd.DatetimeIndex(self.prices.index)
+
+    @property
+    def columns(self) -> pd.Index:
+        """The assets."""
+        return self.prices.columns
+
+    @property
+    def loc(self) -> _Rows:
+        """``data.loc[rows]``: prices and market on those rows, the cache shared."""
+        return _Rows(self)
+
+    def cached(self, key: Hashable, build: Callable[[], T], covers: Callable[[T], bool]) -> T:
+        """The derived entry ``key`` if it ``covers`` these dates, else ``build()`` (stored)."""
+        value = self.derived.get(key)
+        if value is None or not covers(value):
+            value = build()
+            self.derived[key] = value
+        return value
+
+
+@dataclass(frozen=True)
+class _Rows:
+    data: AllocationData
+
+    def __getitem__(self, rows: Any) -> AllocationData:
+        prices = self.data.prices.loc[rows]
+        market = self.data.market
+        if market is not None:  # its values on these dates (a missing one stays missing)
+            market = market[market.index.isin(prices.index)]
+        return AllocationData(prices, market, self.data.derived)
+
+
+AllocationInput = Any
+"""What ``fit``/``allocate`` accept as ``X`` (see :func:`as_data`)."""
+
+
+def as_data(X: Any) -> AllocationData:
+    """``X`` as :class:`AllocationData`: a prices ``DataFrame``, a ``MarketData`` (anything
+    with ``prices`` and ``market``) or ``AllocationData``; ``DataError`` for anything else."""
+    if isinstance(X, AllocationData):
+        return X
+    if isinstance(X, pd.DataFrame):
+        return AllocationData(X)
+    prices = getattr(X, "prices", None)
+    if isinstance(prices, pd.DataFrame):
+        market = getattr(X, "market", None)
+        return AllocationData(prices, market if isinstance(market, pd.Series) else None)
+    raise DataError(
+        f"X must be a prices DataFrame (dates x assets), MarketData or AllocationData, "
+        f"got {type(X).__name__}"
+    )
