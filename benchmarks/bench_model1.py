@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import dataclasses
 import statistics
 import time
 
@@ -42,7 +41,6 @@ from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
 from evofolio.models.portfolio_lstm import PortfolioLSTMParams
 from evofolio.objectives import sharpe_loss
 from evofolio.training import (
-    TrainConfig,
     predict_weights,
     seed_everything,
     train,
@@ -120,7 +118,7 @@ def run_reference(
     return time.perf_counter() - started, best, last, float(flops)
 
 
-def lstm_flops(cfg: AssetLSTMConfig, tc: TrainConfig, n_train: int, n_val: int) -> float:
+def lstm_flops(cfg: AssetLSTMConfig, tc: TrainingConfig, n_train: int, n_val: int) -> float:
     """Analytic FLOPs of one epoch: 8·(in + hidden)·hidden per step, x3 with backward."""
     seqs = cfg.n_assets if cfg.encoder == "shared" else 1
     n_in = cfg.n_features if cfg.encoder == "shared" else cfg.n_assets * cfg.n_features
@@ -145,13 +143,18 @@ def matmul_peak(size: int = 2048, repeats: int = 10) -> float:
 
 
 def run_evofolio(
-    x: np.ndarray, r: np.ndarray, val_start: int, cfg: AssetLSTMConfig, tc: TrainConfig
+    x: np.ndarray,
+    r: np.ndarray,
+    val_start: int,
+    cfg: AssetLSTMConfig,
+    tc: TrainingConfig,
+    seed: int,
 ) -> tuple[float, float, float, int]:
     """Train the default Model 1; return (seconds, val Sharpe, FLOPs, epochs run)."""
     started = time.perf_counter()
-    seed_everything(tc.seed)
+    seed_everything(seed)
     model = AssetLSTM(cfg)
-    result = train(model, x, r, tc)
+    result = train(model, x, r, tc, seed=seed)
     seconds = time.perf_counter() - started
     weights = predict_weights(model, x, tc.seq_len, tc.chunk_len)
     val = sharpe_ratio((weights[val_start:] * r[val_start:]).sum(-1))
@@ -165,9 +168,9 @@ def model2_val_returns(
     """Gross daily returns of Model 2 and of the equal blend on the validation slice."""
     prices = data.prices
     weights = allocator.weights_frame(data)
-    seq_len = allocator.train_config_.seq_len
+    seq_len = allocator.training.seq_len
     n_rows = len(weights) + seq_len - 1  # the training rows: every feature date but the last
-    first = validation_start(n_rows, allocator.train_config_.val_frac) - seq_len
+    first = validation_start(n_rows, allocator.training.val_frac) - seq_len
     dates = weights.index[first:-1]
     rows = prices.index.get_indexer(dates)
     close = prices.to_numpy(dtype=np.float64)
@@ -224,10 +227,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     for name in ("encoder", "hidden", "layers", "dropout"):
         parser.add_argument(f"--{name}", type=type(getattr(AssetLSTMConfig(1, 1), name)))
-    for fld in dataclasses.fields(TrainConfig):
-        if fld.name in ("epochs", "lr", "seq_len", "chunk_len", "batch_size", "patience"):
-            kind = float if fld.name == "lr" else int
-            parser.add_argument(f"--evo-{fld.name.replace('_', '-')}", type=kind)
+    for name in TrainingConfig.model_fields:
+        if name in ("epochs", "lr", "seq_len", "chunk_len", "batch_size", "patience"):
+            kind = float if name == "lr" else int
+            parser.add_argument(f"--evo-{name.replace('_', '-')}", type=kind)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -244,17 +247,17 @@ def main() -> None:
     model_over = {k: getattr(args, k) for k in ("encoder", "hidden", "layers", "dropout")}
     cfg = AssetLSTMConfig(n, f, **{k: v for k, v in model_over.items() if v is not None})
     train_over = {k[4:]: v for k, v in vars(args).items() if k.startswith("evo_") and v is not None}
-    print(f"evofolio: {cfg}\n          {TrainConfig(**train_over)}")
+    print(f"evofolio: {cfg}\n          {TrainingConfig(**train_over)}")
 
     peak = matmul_peak()
     print(f"float32 matmul peak: {peak / 1e9:.1f} GFLOP/s")
     cold = time.perf_counter()
-    train(AssetLSTM(cfg), x, r, TrainConfig(**{**train_over, "epochs": 1}))
+    train(AssetLSTM(cfg), x, r, TrainingConfig(**{**train_over, "epochs": 1}))
     print(f"warm-up (1 epoch in a fresh process, not counted): {time.perf_counter() - cold:.1f} s")
     evo_t, evo_s, evo_fps, ref_t, ref_s, ref_last, ref_fps = [], [], [], [], [], [], []
     for seed in range(args.seeds):
-        tc = TrainConfig(**{**train_over, "seed": seed})
-        sec, val, flops, epochs = run_evofolio(x, r, val_start, cfg, tc)
+        tc = TrainingConfig(**train_over)
+        sec, val, flops, epochs = run_evofolio(x, r, val_start, cfg, tc, seed)
         evo_t.append(sec)
         evo_s.append(val)
         evo_fps.append(flops / sec)

@@ -30,4 +30,12 @@ class UsageError(EvofolioError):
 
 class ParameterError(ConfigError, ValueError):
     """An estimator parameter is unknown or out of its bounds (``set_params``, a constructor
-    argument checked at ``fit``); a ``ValueError`` too, as scikit-learn expects."""
+    argument checked at ``fit``); a ``ValueError`` too, as scikit-learn expects.
+
+    ``key`` is the parameter (``network__hidden``), ``reason`` what is wrong with its value,
+    so that a caller reading a configuration can name its own key instead."""
+
+    def __init__(self, message: str, key: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.reason = reason or message

@@ -10,8 +10,9 @@ before you pass it to :func:`evofolio.backtest` or register it as a family::
 
 Checks, in order:
 
-1. **clone without fitted state** (estimators with ``get_params``): ``sklearn.base.clone``
-   gives the same parameters and no fitted attribute (a name ending in ``_``);
+1. **clone without fitted state** (estimators with ``get_params``): ``clone`` (as
+   ``sklearn.base.clone``) gives a new object with the same parameters and no fitted
+   attribute (a name ending in ``_``), before and after a fit;
 2. **fit returns self**, and **weights are valid**: exactly the dates asked for and the
    assets of ``X``, finite, long-only, each row summing to 1;
 3. **causal**: the prices (and market series) after a cut date are perturbed; every row up
@@ -140,6 +141,11 @@ def check_allocator(
         check_weights(weights, dates, data.columns)
     except ValueError as error:
         raise AssertionError(f"weights: {error}") from None
+    if hasattr(model, "get_params"):  # a clone of a fitted model is unfitted and new
+        copy_of_fitted = _fresh(model)
+        assert copy_of_fitted is not model, "clone returned the estimator itself"
+        leaked = _fitted_names(copy_of_fitted)
+        assert not leaked, f"clone of a fitted estimator kept fitted state {leaked}"
     # 3. causal: perturbing the future leaves every row up to the cut unchanged
     cut = dates[len(dates) // 2]
     moved = model.allocate(view(_perturbed(data, cut, seed)), dates)

@@ -196,7 +196,7 @@ def test_release_workers_stops_the_idle_joblib_pool_the_parallel_fits_left() -> 
 def test_the_pipeline_releases_the_joblib_pool_before_the_search_starts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import evofolio.search.pipeline as pipeline
+    import evofolio.search.jobs.run as pipeline
 
     order: list[str] = []
 

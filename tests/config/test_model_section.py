@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from evofolio.allocators.registry import FAMILIES, check_model_keys, model_keys
+from evofolio.allocators.registry import (
+    FAMILIES,
+    check_model,
+    check_model_keys,
+    estimator_for,
+    model_keys,
+)
 from evofolio.api.config import load_config, load_preset
-from evofolio.config import ModelConfig, parse_config, preset_names
+from evofolio.config import parse_config, preset_names
 from evofolio.errors import ConfigError
 
 ROOT = Path(__file__).parents[2]
@@ -39,30 +45,64 @@ def test_every_family_refuses_the_keys_only_others_read(family: str) -> None:
     own = model_keys(family)
     foreign = sorted(set().union(*(model_keys(f) for f in FAMILIES)) - own)
     assert foreign  # each family has a setting another family does not share
-    defaults = ModelConfig()
     for key in foreign:
-        config = parse_config({"model": {"family": family, key: getattr(defaults, key)}})
+        owner = next(name for name in FAMILIES if key in model_keys(name))
+        value = estimator_for(parse_config({"model": {"family": owner}})).get_params()
+        value = value.get(f"network__{key}", value.get(key))
+        config = parse_config({"model": {"family": family, key: value}})
         with pytest.raises(ConfigError, match=rf"model\.{key} is not a setting of the {family}"):
             check_model_keys(config, "x.toml")
+        with pytest.raises(ConfigError, match=rf"x.toml: model\.{key} is not a setting"):
+            check_model(config, "x.toml")
 
 
 def test_a_family_keeps_its_own_settings(tmp_path: Path) -> None:
     text = '[model]\nfamily = "portfolio"\nmode = "select"\nhorizon = 3\nencoder = "joint"\n'
-    model = load_config(write(tmp_path, text)).model
-    assert (model.family, model.mode, model.horizon, model.encoder) == (
-        "portfolio",
+    config = load_config(write(tmp_path, text))
+    params = estimator_for(config).get_params()
+    assert config.model.family == "portfolio"
+    assert (params["network__mode"], params["horizon"], params["network__encoder"]) == (
         "select",
         3,
         "joint",
     )
     text = '[model]\nfamily = "asset_attention"\nheads = 4\nwidth = 64\nfeatures = ["ret_1"]\n'
-    model = load_config(write(tmp_path, text)).model
-    assert (model.heads, model.width, model.features) == (4, 64, ["ret_1"])
+    params = estimator_for(load_config(write(tmp_path, text))).get_params()
+    assert (params["network__heads"], params["network__width"], params["features"]) == (
+        4,
+        64,
+        ["ret_1"],
+    )
 
 
-def test_every_model_setting_belongs_to_a_family() -> None:
-    read = set().union(*(model_keys(family) for family in FAMILIES))
-    assert read == set(ModelConfig.model_fields)
+def test_a_key_left_out_takes_the_familys_default(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[model]\nfamily = "asset"\nhidden = 32\n'))
+    assert config.model.settings() == {"hidden": 32}
+    params = estimator_for(config).get_params()
+    assert params["network__hidden"] == 32 and params["network__layers"] == 1
+
+
+def test_a_value_out_of_the_familys_bounds_names_the_key(tmp_path: Path) -> None:
+    for text, key in (
+        ('[model]\nfamily = "asset"\nhidden = 1000\n', "model.hidden"),
+        ('[model]\nfamily = "asset_attention"\nwidth = 30\nheads = 4\n', "model"),
+        ('[model]\nfamily = "portfolio"\nhorizon = 0\n', "model.horizon"),
+        ('[model]\nfamily = "portfolio"\nstrategies = ["hrp"]\n', "model.strategies"),
+        ('[model]\nfamily = "asset"\nfeatures = ["nope"]\n', "model.features"),
+        ('[model]\nfamily = "asset"\nencoder = "both"\n', "model.encoder"),
+    ):
+        path = write(tmp_path, text)
+        with pytest.raises(ConfigError) as error:
+            load_config(path)
+        message = str(error.value)
+        assert message.startswith(f"{path}: invalid value for '{key}") and "\n" not in message
+
+
+def test_every_model_key_of_every_family_reaches_its_estimator() -> None:
+    for family in FAMILIES:
+        params = estimator_for(parse_config({"model": {"family": family}})).get_params()
+        for key in model_keys(family) - {"family"}:
+            assert f"network__{key}" in params or key in params
 
 
 def test_presets_configs_and_readme_examples_load() -> None:
@@ -72,4 +112,4 @@ def test_presets_configs_and_readme_examples_load() -> None:
         load_config(path)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for block in re.findall(r"```toml\n(.*?)```", readme, re.S):
-        check_model_keys(parse_config(tomllib.loads(block)), "README")
+        check_model(parse_config(tomllib.loads(block)), "README")

@@ -22,7 +22,7 @@ from evofolio.search.engine.artifacts import (
     upload_trial_files,
 )
 from evofolio.search.engine.storage import make_storage
-from evofolio.search.shared import fetch_champion, publish_champion
+from evofolio.search.jobs.handoff import fetch_champion, publish_champion
 
 boto3 = pytest.importorskip("boto3", reason="boto3 not installed (pip install 'evofolio[s3]')")
 moto_server = pytest.importorskip("moto.server", reason="moto[server] not installed")

@@ -20,7 +20,7 @@ from sklearn.base import clone
 from toy_gru import GRUAllocator
 
 import evofolio as ev
-from evofolio.allocators.registry import FAMILIES, estimator_for, model_keys
+from evofolio.allocators.registry import FAMILIES, estimator_for, model_keys, param_for
 from evofolio.config import RunConfig, parse_config
 from evofolio.data import AllocationData
 from evofolio.data.returns import equal_weight_index
@@ -114,13 +114,13 @@ def test_a_genome_decodes_to_an_estimator_of_the_family(family: str) -> None:
         estimator = estimator_for(config)
         params = estimator.get_params(deep=True)
         for name, gene in GENES.items():
-            value = getattr(getattr(config, gene.section), gene.field)
+            key = param_for(family, gene.target)
             if reads(family, name):  # the gene reaches the estimator's parameter
-                key = f"network__{gene.field}" if gene.section == "model" else ""
-                key = key if key in params else f"{gene.section}__{gene.field}"
-                assert params.get(key, params.get(gene.field)) == value
-            else:  # a gene the family ignores leaves the config alone
-                assert value == getattr(getattr(base, gene.section), gene.field)
+                assert key is not None and params[key] == gene.to_config(genome.params[name])
+            elif gene.section == "model":  # a gene the family ignores sets nothing
+                assert key is None and gene.field not in config.model.settings()
+            else:
+                assert getattr(config.training, gene.field) == getattr(base.training, gene.field)
         assert not hasattr(estimator, "network_") and type(estimator) is FAMILIES[family]
 
 

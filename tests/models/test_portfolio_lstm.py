@@ -12,9 +12,10 @@ import torch
 from torch.nn import functional
 
 from evofolio.allocators.registry import FAMILIES
+from evofolio.config import TrainingConfig
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
 from evofolio.models.portfolio_lstm import PortfolioLSTM, PortfolioLSTMConfig
-from evofolio.training import TrainConfig, load_checkpoint, save_checkpoint, selection_loss, train
+from evofolio.training import load_checkpoint, save_checkpoint, selection_loss, train
 from evofolio.training.chunks import make_chunks
 from evofolio.training.losses import cross_entropy
 
@@ -114,7 +115,7 @@ def test_select_training_learns_labels_and_repeats() -> None:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((600, 2, 1)).astype(np.float32)
     labels = np.eye(2, dtype=np.float32)[(x[:, 0, 0] > x[:, 1, 0]).astype(int)]
-    cfg = TrainConfig(epochs=8, seq_len=5, chunk_len=40, batch_size=4, lr=2e-2, patience=None)
+    cfg = TrainingConfig(epochs=8, seq_len=5, chunk_len=40, batch_size=4, lr=2e-2, patience=None)
     runs = []
     for _ in range(2):
         torch.manual_seed(0)

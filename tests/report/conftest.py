@@ -1,6 +1,6 @@
 """Fixtures of the report tests: run directories written by the real pipeline.
 
-Each kind of run is made once per session by :func:`evofolio.search.pipeline.run_pipeline`
+Each kind of run is made once per session by :func:`evofolio.search.jobs.run.run_pipeline`
 on tiny synthetic prices (3 assets, 2 generations × 4 genomes, 1 epoch, 1 champion seed,
 3 classic rules), so the report is tested on exactly the files ``evofolio run`` writes.
 Tests get a fresh copy (``run_dir``) that they may damage.

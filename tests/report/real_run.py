@@ -7,7 +7,7 @@ from typing import Any
 
 from evofolio.config import RunConfig, parse_config
 from evofolio.data import load_data
-from evofolio.search.pipeline import run_pipeline
+from evofolio.search.jobs.run import run_pipeline
 from synthetic import random_prices
 
 STRATEGY_NAMES = ["equal_weight", "inverse_vol", "hrp"]

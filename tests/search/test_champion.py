@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from optuna.trial import TrialState
 
-from evofolio.search.champion import NoChampionError, pick_champion
 from evofolio.search.engine.records import champion_source, trials_frame
+from evofolio.search.evaluation.champion import NoChampionError, pick_champion
 from evofolio.search.plan import MULTI_OBJECTIVES, SINGLE_OBJECTIVE
 from hand_study import MULTI, Hand, hand_study
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from evofolio.config import RunConfig, parse_config
-from evofolio.search.pipeline import feasible_caps
+from evofolio.search.jobs.run import feasible_caps
 
 
 def with_caps(caps: list[float]) -> RunConfig:

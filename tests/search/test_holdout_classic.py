@@ -12,7 +12,7 @@ import evofolio.allocators.classic_compute as compute
 from evofolio.api.data import load_data
 from evofolio.backtesting import TradingRules, split_periods
 from evofolio.config import parse_config
-from evofolio.search.champion import holdout_backtest
+from evofolio.search.evaluation.champion import holdout_backtest
 from evofolio.strategies import STRATEGIES
 from synthetic import random_prices
 

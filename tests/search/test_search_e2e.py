@@ -14,10 +14,10 @@ from evofolio.config import ChampionConfig, EvaluationConfig, RunConfig, parse_c
 from evofolio.data import load_data
 from evofolio.metrics import sharpe_ratio
 from evofolio.search.engine.records import champion_source
+from evofolio.search.evaluation.seeds import seed_validation_sharpes
 from evofolio.search.fitness import build_context, evaluate, make_evaluator
-from evofolio.search.pipeline import run_pipeline
+from evofolio.search.jobs.run import run_pipeline
 from evofolio.search.plan import run_search
-from evofolio.search.seeds import seed_validation_sharpes
 from synthetic import random_prices
 
 N_DAYS = 1400
@@ -149,7 +149,7 @@ def test_seed_validation_in_worker_processes_matches_one_process(
     searched = evaluate(config, context).returns  # what the search computed for seed 3
     seeds = [3, 4, 5]
     one = seed_validation_sharpes(config, context, seeds, searched, jobs=1)
-    with caplog.at_level("INFO", logger="evofolio.search.seeds"):
+    with caplog.at_level("INFO", logger="evofolio.search.evaluation.seeds"):
         two = seed_validation_sharpes(config, context, seeds, searched, jobs=2)
     lines = [r.getMessage() for r in caplog.records if "walked forward" in r.getMessage()]
     assert lines[-1].startswith(

@@ -7,6 +7,7 @@ from typing import Any
 import optuna
 import pytest
 
+from evofolio.allocators.registry import estimator_for
 from evofolio.config import RunConfig, parse_config
 from evofolio.errors import ConfigError
 from evofolio.features import FEATURES
@@ -72,24 +73,32 @@ def test_which_family_reads_which_gene() -> None:
         assert reads(family, "lr") and reads(family, "seq_len") and reads(family, "layers")
 
 
+def params_of(config: RunConfig) -> dict[str, Any]:
+    """The parameters of the estimator ``config`` builds (family defaults filled in; a
+    sequence as a list, whether it came from TOML or a tuple default)."""
+    params = estimator_for(config).get_params()
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
 def test_decoded_genomes_satisfy_the_constraints_and_round_trip() -> None:
     base = RunConfig()
     for genome in random_genomes(base):
         config = decode(genome.params, base)
+        model = params_of(config)
         assert len(genome.features) >= 1 and len(genome.strategies) >= 2
         assert config.model.family == genome.family
-        assert config.training.lr == genome.lr and config.model.layers == genome.layers
+        assert config.training.lr == genome.lr and model["network__layers"] == genome.layers
         unused = tuple(k for k in genome.params if not reads(genome.family, k))
         if reads(genome.family, "hidden"):
-            assert config.model.hidden == genome.hidden
+            assert model["network__hidden"] == genome.hidden
         else:
-            assert config.model.hidden == base.model.hidden
+            assert "hidden" not in config.model.settings()
         if reads(genome.family, FEATURE_PREFIX):
-            assert config.model.features == list(genome.features)
-            assert config.model.strategies == base.model.strategies
+            assert model["features"] == list(genome.features)
+            assert "strategies" not in model
         else:
-            assert config.model.strategies == list(genome.strategies)
-            assert config.model.features == base.model.features
+            assert model["strategies"] == list(genome.strategies)
+            assert "features" not in model
         assert decode(encode(config), base) == config
         if not genome.repairs:
             again = encode(config)
@@ -100,12 +109,15 @@ def test_decoded_genomes_satisfy_the_constraints_and_round_trip() -> None:
 
 def test_run_config_round_trips_through_the_genes() -> None:
     config = parse_config({"model": {"max_weight": 0.5, "hidden": 32}})
-    assert decode(encode(config), config) == config
+    # the same estimator: the genes spell out the family's defaults the config left out
+    assert params_of(decode(encode(config), config)) == params_of(config)
+    decoded = decode(encode(config), config)
+    assert decode(encode(decoded), decoded) == decoded
     portfolio = parse_config(
         {"model": {"family": "portfolio", "strategies": ["equal_weight", "hrp"], "mode": "select"}}
     )
     assert decode(encode(portfolio), RunConfig()) == decode(encode(portfolio), portfolio)
-    assert decode(encode(portfolio), RunConfig()).model.strategies == ["equal_weight", "hrp"]
+    assert decode(encode(portfolio), RunConfig()).model.get("strategies") == ["equal_weight", "hrp"]
 
 
 def test_repair_turns_on_documented_defaults_deterministically() -> None:
@@ -119,15 +131,17 @@ def test_repair_turns_on_documented_defaults_deterministically() -> None:
     one = switched(nothing, STRATEGY_PREFIX, on=("hrp",))
     assert Genome.from_params(one).strategies == ("equal_weight", "hrp")
     portfolio = decode({**nothing, "family": "portfolio"}, RunConfig())
-    assert portfolio.model.strategies == ["equal_weight", "inverse_vol"]
-    assert decode(nothing, RunConfig()).model.features == ["ret_1"]
+    assert portfolio.model.get("strategies") == ["equal_weight", "inverse_vol"]
+    assert decode(nothing, RunConfig()).model.get("features") == ["ret_1"]
 
 
 def test_max_weight_one_means_no_cap() -> None:
     params = encode(RunConfig())
     assert params["max_weight"] == 1.0
-    assert decode(params, RunConfig()).model.max_weight is None
-    assert decode({**params, "max_weight": 0.3}, RunConfig()).model.max_weight == 0.3
+    assert params_of(decode(params, RunConfig()))["network__max_weight"] is None
+    assert (
+        params_of(decode({**params, "max_weight": 0.3}, RunConfig()))["network__max_weight"] == 0.3
+    )
 
 
 def test_fixed_genes_stay_in_the_genome_with_one_value() -> None:

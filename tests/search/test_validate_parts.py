@@ -11,7 +11,8 @@ from evofolio.backtesting import BacktestResult
 from evofolio.config import parse_config
 from evofolio.data import MarketData
 from evofolio.errors import ConfigError, InsufficientHistoryError
-from evofolio.search.validate import (
+from evofolio.search.evaluation.stitched import procedure_verdict, stitch, subsets_summary
+from evofolio.search.jobs.nested import (
     best_genomes,
     check_first_history,
     development_data,
@@ -20,7 +21,6 @@ from evofolio.search.validate import (
     outer_periods,
     warm_start_count,
 )
-from evofolio.search.validate_stitch import procedure_verdict, stitch, subsets_summary
 from synthetic import random_prices
 
 T = pd.Timestamp

@@ -13,10 +13,10 @@ from evofolio.backtesting import BacktestResult
 from evofolio.config import EvaluationConfig
 from evofolio.metrics import expected_max_sharpe, minimum_track_record_length, sharpe_ratio
 from evofolio.metrics.deflated_sharpe import sharpe_moments
-from evofolio.search.benchmark import active_matrix
-from evofolio.search.champion import search_statistics
+from evofolio.search.evaluation.benchmark import active_matrix
+from evofolio.search.evaluation.champion import search_statistics
+from evofolio.search.evaluation.verdict import break_even_cost, holdout_tests, net_at_cost, verdict
 from evofolio.search.fitness import fold_fitness, search_folds
-from evofolio.search.verdict import break_even_cost, holdout_tests, net_at_cost, verdict
 
 DATES = pd.bdate_range("2000-01-03", periods=3000)
 

@@ -24,13 +24,13 @@ WORKER = textwrap.dedent(
     """
     import pickle, sys
     import evofolio.search.engine.pool
+    from evofolio.config import ModelConfig
     from evofolio.search.fitness import evaluate
 
     factory = pickle.load(open(sys.argv[1], "rb"))
     evaluator = factory()
     for family in ("asset", "asset_attention", "portfolio"):
-        model = evaluator.base.model.model_copy(update={"family": family})
-        config = evaluator.base.model_copy(update={"model": model})
+        config = evaluator.base.model_copy(update={"model": ModelConfig(family=family)})
         assert evaluate(config, evaluator.shared).values
     print(" ".join(sorted(m for m in HEAVY if m in sys.modules)) or "none")
     """

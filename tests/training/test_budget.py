@@ -8,10 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from evofolio.config import parse_config
+from evofolio.config import TrainingConfig, parse_config
 from evofolio.search.fitness import budgeted
 from evofolio.training.chunks import Chunks
-from evofolio.training.loop import TrainConfig, budget_epochs, epoch_gflop
+from evofolio.training.loop import budget_epochs, epoch_gflop
 
 STEP_FLOPS = 1e6  # forward FLOPs per sample and time step of the stub model
 
@@ -49,13 +49,15 @@ def test_an_epoch_costs_three_passes_of_the_scored_rows_and_one_of_the_rest() ->
     ],
 )
 def test_the_budget_caps_the_epochs(epochs: int, max_gflop: float | None, expected: int) -> None:
-    config = TrainConfig(epochs=epochs, max_gflop=max_gflop)
+    config = TrainingConfig(epochs=epochs, max_gflop=max_gflop)
     assert budget_epochs(Counted(), config, TRAIN, VALIDATION) == expected
 
 
 def test_a_model_without_a_flop_count_ignores_the_budget(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        epochs = budget_epochs(nn.Linear(1, 1), TrainConfig(epochs=7, max_gflop=0.1), TRAIN, None)
+        epochs = budget_epochs(
+            nn.Linear(1, 1), TrainingConfig(epochs=7, max_gflop=0.1), TRAIN, None
+        )
     assert epochs == 7
     assert "Linear has no step_flops()" in caplog.text
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch
 from training_helpers import SMALL, fresh_model, make_market
 
+from evofolio.config import TrainingConfig, parse_config
 from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
 from evofolio.metrics.performance import sharpe_ratio
 from evofolio.objectives import portfolio_returns, sharpe_loss
 from evofolio.training import (
-    TrainConfig,
     TrainingDivergedError,
     make_chunks,
     predict_weights,
@@ -24,11 +22,10 @@ from evofolio.training.chunks import run_chunks
 
 def test_seeded_run_repeats_bit_for_bit() -> None:
     x, r = make_market()
-    cfg = dataclasses.replace(SMALL, seed=3)
     runs = []
     for _ in range(2):
         model = fresh_model(seed=3, dropout=0.2)
-        result = train(model, x, r, cfg)
+        result = train(model, x, r, SMALL, seed=3)
         runs.append((result.history, [p.detach().clone() for p in model.parameters()]))
     assert runs[0][0] == runs[1][0]
     assert all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1], strict=True))
@@ -37,7 +34,7 @@ def test_seeded_run_repeats_bit_for_bit() -> None:
 def test_learns_a_predictable_asset_out_of_sample() -> None:
     x, r = make_market(rows=1400, seed=1)
     cut = 1100
-    cfg = TrainConfig(epochs=30, seq_len=10, chunk_len=50, batch_size=8, lr=1e-2, patience=8)
+    cfg = TrainingConfig(epochs=30, seq_len=10, chunk_len=50, batch_size=8, lr=1e-2, patience=8)
     model = fresh_model(seed=0)
     train(model, x[:cut], r[:cut], cfg)
     w = predict_weights(model, x, cfg.seq_len, cfg.chunk_len)
@@ -49,7 +46,7 @@ def test_learns_a_predictable_asset_out_of_sample() -> None:
 
 def test_early_stopping_restores_the_best_state() -> None:
     x, r = make_market()
-    cfg = TrainConfig(epochs=40, seq_len=10, chunk_len=40, batch_size=4, lr=5e-2, patience=3)
+    cfg = TrainingConfig(epochs=40, seq_len=10, chunk_len=40, batch_size=4, lr=5e-2, patience=3)
     model = fresh_model()
     result = train(model, x, r, cfg)
     val_losses = [v for _, _, v in result.history]
@@ -71,7 +68,7 @@ def test_early_stopping_restores_the_best_state() -> None:
 def test_progress_history_and_no_validation() -> None:
     x, r = make_market()
     seen: list[tuple[int, float, float]] = []
-    cfg = dataclasses.replace(SMALL, val_frac=0.0, epochs=3, threads=1)
+    cfg = SMALL.model_copy(update={"val_frac": 0.0, "epochs": 3, "threads": 1})
     before = torch.get_num_threads()
     result = train(fresh_model(), x, r, cfg, progress=lambda *a: seen.append(a))
     assert torch.get_num_threads() == before
@@ -82,7 +79,7 @@ def test_progress_history_and_no_validation() -> None:
 @pytest.mark.parametrize("objective", ["sortino", "utility"])
 def test_other_objectives_and_costs_train(objective: str) -> None:
     x, r = make_market()
-    cfg = dataclasses.replace(SMALL, objective=objective, cost_bps=10.0, epochs=2)
+    cfg = SMALL.model_copy(update={"objective": objective, "cost_bps": 10.0, "epochs": 2})
     result = train(fresh_model(max_weight=0.5), x, r, cfg)
     assert all(np.isfinite(v) for _, t, v in result.history for v in (t, v))
 
@@ -106,6 +103,6 @@ def test_input_errors() -> None:
     with pytest.raises(InsufficientHistoryError):
         train(fresh_model(), x[:12], r[:12], SMALL)
     with pytest.raises(ConfigError, match=r"training\.chunk_len"):
-        dataclasses.replace(SMALL, chunk_len=1)
+        parse_config({"training": {**SMALL.model_dump(), "chunk_len": 1}})
     with pytest.raises(ConfigError, match="objective"):
-        dataclasses.replace(SMALL, objective="calmar")
+        parse_config({"training": {**SMALL.model_dump(), "objective": "calmar"}})

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from evofolio.config import TrainingConfig
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
-from evofolio.training import TrainConfig, seed_everything
+from evofolio.training import seed_everything
 
 
 def make_market(rows: int = 1200, assets: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -22,7 +23,7 @@ def make_market(rows: int = 1200, assets: int = 4, seed: int = 0) -> tuple[np.nd
     return x.astype(np.float32), r.astype(np.float32)
 
 
-SMALL = TrainConfig(epochs=4, seq_len=10, chunk_len=40, batch_size=8, lr=1e-2, patience=None)
+SMALL = TrainingConfig(epochs=4, seq_len=10, chunk_len=40, batch_size=8, lr=1e-2, patience=None)
 
 
 def fresh_model(assets: int = 4, features: int = 1, seed: int = 0, **kw: Any) -> AssetLSTM:

@@ -82,6 +82,12 @@ class BaseAllocator:
         """Learn from ``X`` (see :func:`evofolio.data.as_data`) and return ``self``."""
         raise NotImplementedError
 
+    def check_params(self) -> Self:
+        """``self`` if the plain parameters (those not validated by a pydantic model) are
+        valid, else ``ParameterError`` naming the parameter; called by ``fit`` and by
+        whoever builds an estimator from a configuration. Subclasses extend it."""
+        return self
+
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
         """Weights (``dates`` × assets) decided at the close of each date from ``X`` up to it."""
         raise NotImplementedError
@@ -157,7 +163,9 @@ class BaseAllocator:
             else:
                 raise ParameterError(
                     f"{type(self).__name__}: unknown parameter '{key}'; parameters are "
-                    f"{', '.join(sorted(self.get_params(deep=True)))}"
+                    f"{', '.join(sorted(self.get_params(deep=True)))}",
+                    key=key,
+                    reason="unknown parameter",
                 )
         for key, value in plain.items():
             setattr(self, key, value)
@@ -169,7 +177,9 @@ class BaseAllocator:
             if unknown:
                 raise ParameterError(
                     f"{type(self).__name__}: unknown parameter '{name}__{unknown[0]}'; "
-                    f"{name} has {', '.join(type(current).model_fields)}"
+                    f"{name} has {', '.join(type(current).model_fields)}",
+                    key=f"{name}__{unknown[0]}",
+                    reason="unknown parameter",
                 )
             setattr(self, name, validated(type(current), {**dict(current), **fields}, self, name))
         return self
@@ -244,5 +254,7 @@ def validated(model: type[BaseModel], values: dict[str, Any], owner: Any, name: 
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(root)"
         raise ParameterError(
-            f"{type(owner).__name__}: invalid value for '{name}__{field}': {first['msg']}"
+            f"{type(owner).__name__}: invalid value for '{name}__{field}': {first['msg']}",
+            key=f"{name}__{field}" if first["loc"] else name,
+            reason=str(first["msg"]),
         ) from None

@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from evofolio.allocators.neural_base import NeuralAllocator, rows_for, train_config
+from evofolio.allocators.neural_base import NeuralAllocator, rows_for
 from evofolio.config import DEFAULT_FEATURES, TrainingConfig
 from evofolio.data import AllocationData, as_data
-from evofolio.errors import InsufficientHistoryError
-from evofolio.features import FeaturePanel, build_panel
+from evofolio.errors import InsufficientHistoryError, ParameterError
+from evofolio.features import FEATURES, FeaturePanel, build_panel
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMParams
 from evofolio.training.loop import Progress
 
-__all__ = ["AssetLSTMAllocator", "next_returns", "rows_for", "train_config"]
+__all__ = ["AssetLSTMAllocator", "next_returns", "rows_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +76,24 @@ class AssetLSTMAllocator(NeuralAllocator):
         self.seed = seed
         self.on_epoch = on_epoch
 
+    def check_params(self) -> Self:
+        """``features``: at least one, each a name of :data:`evofolio.features.FEATURES`."""
+        names = list(self.features)
+        unknown = [name for name in names if name not in FEATURES]
+        if not names or unknown or len(set(names)) != len(names):
+            what = f"unknown feature '{unknown[0]}'" if unknown else "give distinct features"
+            raise ParameterError(
+                f"{type(self).__name__}: features: {what}; choose from {', '.join(FEATURES)}",
+                key="features",
+                reason=f"{what}; choose from: {', '.join(FEATURES)}",
+            )
+        return self
+
     def _panel(self, data: AllocationData) -> FeaturePanel:
         return build_panel(data.prices, list(self.features), data.market)
 
     def fit(self, X: Any, y: Any = None) -> Self:
+        self.check_params()
         data = as_data(X)
         panel = self._panel(data)
         if panel.n_dates < 3:

@@ -27,7 +27,6 @@ from evofolio.config import TrainingConfig
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.features import FeatureScaler
 from evofolio.training import (
-    TrainConfig,
     TrainResult,
     load_checkpoint,
     predict_weights,
@@ -38,12 +37,7 @@ from evofolio.training import (
 )
 from evofolio.training.losses import ChunkLoss
 
-__all__ = ["NeuralAllocator", "rows_for", "train_config"]
-
-
-def train_config(training: TrainingConfig, seed: int) -> TrainConfig:
-    """The training loop's settings from the ``training`` parameter."""
-    return TrainConfig(**training.model_dump(exclude={"device"}), seed=seed)
+__all__ = ["NeuralAllocator", "rows_for"]
 
 
 def rows_for(frame: pd.DataFrame, dates: pd.DatetimeIndex, what: str) -> pd.DataFrame:
@@ -79,7 +73,7 @@ class NeuralAllocator(BaseAllocator):
     ``on_epoch`` (called with ``(epoch, train_loss, val_loss)`` while training).
 
     Fitted attributes: ``scaler_`` (fitted on training rows only), ``network_`` and its
-    dataclass config ``network_config_``, ``device_``, ``train_config_``, ``result_``,
+    dataclass config ``network_config_``, ``device_``, ``result_``,
     ``assets_`` and ``train_period_``.
     """
 
@@ -111,7 +105,6 @@ class NeuralAllocator(BaseAllocator):
     ) -> None:
         """Fit the scaler on ``inputs`` (training rows), build and train the network."""
         self.scaler_ = FeatureScaler().fit(inputs)
-        self.train_config_ = train_config(self.training, self.seed)
         self.device_ = select_device(self.training.device)
         seed_everything(self.seed)
         self.network_config_ = network_config
@@ -120,10 +113,11 @@ class NeuralAllocator(BaseAllocator):
             self.network_,
             self.scaler_.transform(inputs),
             targets,
-            self.train_config_,
+            self.training,
             device=self.device_,
             progress=self.on_epoch,
             loss=loss,
+            seed=self.seed,
         )
         self.assets_ = prices.columns
         self.train_period_ = (dates[0], dates[-1])
@@ -143,12 +137,12 @@ class NeuralAllocator(BaseAllocator):
     def _stream(self, values: np.ndarray) -> np.ndarray:
         """The network's outputs for every row of ``values`` (time, items, features), minus
         the first ``seq_len`` rows, whose burn-in is incomplete."""
-        seq_len = self.train_config_.seq_len
+        seq_len = self.training.seq_len
         outputs = predict_weights(
             self.network_,
             self.scaler_.transform(values),
             seq_len,
-            self.train_config_.chunk_len,
+            self.training.chunk_len,
             self.device_,
         )
         return outputs[seq_len:]
@@ -216,7 +210,6 @@ class NeuralAllocator(BaseAllocator):
         allocator.network_ = network
         config_cls: Any = cls.network_cls.config_cls  # type: ignore[attr-defined]
         allocator.network_config_ = config_cls(**payload["model_config"])
-        allocator.train_config_ = train_config(allocator.training, allocator.seed)
         allocator.assets_ = pd.Index(extra["assets"])
         start, end = extra["train_period"]
         allocator.train_period_ = (pd.Timestamp(start), pd.Timestamp(end))

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from evofolio.allocators.neural_base import NeuralAllocator, rows_for, train_config
+from evofolio.allocators.neural_base import NeuralAllocator, rows_for
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
     derived_key,
@@ -184,11 +184,26 @@ class PortfolioLSTMAllocator(NeuralAllocator):
         gross = panel.returns(net=False).loc[first:last, list(names)]
         return features, gross, panel
 
-    def fit(self, X: Any, y: Any = None) -> Self:
-        if self.horizon < 1:
+    def check_params(self) -> Self:
+        """``horizon`` >= 1; ``strategies``: None or at least 2 distinct names."""
+        name = type(self).__name__
+        if not isinstance(self.horizon, int) or self.horizon < 1:
             raise ParameterError(
-                f"PortfolioLSTMAllocator: horizon must be >= 1, got {self.horizon}"
+                f"{name}: horizon must be an integer >= 1, got {self.horizon!r}",
+                key="horizon",
+                reason=f"must be an integer >= 1, got {self.horizon!r}",
             )
+        if self.strategies is not None:  # their names are checked against the panel at fit
+            names = list(self.strategies)
+            if len(set(names)) != len(names) or len(names) < 2:
+                reason = f"need at least 2 distinct strategies, got {names}"
+                raise ParameterError(
+                    f"{name}: strategies: {reason}", key="strategies", reason=reason
+                )
+        return self
+
+    def fit(self, X: Any, y: Any = None) -> Self:
+        self.check_params()
         data = as_data(X)
         features, gross, _ = self._features(data)
         if features.n_dates < 3:
@@ -199,11 +214,10 @@ class PortfolioLSTMAllocator(NeuralAllocator):
         inputs = features.values[:-1]
         # row t: each strategy's gross return realised on the next date (t -> t+1)
         targets = gross.shift(-1).loc[features.dates[:-1]].to_numpy(dtype=np.float64, copy=True)
-        self.train_config_ = train_config(self.training, self.seed)
         loss = None
         mode = getattr(self.network, "mode", "blend")
         if mode == "select":
-            val_start = validation_start(len(targets), self.train_config_.val_frac)
+            val_start = validation_start(len(targets), self.training.val_frac)
             targets = select_labels(targets, self.horizon, val_start)
             labelled = targets.sum(axis=1) > 0
             no_val = val_start < len(targets) and not labelled[val_start:].any()
@@ -234,7 +248,7 @@ class PortfolioLSTMAllocator(NeuralAllocator):
         alpha = self._stream(features.values)
         if self.hard:
             alpha = np.eye(alpha.shape[1])[np.argmax(alpha, axis=1)]
-        usable = features.dates[self.train_config_.seq_len :]
+        usable = features.dates[self.training.seq_len :]
         return pd.DataFrame(alpha, index=usable, columns=list(self.strategies_))
 
     def weights_frame(self, X: Any) -> pd.DataFrame:

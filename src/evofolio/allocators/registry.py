@@ -24,13 +24,14 @@ from evofolio.allocators.base import clone
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.neural_base import NeuralAllocator
 from evofolio.allocators.portfolio import PortfolioLSTMAllocator
-from evofolio.config import ModelConfig, RunConfig
-from evofolio.errors import ConfigError
+from evofolio.config import RunConfig
+from evofolio.errors import ConfigError, ParameterError
 from evofolio.training import load_checkpoint
 
 __all__ = [
     "CONFIG_PATHS",
     "FAMILIES",
+    "check_model",
     "check_model_keys",
     "estimator_for",
     "family_of",
@@ -56,6 +57,7 @@ CONFIG_PATHS: Mapping[str, str] = {
 ``[model]`` / ``[training]`` (the strategy panel's settings, the seed)."""
 
 _SKIP = {"network", "training", "on_epoch"}
+"""Parameters that are not ``[model]`` keys: the nested settings themselves, the callback."""
 
 
 def family_of(name: str, key: str = "model.family") -> type[NeuralAllocator]:
@@ -68,6 +70,10 @@ def family_of(name: str, key: str = "model.family") -> type[NeuralAllocator]:
         ) from None
 
 
+def _prototype(family: str) -> NeuralAllocator:
+    return family_of(family)()
+
+
 def param_for(family: str, target: str) -> str | None:
     """The parameter of ``family`` that config field ``target`` (``"model.hidden"``,
     ``"training.lr"``) sets: ``network__hidden``, ``training__lr``, a plain parameter of the
@@ -76,24 +82,24 @@ def param_for(family: str, target: str) -> str | None:
     params = _prototype(family).get_params(deep=True)
     if section == "training":
         return f"training__{field}" if f"training__{field}" in params else None
-    if section == "model":
-        for name in (f"network__{field}", field):
-            if name in params and name not in _SKIP:
-                return name
+    if section == "model" and field != "family":
+        if f"network__{field}" in params:
+            return f"network__{field}"
+        if field in params and field not in _SKIP and field not in CONFIG_PATHS:
+            return field
     return None
 
 
-def _prototype(family: str) -> NeuralAllocator:
-    return family_of(family)()
-
-
 def model_keys(family: str) -> frozenset[str]:
-    """The ``[model]`` keys ``family`` reads: ``family`` and every ``[model]`` field one of
-    its parameters takes (:func:`param_for`)."""
+    """The ``[model]`` keys ``family`` reads: ``family``, the fields of its ``network``
+    parameter and its other parameters but the run-level ones (:data:`CONFIG_PATHS`)."""
     keys = {"family"}
-    for field in ModelConfig.model_fields:
-        if field != "family" and param_for(family, f"model.{field}") is not None:
+    for name in _prototype(family).get_params(deep=True):
+        section, sep, field = name.partition("__")
+        if sep and section == "network":
             keys.add(field)
+        elif not sep and name not in _SKIP and name not in CONFIG_PATHS:
+            keys.add(name)
     return frozenset(keys)
 
 
@@ -104,25 +110,54 @@ def _lookup(config: RunConfig, path: str) -> Any:
     return value
 
 
-def estimator_for(config: RunConfig, **params: Any) -> NeuralAllocator:
+def _config_key(param: str) -> str:
+    """The configuration key that sets estimator parameter ``param``."""
+    section, sep, field = param.partition("__")
+    if sep and section == "network":
+        return f"model.{field}"
+    if sep and section == "training":
+        return f"training.{field}"
+    return CONFIG_PATHS.get(param, f"model.{param}")
+
+
+def estimator_for(config: RunConfig, source: str = "config", **params: Any) -> NeuralAllocator:
     """A fresh, unfitted allocator of ``config.model.family`` with ``config``'s settings:
-    ``clone(prototype).set_params(...)`` from its ``[model]`` and ``[training]`` fields and
-    :data:`CONFIG_PATHS`; ``params`` are set last (e.g. ``on_epoch``, ``seed``).
-    ``ConfigError`` for an unknown family; ``ParameterError`` for a value out of bounds."""
-    family = config.model.family
+    ``clone(prototype).set_params(...)`` from the ``[model]`` keys given (the others keep the
+    family's defaults), every ``[training]`` field and :data:`CONFIG_PATHS`; ``params`` are
+    set last (e.g. ``on_epoch``, ``seed``).
+
+    Raises:
+        ConfigError: naming ``source`` and the key: an unknown family, a ``[model]`` key the
+            family does not read, or a value out of the parameter's bounds.
+    """
+    family = family_of(config.model.family, f"{source}: model.family").family
+    check_model_keys(config, source, config.model.settings())
     prototype = _prototype(family)
+    known = prototype.get_params(deep=True)
     values: dict[str, Any] = {}
-    for name in prototype.get_params(deep=True):
-        section, _, field = name.partition("__")
-        if section == "network" and field and field in ModelConfig.model_fields:
-            values[name] = getattr(config.model, field)
-        elif section == "training" and field:
-            values[name] = getattr(config.training, field)
-        elif name in CONFIG_PATHS:
-            values[name] = _lookup(config, CONFIG_PATHS[name])
-        elif name not in _SKIP and not field and name in ModelConfig.model_fields:
-            values[name] = getattr(config.model, name)
-    return clone(prototype).set_params(**values, **params)
+    for key, value in config.model.settings().items():
+        name = param_for(family, f"model.{key}")
+        assert name is not None  # check_model_keys refused the others
+        values[name] = value
+    for field in type(config.training).model_fields:
+        if f"training__{field}" in known:
+            values[f"training__{field}"] = getattr(config.training, field)
+    for name, path in CONFIG_PATHS.items():
+        if name in known:
+            values[name] = _lookup(config, path)
+    try:
+        return clone(prototype).set_params(**values, **params).check_params()
+    except ParameterError as error:
+        key = _config_key(error.key) if error.key else "model"
+        raise ConfigError(f"{source}: invalid value for '{key}': {error.reason}") from None
+
+
+def check_model(config: RunConfig, source: str = "config") -> RunConfig:
+    """``config`` if its ``[model]`` section is valid for its family: every key one the
+    family reads (:func:`check_model_keys`) and every value within the bounds of the
+    parameter it sets; else ``ConfigError`` naming ``source`` and the key."""
+    estimator_for(config, source)
+    return config
 
 
 def check_model_keys(
@@ -133,12 +168,10 @@ def check_model_keys(
 
     A family's parameters thus form its own ``[model]`` schema, a union over the registry
     discriminated by ``model.family``: a config for one family cannot carry another's keys
-    silently. The keys checked are ``keys``, by default those the file set (pydantic's
-    ``model_fields_set``, so call it on a config just read from a file; after command-line
-    overrides, pass the file's keys).
+    silently. The keys checked are ``keys``, by default every setting ``[model]`` holds.
     """
     family = family_of(config.model.family, f"{source}: model.family").family
-    given = config.model.model_fields_set if keys is None else set(keys)
+    given = set(config.model.settings() if keys is None else keys) - {"family"}
     allowed = model_keys(family)
     foreign = sorted(given - allowed)
     if not foreign:

@@ -20,7 +20,7 @@ from evofolio.config import RunConfig, override, parse_config
 from evofolio.data import DATASETS, AllocationData, MarketData, load_from_config
 from evofolio.errors import DataError, UsageError
 from evofolio.run_layout import CHAMPION_CONFIG, CHAMPION_MODELS
-from evofolio.search.shared import fetch_champion
+from evofolio.search.jobs.handoff import fetch_champion
 
 __all__ = ["Champion", "load_champion", "read_json"]
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from evofolio.data import MarketData, MissingPolicy, validate_prices
 from evofolio.data import load_data as load_source
+from evofolio.data.checks import parse_frame
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import Format
@@ -21,7 +22,6 @@ from evofolio.data.load import cut_before
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, align_market, load_market
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stamps import check_timezone
-from evofolio.data.validate import parse_frame
 from evofolio.errors import DataError, UsageError
 
 __all__ = ["FRAME_SOURCE", "load_data"]

@@ -20,10 +20,10 @@ from evofolio.config import RunConfig, override
 from evofolio.data import MarketData, load_from_config
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report
-from evofolio.search.champion import PARETO_PICKS
 from evofolio.search.engine import SearchEvent, SearchResult
 from evofolio.search.engine.storage import check_storage
-from evofolio.search.pipeline import PipelineResult, run_pipeline, run_worker
+from evofolio.search.evaluation.champion import PARETO_PICKS
+from evofolio.search.jobs.run import PipelineResult, run_pipeline, run_worker
 
 __all__ = ["RunResult", "evolve", "run", "search_worker"]
 

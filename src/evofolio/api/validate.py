@@ -1,8 +1,8 @@
 """``evofolio.validate``: the whole procedure (search → champion → seed ensemble) walked
 forward over the development period and judged against every classic rule.
 
-See :mod:`evofolio.search.validate` for the outer loop and
-:mod:`evofolio.search.validate_stitch` for the stitched track and its tests.
+See :mod:`evofolio.search.jobs.nested` for the outer loop and
+:mod:`evofolio.search.evaluation.stitched` for the stitched track and its tests.
 """
 
 from __future__ import annotations
@@ -23,24 +23,24 @@ from evofolio.data import MarketData
 from evofolio.errors import UsageError
 from evofolio.report.validate import build_validate_report
 from evofolio.run_layout import SEARCH_DB
-from evofolio.search.champion import PARETO_PICKS
 from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.engine.storage import check_storage
-from evofolio.search.validate import (
-    check_first_history,
-    development_data,
-    draw_subsets,
-    outer_periods,
-    subset_data,
-    walk_forward_search,
-)
-from evofolio.search.validate_stitch import (
+from evofolio.search.evaluation.champion import PARETO_PICKS
+from evofolio.search.evaluation.stitched import (
     BEST_CLASSIC,
     period_results,
     stitch,
     subsets_summary,
     track_summary,
     write_track,
+)
+from evofolio.search.jobs.nested import (
+    check_first_history,
+    development_data,
+    draw_subsets,
+    outer_periods,
+    subset_data,
+    walk_forward_search,
 )
 
 logger = logging.getLogger(__name__)

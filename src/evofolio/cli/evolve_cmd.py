@@ -28,7 +28,7 @@ from evofolio.cli.search_display import SearchDisplay
 from evofolio.config import RunConfig
 from evofolio.errors import UsageError
 from evofolio.report.tables import metrics_table
-from evofolio.search.champion import PARETO_PICKS
+from evofolio.search.evaluation.champion import PARETO_PICKS
 
 PopulationOpt = Annotated[
     int | None,

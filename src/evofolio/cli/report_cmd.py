@@ -10,7 +10,7 @@ import typer
 from evofolio.cli.common import QuietOpt, VerboseOpt, console, handle_errors, setup_logging
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report
-from evofolio.search.shared import fetch_champion
+from evofolio.search.jobs.handoff import fetch_champion
 
 
 @handle_errors

@@ -13,7 +13,13 @@ import typer
 from evofolio.allocators.base import clone
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
 from evofolio.allocators.neural_base import NeuralAllocator
-from evofolio.allocators.registry import FAMILIES, check_model_keys, estimator_for, family_of
+from evofolio.allocators.registry import (
+    FAMILIES,
+    check_model,
+    check_model_keys,
+    estimator_for,
+    family_of,
+)
 from evofolio.allocators.strategy_panel import (
     StrategyPanel,
     save_panel,
@@ -82,7 +88,7 @@ def train_config(
             f"{error} (--model {family} overrode the file's family '{file_family}': drop "
             "--model or use a config for that family)"
         ) from None
-    config = override(config, "training", epochs=epochs, device=device)
+    config = check_model(override(config, "training", epochs=epochs, device=device), source)
     if seed is not None:
         config = config.model_copy(update={"seed": seed})
     return config
@@ -91,7 +97,7 @@ def train_config(
 def strategy_panel_for(config: RunConfig, data: AllocationData) -> StrategyPanel:
     """Model 2's input: the classic strategies over ``data``'s prices (cached on disk), kept
     in ``data.derived`` for the folds' fits."""
-    names = resolve_strategies(config.model.strategies or config.strategies.names)
+    names = resolve_strategies(config.model.get("strategies") or config.strategies.names)
     if len(names) < 2:
         raise UsageError("Model 2 needs at least 2 strategies (model.strategies)")
     section = config.strategies
@@ -111,7 +117,7 @@ def baselines(
         "equal_weight": run_folds(lambda: ClassicAllocator("equal_weight", 1), prices, folds, rules)
     }
     if panel is not None:
-        names = list(config.model.strategies or panel.names)
+        names = list(config.model.get("strategies") or panel.names)
         window, covariance = config.strategies.window, config.strategies.covariance
         for name in names:
             if name != "equal_weight":

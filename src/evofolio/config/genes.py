@@ -90,7 +90,9 @@ class Gene:
         log: the range is searched on a log scale.
         to_config / to_gene: gene value -> config value and back (``max_weight``: 1.0 is
             ``None``, no cap).
-        value_type: the type of one choice; ``None``: the type of the target config field.
+        value_type: the type of one choice; ``None``: the type of the target config field
+            (``training.*``; a ``model.*`` gene names its type, since ``[model]`` is the
+            chosen family's own schema).
         check: raises ``ValueError`` for a choice the type allows but the gene does not.
     """
 
@@ -159,17 +161,19 @@ def _index(table: Sequence[Gene]) -> dict[str, Gene]:
 # fmt: off
 TABLE: tuple[Gene, ...] = (
     Gene("encoder", "choice", "encoders", "model.encoder", ("joint", "shared"),
-         "Model 1 encoders to choose from", _encoder_words),
-    Gene("layers", "int", "layers", "model.layers", (1, 3), "LSTM or attention layers", _int),
+         "LSTM encoders to choose from", _encoder_words, value_type=str),
+    Gene("layers", "int", "layers", "model.layers", (1, 3), "LSTM or attention layers", _int,
+         value_type=int),
     Gene("hidden", "int", "hidden", "model.hidden", (8, 256), "hidden units (log scale)", _int,
-         log=True),
+         log=True, value_type=int),
     Gene("heads", "choice", "heads", "model.heads", (1, 2, 4),
-         "asset_attention: attention heads to choose from", _int, check=_check_positive),
+         "asset_attention: attention heads to choose from", _int, value_type=int,
+         check=_check_positive),
     Gene("width", "choice", "widths", "model.width", (16, 32, 64),
          "asset_attention: model widths to choose from (multiples of every head count)", _int,
-         check=_check_positive),
+         value_type=int, check=_check_positive),
     Gene("dropout", "float", "dropout", "model.dropout", (0.0, 0.5), "dropout between layers",
-         _f2),
+         _f2, value_type=float),
     Gene("lr", "float", "lr", "training.lr", (1e-4, 1e-2), "learning rate (log scale)", _g2,
          log=True),
     Gene("weight_decay", "float", "weight_decay", "training.weight_decay", (1e-6, 1e-3),
@@ -186,7 +190,7 @@ TABLE: tuple[Gene, ...] = (
          "per-asset caps to choose from (1.0: none)", _cap_words, to_config=_cap_to_config,
          to_gene=_cap_to_gene, value_type=float, check=_check_cap),
     Gene("mode", "choice", "modes", "model.mode", ("blend", "select"),
-         "Model 2 modes to choose from", _mode_words),
+         "Model 2 modes to choose from", _mode_words, value_type=str),
 )
 # fmt: on
 

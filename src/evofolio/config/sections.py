@@ -9,14 +9,13 @@ key, never a silently ignored setting. ``[search]`` and ``[search.space]`` are i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     field_validator,
-    model_validator,
 )
 
 Rebalance = Literal["daily", "weekly", "monthly"] | int
@@ -96,45 +95,41 @@ DEFAULT_FEATURES = (
 )
 
 
-class ModelConfig(_Section):
-    """Which network and its architecture (the genetic search overrides these per genome)."""
+class ModelConfig(BaseModel):
+    """``[model]``: the model family and its settings.
+
+    ``family`` names a registered family (:data:`evofolio.allocators.registry.FAMILIES`:
+    ``asset``, Model 1, the asset-level LSTM; ``portfolio``, Model 2, over the classic
+    strategies; ``asset_attention``, Model 1 with a causal Transformer encoder). Every other
+    key is a setting of that family, and the family's own parameters are its schema: the
+    fields of its network's hyperparameters (``hidden`` -> ``network__hidden``, with their
+    bounds) and its other settings (``features``, ``strategies``, ``horizon``). A key the
+    family does not read or a value out of bounds is one error naming the key, raised where a
+    configuration is loaded (:func:`evofolio.allocators.registry.check_model`); this layer
+    holds the keys as given (``settings()``), a key left out takes the family's default.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     family: str = Field(
         "asset",
-        description="a registered model family (evofolio.allocators.registry.FAMILIES): asset "
-        "(Model 1, asset-level LSTM), portfolio (Model 2, over classic strategies), "
-        "asset_attention (Model 1 with a causal Transformer encoder)",
+        description="a registered model family: asset (Model 1, asset-level LSTM), portfolio "
+        "(Model 2, over classic strategies), asset_attention (Model 1 with a causal "
+        "Transformer encoder); the other [model] keys are that family's settings",
     )
-    encoder: Literal["joint", "shared"] = Field(
-        "shared", description="Model 1: one LSTM over all assets (joint) or per asset (shared)"
-    )
-    layers: int = Field(1, ge=1, le=3, description="stacked LSTM or attention layers")
-    hidden: int = Field(16, ge=8, le=256, description="LSTM hidden units")
-    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between layers")
-    heads: int = Field(2, ge=1, le=8, description="asset_attention: attention heads")
-    width: int = Field(
-        32, ge=8, le=256, description="asset_attention: model width (a multiple of heads)"
-    )
-    max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
-    temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
-    features: list[str] = Field(
-        list(DEFAULT_FEATURES), min_length=1, description="Model 1 input features"
-    )
-    strategies: list[str] | None = Field(
-        None, description="Model 2 input strategies (None: all; at least 2)"
-    )
-    mode: Literal["blend", "select"] = Field("blend", description="Model 2 mode")
-    horizon: int = Field(5, ge=1, description="Model 2 select mode: days ahead to predict")
 
-    @model_validator(mode="after")
-    def _width_fits_heads(self) -> ModelConfig:
-        if self.width % self.heads:
-            raise ValueError(f"width {self.width} is not a multiple of heads {self.heads}")
-        return self
+    def settings(self) -> dict[str, Any]:
+        """The family's settings given, every ``[model]`` key but ``family``."""
+        return dict(self.model_extra or {})
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The setting ``key`` if given, else ``default``."""
+        return self.settings().get(key, default)
 
 
 class TrainingConfig(_Section):
-    """How each network is trained (see evofolio.training.TrainConfig)."""
+    """How each network is trained: the one declaration of the training settings and their
+    bounds, read by the training loop (:func:`evofolio.training.train`) as they are."""
 
     epochs: int = Field(100, ge=1, description="maximum passes over the training rows")
     lr: float = Field(3e-3, gt=0.0, description="learning rate")

@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, create_model, model_validator
 
 from evofolio.config.genes import GENES, Gene
-from evofolio.config.sections import ModelConfig, TrainingConfig, _Section
+from evofolio.config.sections import TrainingConfig, _Section
 
 __all__ = ["Crossover", "GeneValue", "SearchConfig", "SpaceConfig"]
 
 GeneValue = bool | int | float | str
 
 Crossover = Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]
-
-_SECTIONS: dict[str, type[_Section]] = {"model": ModelConfig, "training": TrainingConfig}
 
 
 class _SpaceBase(_Section):
@@ -69,7 +67,9 @@ def _each(check: Any) -> Any:
 def _value_type(gene: Gene) -> Any:
     if gene.value_type is not None:
         return gene.value_type
-    return _SECTIONS[gene.section].model_fields[gene.field].annotation
+    if gene.section != "training":
+        raise ValueError(f"gene table: {gene.name} must name its value_type")
+    return TrainingConfig.model_fields[gene.field].annotation
 
 
 def _space_field(gene: Gene) -> tuple[Any, Any]:

@@ -8,6 +8,7 @@ series, all in one :class:`MarketData`. :func:`load_from_config` does the same f
 ``[data]`` section.
 """
 
+from evofolio.data.checks import require_history, validate_prices
 from evofolio.data.datasets import DATASETS, DEFAULT_HOLDOUT_STARTS
 from evofolio.data.frequency import TRADING_DAYS, Frequency, infer_frequency
 from evofolio.data.inputs import AllocationData, AllocationInput, as_data
@@ -15,7 +16,6 @@ from evofolio.data.jumps import ON_SUSPECT_JUMP, SuspectJump, find_suspect_jumps
 from evofolio.data.load import MarketData, load_data, load_from_config
 from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.stale import MIN_STALE_DATES, StaleRun, find_stale_runs
-from evofolio.data.validate import require_history, validate_prices
 
 __all__ = [
     "DATASETS",

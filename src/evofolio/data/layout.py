@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evofolio.data.validate import parse_dates, parse_numbers
+from evofolio.data.checks import parse_dates, parse_numbers
 from evofolio.errors import DataError
 
 Format = Literal["auto", "wide", "long"]
@@ -87,7 +87,7 @@ def to_wide(
     """The table as wide (raw dates in the index), and whether its rows are the file's rows.
 
     ``timezone`` is used by a long table, whose dates are parsed here (see
-    :func:`~evofolio.data.validate.parse_dates`); a wide table's dates are parsed later.
+    :func:`~evofolio.data.checks.parse_dates`); a wide table's dates are parsed later.
     """
     if fmt not in FORMATS:
         raise DataError(f"{source}: unknown format '{fmt}': expected one of {', '.join(FORMATS)}")

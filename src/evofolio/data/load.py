@@ -12,7 +12,7 @@ Accepted sources:
 * ``yahoo:AAPL,MSFT,...``: adjusted closes downloaded with the optional ``yfinance``
   (see :mod:`evofolio.data.yahoo`).
 
-Every source goes through :func:`~evofolio.data.validate.validate_prices` once, so the
+Every source goes through :func:`~evofolio.data.checks.validate_prices` once, so the
 prices of a :class:`MarketData` are always clean: stamps reduced to the market's calendar
 dates (``timezone``, :mod:`evofolio.data.stamps`), daily spacing required
 (:mod:`evofolio.data.frequency`), suspect one-day jumps reported as ``on_suspect_jump``
@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from evofolio.config import DataConfig
+from evofolio.data.checks import validate_prices
 from evofolio.data.datasets import DATASETS, dataset_prices
 from evofolio.data.files import is_table_path, looks_like_path, read_table
 from evofolio.data.frequency import infer_frequency, require_daily
@@ -42,7 +43,6 @@ from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stale import check_stale
 from evofolio.data.stamps import check_timezone
-from evofolio.data.validate import validate_prices
 from evofolio.data.yahoo import PREFIX, Downloader, download_prices, parse_tickers
 from evofolio.errors import DataError
 

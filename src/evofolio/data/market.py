@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from evofolio.data.checks import DATE_UNIT, parse_frame
 from evofolio.data.files import is_table_path, read_table
 from evofolio.data.layout import date_column
 from evofolio.data.missing import MissingPolicy, first_long_gap, gap_message
-from evofolio.data.validate import DATE_UNIT, parse_frame
 from evofolio.errors import DataError
 
 logger = logging.getLogger(__name__)

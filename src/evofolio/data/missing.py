@@ -1,6 +1,6 @@
 """The missing-data policy: drop sparse assets, trim the ragged start, fill short gaps.
 
-The policy runs after the structural checks of :mod:`evofolio.data.validate`, on a float
+The policy runs after the structural checks of :mod:`evofolio.data.checks`, on a float
 frame (dates x assets) whose only remaining defect may be NaN cells. In order:
 
 1. count the NaN cells of every asset; drop the assets missing on more than

@@ -1,7 +1,7 @@
 """``report.html`` of ``evofolio validate``: one self-contained, offline page.
 
 Reads ``DIR/validate.json`` and ``DIR/stitched/returns.parquet`` (written by
-:mod:`evofolio.search.validate_stitch`) and shows: the procedure's verdict; the stitched
+:mod:`evofolio.search.evaluation.stitched`) and shows: the procedure's verdict; the stitched
 track's metrics table against every classic rule; its Sharpe-difference tests (the same
 table as the ``run`` report's verdict); cumulative returns and drawdowns; one row per outer
 period (dates, budget, winning family, genome in words, period Sharpe ratios, DSR and PBO

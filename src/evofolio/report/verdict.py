@@ -1,7 +1,7 @@
 """The report's first section: the verdict against the benchmark, with its uncertainty.
 
 Reads the verdict sections of ``champion/metrics.json`` (written by
-:mod:`evofolio.search.writers`): the headline, the benchmark-relative deflated Sharpe ratio
+:mod:`evofolio.search.jobs.run_files`): the headline, the benchmark-relative deflated Sharpe ratio
 and PBO of the search, the holdout Sharpe-difference tests with confidence intervals and
 Holm-adjusted p-values, the minimum track record length, the seed spread and the costs.
 Every block has one sentence on how to read it.
@@ -40,7 +40,7 @@ def verdict_headline(parts: Mapping[str, Any]) -> str:
 
 
 def tests_table(tests: Mapping[str, Any], label: str = "champion") -> str:
-    """The Sharpe-difference tests of :func:`evofolio.search.verdict.holdout_tests` as an
+    """The Sharpe-difference tests of :func:`evofolio.search.evaluation.verdict.holdout_tests` as an
     HTML table (``id="holdout-tests"``); ``label`` names the tested portfolio's row."""
     level = round(100 * float(tests["confidence"]))
     intervals = tests.get("intervals", {})

@@ -21,6 +21,7 @@ from typing import Any
 
 import optuna
 
+from evofolio.allocators.registry import check_model
 from evofolio.config import GeneValue, RunConfig
 from evofolio.features import FEATURES
 from evofolio.search import engine
@@ -53,6 +54,7 @@ def search_plan(config: RunConfig, run_dir: str | Path, poll_seconds: float = 1.
     """The engine's plan for ``config``'s search; ``ConfigError`` (naming the key) if a corner
     of the gene space cannot decode or ``[model]`` names an unregistered feature/strategy."""
     search = config.search
+    check_model(config, "config")
     features = tuple(FEATURES)
     strategies = tuple(resolve_strategies(config.strategies.names))
     check_space(search, config, features, strategies)

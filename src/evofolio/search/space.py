@@ -29,7 +29,13 @@ from optuna.distributions import (
     IntDistribution,
 )
 
-from evofolio.allocators.registry import family_of, param_for
+from evofolio.allocators.registry import (
+    check_model,
+    estimator_for,
+    family_of,
+    model_keys,
+    param_for,
+)
 from evofolio.config import GeneValue, RunConfig, SearchConfig, SpaceConfig, parse_config
 from evofolio.config.genes import FEATURE_PREFIX, GENES, NO_CAP, STRATEGY_PREFIX, Gene
 from evofolio.errors import ConfigError
@@ -205,14 +211,18 @@ def suggest_genome(
 def decode(params: Mapping[str, Any], base: RunConfig) -> RunConfig:
     """``base`` with its ``model`` and ``training`` sections set from the genes.
 
-    Genes the chosen family does not read (:func:`reads`) are
-    ignored; a genome without feature (strategy) genes keeps ``base``'s features
+    Genes the chosen family does not read (:func:`reads`) are ignored, and so are the
+    ``[model]`` settings of ``base`` that the genome's family does not read (those of another
+    family); a genome without feature (strategy) genes keeps ``base``'s features
     (strategies). Raises ``ConfigError`` naming the key when a gene's value is out of the
-    config's bounds, or the family is not registered.
+    bounds of the family's parameter (:func:`~evofolio.allocators.registry.check_model`), or
+    the family is not registered.
     """
     genome = Genome.from_params(params)
     family_of(genome.family, "genome family")
     merged = base.model_dump()
+    keys = model_keys(genome.family)
+    merged["model"] = {k: v for k, v in base.model.settings().items() if k in keys}
     merged["model"]["family"] = genome.family
     for name, gene in GENES.items():
         if reads(genome.family, name):
@@ -221,7 +231,7 @@ def decode(params: Mapping[str, Any], base: RunConfig) -> RunConfig:
         merged["model"]["features"] = list(genome.features)
     if genome.strategies and reads(genome.family, STRATEGY_PREFIX):
         merged["model"]["strategies"] = list(genome.strategies)
-    return parse_config(merged, "genome")
+    return check_model(parse_config(merged, "genome"), "genome")
 
 
 def encode(
@@ -231,19 +241,27 @@ def encode(
 ) -> dict[str, GeneValue]:
     """The genes describing ``config``'s model and training (e.g. to enqueue a known genome).
 
-    ``decode(encode(c), c) == c`` when ``c``'s features are in registry order; genes the
-    family does not read are encoded from ``config`` too but ignored by ``decode``.
+    A gene the family reads takes the value of the estimator's parameter (the setting given,
+    else the family's default); a gene it does not read takes the first value of the gene's
+    default range or choices (ignored by ``decode``). ``decode(encode(c), c) == c`` when
+    ``c``'s features are in registry order and its ``[model]`` settings are those its family
+    reads.
     """
-    model, training = config.model, config.training
-    sections = {"model": model, "training": training}
-    chosen_strategies = list(STRATEGIES) if model.strategies is None else model.strategies
-    params: dict[str, GeneValue] = {"family": model.family}
+    family = config.model.family
+    estimator = estimator_for(config, "config")
+    values = estimator.get_params(deep=True)
+    params: dict[str, GeneValue] = {"family": family}
     for name, gene in GENES.items():
-        params[name] = gene.to_gene(getattr(sections[gene.section], gene.field))
+        key = param_for(family, gene.target)
+        value = values[key] if key is not None else gene.to_config(gene.default[0])
+        params[name] = gene.to_gene(value)
+    features = list(values.get("features") or ())
+    strategies = values.get("strategies")
+    chosen = list(STRATEGIES) if strategies is None else list(strategies)
     for name in FEATURES if feature_names is None else feature_names:
-        params[FEATURE_PREFIX + name] = name in model.features
+        params[FEATURE_PREFIX + name] = name in features
     for name in STRATEGIES if strategy_names is None else strategy_names:
-        params[STRATEGY_PREFIX + name] = name in chosen_strategies
+        params[STRATEGY_PREFIX + name] = name in chosen
     return params
 
 
@@ -256,8 +274,8 @@ def check_space(
     """Raise ``ConfigError`` before a search if a corner of the gene space cannot decode, or
     if ``[model]`` names a feature or strategy that is not registered."""
     for key, given, known in (
-        ("model.features", base.model.features, feature_names),
-        ("model.strategies", base.model.strategies or [], strategy_names),
+        ("model.features", base.model.get("features") or [], feature_names),
+        ("model.strategies", base.model.get("strategies") or [], strategy_names),
     ):
         unknown = [name for name in given if name not in known]
         if unknown:

@@ -4,7 +4,6 @@ from evofolio.training.checkpoint import load_checkpoint, save_checkpoint
 from evofolio.training.chunks import make_chunks, predict_weights
 from evofolio.training.device import select_device
 from evofolio.training.loop import (
-    TrainConfig,
     TrainingDivergedError,
     TrainResult,
     train,
@@ -15,7 +14,6 @@ from evofolio.training.seeding import seed_everything
 
 __all__ = [
     "ChunkLoss",
-    "TrainConfig",
     "TrainResult",
     "TrainingDivergedError",
     "load_checkpoint",

@@ -134,8 +134,8 @@ def predict_weights(
     Args:
         model: a trained model (put in eval mode here).
         features: ``(time, assets, features)`` float32, standardised like the training rows.
-        seq_len: burn-in rows before each chunk (``TrainConfig.seq_len``).
-        chunk_len: rows per chunk (``TrainConfig.chunk_len``).
+        seq_len: burn-in rows before each chunk (``TrainingConfig.seq_len``).
+        chunk_len: rows per chunk (``TrainingConfig.chunk_len``).
         device: where to run; defaults to the model's device.
         max_batch: chunks per forward pass (bounds memory on long series); fewer when
             ``chunks × assets`` would exceed :data:`PREDICT_SEQUENCES`.

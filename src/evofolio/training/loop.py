@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from evofolio.errors import ConfigError, DataError, InsufficientHistoryError
+from evofolio.config import TrainingConfig
+from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.objectives import get_objective
 from evofolio.training.chunks import Chunks, make_chunks
 from evofolio.training.losses import ChunkLoss, objective_loss
@@ -43,74 +43,6 @@ Progress = Callable[[int, float, float], None]
 
 class TrainingDivergedError(RuntimeError):
     """The loss became NaN or infinite: a failed trial, not a user error."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train; the defaults were chosen with ``benchmarks/bench_model1.py``.
-
-    Attributes:
-        epochs: maximum passes over the training rows.
-        lr, weight_decay, optimizer: Adam or AdamW settings.
-        grad_clip: maximum gradient norm (``None``: no clipping).
-        seq_len: burn-in rows before each chunk (run without gradient); also the rows of
-            history every trained output sees at least.
-        chunk_len: rows per chunk that carry the loss.
-        batch_size: chunks per optimiser step.
-        val_frac: share of the last rows used for validation and early stopping
-            (0: none; then the last epoch is kept).
-        patience: epochs without a better validation loss before stopping (``None``:
-            run all epochs, still restoring the best one).
-        objective: a key of ``OBJECTIVES``; ``risk_aversion`` applies to ``"utility"``.
-        cost_bps: turnover cost in the loss, basis points per unit of turnover.
-        seed: seeds the chunk order and dropout (see :func:`seed_everything`).
-        threads: torch intra-op threads during training (``None``: keep torch's
-            setting, all cores; parallel search workers should use 1).
-        max_gflop: compute budget of the whole fit in GFLOP (``None``: none). The epochs
-            are capped so that ``epochs x epoch_gflop <= max_gflop`` (at least one), where
-            an epoch costs 3 x the forward FLOPs of its scored rows (forward + backward),
-            1 x those of the burn-in and validation rows; deterministic, unlike a time
-            limit, so seeded runs still repeat.
-    """
-
-    epochs: int = 100
-    lr: float = 3e-3
-    weight_decay: float = 0.0
-    optimizer: Literal["adam", "adamw"] = "adam"
-    grad_clip: float | None = 1.0
-    seq_len: int = 50
-    chunk_len: int = 100
-    batch_size: int = 16
-    val_frac: float = 0.1
-    patience: int | None = 10
-    objective: str = "sharpe"
-    cost_bps: float = 0.0
-    risk_aversion: float = 1.0
-    seed: int = 0
-    threads: int | None = None
-    max_gflop: float | None = None
-
-    def __post_init__(self) -> None:
-        checks = {
-            "epochs": self.epochs >= 1,
-            "lr": self.lr > 0.0,
-            "weight_decay": self.weight_decay >= 0.0,
-            "optimizer": self.optimizer in ("adam", "adamw"),
-            "grad_clip": self.grad_clip is None or self.grad_clip > 0.0,
-            "seq_len": self.seq_len >= 0,
-            "chunk_len": self.chunk_len >= 2,
-            "batch_size": self.batch_size >= 1,
-            "val_frac": 0.0 <= self.val_frac < 1.0,
-            "patience": self.patience is None or self.patience >= 1,
-            "cost_bps": self.cost_bps >= 0.0,
-            "seed": self.seed >= 0,
-            "max_gflop": self.max_gflop is None or self.max_gflop > 0.0,
-            "threads": self.threads is None or self.threads >= 1,
-        }
-        for key, ok in checks.items():
-            if not ok:
-                raise ConfigError(f"training.{key}: invalid value {getattr(self, key)!r}")
-        get_objective(self.objective)
 
 
 @dataclass(frozen=True)
@@ -162,7 +94,7 @@ def _check_finite(loss: Tensor, where: str) -> float:
 
 
 def epoch_gflop(model: nn.Module, train_chunks: Chunks, val_chunks: Chunks | None) -> float:
-    """Estimated GFLOP of one epoch (see ``TrainConfig.max_gflop``); 0 if unknown.
+    """Estimated GFLOP of one epoch (see ``TrainingConfig.max_gflop``); 0 if unknown.
 
     A model whose cost per call is not proportional to the call's length (attention over a
     carried memory) gives ``chunk_flops(rows)``, the forward FLOPs of one call on ``rows``
@@ -187,7 +119,7 @@ def epoch_gflop(model: nn.Module, train_chunks: Chunks, val_chunks: Chunks | Non
 
 
 def budget_epochs(
-    model: nn.Module, config: TrainConfig, train_chunks: Chunks, val_chunks: Chunks | None
+    model: nn.Module, config: TrainingConfig, train_chunks: Chunks, val_chunks: Chunks | None
 ) -> int:
     """``config.epochs``, capped by the compute budget ``config.max_gflop``."""
     if config.max_gflop is None:
@@ -210,10 +142,12 @@ def train(
     model: nn.Module,
     features: np.ndarray | Tensor,
     next_returns: np.ndarray | Tensor,
-    config: TrainConfig,
+    config: TrainingConfig,
     device: torch.device | None = None,
     progress: Progress | None = None,
     loss: ChunkLoss | None = None,
+    *,
+    seed: int = 0,
 ) -> TrainResult:
     """Train ``model`` in place; on return it holds the state of the best epoch.
 
@@ -223,11 +157,13 @@ def train(
         features: ``(time, assets, features)`` float32, training-period rows only.
         next_returns: ``(time, assets)``, the return from row ``t`` to ``t + 1`` (or the
             per-row targets of a custom ``loss``, e.g. one-hot labels).
-        config: the training settings.
+        config: the training settings (:class:`~evofolio.config.TrainingConfig`, the one
+            declaration of them and their bounds; ``device`` is read by the caller).
         device: where to train; defaults to CPU.
         progress: optional callback after each epoch.
         loss: what to minimise on a batch of chunks (default: ``config.objective`` of the
             net portfolio returns, see :mod:`evofolio.training.losses`).
+        seed: seeds the chunk order and dropout (see :func:`seed_everything`).
 
     Returns:
         The per-epoch history ``(epoch, train_loss, val_loss)`` (epochs count from 1;
@@ -256,7 +192,7 @@ def train(
         objective = get_objective(config.objective, config.risk_aversion)
         loss = objective_loss(objective, config.cost_bps)
     with _threads(config.threads):
-        generator = seed_everything(config.seed)
+        generator = seed_everything(seed)
         model.to(device)
         train_chunks = make_chunks(
             x, config.seq_len, val_start, config.chunk_len, config.seq_len, r

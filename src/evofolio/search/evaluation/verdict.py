@@ -34,7 +34,7 @@ from evofolio.metrics import (
     sharpe_difference_test,
     sharpe_ratio,
 )
-from evofolio.search.champion import SearchStatistics
+from evofolio.search.evaluation.champion import SearchStatistics
 
 __all__ = [
     "MAX_BREAK_EVEN_BPS",

@@ -8,7 +8,7 @@ The data is cut at the holdout start before anything else: nothing on or after i
 Outer boundaries d_0 < d_1 < ... < d_K (1 January of ``first_test``, then every
 ``outer_years`` years; d_K is the holdout start; a last period shorter than half
 ``outer_years`` is merged into the one before). Outer step k is exactly the run job
-(:func:`~evofolio.search.pipeline.run_pipeline`) on the data of the dates before d_{k+1}
+(:func:`~evofolio.search.jobs.run.run_pipeline`) on the data of the dates before d_{k+1}
 with its holdout starting at d_k: the search, its inner folds, purge and fitness see only
 the dates before d_k, and the champion's seed ensemble and every classic rule trade
 [d_k, d_{k+1}) with the same rules and costs. Each outer search is its own study
@@ -46,7 +46,7 @@ from evofolio.outdir import write_json
 from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.engine.storage import make_storage, quiet_optuna
 from evofolio.search.fitness import LATER_HOLDOUT, search_folds
-from evofolio.search.pipeline import PipelineResult, run_pipeline
+from evofolio.search.jobs.run import PipelineResult, run_pipeline
 from evofolio.search.plan import enqueue_genomes
 
 __all__ = [

@@ -27,30 +27,30 @@ from evofolio.config.genes import GENES, NO_CAP
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
 from evofolio.run_layout import TRIAL_RETURNS, trial_file
-from evofolio.search.benchmark import Benchmark, check_benchmark, resolve_benchmark
-from evofolio.search.champion import (
+from evofolio.search.engine import SearchEvent, SearchResult
+from evofolio.search.engine.records import champion_source
+from evofolio.search.evaluation.benchmark import Benchmark, check_benchmark, resolve_benchmark
+from evofolio.search.evaluation.champion import (
     HoldoutResult,
     SearchStatistics,
     holdout_backtest,
     pick_champion,
     search_statistics,
 )
-from evofolio.search.engine import SearchEvent, SearchResult
-from evofolio.search.engine.records import champion_source
+from evofolio.search.evaluation.seeds import seed_spread, seed_validation_sharpes
+from evofolio.search.evaluation.verdict import cost_sensitivity, holdout_tests, verdict
 from evofolio.search.fingerprint import fingerprint
 from evofolio.search.fitness import SearchContext, budgeted, build_context, make_evaluator
-from evofolio.search.plan import run_search
-from evofolio.search.scale import large_universe_space
-from evofolio.search.seeds import seed_spread, seed_validation_sharpes
-from evofolio.search.shared import fetch_trial_files, publish_champion
-from evofolio.search.space import decode
-from evofolio.search.verdict import cost_sensitivity, holdout_tests, verdict
-from evofolio.search.writers import (
+from evofolio.search.jobs.handoff import fetch_trial_files, publish_champion
+from evofolio.search.jobs.run_files import (
     statistics_payload,
     write_champion,
     write_holdout,
     write_run_json,
 )
+from evofolio.search.plan import run_search
+from evofolio.search.scale import large_universe_space
+from evofolio.search.space import decode
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from evofolio.data import MarketData
 from evofolio.metrics import PBOResult
 from evofolio.outdir import staged_output, write_json
 from evofolio.run_layout import CHAMPION_DIR, HOLDOUT_DIR, MODELS_DIR, RUN_JSON
-from evofolio.search.benchmark import Benchmark
-from evofolio.search.champion import HoldoutResult, SearchStatistics
+from evofolio.search.evaluation.benchmark import Benchmark
+from evofolio.search.evaluation.champion import HoldoutResult, SearchStatistics
 from evofolio.strategies.covariance import resolve_covariance
 from evofolio.version import __version__
 

@@ -27,7 +27,7 @@ from evofolio.metrics import (
     sharpe_ratio,
 )
 from evofolio.run_layout import PARETO
-from evofolio.search.benchmark import active_matrix
+from evofolio.search.evaluation.benchmark import active_matrix
 from evofolio.strategies import STRATEGIES
 from evofolio.strategies.covariance import resolve_covariance
 

@@ -1,5 +1,5 @@
 """The outer periods stitched into one out-of-sample track, tested as ``run`` tests its
-holdout (:func:`~evofolio.search.verdict.holdout_tests`, :func:`cost_sensitivity`).
+holdout (:func:`~evofolio.search.evaluation.verdict.holdout_tests`, :func:`cost_sensitivity`).
 
 Each outer step's ``holdout/`` panel (the champion's seed ensemble and every classic rule
 over [d_k, d_{k+1})) is read back and concatenated in time, portfolio by portfolio: the
@@ -24,7 +24,7 @@ from evofolio.backtesting import BacktestResult
 from evofolio.config import RunConfig
 from evofolio.outdir import staged_output, write_json
 from evofolio.run_layout import HOLDOUT_DIR, HOLDOUT_RETURNS
-from evofolio.search.verdict import cost_sensitivity, holdout_tests
+from evofolio.search.evaluation.verdict import cost_sensitivity, holdout_tests
 
 __all__ = [
     "BEST_CLASSIC",
