@@ -84,6 +84,49 @@ def test_backtest_stays_the_function_after_the_subpackage_is_imported() -> None:
     assert again is backtest
 
 
+def test_the_package_root_is_a_plain_module() -> None:
+    # no module-class swap: the engine is evofolio.backtesting, evofolio.backtest the function
+    import types
+
+    import evofolio.backtesting
+
+    assert type(sys.modules["evofolio"]) is types.ModuleType
+    assert ev.backtest is not evofolio.backtesting and callable(ev.backtest)
+
+
+def test_the_estimators_are_exported_and_clone_with_nested_parameters() -> None:
+    code = (
+        "import evofolio as ev; from sklearn.base import clone; "
+        "e = ev.AssetLSTMAllocator().set_params(network__hidden=32); "
+        "print(clone(e).get_params()['network__hidden'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "32"
+    assert ev.FAMILIES["asset"] is ev.AssetLSTMAllocator
+    assert ev.FAMILIES["portfolio"] is ev.PortfolioLSTMAllocator
+    assert ev.FAMILIES["asset_attention"] is ev.AssetAttentionAllocator
+
+
+@pytest.mark.parametrize("heading", ["Estimators", "Inside skfolio"])
+def test_the_readme_estimator_examples_run(
+    heading: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    exec(compile(readme_block(README, heading), str(README), "exec"), namespace)
+    if heading == "Estimators":
+        weights, walked = namespace["weights"], namespace["walked"]
+        assert (weights.to_numpy() >= 0).all()
+        assert np.allclose(weights.sum(axis=1), 1.0)
+        assert len(walked.models) == len(walked.folds) >= 2
+        assert not hasattr(namespace["model"], "network_")  # train() fits clones only
+    else:
+        summary = namespace["population"].summary()
+        assert summary.shape[1] == 3
+
+
 def test_registries_are_the_library_registries() -> None:
     from evofolio.features import FEATURES
     from evofolio.objectives import OBJECTIVES

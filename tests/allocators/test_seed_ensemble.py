@@ -25,7 +25,7 @@ CONFIG = parse_config(
     {
         "seed": 4,
         "model": {"features": ["ret_1", "ret_5", "vol_21"], "hidden": 8},
-        "training": {"epochs": 2, "seq_len": 10, "chunk_len": 20, "device": "cpu"},
+        "training": {"epochs": 2, "seq_len": 10, "chunk_len": 20, "device": "cpu", "threads": 1},
     }
 )
 

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from evofolio.errors import DataError, ParameterError
 from evofolio.outdir import atomic_file
-from evofolio.training.checkpoint import decode_value, encode_value
+from evofolio.training.checkpoint import decode_value, encode_value, read_weights_only
 
 __all__ = ["ALLOCATOR_FORMAT", "BaseAllocator", "clone", "first_error"]
 
@@ -223,12 +223,7 @@ class BaseAllocator:
         """The fitted allocator saved by :meth:`save` (``weights_only=True``); ``DataError``
         naming the file if it is unreadable or holds another class."""
         source = Path(path)
-        try:
-            payload = torch.load(source, map_location="cpu", weights_only=True)
-        except FileNotFoundError:
-            raise DataError(f"{source}: file not found") from None
-        except Exception as exc:
-            raise DataError(f"{source}: cannot be read safely ({exc})") from None
+        payload = read_weights_only(source)
         if not isinstance(payload, dict) or payload.get("format") != ALLOCATOR_FORMAT:
             raise DataError(f"{source}: not an evofolio allocator file ({ALLOCATOR_FORMAT})")
         if payload.get("class") != cls.__name__:

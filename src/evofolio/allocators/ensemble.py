@@ -49,7 +49,9 @@ class SeedEnsemble(BaseAllocator):
             ``estimator__network__hidden``).
         seeds: one member per seed; member *k* is ``clone(estimator).set_params(seed=seeds[k])``.
         jobs: worker processes that fit the members (each with ``cores // jobs`` torch
-            threads); seeded, so any ``jobs`` gives the same members.
+            threads, unless the members' ``training.threads`` sets them); seeded, so any
+            ``jobs`` gives the same members when they train with the same thread count
+            (``training.threads``): BLAS reductions may round otherwise on other counts.
 
     :meth:`allocate` returns the mean of the members' weights (``dates`` × assets), long-only
     and fully invested, causal because each member's is. Fitted: ``members_``.

@@ -97,6 +97,21 @@ def save_checkpoint(
     return target
 
 
+def read_weights_only(
+    path: str | os.PathLike[str], map_location: str | torch.device = "cpu", what: str = ""
+) -> Any:
+    """What ``torch.load(path, weights_only=True)`` reads (tensors and plain values, nothing
+    unpickled); ``DataError`` starting with ``what`` (default: the path) if the file is
+    missing or cannot be read that way."""
+    name = what or str(path)
+    try:
+        return torch.load(Path(path), map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise DataError(f"{name}: file not found") from None
+    except Exception as exc:
+        raise DataError(f"{name}: cannot be read safely ({exc})") from None
+
+
 def load_checkpoint(
     path: str | os.PathLike[str],
     networks: dict[str, Any],
@@ -115,12 +130,7 @@ def load_checkpoint(
         DataError: the file is missing, unreadable, or not an evofolio checkpoint.
     """
     source = Path(path)
-    try:
-        payload = torch.load(source, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise DataError(f"checkpoint {source}: file not found") from None
-    except Exception as exc:
-        raise DataError(f"checkpoint {source}: cannot be read safely ({exc})") from None
+    payload = read_weights_only(source, map_location, f"checkpoint {source}")
     if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
         raise DataError(f"checkpoint {source}: not an evofolio checkpoint (format 1)")
     name = payload.get("model")
