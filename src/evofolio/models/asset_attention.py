@@ -90,19 +90,7 @@ class AssetAttentionConfig:
             )
         if self.context < 1:
             raise ValueError(f"context must be at least 1 day, got {self.context}")
-        if not 1 <= self.layers <= 3:
-            raise ValueError(f"layers must lie in [1, 3], got {self.layers}")
-        if not 1 <= self.heads <= 8:
-            raise ValueError(f"heads must lie in [1, 8], got {self.heads}")
-        if not 8 <= self.width <= 256 or self.width % self.heads:
-            raise ValueError(
-                f"width must lie in [8, 256] and be a multiple of heads={self.heads}, "
-                f"got {self.width}"
-            )
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
-        if self.temperature <= 0.0:
-            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        AssetAttentionParams.check(self)
         check_cap(self.max_weight, self.n_assets)
 
     @property

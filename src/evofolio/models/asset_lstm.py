@@ -84,16 +84,7 @@ class AssetLSTMConfig:
             raise ValueError(
                 f"n_assets and n_features must be positive, got {self.n_assets}, {self.n_features}"
             )
-        if self.encoder not in ("joint", "shared"):
-            raise ValueError(f"encoder must be 'joint' or 'shared', got {self.encoder!r}")
-        if not 1 <= self.layers <= 3:
-            raise ValueError(f"layers must lie in [1, 3], got {self.layers}")
-        if not 8 <= self.hidden <= 256:
-            raise ValueError(f"hidden must lie in [8, 256], got {self.hidden}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
-        if self.temperature <= 0.0:
-            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        AssetLSTMParams.check(self)
         check_cap(self.max_weight, self.n_assets)
 
 

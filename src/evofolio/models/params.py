@@ -9,7 +9,9 @@ the data decides (number of assets or strategies, of features):
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 __all__ = ["NetworkParams"]
 
@@ -18,3 +20,16 @@ class NetworkParams(BaseModel):
     """Base of every family's network hyperparameters (frozen, unknown keys refused)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def check(cls, config: Any) -> None:
+        """Validate the hyperparameter fields of a network's dataclass ``config`` against
+        this model's bounds (``ValueError`` naming the field): the bounds are declared here
+        only, the dataclass adds the sizes the data decides."""
+        values = {name: getattr(config, name) for name in cls.model_fields}
+        try:
+            cls.model_validate(values)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "(root)"
+            raise ValueError(f"{field}: {first['msg']}, got {values.get(field)!r}") from None

@@ -63,9 +63,8 @@ class PortfolioLSTMConfig:
     def __post_init__(self) -> None:
         if self.n_strategies < 2:
             raise ValueError(f"Model 2 needs at least 2 strategies, got {self.n_strategies}")
-        if self.mode not in ("blend", "select"):
-            raise ValueError(f"mode must be 'blend' or 'select', got {self.mode!r}")
-        self.encoder_config()  # validates the rest
+        PortfolioLSTMParams.check(self)
+        self.encoder_config()
 
     def encoder_config(self) -> AssetLSTMConfig:
         """The config of the composed Model 1 encoder (strategies as assets)."""
