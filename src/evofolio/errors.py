@@ -39,3 +39,8 @@ class ParameterError(ConfigError, ValueError):
         super().__init__(message)
         self.key = key
         self.reason = reason or message
+
+
+class NotFittedError(EvofolioError, AttributeError):
+    """An estimator was asked to decide or be saved before ``fit`` (an ``AttributeError`` too,
+    as scikit-learn's own ``NotFittedError`` is)."""

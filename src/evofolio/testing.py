@@ -15,8 +15,9 @@ Checks, in order:
    attribute (a name ending in ``_``), before and after a fit;
 2. **fit returns self**, and **weights are valid**: exactly the dates asked for and the
    assets of ``X``, finite, long-only, each row summing to 1;
-3. **causal**: the prices (and market series) after a cut date are perturbed; every row up
-   to the cut is unchanged (weights decided at the close of *t* read data up to *t* only);
+3. **causal**: the prices (and market series) after a cut date are perturbed, and ``X`` is
+   cut short at that date; every row up to the cut is unchanged either way (weights decided
+   at the close of *t* read data up to *t* only, not even how much data follows);
 4. **fresh fit per fold**: a model fitted on one period, then refitted on another, decides
    exactly as a fresh copy fitted on the second period only (nothing leaks between fits);
 5. **seeded repeat**: two fresh copies fitted on the same data decide the same weights;
@@ -84,6 +85,15 @@ def _perturbed(data: AllocationData, cut: pd.Timestamp, seed: int) -> Allocation
     return AllocationData(prices, market)  # derived data is recomputed from these prices
 
 
+def _valid(weights: Any, dates: pd.DatetimeIndex, assets: pd.Index, what: str) -> None:
+    if not isinstance(weights, pd.DataFrame):
+        raise AssertionError(f"{what}: allocate must return a DataFrame, got {type(weights)}")
+    try:
+        check_weights(weights, dates, assets)
+    except ValueError as error:
+        raise AssertionError(f"{what}: {error}") from None
+
+
 def _same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
     assert a.index.equals(b.index) and a.columns.equals(b.columns), f"{what}: other rows"
     gap = float(np.abs(a.to_numpy() - b.to_numpy()).max(initial=0.0))
@@ -113,6 +123,12 @@ def check_allocator(
     Raises:
         AssertionError: naming the check that failed and how.
     """
+    if not (hasattr(allocator, "fit") and hasattr(allocator, "allocate")):
+        raise TypeError(f"check_allocator: {allocator!r} has no fit/allocate methods")
+    if not 0.0 < train_frac < 1.0 or int(step) < 1:
+        raise ValueError(
+            f"check_allocator: train_frac in (0, 1) and step >= 1, got {train_frac}, {step}"
+        )
     data = as_data(synthetic_prices() if X is None else X)
     accepts = bool(getattr(allocator, "accepts_data", False))
 
@@ -137,10 +153,7 @@ def check_allocator(
     model = _fresh(allocator)
     assert model.fit(view(train)) is model, "fit must return self"
     weights = model.allocate(view(data), dates)
-    try:
-        check_weights(weights, dates, data.columns)
-    except ValueError as error:
-        raise AssertionError(f"weights: {error}") from None
+    _valid(weights, dates, data.columns, "weights")
     if hasattr(model, "get_params"):  # a clone of a fitted model is unfitted and new
         copy_of_fitted = _fresh(model)
         assert copy_of_fitted is not model, "clone returned the estimator itself"
@@ -149,7 +162,12 @@ def check_allocator(
     # 3. causal: perturbing the future leaves every row up to the cut unchanged
     cut = dates[len(dates) // 2]
     moved = model.allocate(view(_perturbed(data, cut, seed)), dates)
+    _valid(moved, dates, data.columns, "weights on perturbed prices")
     _same(weights.loc[:cut], moved.loc[:cut], f"causality (prices after {cut.date()} moved)")
+    early = dates[dates <= cut]
+    short = model.allocate(view(data.loc[:cut]), early)
+    _valid(short, early, data.columns, "weights on prices cut short")
+    _same(weights.loc[:cut], short, f"causality (prices cut after {cut.date()})")
     # 4. fresh fit per fold: refitting forgets the first fit
     shorter = data.loc[dates_all[: max(n_train * 3 // 4, 2)]]
     refitted = _fresh(allocator).fit(view(train)).fit(view(shorter))

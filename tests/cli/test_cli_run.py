@@ -84,8 +84,12 @@ def test_the_verdict_is_written_reported_and_printed_last(quick_run: Path) -> No
     verdict = metrics["verdict"]
     assert verdict["outcome"] in {"beats", "trails", "no_evidence"}
     assert verdict["benchmark"] == "equal_weight"  # the default benchmark
-    last = (quick_run.parent / "stdout.txt").read_text().strip().splitlines()[-1]
-    assert last == f"verdict: {verdict['text']}"
+    lines = (quick_run.parent / "stdout.txt").read_text().strip().splitlines()
+    assert lines[-1] == f"verdict: {verdict['text']}"
+    # the break-even costs name each rule once (the best classic rule may be the benchmark)
+    seeds_line = next(line for line in lines if line.startswith("holdout Sharpe by seed"))
+    best = metrics["costs"]["best_classic"]
+    assert seeds_line.count(f"vs {best} ") == 1 and seeds_line.count("vs equal_weight ") == 1
     # one holdout test per baseline: every classic rule and their equal blend
     holdout = json.loads((quick_run / "holdout" / "metrics.json").read_text())
     baselines = set(holdout["metrics"]) - {"champion"}

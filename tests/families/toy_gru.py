@@ -66,6 +66,7 @@ class GRUAllocator(AssetLSTMAllocator):
 
     def __init__(
         self,
+        *,
         network: GRUParams = GRUParams(),  # noqa: B008
         training: TrainingConfig = TrainingConfig(),
         features: Any = DEFAULT_FEATURES,

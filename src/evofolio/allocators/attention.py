@@ -41,6 +41,7 @@ class AssetAttentionAllocator(AssetLSTMAllocator):
 
     def __init__(
         self,
+        *,
         network: AssetAttentionParams = AssetAttentionParams(),
         training: TrainingConfig = TrainingConfig(),
         features: Sequence[str] = DEFAULT_FEATURES,

@@ -146,8 +146,9 @@ class BaseAllocator:
 
     def set_params(self, **params: Any) -> Self:
         """Set parameters; ``<parameter>__<field>`` replaces one field of a pydantic-model
-        parameter with a validated copy. ``ParameterError`` (a ``ValueError``) naming the
-        key for an unknown name or a value out of bounds."""
+        parameter with a validated copy, ``<estimator>__<name>`` is passed to a nested
+        estimator. ``ParameterError`` (a ``ValueError``) naming the key for an unknown name
+        or a value out of bounds (then :meth:`check_params`)."""
         nested: dict[str, dict[str, Any]] = {}
         delegated: dict[str, dict[str, Any]] = {}
         plain: dict[str, Any] = {}
@@ -182,7 +183,7 @@ class BaseAllocator:
                     reason="unknown parameter",
                 )
             setattr(self, name, validated(type(current), {**dict(current), **fields}, self, name))
-        return self
+        return self.check_params()
 
     # -- persistence -----------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from skfolio.optimization._base import BaseOptimization
 
 from evofolio.allocators.base import clone
 from evofolio.data import AllocationData
-from evofolio.errors import DataError
+from evofolio.errors import DataError, ParameterError
 
 __all__ = ["AllocatorOptimization", "prices_from_returns"]
 
@@ -84,7 +84,23 @@ class AllocatorOptimization(BaseOptimization):
         self.allocator = allocator
 
     def fit(self, X: Any, y: Any = None) -> AllocatorOptimization:
+        if self.allocator is not None and not (
+            hasattr(self.allocator, "fit") and hasattr(self.allocator, "allocate")
+        ):
+            raise ParameterError(
+                f"AllocatorOptimization: allocator must be an evofolio allocator, got "
+                f"{self.allocator!r}",
+                key="allocator",
+            )
         returns = _frame(X)
+        values = returns.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(values).all() or (values <= -1.0).any():
+            raise DataError("X: returns must be finite and above -100 %")
+        if len(values) and float(np.median(np.abs(values))) > 0.5:
+            raise DataError(
+                "X looks like prices (median |value| above 0.5): skfolio optimisers, and this "
+                "bridge, take returns (skfolio.preprocessing.prices_to_returns)"
+            )
         self.n_features_in_ = returns.shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(returns.columns, dtype=object)
@@ -92,10 +108,12 @@ class AllocatorOptimization(BaseOptimization):
         market = None
         if y is not None:
             series = y.iloc[:, 0] if isinstance(y, pd.DataFrame) else y
-            values = np.asarray(series, dtype=np.float64).reshape(-1)
-            if len(values) != len(returns):
-                raise DataError(f"y has {len(values)} rows, X has {len(returns)}")
-            market = prices_from_returns(pd.Series(values, index=returns.index, name="market"))
+            market_returns = np.asarray(series, dtype=np.float64).reshape(-1)
+            if len(market_returns) != len(returns):
+                raise DataError(f"y has {len(market_returns)} rows, X has {len(returns)}")
+            market = prices_from_returns(
+                pd.Series(market_returns, index=returns.index, name="market")
+            )
         if self.allocator is None:
             from evofolio.allocators.neural import AssetLSTMAllocator
 

@@ -12,10 +12,10 @@ import pandas as pd
 from evofolio.allocators.base import BaseAllocator
 from evofolio.allocators.classic_compute import decide
 from evofolio.backtesting import FALLBACK_COLUMNS, no_fallbacks
-from evofolio.data import as_data
-from evofolio.errors import InsufficientHistoryError, ParameterError
+from evofolio.data import as_data, as_dates
+from evofolio.errors import DataError, InsufficientHistoryError, NotFittedError, ParameterError
 from evofolio.strategies import STRATEGIES, zero_variance_mask
-from evofolio.strategies.covariance import AUTO, resolve_covariance
+from evofolio.strategies.covariance import AUTO, COVARIANCES, resolve_covariance
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +59,14 @@ class ClassicAllocator(BaseAllocator):
         self.warn = warn
         self.covariance = covariance
 
+    def check_params(self) -> Self:
+        """``name`` a registered rule, ``window`` an integer >= 1, ``covariance`` a known
+        estimator (or ``auto``)."""
+        check_rule_params(type(self).__name__, [self.name], self.window, self.covariance)
+        return self
+
     def fit(self, X: Any, y: Any = None) -> Self:
-        if self.name not in STRATEGIES:
-            raise ParameterError(
-                f"ClassicAllocator: unknown strategy '{self.name}'; choose from "
-                f"{', '.join(STRATEGIES)}"
-            )
+        self.check_params()
         prices = as_data(X).prices
         self.assets_ = prices.columns
         self.covariance_ = resolve_covariance(self.covariance, prices.shape[1], self.window)
@@ -78,12 +80,16 @@ class ClassicAllocator(BaseAllocator):
         self.covariance_ = str(state["covariance"])
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        if not hasattr(self, "assets_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X) first")
         prices = as_data(X).prices
+        dates = as_dates(dates)
         values = prices.to_numpy(dtype=np.float64)
         returns = values[1:] / values[:-1] - 1.0  # row k is the return of date k+1
         positions = prices.index.get_indexer(dates)
         if (positions < 0).any():
-            raise ValueError("allocation dates must be price dates")
+            foreign = dates[positions < 0][0]
+            raise DataError(f"{self.name}: {foreign.date()} is not a price date of X")
         if len(positions) and positions.min() < self.window:
             raise InsufficientHistoryError(
                 f"{self.name} needs {self.window + 1} prices before its first decision "
@@ -121,6 +127,24 @@ class ClassicAllocator(BaseAllocator):
             for line in rule_warnings([self]):
                 logger.warning(line)
         return pd.DataFrame(out, index=dates, columns=prices.columns)
+
+
+def check_rule_params(owner: str, names: Any, window: Any, covariance: Any) -> None:
+    """``ParameterError`` naming the parameter unless ``names`` are registered rules (a list,
+    not one string), ``window`` an integer >= 1 and ``covariance`` a known estimator."""
+    if isinstance(names, str) or not names:
+        reason = f"a non-empty list of rule names, got {names!r}"
+        raise ParameterError(f"{owner}: names must be {reason}", key="names", reason=reason)
+    unknown = [name for name in names if name not in STRATEGIES]
+    if unknown:
+        reason = f"unknown strategy '{unknown[0]}'; choose from {', '.join(STRATEGIES)}"
+        raise ParameterError(f"{owner}: {reason}", key="name", reason=reason)
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
+        reason = f"must be an integer >= 1 (days of returns), got {window!r}"
+        raise ParameterError(f"{owner}: window {reason}", key="window", reason=reason)
+    if covariance != AUTO and covariance not in COVARIANCES:
+        reason = f"choose from {AUTO}, {', '.join(COVARIANCES)}; got {covariance!r}"
+        raise ParameterError(f"{owner}: covariance: {reason}", key="covariance", reason=reason)
 
 
 def _span(dates: pd.DatetimeIndex) -> str:
@@ -186,7 +210,14 @@ class EqualBlendAllocator(BaseAllocator):
         self.window = window
         self.covariance = covariance
 
+    def check_params(self) -> Self:
+        """``names`` None or registered rules, ``window`` and ``covariance`` as the rules'."""
+        names = list(STRATEGIES) if self.names is None else self.names
+        check_rule_params(type(self).__name__, names, self.window, self.covariance)
+        return self
+
     def fit(self, X: Any, y: Any = None) -> Self:
+        self.check_params()
         names = list(STRATEGIES) if self.names is None else list(self.names)
         self.rules_ = [
             ClassicAllocator(name, self.window, covariance=self.covariance).fit(X) for name in names
@@ -205,6 +236,8 @@ class EqualBlendAllocator(BaseAllocator):
             self.rules_.append(rule)
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        if not hasattr(self, "rules_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X) first")
         frames = [rule.allocate(X, dates) for rule in self.rules_]
         self.fallbacks_ = pd.concat([rule.fallbacks_ for rule in self.rules_], ignore_index=True)
         return sum(frames[1:], frames[0]) / len(frames)

@@ -23,7 +23,7 @@ from evofolio.allocators.base import BaseAllocator, clone
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.registry import load_member as registry_load
 from evofolio.data import as_data
-from evofolio.errors import DataError, ParameterError
+from evofolio.errors import DataError, NotFittedError, ParameterError
 from evofolio.heartbeat import heartbeat
 from evofolio.outdir import write_json
 
@@ -46,7 +46,7 @@ class SeedEnsemble(BaseAllocator):
 
     Args:
         estimator: an unfitted allocator with a ``seed`` parameter (nested parameters:
-            ``estimator__network__hidden``).
+            ``estimator__network__hidden``); ``None``: Model 1 with its defaults.
         seeds: one member per seed; member *k* is ``clone(estimator).set_params(seed=seeds[k])``.
         jobs: worker processes that fit the members (each with ``cores // jobs`` torch
             threads, unless the members' ``training.threads`` sets them); seeded, so any
@@ -67,9 +67,24 @@ class SeedEnsemble(BaseAllocator):
         self.seeds = seeds
         self.jobs = jobs
 
+    def check_params(self) -> Self:
+        """``estimator`` None or an estimator (``get_params``/``set_params``), ``seeds`` at
+        least one distinct integer."""
+        if self.estimator is not None and not (
+            hasattr(self.estimator, "set_params") and hasattr(self.estimator, "fit")
+        ):
+            reason = f"an unfitted evofolio allocator, got {self.estimator!r}"
+            raise ParameterError(
+                f"SeedEnsemble: estimator must be {reason}", key="estimator", reason=reason
+            )
+        seeds = list(self.seeds)
+        if not seeds or len(set(seeds)) != len(seeds):
+            reason = f"at least one seed, each once, got {seeds}"
+            raise ParameterError(f"SeedEnsemble: seeds: {reason}", key="seeds", reason=reason)
+        return self
+
     def _members(self) -> list[Any]:
-        if not self.seeds:
-            raise ParameterError("SeedEnsemble: give at least one seed")
+        self.check_params()
         estimator = AssetLSTMAllocator() if self.estimator is None else self.estimator
         return [clone(estimator).set_params(seed=int(seed)) for seed in self.seeds]
 
@@ -103,12 +118,17 @@ class SeedEnsemble(BaseAllocator):
         return self
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        if not hasattr(self, "members_"):
+            raise NotFittedError("SeedEnsemble is not fitted yet: call fit(X) first")
         data = as_data(X)
         frames = [member.allocate(data, dates) for member in self.members_]
         return sum(frames[1:], frames[0]) / len(frames)
 
     def save(self, directory: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> Path:
-        """Write each member to ``directory/seed-<seed>.pt`` and the list to ``ensemble.json``."""
+        """Write each member to ``directory/seed-<seed>.pt`` and the list to ``ensemble.json``
+        (a directory, not one file: ``load`` takes the directory or that ``ensemble.json``)."""
+        if not hasattr(self, "members_"):
+            raise NotFittedError("SeedEnsemble is not fitted yet: call fit(X) first")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         files = []

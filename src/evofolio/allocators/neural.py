@@ -64,6 +64,7 @@ class AssetLSTMAllocator(NeuralAllocator):
 
     def __init__(
         self,
+        *,
         network: AssetLSTMParams = AssetLSTMParams(),
         training: TrainingConfig = TrainingConfig(),
         features: Sequence[str] = DEFAULT_FEATURES,
@@ -77,7 +78,14 @@ class AssetLSTMAllocator(NeuralAllocator):
         self.on_epoch = on_epoch
 
     def check_params(self) -> Self:
-        """``features``: at least one, each a name of :data:`evofolio.features.FEATURES`."""
+        """``features``: at least one, each a name of :data:`evofolio.features.FEATURES`
+        (and the checks of every neural allocator)."""
+        super().check_params()
+        if isinstance(self.features, str):
+            reason = f"a list of feature names, got the string {self.features!r}"
+            raise ParameterError(
+                f"{type(self).__name__}: features must be {reason}", key="features", reason=reason
+            )
         names = list(self.features)
         unknown = [name for name in names if name not in FEATURES]
         if not names or unknown or len(set(names)) != len(names):
@@ -125,4 +133,5 @@ class AssetLSTMAllocator(NeuralAllocator):
         return pd.DataFrame(weights, index=usable, columns=self.assets_)
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        return rows_for(self.weights_frame(X), dates, f"the {self.family} model")
+        data = as_data(X)
+        return rows_for(self.weights_frame(data), dates, f"the {self.family} model", data.index)

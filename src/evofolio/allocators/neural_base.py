@@ -11,6 +11,7 @@ how the search builds it) is derived from its ``get_params``.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,8 @@ from torch import nn
 
 from evofolio.allocators.base import BaseAllocator, validated
 from evofolio.config import TrainingConfig
-from evofolio.errors import DataError, InsufficientHistoryError
+from evofolio.data import as_dates
+from evofolio.errors import DataError, InsufficientHistoryError, NotFittedError, ParameterError
 from evofolio.features import FeatureScaler
 from evofolio.training import (
     TrainResult,
@@ -40,8 +42,20 @@ from evofolio.training.losses import ChunkLoss
 __all__ = ["NeuralAllocator", "rows_for"]
 
 
-def rows_for(frame: pd.DataFrame, dates: pd.DatetimeIndex, what: str) -> pd.DataFrame:
-    """The rows of ``frame`` at ``dates``, or a clear error when the history is too short."""
+def rows_for(
+    frame: pd.DataFrame, dates: Any, what: str, price_dates: pd.DatetimeIndex | None = None
+) -> pd.DataFrame:
+    """The rows of ``frame`` at ``dates`` (anything :func:`evofolio.data.as_dates` reads), or a
+    clear error: a date that is not one of ``price_dates`` (X's), or one before the first date
+    with weights (the feature warm-up plus the sequence burn-in)."""
+    dates = as_dates(dates)
+    if price_dates is not None:
+        foreign = dates.difference(price_dates)
+        if len(foreign):
+            raise DataError(
+                f"{what}: {foreign[0].date()} is not a price date of X (X runs from "
+                f"{price_dates[0].date()} to {price_dates[-1].date()}, trading days only)"
+            )
     missing = dates.difference(pd.DatetimeIndex(frame.index))
     if len(missing):
         raise InsufficientHistoryError(
@@ -89,6 +103,31 @@ class NeuralAllocator(BaseAllocator):
     seed: int
     on_epoch: Any
 
+    def check_params(self) -> Self:
+        """``network`` an instance of the family's hyperparameter model, ``training`` a
+        ``TrainingConfig``, ``seed`` an integer >= 0."""
+        name = type(self).__name__
+        expected = type(inspect.signature(type(self).__init__).parameters["network"].default)
+        if not isinstance(self.network, expected):
+            raise ParameterError(
+                f"{name}: network must be {expected.__name__}(...), got {self.network!r}",
+                key="network",
+                reason=f"must be {expected.__name__}(...), got {type(self.network).__name__}",
+            )
+        if not isinstance(self.training, TrainingConfig):
+            raise ParameterError(
+                f"{name}: training must be TrainingConfig(...), got {self.training!r}",
+                key="training",
+                reason=f"must be TrainingConfig(...), got {type(self.training).__name__}",
+            )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer):
+            reason = f"must be an integer >= 0, got {self.seed!r}"
+            raise ParameterError(f"{name}: seed {reason}", key="seed", reason=reason)
+        if self.seed < 0:
+            reason = f"must be an integer >= 0, got {self.seed!r}"
+            raise ParameterError(f"{name}: seed {reason}", key="seed", reason=reason)
+        return self
+
     @classmethod
     def inputs_sentence(cls, genome: Mapping[str, Any]) -> str:
         """The report's sentence on what a genome of this family reads."""
@@ -106,7 +145,7 @@ class NeuralAllocator(BaseAllocator):
         """Fit the scaler on ``inputs`` (training rows), build and train the network."""
         self.scaler_ = FeatureScaler().fit(inputs)
         self.device_ = select_device(self.training.device)
-        seed_everything(self.seed)
+        seed_everything(int(self.seed))
         self.network_config_ = network_config
         self.network_: nn.Module = type(self).network_cls(network_config).to(self.device_)
         self.result_: TrainResult = train(
@@ -117,7 +156,7 @@ class NeuralAllocator(BaseAllocator):
             device=self.device_,
             progress=self.on_epoch,
             loss=loss,
-            seed=self.seed,
+            seed=int(self.seed),
         )
         self.assets_ = prices.columns
         self.train_period_ = (dates[0], dates[-1])
@@ -126,9 +165,16 @@ class NeuralAllocator(BaseAllocator):
         """The network's dataclass config: what the data decides (``sizes``, e.g.
         ``n_assets``, ``n_features``), then the fields of the ``network`` parameter."""
         config_cls: Any = type(self).network_cls.config_cls  # type: ignore[attr-defined]
-        return config_cls(**sizes, **self.network.model_dump())
+        try:
+            return config_cls(**sizes, **self.network.model_dump())
+        except ValueError as error:  # a setting the data cannot honour (a cap below 1 / N)
+            raise ParameterError(
+                f"{type(self).__name__}: network: {error}", key="network", reason=str(error)
+            ) from None
 
     def _check_assets(self, prices: pd.DataFrame) -> None:
+        if not hasattr(self, "network_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X) first")
         if not prices.columns.equals(self.assets_):
             raise DataError(
                 f"the model was trained on assets {list(self.assets_)}, got {list(prices.columns)}"
@@ -160,6 +206,8 @@ class NeuralAllocator(BaseAllocator):
     def save(self, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> Path:
         """Write the parameters and the fitted network and scaler to one checkpoint file
         (:mod:`evofolio.training.checkpoint`, read with ``weights_only=True``)."""
+        if not hasattr(self, "network_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X) first")
         payload = {
             "family": self.family,
             "params": self._saved_params(),

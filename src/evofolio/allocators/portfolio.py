@@ -110,6 +110,7 @@ class PortfolioLSTMAllocator(NeuralAllocator):
 
     def __init__(
         self,
+        *,
         network: PortfolioLSTMParams = PortfolioLSTMParams(),
         training: TrainingConfig = TrainingConfig(),
         strategies: Sequence[str] | None = None,
@@ -185,14 +186,22 @@ class PortfolioLSTMAllocator(NeuralAllocator):
         return features, gross, panel
 
     def check_params(self) -> Self:
-        """``horizon`` >= 1; ``strategies``: None or at least 2 distinct names."""
+        """``horizon`` >= 1; ``hard`` a boolean; ``strategies``: None or at least 2 distinct
+        names (and the checks of every neural allocator)."""
+        super().check_params()
         name = type(self).__name__
-        if not isinstance(self.horizon, int) or self.horizon < 1:
+        if not isinstance(self.hard, bool | np.bool_):
+            reason = f"must be true or false, got {self.hard!r}"
+            raise ParameterError(f"{name}: hard {reason}", key="hard", reason=reason)
+        if isinstance(self.horizon, bool) or not isinstance(self.horizon, int) or self.horizon < 1:
             raise ParameterError(
                 f"{name}: horizon must be an integer >= 1, got {self.horizon!r}",
                 key="horizon",
                 reason=f"must be an integer >= 1, got {self.horizon!r}",
             )
+        if isinstance(self.strategies, str):
+            reason = f"a list of strategy names, got the string {self.strategies!r}"
+            raise ParameterError(f"{name}: strategies: {reason}", key="strategies", reason=reason)
         if self.strategies is not None:  # their names are checked against the panel at fit
             names = list(self.strategies)
             if len(set(names)) != len(names) or len(names) < 2:
@@ -271,7 +280,8 @@ class PortfolioLSTMAllocator(NeuralAllocator):
         return pd.DataFrame(blend, index=alpha.index, columns=self.assets_)
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        return rows_for(self.weights_frame(X), dates, "Model 2")
+        data = as_data(X)
+        return rows_for(self.weights_frame(data), dates, "Model 2", data.index)
 
     def _payload(self) -> dict[str, Any]:
         return {"strategies_fitted": list(self.strategies_)}

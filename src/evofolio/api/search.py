@@ -16,7 +16,7 @@ import pandas as pd
 
 from evofolio.api.config import load_config, load_preset
 from evofolio.api.data import PricesInput, load_data
-from evofolio.config import RunConfig, override
+from evofolio.config import RunConfig, override, parse_config
 from evofolio.data import MarketData, load_from_config
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report
@@ -206,7 +206,9 @@ def evolve(
 def _with_search(base: RunConfig, seed: int | None, **search: Any) -> RunConfig:
     """``base`` with the given ``[search]`` options (None: keep) and ``seed`` (None: keep)."""
     base = override(base, "search", **search)
-    return base if seed is None else base.model_copy(update={"seed": seed})
+    if seed is None:
+        return base
+    return parse_config({**base.model_dump(by_alias=True), "seed": seed}, "seed")
 
 
 def _base_config(config: ConfigInput, preset: str) -> RunConfig:

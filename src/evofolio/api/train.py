@@ -26,7 +26,7 @@ from evofolio.backtesting import (
     split_periods,
     walk_forward_years,
 )
-from evofolio.config import Rebalance
+from evofolio.config import Rebalance, parse_config
 from evofolio.data import AllocationData
 from evofolio.errors import UsageError
 
@@ -86,6 +86,9 @@ def train(
 
     Raises:
         UsageError: ``estimator`` is not an evofolio allocator.
+        ConfigError: a setting out of its bounds (those of ``[walk_forward]``, ``[backtest]``
+            and ``data.holdout_start``), naming it, e.g. ``train: invalid value for
+            'walk_forward.purge_days'``; ``ParameterError`` for the estimator's own.
         DataError / InsufficientHistoryError: the data cannot be read or is too short.
     """
     if not isinstance(estimator, BaseAllocator):
@@ -93,8 +96,23 @@ def train(
             f"train: estimator must be an evofolio allocator (e.g. ev.AssetLSTMAllocator()), "
             f"got {type(estimator).__name__}"
         )
+    estimator.check_params()
+    # the bounds of these settings are the configuration's ([walk_forward], [backtest], [data])
+    settings = parse_config(
+        {
+            "walk_forward": {
+                "retrain_years": retrain_years,
+                "train_years": train_years,
+                "min_train_days": min_train_days,
+                "purge_days": purge_days,
+            },
+            "backtest": {"rebalance": rebalance, "cost_bps": cost_bps},
+            "data": {"holdout_start": holdout_start},
+        },
+        "train",
+    )
+    walk, holdout = settings.walk_forward, settings.data.holdout_start
     loaded = load_data(data)
-    holdout = None if holdout_start is None else pd.Timestamp(holdout_start).date()
     periods = split_periods(pd.DatetimeIndex(loaded.prices.index), holdout, source=loaded.source)
     development = periods.development
     inputs = AllocationData(loaded.prices.loc[development], loaded.market.loc[development])
@@ -104,10 +122,10 @@ def train(
         )
     folds = walk_forward_years(
         inputs.index,
-        every_years=retrain_years,
-        min_train=min_train_days,
-        train_years=train_years,
-        purge=purge_days,
+        every_years=walk.retrain_years,
+        min_train=walk.min_train_days,
+        train_years=walk.train_years,
+        purge=walk.purge_days,
     )
     models: list[Any] = []
 
@@ -115,5 +133,5 @@ def train(
         models.append(clone(estimator))
         return models[-1]
 
-    result = run_folds(fresh, inputs, folds, TradingRules(rebalance, cost_bps))
+    result = run_folds(fresh, inputs, folds, TradingRules.from_config(settings.backtest))
     return TrainResult(result, models, folds)

@@ -18,7 +18,7 @@ import pandas as pd
 from evofolio.api.data import PricesInput
 from evofolio.api.search import ConfigInput, _base_config, _data
 from evofolio.backtesting import BacktestResult
-from evofolio.config import RunConfig, override
+from evofolio.config import RunConfig, override, parse_config
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
 from evofolio.report.validate import build_validate_report
@@ -144,7 +144,7 @@ def validate(
     )
     base = override(base, "search", jobs=jobs)
     if seed is not None:
-        base = base.model_copy(update={"seed": seed})
+        base = parse_config({**base.model_dump(by_alias=True), "seed": seed}, "seed")
     check_storage(storage, base.search)  # before the data load and the classic panel
     development, holdout_start = _development(base, data)
     base = override(base, "data", source=development.source, holdout_start=holdout_start.date())

@@ -121,10 +121,13 @@ def print_verdict(result: RunResult) -> None:
         return f"none (ahead up to {costs['max_bps']:g} bps)"
 
     if seeds["min"] is not None:
+        benchmark = result.pipeline.benchmark.name
+        versus = f"break-even cost vs {benchmark} {bps('benchmark')}"
+        if costs["best_classic"] != benchmark:  # the best classic rule is another one
+            versus += f", vs {costs['best_classic']} {bps('best_classic')}"
         console.print(
             f"holdout Sharpe by seed: min {seeds['min']:.2f}, median {seeds['median']:.2f}, "
-            f"max {seeds['max']:.2f}; break-even cost vs {result.pipeline.benchmark.name} "
-            f"{bps('benchmark')}, vs {costs['best_classic']} {bps('best_classic')}"
+            f"max {seeds['max']:.2f}; {versus}"
         )
     console.print(f"verdict: {result.verdict['verdict']['text']}", soft_wrap=True)
 

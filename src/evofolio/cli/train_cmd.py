@@ -49,7 +49,14 @@ from evofolio.cli.common import (
     progress_bar,
     setup_logging,
 )
-from evofolio.config import RunConfig, load_config, load_preset, override, preset_names
+from evofolio.config import (
+    RunConfig,
+    load_config,
+    load_preset,
+    override,
+    parse_config,
+    preset_names,
+)
 from evofolio.data import AllocationData
 from evofolio.errors import ConfigError, UsageError
 from evofolio.outdir import staged_output, write_json
@@ -89,8 +96,8 @@ def train_config(
             "--model or use a config for that family)"
         ) from None
     config = check_model(override(config, "training", epochs=epochs, device=device), source)
-    if seed is not None:
-        config = config.model_copy(update={"seed": seed})
+    if seed is not None:  # validated like the file's seed (>= 0)
+        config = parse_config({**config.model_dump(by_alias=True), "seed": seed}, "--seed")
     return config
 
 

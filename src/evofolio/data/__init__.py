@@ -11,7 +11,13 @@ series, all in one :class:`MarketData`. :func:`load_from_config` does the same f
 from evofolio.data.checks import require_history, validate_prices
 from evofolio.data.datasets import DATASETS, DEFAULT_HOLDOUT_STARTS
 from evofolio.data.frequency import TRADING_DAYS, Frequency, infer_frequency
-from evofolio.data.inputs import AllocationData, AllocationInput, as_data
+from evofolio.data.inputs import (
+    AllocationData,
+    AllocationInput,
+    as_data,
+    as_dates,
+    check_prices,
+)
 from evofolio.data.jumps import ON_SUSPECT_JUMP, SuspectJump, find_suspect_jumps
 from evofolio.data.load import MarketData, load_data, load_from_config
 from evofolio.data.missing import MissingPolicy, MissingReport
@@ -32,6 +38,8 @@ __all__ = [
     "StaleRun",
     "SuspectJump",
     "as_data",
+    "as_dates",
+    "check_prices",
     "find_stale_runs",
     "find_suspect_jumps",
     "infer_frequency",

@@ -19,11 +19,12 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from evofolio.errors import DataError
 
-__all__ = ["AllocationData", "AllocationInput", "as_data"]
+__all__ = ["AllocationData", "AllocationInput", "as_data", "as_dates", "check_prices"]
 
 T = TypeVar("T")
 
@@ -84,16 +85,59 @@ AllocationInput = Any
 
 def as_data(X: Any) -> AllocationData:
     """``X`` as :class:`AllocationData`: a prices ``DataFrame``, a ``MarketData`` (anything
-    with ``prices`` and ``market``) or ``AllocationData``; ``DataError`` for anything else."""
+    with ``prices`` and ``market``) or ``AllocationData``; ``DataError`` for anything else,
+    and for prices that are not dates × assets of positive, finite numbers on unique dates in
+    ascending order (:func:`check_prices`)."""
     if isinstance(X, AllocationData):
-        return X
-    if isinstance(X, pd.DataFrame):
-        return AllocationData(X)
-    prices = getattr(X, "prices", None)
-    if isinstance(prices, pd.DataFrame):
+        data = X
+    elif isinstance(X, pd.DataFrame):
+        data = AllocationData(X)
+    elif isinstance(getattr(X, "prices", None), pd.DataFrame):
         market = getattr(X, "market", None)
-        return AllocationData(prices, market if isinstance(market, pd.Series) else None)
-    raise DataError(
-        f"X must be a prices DataFrame (dates x assets), MarketData or AllocationData, "
-        f"got {type(X).__name__}"
-    )
+        data = AllocationData(X.prices, market if isinstance(market, pd.Series) else None)
+    else:
+        raise DataError(
+            f"X must be a prices DataFrame (dates x assets), MarketData or AllocationData, "
+            f"got {type(X).__name__}"
+        )
+    check_prices(data.prices)
+    return data
+
+
+def check_prices(prices: pd.DataFrame) -> None:
+    """``DataError`` naming the problem unless ``prices`` has a ``DatetimeIndex`` of unique
+    dates in ascending order and positive, finite values (what :func:`evofolio.load_data`
+    guarantees; a frame built by hand is checked here, cheaply, at every ``fit``/``allocate``)."""
+    index = prices.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise DataError(
+            f"X: the prices' index must be dates (a DatetimeIndex), got {type(index).__name__}; "
+            "evofolio.load_data(frame) parses a date column or index"
+        )
+    if not index.is_unique:
+        first = index[index.duplicated()][0]
+        raise DataError(f"X: date {first.date()} appears more than once in the prices")
+    if not index.is_monotonic_increasing:
+        raise DataError("X: the price dates must be in ascending order (sort_index() them)")
+    values = prices.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise DataError(
+            f"X: price of {prices.columns[column]!r} on {index[row].date()} is "
+            f"{values[row, column]!r}; prices must be positive and finite (returns? pass "
+            "prices, or use the skfolio bridge, which takes returns)"
+        )
+
+
+def as_dates(dates: Any) -> pd.DatetimeIndex:
+    """Decision dates as a ``DatetimeIndex`` (a list, array, Series, one date...);
+    ``DataError`` if they are not dates."""
+    if isinstance(dates, pd.DatetimeIndex):
+        return dates
+    try:
+        one = isinstance(dates, str | pd.Timestamp) or np.isscalar(dates)
+        values: Any = [dates] if one else list(dates)
+        return pd.DatetimeIndex(pd.to_datetime(values))
+    except (TypeError, ValueError) as error:
+        raise DataError(f"dates: not dates ({error})") from None

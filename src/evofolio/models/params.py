@@ -17,9 +17,11 @@ __all__ = ["NetworkParams"]
 
 
 class NetworkParams(BaseModel):
-    """Base of every family's network hyperparameters (frozen, unknown keys refused)."""
+    """Base of every family's network hyperparameters: frozen, unknown keys refused, and
+    strict (``"32"`` is not an integer, ``"false"`` not a boolean: a value of the wrong type
+    is an error, never converted)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     @classmethod
     def check(cls, config: Any) -> None:
