@@ -127,6 +127,14 @@ def test_the_readme_estimator_examples_run(
         assert summary.shape[1] == 3
 
 
+def test_library_signatures_hold_no_command_line_options() -> None:
+    import inspect
+
+    for name in ("backtest", "run", "evolve", "validate", "train", "load_data", "search_worker"):
+        params = set(inspect.signature(getattr(ev, name)).parameters)
+        assert not params & {"option_names", "verbose", "quiet", "console"}, name
+
+
 def test_registries_are_the_library_registries() -> None:
     from evofolio.features import FEATURES
     from evofolio.objectives import OBJECTIVES

@@ -96,7 +96,6 @@ def backtest(
     end: DateLike = None,
     cache: bool = True,
     on_step: StepCallback | None = None,
-    option_names: Mapping[str, str] | None = None,
 ) -> BacktestRun:
     """Backtest classic rules (or your own allocators) over one period, after costs.
 
@@ -121,7 +120,6 @@ def backtest(
             date (default: the last price).
         cache: read/write the rules' results in the cache directory.
         on_step: called with each rule's name when it is done (progress).
-        option_names: how ``start``/``end``/``window`` are named in error messages.
 
     Raises:
         InsufficientHistoryError: fewer than ``window + 2`` dates.
@@ -129,7 +127,42 @@ def backtest(
         ConfigError: a setting out of range (naming the key).
         DataError: bad data (see :func:`evofolio.load_data`).
     """
-    names = {**NAMES, **(option_names or {})}
+    return backtest_named(
+        strategies,
+        data,
+        NAMES,
+        config=config,
+        rebalance=rebalance,
+        cost_bps=cost_bps,
+        window=window,
+        vol_target=vol_target,
+        covariance=covariance,
+        start=start,
+        end=end,
+        cache=cache,
+        on_step=on_step,
+    )
+
+
+def backtest_named(
+    strategies: Strategies,
+    data: PricesInput | None,
+    names: Mapping[str, str],
+    *,
+    config: RunConfig | None = None,
+    rebalance: str | int | None = None,
+    cost_bps: float | None = None,
+    window: int | None = None,
+    vol_target: float | None = None,
+    covariance: str | None = None,
+    start: DateLike = None,
+    end: DateLike = None,
+    cache: bool = True,
+    on_step: StepCallback | None = None,
+) -> BacktestRun:
+    """:func:`backtest`, its errors naming ``start``/``end``/``window`` as ``names`` says (a
+    front end's own option names, e.g. the CLI's ``--start``); not part of the public API."""
+    names = {**NAMES, **names}
     classic, custom = _split_strategies(strategies)
     base = config if config is not None else RunConfig()
     rule = _rebalance(rebalance)

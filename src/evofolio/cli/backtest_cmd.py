@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from evofolio.api.backtest import backtest
+from evofolio.api.backtest import backtest_named
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -106,8 +106,10 @@ def backtest_command(
     )
     with progress_bar() as progress, classic_progress(progress, jobs):
         task = progress.add_task("strategies", total=len(names))
-        result = backtest(
+        result = backtest_named(
             names,
+            None,
+            OPTION_NAMES,
             config=run_config,
             rebalance=rebalance,
             cost_bps=cost_bps,
@@ -117,7 +119,6 @@ def backtest_command(
             start=start,
             end=end,
             on_step=lambda _: progress.advance(task),
-            option_names=OPTION_NAMES,
         )
     result.save(out)
     meta = result.settings
