@@ -65,8 +65,11 @@ def test_sections_in_the_order_of_the_issue(run_dir: Path) -> None:
     assert positions == sorted(positions)
     counts = family_counts(run_dir)
     assert set(counts) == {"asset", "portfolio"}
-    # trial states, fitness by generation, Pareto front, fitness by family, features
-    assert figure_count(section_of(page, "search")) == 5
+    # trial states, fitness by generation, efficiency curves, Pareto front, fitness by
+    # family, features
+    search = section_of(page, "search")
+    assert figure_count(search) == 6
+    assert "efficiency curve (nsga2 sampler)" in search
     assert figure_count(section_of(page, "tearsheet")) == tearsheet_figures(run_dir)
     # importances of each family with 10 completed trials or more; the timeline
     ranked = sum(n >= MIN_IMPORTANCE_TRIALS for n in counts.values())
@@ -116,8 +119,9 @@ def test_single_objective_one_family(single_run: Path, tmp_path: Path) -> None:
     search = section_of(page, "search")
     assert "no Pareto front" in search
     assert "Only one model family" in search
-    # trial states, fitness by generation, fitness by family (one), features; no Pareto
-    assert figure_count(search) == 4
+    # trial states, fitness by generation, efficiency, fitness by family (one), features;
+    # no Pareto front
+    assert figure_count(search) == 5
     assert figure_count(section_of(page, "tearsheet")) == tearsheet_figures(run)
 
 

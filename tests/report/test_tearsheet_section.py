@@ -149,3 +149,23 @@ def test_an_unknown_benchmark_is_a_note_not_a_crash(run_dir: Path) -> None:
     record = read_run_dir(run_dir, benchmark="best_classic")
     html = tearsheet_section(record, Figures())
     assert "The benchmark &#x27;best_classic&#x27; has no returns" in html
+
+
+def test_the_efficiency_curves_are_the_best_score_so_far_per_trials_evaluated() -> None:
+    from evofolio.report.search_stats import efficiency_curves
+
+    trials = pd.DataFrame(
+        {
+            "number": [0, 1, 2, 3, 4, 5],
+            "generation": [0, 0, 0, 1, 1, 1],
+            "state": ["COMPLETE", "PRUNED", "COMPLETE", "FAIL", "COMPLETE", "COMPLETE"],
+            "fitness": [0.5, np.nan, 0.4, np.nan, 0.9, 0.6],
+            "params_family": ["asset", "asset", "portfolio", "asset", "asset", "portfolio"],
+        }
+    )
+    curves = efficiency_curves(trials)
+    # the failed trial was not evaluated; the pruned one was (it spent budget)
+    assert list(curves["all trials"].index) == [1, 2, 3, 4, 5]
+    assert list(curves["all trials"]) == [0.5, 0.5, 0.5, 0.9, 0.9]
+    assert list(curves["asset"]) == [0.5, 0.5, 0.9]
+    assert list(curves["portfolio"]) == [0.4, 0.6]

@@ -31,7 +31,7 @@ from evofolio.config.sections import (
     ValidateConfig,
     WalkForwardConfig,
 )
-from evofolio.config.space import Crossover, GeneValue, SearchConfig, SpaceConfig
+from evofolio.config.space import Crossover, GeneValue, Sampler, SearchConfig, SpaceConfig
 
 __all__ = [
     "DEFAULT_FEATURES",
@@ -47,6 +47,7 @@ __all__ = [
     "ModelConfig",
     "Rebalance",
     "RunConfig",
+    "Sampler",
     "SearchConfig",
     "SpaceConfig",
     "StrategiesConfig",

@@ -17,11 +17,13 @@ from pydantic import AfterValidator, Field, create_model, model_validator
 from evofolio.config.genes import GENES, Gene
 from evofolio.config.sections import TrainingConfig, _Section
 
-__all__ = ["Crossover", "GeneValue", "SearchConfig", "SpaceConfig"]
+__all__ = ["Crossover", "GeneValue", "Sampler", "SearchConfig", "SpaceConfig"]
 
 GeneValue = bool | int | float | str
 
 Crossover = Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]
+
+Sampler = Literal["nsga2", "random", "tpe"]
 
 
 class _SpaceBase(_Section):
@@ -99,6 +101,12 @@ else:
 class SearchConfig(_Section):
     """The genetic search (Optuna NSGA-II): budget, operators, fitness folds, storage."""
 
+    sampler: Sampler = Field(
+        "nsga2",
+        description="how genomes are proposed (Optuna's samplers): nsga2 (the genetic "
+        "algorithm), random (random search, the reference NSGA-II should beat) or tpe "
+        "(Bayesian); every one trial-seeded, in generations of `population` trials",
+    )
     population: int = Field(16, ge=2, description="genomes per generation")
     generations: int = Field(8, ge=1, description="target: population x generations trials")
     max_trials: int | None = Field(
@@ -107,8 +115,12 @@ class SearchConfig(_Section):
     mutation_prob: float | None = Field(
         None, ge=0.0, le=1.0, description="per gene; None: 1 / number of genes"
     )
-    crossover: Crossover = Field("uniform", description="NSGA-II crossover for numeric genes")
-    crossover_prob: float = Field(0.9, ge=0.0, le=1.0, description="NSGA-II crossover rate")
+    crossover: Crossover = Field(
+        "uniform", description="NSGA-II crossover for numeric genes (nsga2 only)"
+    )
+    crossover_prob: float = Field(
+        0.9, ge=0.0, le=1.0, description="NSGA-II crossover rate (nsga2 only)"
+    )
     folds: int = Field(3, ge=1, description="walk-forward folds in the development period")
     min_test_days: int = Field(252, ge=20, description="days per validation fold")
     fold_lambda: float = Field(

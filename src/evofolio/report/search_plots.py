@@ -11,6 +11,7 @@ from evofolio.report.search_stats import (
     FAMILY,
     FinalPopulation,
     completed,
+    efficiency_curves,
     generation_summary,
     score_label,
     state_counts,
@@ -18,6 +19,7 @@ from evofolio.report.search_stats import (
 from evofolio.run_layout import PARETO
 
 __all__ = [
+    "efficiency_figure",
     "family_fitness_figure",
     "feature_frequency_figure",
     "fitness_by_generation_figure",
@@ -35,6 +37,34 @@ STATE_COLORS = {
 FAMILY_PALETTE = ("#2563eb", "#9333ea", "#0d9488", "#ea580c", "#be185d", "#4d7c0f")
 """Colours of the model families, in the order they appear (sorted) in the trials."""
 MUTED = "#9ca3af"
+
+
+def efficiency_figure(trials: pd.DataFrame) -> go.Figure:
+    """The search's efficiency curves: best score so far against trials evaluated, for all
+    the trials and for each family (:func:`evofolio.report.search_stats.efficiency_curves`)."""
+    curves, label = efficiency_curves(trials), score_label(trials)
+    fig = go.Figure()
+    families = sorted(name for name in curves if name != "all trials")
+    for name, curve in curves.items():
+        color = (
+            CHAMPION_COLOR
+            if name == "all trials"
+            else FAMILY_PALETTE[families.index(name) % len(FAMILY_PALETTE)]
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=curve.index,
+                y=curve.to_numpy(),
+                mode="lines",
+                name=name,
+                line={"color": color, "width": 3 if name == "all trials" else 2, "shape": "hv"},
+                hovertemplate=f"{name}: best %{{y:.3f}} after %{{x}} trials<extra></extra>",
+            )
+        )
+    base_layout(fig, f"Best {label} so far against trials evaluated", height=360)
+    fig.update_xaxes(title_text="trials evaluated (pruned included)")
+    fig.update_yaxes(title_text=f"best {label}")
+    return fig
 
 
 def fitness_by_generation_figure(trials: pd.DataFrame) -> go.Figure:

@@ -73,6 +73,30 @@ def generation_summary(trials: pd.DataFrame) -> pd.DataFrame:
     ).sort_index()
 
 
+EVALUATED = ("COMPLETE", "PRUNED")
+"""The states of a trial that was evaluated on validation data (what the search spent)."""
+
+
+def efficiency_curves(trials: pd.DataFrame) -> dict[str, pd.Series]:
+    """The search's efficiency curves: for all the trials and for each family, the best
+    score so far (index: how many trials of it were evaluated so far, pruned ones included,
+    in trial order; a step before the first completed trial is NaN).
+
+    Raises nothing for an empty table: no curve then."""
+    scores = completed(trials).set_index("number")["score"]
+    evaluated = trials[trials["state"].astype(str).isin(EVALUATED)].sort_values("number")
+    groups: list[tuple[str, pd.DataFrame]] = [("all trials", evaluated)]
+    if FAMILY in evaluated.columns and evaluated[FAMILY].nunique() > 1:
+        groups += [(str(name), part) for name, part in evaluated.groupby(FAMILY, sort=True)]
+    curves = {}
+    for name, part in groups:
+        if part.empty:
+            continue
+        best = part["number"].map(scores).astype(float).cummax().ffill()
+        curves[name] = pd.Series(best.to_numpy(), index=np.arange(1, len(part) + 1), name=name)
+    return curves
+
+
 def state_counts(trials: pd.DataFrame) -> pd.DataFrame:
     """Trials per generation (rows) and state (columns, in :data:`STATE_ORDER` first)."""
     counts = pd.crosstab(trials["generation"], trials["state"].astype(str))

@@ -230,6 +230,15 @@ def search_section(record: RunRecord, figures: Figures) -> str:
         body.append(note("No trial completed: there is no fitness to plot."))
         return section("search", "The search", body)
     body.append(figures.embed(search_plots.fitness_by_generation_figure(trials)))
+    body.append(
+        figures.embed(
+            search_plots.efficiency_figure(trials),
+            f"The search's efficiency curve ({search.get('sampler', 'nsga2')} sampler): the "
+            "best validation score found so far against the trials evaluated, overall and per "
+            "family. A curve that stops rising early says more trials of that kind bought "
+            "little; it does not say a random search would have done worse.",
+        )
+    )
     if record.run.multi_objective and "max_drawdown" in done.columns:
         body.append(figures.embed(search_plots.pareto_figure(trials, record.champion.trial)))
     else:

@@ -71,6 +71,7 @@ def fingerprint(config: RunConfig, data: MarketData, periods: Periods) -> dict[s
         "search space": {
             "space": space,
             "families": list(search.families),
+            "sampler": search.sampler,
             "model": config.model.model_dump(mode="json"),
             "strategies": config.strategies.model_dump(mode="json"),
         },

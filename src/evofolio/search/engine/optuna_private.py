@@ -3,10 +3,11 @@
 Optuna has no public accessor for three things the search needs:
 
 * a trial's **storage id** (heartbeats and state changes are keyed by it, not by the number);
-* the **random generators of NSGA-II** (reseeded per trial so that processes sharing a study
-  never replay each other's random genomes);
+* the **random generators of the samplers** (NSGA-II, random, TPE: reseeded per trial so that
+  processes sharing a study never replay each other's random genomes);
 * the **system-attribute keys** under which NSGA-II records a trial's generation and its
-  parents (a subclass would otherwise get keys named after itself).
+  parents (a subclass would otherwise get keys named after itself), and writing that
+  generation on the trials of the other samplers.
 
 If an Optuna release renames any of them, ``tests/search/test_optuna_private.py`` fails here,
 in one place, instead of the search misbehaving quietly.
@@ -16,9 +17,17 @@ from __future__ import annotations
 
 import optuna
 from optuna.samplers import NSGAIISampler
-from optuna.trial import FrozenTrial
+from optuna.trial import FrozenTrial, TrialState
 
-__all__ = ["GENERATION_KEY", "keep_nsga2_keys", "reseed_nsga2", "trial_id"]
+__all__ = [
+    "GENERATION_KEY",
+    "keep_nsga2_keys",
+    "reseed_nsga2",
+    "reseed_random",
+    "reseed_tpe",
+    "tag_generation",
+    "trial_id",
+]
 
 GENERATION_KEY = "NSGAIISampler:generation"
 """NSGA-II's system attribute holding a trial's generation (0-based)."""
@@ -43,3 +52,35 @@ def keep_nsga2_keys(cls: type[NSGAIISampler]) -> type[NSGAIISampler]:
     cls._GENERATION_KEY = NSGAIISampler._get_generation_key()
     cls._PARENT_CACHE_KEY_PREFIX = NSGAIISampler._get_parent_cache_key_prefix()
     return cls
+
+
+def reseed_random(sampler: optuna.samplers.RandomSampler, seed: int) -> None:
+    """Reseed a random sampler's generator."""
+    sampler._rng.rng.seed(seed)
+
+
+def reseed_tpe(sampler: optuna.samplers.TPESampler, tpe_seed: int, random_seed: int) -> None:
+    """Reseed TPE's own generator and that of its inner random sampler (startup trials)."""
+    sampler._rng.rng.seed(tpe_seed)
+    sampler._random_sampler._rng.rng.seed(random_seed)
+
+
+def tag_generation(study: optuna.Study, trial: FrozenTrial, population: int) -> int:
+    """Give ``trial`` a generation under NSGA-II's key, by NSGA-II's own rule (the highest
+    generation of the completed trials while it has fewer than ``population`` of them, else
+    the next one), so that a search by another sampler has generations too: the same
+    barrier, display and report apply. Returns the generation."""
+    known = trial.system_attrs.get(GENERATION_KEY)
+    if known is not None:
+        return int(known)
+    complete = study._get_trials(deepcopy=False, states=[TrialState.COMPLETE], use_cache=True)
+    highest, count = 0, 0
+    for other in complete:
+        generation = other.system_attrs.get(GENERATION_KEY, -1)
+        if generation > highest:
+            highest, count = generation, 1
+        elif generation == highest:
+            count += 1
+    generation = highest if count < population else highest + 1
+    study._storage.set_trial_system_attr(trial._trial_id, GENERATION_KEY, generation)
+    return generation

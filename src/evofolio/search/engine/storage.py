@@ -38,12 +38,20 @@ from evofolio.config import SearchConfig
 from evofolio.errors import ConfigError
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.engine.evaluator import Direction
-from evofolio.search.engine.optuna_private import keep_nsga2_keys, reseed_nsga2
+from evofolio.search.engine.optuna_private import (
+    keep_nsga2_keys,
+    reseed_nsga2,
+    reseed_random,
+    reseed_tpe,
+    tag_generation,
+)
 from evofolio.search.engine.trial_record import ERROR_ATTR, FAILURE_ATTR, PROGRESS_ATTR, WORKER_ATTR
 
 __all__ = [
     "RequeueCallback",
     "TrialSeededNSGAIISampler",
+    "TrialSeededRandomSampler",
+    "TrialSeededTPESampler",
     "check_storage",
     "default_storage_url",
     "driver_hint",
@@ -260,13 +268,50 @@ class TrialSeededNSGAIISampler(NSGAIISampler):
         super().before_trial(study, trial)
 
 
-# Optuna names a GA subclass's bookkeeping keys after the class; keep NSGA-II's own keys, so
-# the study reads the same to plain NSGAIISampler, dashboards and evofolio.search.engine.progress.
+# Optuna names a GA subclass's bookkeeping keys after the class; keep NSGA-II's own keys, so the
+# study reads the same to plain NSGAIISampler, dashboards and search.engine.trial_record.
 keep_nsga2_keys(TrialSeededNSGAIISampler)
 
 
-def make_sampler(search: SearchConfig, seed: int) -> NSGAIISampler:
-    """The seeded NSGA-II sampler with the configured operators."""
+class TrialSeededRandomSampler(optuna.samplers.RandomSampler):
+    """Random search whose draws for a trial depend only on (seed, trial number), its trials
+    tagged with generations of ``population`` as NSGA-II's are (the barrier and the display
+    treat both alike)."""
+
+    def __init__(self, *, seed: int, population: int) -> None:
+        super().__init__(seed=seed)
+        self._base_seed, self._population = seed, population
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        state = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(1)
+        reseed_random(self, int(state[0]))
+        tag_generation(study, trial, self._population)
+        super().before_trial(study, trial)
+
+
+class TrialSeededTPESampler(optuna.samplers.TPESampler):
+    """TPE (Bergstra et al. 2011; multivariate, Falkner et al. 2018) whose random draws for a
+    trial depend only on (seed, trial number), its first ``population`` trials random, its
+    trials tagged with generations as NSGA-II's are."""
+
+    def __init__(self, *, seed: int, population: int) -> None:
+        super().__init__(seed=seed, n_startup_trials=population, multivariate=True)
+        self._base_seed, self._population = seed, population
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        states = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(2)
+        reseed_tpe(self, int(states[0]), int(states[1]))
+        tag_generation(study, trial, self._population)
+        super().before_trial(study, trial)
+
+
+def make_sampler(search: SearchConfig, seed: int) -> optuna.samplers.BaseSampler:
+    """The trial-seeded sampler of ``search.sampler``: NSGA-II with the configured operators,
+    random search or TPE."""
+    if search.sampler == "random":
+        return TrialSeededRandomSampler(seed=seed, population=search.population)
+    if search.sampler == "tpe":
+        return TrialSeededTPESampler(seed=seed, population=search.population)
     return TrialSeededNSGAIISampler(
         population_size=search.population,
         mutation_prob=search.mutation_prob,
@@ -284,7 +329,8 @@ def open_study(
     seed: int,
     directions: Sequence[Direction],
 ) -> optuna.Study:
-    """Create or load the study, with a :class:`TrialSeededNSGAIISampler` and a pruner.
+    """Create or load the study, with the sampler of ``search.sampler`` (:func:`make_sampler`)
+    and a pruner.
 
     The median pruner is used only for a single objective with ``search.prune``. Raises
     ``ConfigError`` if an existing study optimises other ``directions``.

@@ -10,7 +10,7 @@ again: the trial reuses that outcome and records ``duplicate_of``.
 With an artifact store (``search.artifacts``, see :mod:`evofolio.search.engine.artifacts`) a
 trial's files are uploaded before the trial is told complete, so every completed trial's
 files are readable from every machine. With ``plan.sync`` a process asks no trial of the
-next generation before the open one is complete (:mod:`evofolio.search.engine.generations`).
+next generation before the open one is complete (:mod:`evofolio.search.engine.trial_record`).
 
 No trial is lost or duplicated by processes racing near the end: a trial is evaluated
 only while the completed trials plus the running trials numbered before it stay below the
@@ -82,7 +82,7 @@ class SearchPlan:
     (population, NSGA-II operators, heartbeats, retries, pruning); the engine reads no other
     field of it. ``seed`` seeds the sampler (per trial number, see
     :class:`~evofolio.search.engine.storage.TrialSeededNSGAIISampler`). ``sync``: keep
-    generations whole (see :mod:`evofolio.search.engine.generations`); the engine sets it
+    generations whole (see :mod:`evofolio.search.engine.trial_record`); the engine sets it
     from ``search.sync_generations``.
     """
 
@@ -149,7 +149,7 @@ def _admitted_in_generation(
     """With ``plan.sync``: wait (heartbeat on) until trial ``number`` is one of its
     generation's population (True), or the generation completed without it (False).
 
-    Two processes may pass :func:`~evofolio.search.engine.generations.generation_barrier`
+    Two processes may pass :func:`~evofolio.search.engine.trial_record.generation_barrier`
     at the same moment and both ask; the later-numbered trial then waits here, as in
     :func:`_admitted`, until a trial ahead of it in its generation fails (it runs) or the
     generation completes (it is released, never evaluated).
