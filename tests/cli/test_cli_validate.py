@@ -312,3 +312,31 @@ def test_validate_quick_runs_the_quick_budget_end_to_end(tmp_path: Path) -> None
         run = json.loads((out / period["name"] / "run.json").read_text())
         assert run["champion_seeds"] == quick.champion.seeds
     assert (out / "report.html").is_file()
+
+
+def test_validate_compares_samplers_on_the_same_periods(tmp_path: Path) -> None:
+    source, config = _inputs(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, [*_args(source, config, out), "--samplers", "nsga2,random"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "validate.json").read_text())
+    compared = summary["samplers"]
+    assert compared["samplers"] == ["nsga2", "random"]
+    assert [row["sampler"] for row in compared["rows"]] == ["nsga2", "random"]
+    # the first sampler's procedure is the directory's own; the other's has its own room
+    assert compared["rows"][0]["sharpe"] == summary["metrics"]["champion"]["sharpe"]
+    other = json.loads((out / "sampler-random" / "validate.json").read_text())
+    assert compared["rows"][1]["sharpe"] == other["metrics"]["champion"]["sharpe"]
+    # same outer periods, same budget, the random search's trials made by the random sampler
+    assert [p["trading"] for p in other["periods"]] == [p["trading"] for p in summary["periods"]]
+    assert [p["budget"] for p in other["periods"]] == [p["budget"] for p in summary["periods"]]
+    assert other["config"]["search"]["sampler"] == "random"
+    (pair,) = compared["pairs"]
+    assert (pair["first"], pair["second"]) == ("nsga2", "random")
+    assert pair["ci_low"] <= pair["difference"] <= pair["ci_high"]
+    assert pair["difference"] == pytest.approx(pair["sharpe_first"] - pair["sharpe_second"])
+    assert "nsga2 vs random: Sharpe" in result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="sampler-pairs"' in page
+    refused = runner.invoke(app, [*_args(source, config, tmp_path / "x"), "--samplers", "grid"])
+    assert refused.exit_code == 2 and "samplers: give distinct names" in refused.output

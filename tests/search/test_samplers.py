@@ -131,3 +131,44 @@ def test_a_trial_s_draws_depend_on_its_number_not_on_the_sampler_s_history(name:
         trial = study.ask()
         draws.append(trial.suggest_float("x", 0.0, 1.0))
     assert draws[0] == draws[1]
+
+
+def test_the_comparison_of_samplers_tests_their_stitched_tracks() -> None:
+    import dataclasses
+
+    from evofolio.backtesting import TradingRules, simulate
+    from evofolio.search.evaluation.stitched import samplers_summary
+    from synthetic import random_prices
+
+    prices = random_prices(n_days=600, n_assets=3, seed=2)
+    weights = pd.DataFrame(1.0 / 3, index=prices.index[:-1], columns=prices.columns)
+    track = simulate(weights, prices, TradingRules("daily", 0.0))
+    config = parse_config({"evaluation": {"n_boot": 200}})
+
+    def procedure(result: object) -> dict[str, object]:
+        summary = {
+            "metrics": {"champion": {"sharpe": 0.5}},
+            "holdout_tests": {
+                "benchmark": "equal_weight",
+                "differences": [
+                    {
+                        "baseline": "equal_weight",
+                        "difference": 0.0,
+                        "ci_low": -0.1,
+                        "ci_high": 0.1,
+                        "p_holm": 1.0,
+                    }
+                ],
+            },
+            "verdict": {"outcome": "no_evidence"},
+        }
+        return {**summary, "track": {"champion": result}}
+
+    same = samplers_summary(config, {"nsga2": procedure(track), "random": procedure(track)})
+    (pair,) = same["pairs"]
+    assert pair["difference"] == 0.0 and pair["p_value"] == pytest.approx(1.0)
+    edge = dataclasses.replace(track, net=track.net + 0.002)  # 50 bps a day better, always
+    ahead = samplers_summary(config, {"nsga2": procedure(edge), "random": procedure(track)})
+    (pair,) = ahead["pairs"]
+    assert pair["difference"] > 0 and pair["p_value"] < 0.01 and pair["ci_low"] > 0
+    assert pair["p_holm"] == pair["p_value"]  # one pair: nothing to adjust

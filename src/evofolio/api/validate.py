@@ -8,17 +8,17 @@ See :mod:`evofolio.search.jobs.nested` for the outer loop and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pandas as pd
 
 from evofolio.api.data import PricesInput
 from evofolio.api.search import ConfigInput, _base_config, _data
 from evofolio.backtesting import BacktestResult
-from evofolio.config import RunConfig, override, parse_config
+from evofolio.config import RunConfig, Sampler, override, parse_config
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
 from evofolio.report.validate import build_validate_report
@@ -29,6 +29,7 @@ from evofolio.search.evaluation.champion import PARETO_PICKS
 from evofolio.search.evaluation.stitched import (
     BEST_CLASSIC,
     period_results,
+    samplers_summary,
     stitch,
     subsets_summary,
     track_summary,
@@ -105,6 +106,7 @@ def validate(
     storage: str | None = None,
     seed: int | None = None,
     pareto_pick: str = "sharpe",
+    samplers: Sequence[str] | str | None = None,
     report: bool = True,
     on_event: Callable[[SearchEvent], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
@@ -120,6 +122,12 @@ def validate(
         outer_years, first_test, subsets, subset_size: override ``[validate]``.
         jobs, storage: as :func:`evofolio.run` (``storage`` default: SQLite ``out/search.db``,
             one study ``outer-YYYY`` per outer step). seed: the run's seed.
+        samplers: run the whole procedure once per sampler (``"nsga2,random"`` or a list:
+            ``search.sampler`` values) on the same outer periods at the same budget; the first
+            is the procedure ``out`` holds, each other is under ``out/sampler-<name>/``, and
+            ``summary["samplers"]`` compares their stitched tracks (each against the
+            benchmark, every pair's Sharpe difference with its interval and Holm-adjusted
+            p-value). Default: ``search.sampler`` alone.
         report: write ``out/report.html``.
         on_event, on_stage: progress callbacks (each search's events; each stage's sentence).
 
@@ -169,6 +177,8 @@ def validate(
             outer[0].start.year,
             section.outer_years,
         )
+    names = _samplers(samplers, base.search.sampler)
+    base = _with_sampler(base, names[0])
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     url = storage or f"sqlite:///{(root / SEARCH_DB).resolve()}"
@@ -180,6 +190,16 @@ def validate(
         "on_stage": on_stage,
     }
     summary, track = _procedure(base, development, root, "", common)
+    if len(names) > 1:
+        procedures = {names[0]: {**summary, "track": track}}
+        for name in names[1:]:
+            if on_stage is not None:
+                on_stage(f"the same procedure with the {name} sampler")
+            part, part_track = _procedure(
+                _with_sampler(base, name), development, root / f"sampler-{name}", f"{name}-", common
+            )
+            procedures[name] = {**part, "track": part_track}
+        summary["samplers"] = samplers_summary(base, procedures)
     summary.update(
         {
             "source": development.source,
@@ -204,6 +224,24 @@ def validate(
     write_track(root, track, summary)
     path = build_validate_report(root).resolve() if report else None
     return ValidateResult(root.resolve(), base, summary, track, path)
+
+
+def _samplers(given: Sequence[str] | str | None, configured: str) -> list[str]:
+    """The samplers to compare, in order (``UsageError`` for an unknown or repeated one)."""
+    if given is None:
+        return [configured]
+    names = [n.strip() for n in given.split(",")] if isinstance(given, str) else list(given)
+    names = [n for n in names if n]
+    known = list(get_args(Sampler))
+    unknown = [n for n in names if n not in known]
+    if unknown or not names or len(set(names)) != len(names):
+        got = ", ".join(names) or "none"
+        raise UsageError(f"samplers: give distinct names among {', '.join(known)}, got {got}")
+    return names
+
+
+def _with_sampler(config: RunConfig, name: str) -> RunConfig:
+    return override(config, "search", sampler=name)
 
 
 def _procedure(

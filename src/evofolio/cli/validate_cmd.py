@@ -78,6 +78,25 @@ def print_summary(result: ValidateResult) -> None:
             f"{100 * subsets['vs_min_variance']['share_beating']:.0f} % of "
             f"{len(subsets['rows'])} subsets"
         )
+    compared = summary.get("samplers")
+    if compared:
+        level = f"{100 * compared['confidence']:.0f} %"
+        for row in compared["rows"]:
+            low, high = row["ci"]
+            console.print(
+                f"sampler {row['sampler']}: stitched Sharpe {row['sharpe']:.2f}; vs "
+                f"{row['benchmark']} {row['vs_benchmark']:+.2f} ({level} CI [{low:+.2f}, "
+                f"{high:+.2f}], Holm p = {row['p_holm']:.2f}): {row['outcome']}",
+                soft_wrap=True,
+            )
+        for pair in compared["pairs"]:
+            console.print(
+                f"{pair['first']} vs {pair['second']}: Sharpe {pair['sharpe_first']:.2f} vs "
+                f"{pair['sharpe_second']:.2f}, difference {pair['difference']:+.2f} ({level} CI "
+                f"[{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}], Holm p = "
+                f"{pair['p_holm']:.2f})",
+                soft_wrap=True,
+            )
     if result.report is not None:
         console.print(f"wrote {result.report}")
     console.print(f"verdict: {summary['verdict']['text']}", soft_wrap=True)
@@ -106,6 +125,14 @@ def validate_command(
     quick: Annotated[
         bool, typer.Option("--quick", help="The quick preset's budget (a demonstration).")
     ] = False,
+    samplers: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the whole procedure once per sampler on the same outer periods at the "
+            "same budget and compare their out-of-sample tracks, e.g. nsga2,random (does the "
+            "genetic algorithm beat random search here?). Default: search.sampler alone."
+        ),
+    ] = None,
     jobs: JobsOpt = None,
     storage: StorageOpt = None,
     seed: SeedOpt = None,
@@ -128,7 +155,9 @@ def validate_command(
 
     Writes DIR/outer-YYYY/ (one run directory per outer search), DIR/stitched/,
     DIR/validate.json and DIR/report.html; every search is a study outer-YYYY in one
-    storage (DIR/search.db by default). Running the same command again resumes.
+    storage (DIR/search.db by default). With --samplers a,b the procedure of sampler a is
+    DIR's, that of b is DIR/sampler-b/ (studies b-outer-YYYY), and validate.json compares
+    them. Running the same command again resumes.
     """
     setup_logging(verbose, quiet)
     if quick and config is not None:
@@ -147,6 +176,7 @@ def validate_command(
                 jobs=jobs,
                 storage=storage,
                 seed=seed,
+                samplers=samplers,
                 on_event=display,
                 on_stage=lambda text: console.print(text, soft_wrap=True),
             )
