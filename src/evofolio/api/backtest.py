@@ -127,27 +127,13 @@ def backtest(
         ConfigError: a setting out of range (naming the key).
         DataError: bad data (see :func:`evofolio.load_data`).
     """
-    return backtest_named(
-        strategies,
-        data,
-        NAMES,
-        config=config,
-        rebalance=rebalance,
-        cost_bps=cost_bps,
-        window=window,
-        vol_target=vol_target,
-        covariance=covariance,
-        start=start,
-        end=end,
-        cache=cache,
-        on_step=on_step,
-    )
+    return backtest_named(NAMES, **locals())
 
 
 def backtest_named(
-    strategies: Strategies,
-    data: PricesInput | None,
     names: Mapping[str, str],
+    strategies: Strategies = "all",
+    data: PricesInput | None = None,
     *,
     config: RunConfig | None = None,
     rebalance: str | int | None = None,

@@ -107,9 +107,8 @@ def backtest_command(
     with progress_bar() as progress, classic_progress(progress, jobs):
         task = progress.add_task("strategies", total=len(names))
         result = backtest_named(
-            names,
-            None,
             OPTION_NAMES,
+            names,
             config=run_config,
             rebalance=rebalance,
             cost_bps=cost_bps,
