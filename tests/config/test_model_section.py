@@ -113,3 +113,9 @@ def test_presets_configs_and_readme_examples_load() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for block in re.findall(r"```toml\n(.*?)```", readme, re.S):
         check_model(parse_config(tomllib.loads(block)), "README")
+
+
+def test_a_misspelt_key_suggests_the_family_s_own(tmp_path: Path) -> None:
+    path = write(tmp_path, '[model]\nfamily = "asset"\nhiden = 32\n')
+    with pytest.raises(ConfigError, match=r"belongs to no family \(did you mean 'hidden'\?\)"):
+        load_config(path)

@@ -15,6 +15,7 @@ class's parameters (``get_params``):
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -178,9 +179,13 @@ def check_model_keys(
         return config
     key = foreign[0]
     owners = [name for name in FAMILIES if key in model_keys(name)]
+    belongs = " / ".join(owners) or "no family"
+    close = difflib.get_close_matches(key, sorted(allowed), n=1)
+    if not owners and close:
+        belongs += f" (did you mean '{close[0]}'?)"
     raise ConfigError(
         f"{source}: model.{key} is not a setting of the {family} family "
-        f"(model.family = '{family}'); it belongs to {' / '.join(owners) or 'no family'}. "
+        f"(model.family = '{family}'); it belongs to {belongs}. "
         f"The {family} family reads: {', '.join(sorted(allowed))}"
     )
 

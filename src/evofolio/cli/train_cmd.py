@@ -101,6 +101,11 @@ def train_config(
     return config
 
 
+def _count(n: int, noun: str) -> str:
+    """``"1 fold"``, ``"3 folds"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def strategy_panel_for(config: RunConfig, data: AllocationData) -> StrategyPanel:
     """Model 2's input: the classic strategies over ``data``'s prices (cached on disk), kept
     in ``data.derived`` for the folds' fits."""
@@ -245,11 +250,12 @@ def train_command(
         metrics_table(
             rows,
             f"{loaded.source}: walk-forward out of sample {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
-            f"{len(folds)} folds, rebalance {rules.rebalance}, {rules.cost_bps:g} bps (net)",
+            f"{_count(len(folds), 'fold')}, rebalance {rules.rebalance}, {rules.cost_bps:g} bps "
+            "(net)",
         )
     )
     console.print(
-        f"trained {len(folds)} models in {seconds:.1f} s; wrote {out}/model.pt, "
+        f"trained {_count(len(folds), 'model')} in {seconds:.1f} s; wrote {out}/model.pt, "
         "weights.parquet, held.parquet, returns.parquet, metrics.json"
     )
 
