@@ -37,20 +37,15 @@ import torch
 from pydantic import BaseModel, ValidationError
 
 from evofolio.errors import DataError, ParameterError
+from evofolio.models.params import first_error
 from evofolio.outdir import atomic_file
 from evofolio.training.checkpoint import decode_value, encode_value, read_weights_only
 
-__all__ = ["ALLOCATOR_FORMAT", "BaseAllocator", "clone", "first_error"]
+__all__ = ["ALLOCATOR_FORMAT", "BaseAllocator", "clone", "validated"]
 
 ALLOCATOR_FORMAT = "evofolio-allocator-1"
 """The ``format`` of a file written by :meth:`BaseAllocator.save` (neural allocators write
 the network checkpoint of :mod:`evofolio.training.checkpoint` instead)."""
-
-
-def first_error(error: ValidationError) -> str:
-    """Pydantic's first complaint, in one line (``"input should be ..."``)."""
-    first = error.errors()[0]
-    return str(first["msg"])
 
 
 def clone(estimator: Any) -> Any:
@@ -247,10 +242,9 @@ def validated(model: type[BaseModel], values: dict[str, Any], owner: Any, name: 
     try:
         return model.model_validate(values)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(root)"
+        field, message = first_error(error)
         raise ParameterError(
-            f"{type(owner).__name__}: invalid value for '{name}__{field}': {first['msg']}",
-            key=f"{name}__{field}" if first["loc"] else name,
-            reason=str(first["msg"]),
+            f"{type(owner).__name__}: invalid value for '{name}__{field}': {message}",
+            key=name if field == "(root)" else f"{name}__{field}",
+            reason=message,
         ) from None

@@ -75,12 +75,24 @@ def _prototype(family: str) -> NeuralAllocator:
     return family_of(family)()
 
 
+_DEFAULT_PARAMS: dict[type[NeuralAllocator], dict[str, Any]] = {}
+"""Each family class's default deep parameters, computed once (read for every gene of every
+genome); keyed by the class, so a name registered anew is read anew."""
+
+
+def _params(family: str) -> dict[str, Any]:
+    cls = family_of(family)
+    if cls not in _DEFAULT_PARAMS:
+        _DEFAULT_PARAMS[cls] = cls().get_params(deep=True)
+    return _DEFAULT_PARAMS[cls]
+
+
 def param_for(family: str, target: str) -> str | None:
     """The parameter of ``family`` that config field ``target`` (``"model.hidden"``,
     ``"training.lr"``) sets: ``network__hidden``, ``training__lr``, a plain parameter of the
     same name (``model.features`` -> ``features``), or ``None`` if the family has none."""
     section, _, field = target.partition(".")
-    params = _prototype(family).get_params(deep=True)
+    params = _params(family)
     if section == "training":
         return f"training__{field}" if f"training__{field}" in params else None
     if section == "model" and field != "family":
@@ -95,7 +107,7 @@ def model_keys(family: str) -> frozenset[str]:
     """The ``[model]`` keys ``family`` reads: ``family``, the fields of its ``network``
     parameter and its other parameters but the run-level ones (:data:`CONFIG_PATHS`)."""
     keys = {"family"}
-    for name in _prototype(family).get_params(deep=True):
+    for name in _params(family):
         section, sep, field = name.partition("__")
         if sep and section == "network":
             keys.add(field)

@@ -86,15 +86,16 @@ def print_summary(result: ValidateResult) -> None:
             console.print(
                 f"sampler {row['sampler']}: stitched Sharpe {row['sharpe']:.2f}; vs "
                 f"{row['benchmark']} {row['vs_benchmark']:+.2f} ({level} CI [{low:+.2f}, "
-                f"{high:+.2f}], Holm p = {row['p_holm']:.2f}): {row['outcome']}",
+                f"{high:+.2f}], Holm p over the classic rules = {row['p_holm']:.2f}): "
+                f"{row['outcome']}",
                 soft_wrap=True,
             )
         for pair in compared["pairs"]:
             console.print(
                 f"{pair['first']} vs {pair['second']}: Sharpe {pair['sharpe_first']:.2f} vs "
                 f"{pair['sharpe_second']:.2f}, difference {pair['difference']:+.2f} ({level} CI "
-                f"[{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}], Holm p = "
-                f"{pair['p_holm']:.2f})",
+                f"[{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}], Holm p over the sampler "
+                f"pairs = {pair['p_holm']:.2f})",
                 soft_wrap=True,
             )
     if result.report is not None:

@@ -36,12 +36,17 @@ class AllocationData:
     built it).
 
     ``loc[rows]`` (rows as for ``DataFrame.loc``) is the same data on fewer dates; the cache
-    is shared, since each entry is causal and read by date.
+    is shared, since each entry is causal and read by date. The prices are checked once, on
+    construction (:func:`check_prices`, ``DataError``); a slice of checked prices is not
+    checked again.
     """
 
     prices: pd.DataFrame
     market: pd.Series | None = None
     derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        check_prices(self.prices)
 
     @property
     def index(self) -> pd.DatetimeIndex:
@@ -76,7 +81,10 @@ class _Rows:
         market = self.data.market
         if market is not None:  # its values on these dates (a missing one stays missing)
             market = market[market.index.isin(prices.index)]
-        return AllocationData(prices, market, self.data.derived)
+        rows = object.__new__(AllocationData)  # checked prices' rows: no second check
+        for name, value in (("prices", prices), ("market", market), ("derived", self.data.derived)):
+            object.__setattr__(rows, name, value)
+        return rows
 
 
 AllocationInput = Any
@@ -88,20 +96,17 @@ def as_data(X: Any) -> AllocationData:
     with ``prices`` and ``market``) or ``AllocationData``; ``DataError`` for anything else,
     and for prices that are not dates × assets of positive, finite numbers on unique dates in
     ascending order (:func:`check_prices`)."""
-    if isinstance(X, AllocationData):
-        data = X
-    elif isinstance(X, pd.DataFrame):
-        data = AllocationData(X)
-    elif isinstance(getattr(X, "prices", None), pd.DataFrame):
+    if isinstance(X, AllocationData):  # checked when it was built
+        return X
+    if isinstance(X, pd.DataFrame):
+        return AllocationData(X)
+    if isinstance(getattr(X, "prices", None), pd.DataFrame):
         market = getattr(X, "market", None)
-        data = AllocationData(X.prices, market if isinstance(market, pd.Series) else None)
-    else:
-        raise DataError(
-            f"X must be a prices DataFrame (dates x assets), MarketData or AllocationData, "
-            f"got {type(X).__name__}"
-        )
-    check_prices(data.prices)
-    return data
+        return AllocationData(X.prices, market if isinstance(market, pd.Series) else None)
+    raise DataError(
+        f"X must be a prices DataFrame (dates x assets), MarketData or AllocationData, "
+        f"got {type(X).__name__}"
+    )
 
 
 def check_prices(prices: pd.DataFrame) -> None:

@@ -53,17 +53,25 @@ LSTMState = tuple[Tensor, Tensor]
 batch · assets (shared)."""
 
 
-class AssetLSTMParams(NetworkParams):
-    """Model 1's LSTM (:class:`~evofolio.models.asset_lstm.AssetLSTM`)."""
+class LSTMParams(NetworkParams):
+    """The hyperparameters of this module's LSTM encoder, shared by Model 1 and by Model 2
+    (which runs the same encoder over the strategies, :mod:`evofolio.models.portfolio_lstm`)."""
 
     encoder: Literal["joint", "shared"] = Field(
-        "shared", description="one LSTM over all assets (joint) or per asset (shared)"
+        "shared",
+        description="one LSTM over all items (joint) or one per asset / strategy (shared)",
     )
     layers: int = Field(1, ge=1, le=3, description="stacked LSTM layers")
     hidden: int = Field(16, ge=8, le=256, description="LSTM hidden units")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between layers")
-    max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
     temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
+
+
+class AssetLSTMParams(LSTMParams):
+    """Model 1's LSTM (:class:`~evofolio.models.asset_lstm.AssetLSTM`): the encoder's
+    hyperparameters and a cap on each asset's weight."""
+
+    max_weight: float | None = Field(None, gt=0.0, le=1.0, description="cap per asset")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["NetworkParams"]
+__all__ = ["NetworkParams", "first_error"]
+
+
+def first_error(error: ValidationError) -> tuple[str, str]:
+    """Pydantic's first complaint: the dotted field (``"(root)"`` for a model-level check)
+    and the message, for one-line errors that name the key."""
+    first = error.errors()[0]
+    return ".".join(str(part) for part in first["loc"]) or "(root)", str(first["msg"])
 
 
 class NetworkParams(BaseModel):
@@ -32,6 +39,5 @@ class NetworkParams(BaseModel):
         try:
             cls.model_validate(values)
         except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or "(root)"
-            raise ValueError(f"{field}: {first['msg']}, got {values.get(field)!r}") from None
+            field, message = first_error(error)
+            raise ValueError(f"{field}: {message}, got {values.get(field)!r}") from None

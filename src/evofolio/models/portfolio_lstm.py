@@ -28,20 +28,13 @@ import torch
 from pydantic import Field
 from torch import Tensor, nn
 
-from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig, LSTMState
-from evofolio.models.params import NetworkParams
+from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig, LSTMParams, LSTMState
 
 
-class PortfolioLSTMParams(NetworkParams):
-    """Hyperparameters of Model 2's LSTM over the strategies (:class:`PortfolioLSTM`)."""
+class PortfolioLSTMParams(LSTMParams):
+    """Hyperparameters of Model 2's LSTM over the strategies (:class:`PortfolioLSTM`): Model
+    1's encoder's and the mode."""
 
-    encoder: Literal["joint", "shared"] = Field(
-        "shared", description="one LSTM over all strategies (joint) or per strategy (shared)"
-    )
-    layers: int = Field(1, ge=1, le=3, description="stacked LSTM layers")
-    hidden: int = Field(16, ge=8, le=256, description="LSTM hidden units")
-    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between layers")
-    temperature: float = Field(1.0, gt=0.0, description="softmax temperature")
     mode: Literal["blend", "select"] = Field(
         "blend", description="blend the strategies, or select the one predicted best"
     )

@@ -234,9 +234,11 @@ def search_section(record: RunRecord, figures: Figures) -> str:
         figures.embed(
             search_plots.efficiency_figure(trials),
             f"The search's efficiency curve ({search.get('sampler', 'nsga2')} sampler): the "
-            "best validation score found so far against the trials evaluated, overall and per "
-            "family. A curve that stops rising early says more trials of that kind bought "
-            "little; it does not say a random search would have done worse.",
+            "best validation score found so far against the trials evaluated (pruned ones "
+            "included), over all trials and, per family, over that family's own trials. "
+            "Validation scores only, the same that chose the champion: a curve that stops "
+            "rising says more trials bought little there; it does not say how a random search "
+            "would have done (evofolio validate --samplers nsga2,random answers that).",
         )
     )
     if record.run.multi_objective and "max_drawdown" in done.columns:

@@ -177,10 +177,12 @@ def _samplers_section(compared: Mapping[str, Any] | None) -> str:
     pair_head += ["Holm p"]
     words = (
         "The same procedure (search, champion, seed ensemble) with each sampler, on the same "
-        "outer periods at the same budget, each stitched track judged against the benchmark, "
-        "and every pair's difference of stitched Sharpe ratios tested (Ledoit–Wolf, p-values "
-        "Holm-adjusted over the pairs). A difference inside its interval is not evidence "
-        "that one sampler finds better genomes than the other on this data."
+        "outer periods at the same budget. First table: each sampler's stitched track against "
+        "the benchmark, its p-value Holm-adjusted over the classic rules as in that "
+        "procedure's own verdict. Second table: every pair's difference of stitched Sharpe "
+        "ratios (Ledoit–Wolf test, p-values Holm-adjusted over the pairs). A difference whose "
+        "interval holds zero is not evidence that one sampler finds better genomes than the "
+        "other on this data; a small p is evidence about these periods only."
     )
     return section(
         "samplers",
