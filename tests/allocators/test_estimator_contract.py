@@ -171,3 +171,16 @@ def test_the_checks_catch_an_allocator_that_reads_how_much_data_follows() -> Non
         check_allocator(ArrayAllocator("equal_weight", 60))
     with pytest.raises(ValueError, match="step"):
         check_allocator(ev.ClassicAllocator("hrp", 60), step=0)
+
+
+def test_a_checkpoint_missing_a_member_of_the_estimator_is_one_error(
+    prices: pd.DataFrame, tmp_path: Path
+) -> None:
+    import torch
+
+    path = lstm().fit(prices.iloc[:300]).save(tmp_path / "m.pt")
+    payload = torch.load(path, weights_only=True)
+    del payload["extra"]["assets"]
+    torch.save(payload, tmp_path / "cut.pt")
+    with pytest.raises(DataError, match=r"cut.pt: not a asset model this version can read"):
+        ev.AssetLSTMAllocator.load(tmp_path / "cut.pt")

@@ -11,7 +11,7 @@ import torch
 from training_helpers import fresh_model
 
 from evofolio.errors import DataError
-from evofolio.models.asset_lstm import AssetLSTM
+from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMConfig
 from evofolio.models.portfolio_lstm import PortfolioLSTM
 from evofolio.training import load_checkpoint, save_checkpoint
 from evofolio.training.checkpoint import decode_value, encode_value
@@ -87,3 +87,20 @@ def test_bad_files_raise_data_error(tmp_path: Path) -> None:
     broken = save_checkpoint(tmp_path / "broken.pt", "asset", model, {"hidden": 8}, ["f"], {})
     with pytest.raises(DataError, match="invalid model_config"):
         load_checkpoint(broken, NETWORKS)
+
+
+def test_a_checkpoint_from_another_writer_or_mixed_up_is_one_error(tmp_path: Path) -> None:
+    model = fresh_model()
+    config = dataclasses.asdict(model.config)
+    path = save_checkpoint(tmp_path / "m.pt", "asset", model, config, ["f"], {})
+    payload = torch.load(path, weights_only=True)
+    older = dict(payload)
+    del older["scaler_state"]  # an older writer kept no scaler state
+    torch.save(older, tmp_path / "older.pt")
+    with pytest.raises(DataError, match="no 'scaler_state' \\(written by another version"):
+        load_checkpoint(tmp_path / "older.pt", NETWORKS)
+    other = AssetLSTM(AssetLSTMConfig(4, 1, hidden=16))  # another size than the config says
+    mixed = {**payload, "state_dict": other.state_dict()}
+    torch.save(mixed, tmp_path / "mixed.pt")
+    with pytest.raises(DataError, match="weights do not fit .*size mismatch"):
+        load_checkpoint(tmp_path / "mixed.pt", NETWORKS)

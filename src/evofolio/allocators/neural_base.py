@@ -238,7 +238,21 @@ class NeuralAllocator(BaseAllocator):
     def from_checkpoint(
         cls, path: str | os.PathLike[str], network: nn.Module, payload: dict[str, Any]
     ) -> Self:
-        """The fitted allocator of a checkpoint already read (:func:`load_checkpoint`)."""
+        """The fitted allocator of a checkpoint already read (:func:`load_checkpoint`);
+        ``DataError`` naming the file if a member is missing or does not fit the family."""
+        try:
+            return cls._restored(path, network, payload)
+        except (KeyError, TypeError, ValueError) as error:  # ParameterError included
+            what = f"no {error.args[0]!r}" if isinstance(error, KeyError) else str(error)
+            raise DataError(
+                f"checkpoint {path}: not a {cls.family} model this version can read ({what}): "
+                "train the model again"
+            ) from None
+
+    @classmethod
+    def _restored(
+        cls, path: str | os.PathLike[str], network: nn.Module, payload: dict[str, Any]
+    ) -> Self:
         extra = payload["extra"]
         if "params" not in extra:
             raise DataError(

@@ -24,6 +24,8 @@ from evofolio.errors import DataError
 from evofolio.outdir import atomic_file
 
 FORMAT_VERSION = 1
+REQUIRED = ("model_config", "state_dict", "feature_names", "scaler_state", "extra")
+"""The members every checkpoint holds besides ``format_version`` and ``model``."""
 _ARRAY = "__ndarray__"
 
 
@@ -138,13 +140,28 @@ def load_checkpoint(
         raise DataError(
             f"checkpoint {source}: holds a {name!r} network, not a {' / '.join(networks)} one"
         )
+    lacking = [key for key in REQUIRED if key not in payload]
+    if lacking:
+        raise DataError(
+            f"checkpoint {source}: no {lacking[0]!r} (written by another version of evofolio, "
+            "or damaged): train the model again"
+        )
     cls: Any = networks[name]
     config = decode_value(payload["model_config"])
     try:
         model = cls(cls.config_cls(**config))
     except (TypeError, ValueError) as exc:
         raise DataError(f"checkpoint {source}: invalid model_config ({exc})") from None
-    model.load_state_dict(payload.pop("state_dict"))
+    try:
+        model.load_state_dict(payload.pop("state_dict"))
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        telling = [line for line in lines if "size mismatch" in line or "key(s)" in line]
+        first = (telling or lines or [type(exc).__name__])[0]
+        raise DataError(
+            f"checkpoint {source}: its weights do not fit the network its model_config "
+            f"describes ({first}): the file was altered or mixed with another"
+        ) from None
     model.eval()
     for key in ("scaler_state", "extra"):
         payload[key] = decode_value(payload[key])
