@@ -17,6 +17,10 @@ and ``allocate`` (the report and CLI layers) read it. Both take every name from 
     holdout/                 returns.parquet, held.parquet, weights.parquet,
                              fallbacks.parquet, metrics.json: the champion and every
                              baseline over the holdout period
+    families/<family>/       each family's champion (islands): config.json, models/ (its
+                             seed ensemble), returns.parquet, held.parquet,
+                             weights.parquet over the holdout; the comparison of the
+                             families is champion/metrics.json["families"]
     report.html              the self-contained report
 
 Every name is relative to the run directory, with ``/`` separators, so error messages can
@@ -30,6 +34,7 @@ __all__ = [
     "CHAMPION_DIR",
     "CHAMPION_METRICS",
     "CHAMPION_MODELS",
+    "FAMILIES_DIR",
     "FINGERPRINT",
     "HOLDOUT_DIR",
     "HOLDOUT_HELD",
@@ -65,6 +70,7 @@ MODELS_DIR = "models"
 CHAMPION_MODELS = f"{CHAMPION_DIR}/{MODELS_DIR}"
 CHAMPION_CONFIG = f"{CHAMPION_DIR}/config.json"
 CHAMPION_METRICS = f"{CHAMPION_DIR}/metrics.json"
+FAMILIES_DIR = "families"
 HOLDOUT_DIR = "holdout"
 HOLDOUT_RETURNS = f"{HOLDOUT_DIR}/returns.parquet"
 HOLDOUT_HELD = f"{HOLDOUT_DIR}/held.parquet"

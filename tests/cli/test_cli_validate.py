@@ -130,14 +130,25 @@ def test_the_second_outer_search_starts_from_the_first_ones_best_genomes(validat
     trials = pd.read_parquet(validated / PERIODS[0] / "trials.parquet")
     done = trials[trials["state"] == "COMPLETE"].sort_values("fitness", ascending=False)
     genes = [c for c in trials.columns if c.startswith("params_")]
-    best = [{c.removeprefix("params_"): row[c] for c in genes} for _, row in done.iterrows()]
+    # each island (family) is warm-started from its own best genome
+    best = {
+        family: {
+            c.removeprefix("params_"): row[c]
+            for c in genes
+            if not (isinstance(row[c], float) and math.isnan(row[c])) and row[c] is not None
+        }
+        for family, rows in done.groupby("params_family", sort=False)
+        for _, row in rows.head(1).iterrows()
+    }
     storage = f"sqlite:///{validated / 'search.db'}"
     second = optuna.load_study(study_name=PERIODS[1], storage=storage)
     queued = [
         t.system_attrs["fixed_params"] for t in second.trials if "fixed_params" in t.system_attrs
     ]
-    assert len(queued) == 1  # population 2: half of it warm-started, the other half new
-    for genome, expected in zip(queued, best[:1], strict=True):
+    # population 2: half of each island warm-started, the other half new
+    assert sorted(g["family"] for g in queued) == sorted(best)
+    for genome in queued:
+        expected = best[str(genome["family"])]
         assert set(genome) == set(expected)
         for gene, value in genome.items():
             assert str(value) == str(expected[gene]) or value == pytest.approx(expected[gene])

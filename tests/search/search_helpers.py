@@ -91,8 +91,11 @@ def evaluations(trial_dir: Path) -> tuple[int, int]:
 def search_config(
     population: int = 4, generations: int = 2, heartbeat: int = 1, **search: Any
 ) -> RunConfig:
-    """A run config for a quick search."""
+    """A run config for a quick search: one mixed population unless ``islands=True`` is
+    passed (the engine's single-population mechanics; tests/search/test_islands.py tests the
+    islands)."""
     values = {
+        "islands": False,
         "population": population,
         "generations": generations,
         "heartbeat_seconds": heartbeat,

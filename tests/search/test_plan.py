@@ -16,8 +16,19 @@ def test_single_objective_plan(tmp_path: Path) -> None:
     config = parse_config({"seed": 4, "search": {"population": 3, "generations": 5}})
     plan = search_plan(config, tmp_path)
     assert (plan.objectives, plan.directions) == (("fitness",), ("maximize",))
-    assert (plan.target, plan.max_trials, plan.seed) == (15, 45, 4)
+    # islands (the default): population x generations per family, 3 families
+    assert (plan.target, plan.max_trials, plan.seed) == (45, 135, 4)
+    assert [(i.name, i.target) for i in plan.islands] == [
+        ("asset", 15),
+        ("portfolio", 15),
+        ("asset_attention", 15),
+    ]
     assert plan.can_prune
+    mixed = search_plan(
+        parse_config({"seed": 4, "search": {"population": 3, "generations": 5, "islands": False}}),
+        tmp_path,
+    )
+    assert (mixed.target, mixed.max_trials, mixed.islands) == (15, 45, ())
 
 
 def test_multi_objective_plan_minimises_drawdown_and_turnover(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from evofolio.search.space import (
     check_space,
     decode,
     encode,
+    gene_distributions,
     reads,
     suggest_genome,
 )
@@ -48,13 +49,32 @@ def switches_of(params: dict[str, Any]) -> set[str]:
     return {k for k in params if k.startswith((FEATURE_PREFIX, STRATEGY_PREFIX))}
 
 
-def test_every_genome_has_every_gene() -> None:
-    genomes = random_genomes(RunConfig())
+MIXED = parse_config({"search": {"islands": False}})
+
+
+def test_in_one_mixed_population_every_genome_has_every_gene() -> None:
+    genomes = random_genomes(MIXED)
     assert {len(genome.params) for genome in genomes} == {GENOME_LENGTH}
     switches = {f"feature_{n}" for n in FEATURES} | {f"strategy_{n}" for n in STRATEGIES}
     assert all(switches <= set(genome.params) for genome in genomes)
     assert len({tuple(genome.params) for genome in genomes}) == 1  # same genes, same order
     assert {genome.family for genome in genomes} == {"asset", "portfolio", "asset_attention"}
+
+
+def test_an_island_genome_holds_the_genes_its_family_reads_and_no_other() -> None:
+    genomes = random_genomes(RunConfig())  # islands: the default
+    assert {genome.family for genome in genomes} == {"asset", "portfolio", "asset_attention"}
+    every = gene_distributions(RunConfig().search, FEATURE_NAMES, STRATEGY_NAMES)
+    for genome in genomes:
+        wanted = [name for name in every if reads(genome.family, name)]
+        assert list(genome.params) == wanted  # genome order, the family's genes only
+    portfolio = next(g for g in genomes if g.family == "portfolio")
+    assert not any(k.startswith(FEATURE_PREFIX) for k in portfolio.params)
+    assert "max_weight" not in portfolio.params and "mode" in portfolio.params
+    attention = next(g for g in genomes if g.family == "asset_attention")
+    assert "hidden" not in attention.params and "heads" in attention.params
+    # the genes a family ignores still decode (to their first default value)
+    assert decode(portfolio.params, RunConfig()).model.family == "portfolio"
 
 
 def test_which_family_reads_which_gene() -> None:
@@ -80,12 +100,15 @@ def params_of(config: RunConfig) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
 
 
-def test_decoded_genomes_satisfy_the_constraints_and_round_trip() -> None:
-    base = RunConfig()
+@pytest.mark.parametrize("base", [RunConfig(), MIXED], ids=["islands", "mixed"])
+def test_decoded_genomes_satisfy_the_constraints_and_round_trip(base: RunConfig) -> None:
     for genome in random_genomes(base):
         config = decode(genome.params, base)
         model = params_of(config)
-        assert len(genome.features) >= 1 and len(genome.strategies) >= 2
+        if reads(genome.family, FEATURE_PREFIX):
+            assert len(genome.features) >= 1
+        if reads(genome.family, STRATEGY_PREFIX):
+            assert len(genome.strategies) >= 2
         assert config.model.family == genome.family
         assert config.training.lr == genome.lr and model["network__layers"] == genome.layers
         unused = tuple(k for k in genome.params if not reads(genome.family, k))
@@ -102,9 +125,9 @@ def test_decoded_genomes_satisfy_the_constraints_and_round_trip() -> None:
         assert decode(encode(config), base) == config
         if not genome.repairs:
             again = encode(config)
-            assert {k: v for k, v in again.items() if k not in unused} == {
-                k: v for k, v in genome.params.items() if k not in unused
-            }
+            read = [k for k in again if reads(genome.family, k)]
+            assert set(read) == {k for k in genome.params if k not in unused}
+            assert {k: again[k] for k in read} == {k: genome.params[k] for k in read}
 
 
 def test_run_config_round_trips_through_the_genes() -> None:
@@ -146,7 +169,13 @@ def test_max_weight_one_means_no_cap() -> None:
 
 def test_fixed_genes_stay_in_the_genome_with_one_value() -> None:
     config = parse_config(
-        {"search": {"families": ["asset"], "space": {"fixed": {"layers": 2, "feature_macd": True}}}}
+        {
+            "search": {
+                "islands": False,
+                "families": ["asset"],
+                "space": {"fixed": {"layers": 2, "feature_macd": True}},
+            }
+        }
     )
     genomes = random_genomes(config, count=15)
     assert {g.layers for g in genomes} == {2}

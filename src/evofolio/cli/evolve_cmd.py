@@ -106,8 +106,45 @@ def run_and_print(
     return result
 
 
+def print_families(comparison: dict[str, Any] | None) -> None:
+    """One line per searched family: its champion's validation fitness and holdout Sharpe
+    with its interval; then the pairwise differences (Holm-adjusted)."""
+    if not comparison:
+        return
+    level = round(100 * float(comparison["confidence"]))
+    for row in comparison["families"]:
+        counts = row["trials"]
+        tried = f"{counts['completed']} completed, {counts['pruned']} pruned"
+        if row["trial"] is None:
+            console.print(f"family {row['family']}: no completed trial ({tried})")
+            continue
+        sharpe = row["holdout"]["sharpe"]
+        interval = row["sharpe_interval"]
+        mark = " (the champion)" if row["overall_champion"] else ""
+        console.print(
+            f"family {row['family']}{mark}: trial {row['trial']}, validation "
+            f"{row['validation']['objective']} {_num(row['validation']['champion'])} "
+            f"({tried}); holdout Sharpe {_num(sharpe)} ({level} % CI "
+            f"[{_num(interval['low'])}, {_num(interval['high'])}])",
+            soft_wrap=True,
+        )
+    for pair in comparison["pairs"]:
+        console.print(
+            f"  {pair['first']} - {pair['second']}: Sharpe difference "
+            f"{_num(pair['difference'], '+')} ({level} % CI [{_num(pair['ci_low'], '+')}, "
+            f"{_num(pair['ci_high'], '+')}], Holm-adjusted p = {_num(pair['p_holm'])})",
+            soft_wrap=True,
+        )
+
+
+def _num(value: float | None, sign: str = "") -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:{sign}.2f}"
+
+
 def print_verdict(result: RunResult) -> None:
-    """The seed spread, the break-even costs, and the verdict as the last line."""
+    """The family champions, the seed spread, the break-even costs, and the verdict as the
+    last line."""
+    print_families(result.verdict.get("families"))
     seeds = result.verdict["seeds"]["holdout_sharpe"]
     costs = result.verdict["costs"]
     breaks = costs["break_even_bps"]
@@ -206,7 +243,7 @@ def evolve_command(
         artifacts=artifacts,
         seed=seed,
     )
-    console.print(f"wrote {out}/trials.parquet, champion/, holdout/")
+    console.print(f"wrote {out}/trials.parquet, champion/, holdout/, families/")
     print_verdict(result)
 
 

@@ -141,6 +141,17 @@ class SearchConfig(_Section):
         min_length=1,
         description="registered model families to search (the family gene's choices)",
     )
+    islands: bool = Field(
+        True,
+        description="each family in `families` evolves its own population (an island, no "
+        "migration): population x generations trials per family, scaled by `family_budget`; "
+        "false: one mixed population of population x generations trials",
+    )
+    family_budget: dict[str, float] = Field(
+        {},
+        description="islands only: family -> weight of its share of the trials (a family "
+        "not named weighs 1); {}: equal shares",
+    )
     jobs: int = Field(1, ge=1, description="worker processes on this machine")
     storage: str | None = Field(
         None, description="database URL; None: sqlite file search.db in the run directory"
@@ -166,4 +177,16 @@ class SearchConfig(_Section):
     def _enough_parents(self) -> SearchConfig:
         if self.crossover in ("undx", "spx") and self.population < 3:
             raise ValueError(f"crossover {self.crossover!r} needs a population of at least 3")
+        return self
+
+    @model_validator(mode="after")
+    def _budget_of_searched_families(self) -> SearchConfig:
+        for name, weight in self.family_budget.items():
+            if name not in self.families:
+                raise ValueError(
+                    f"family_budget.{name}: not a searched family; search.families is "
+                    f"{', '.join(self.families)}"
+                )
+            if not weight > 0.0:
+                raise ValueError(f"family_budget.{name}: weight must be > 0, got {weight}")
         return self

@@ -22,10 +22,11 @@ from typing import Any
 import optuna
 
 from evofolio.allocators.registry import check_model
-from evofolio.config import GeneValue, RunConfig
+from evofolio.config import GeneValue, RunConfig, SearchConfig
 from evofolio.features import FEATURES
 from evofolio.search import engine
 from evofolio.search.engine import Direction, EvaluatorFactory, SearchEvent, SearchPlan
+from evofolio.search.engine.islands import Island, split_budget
 from evofolio.search.fingerprint import check_fingerprint, record_fingerprint
 from evofolio.search.space import check_space, suggest_genome
 from evofolio.strategies import resolve_strategies
@@ -35,6 +36,7 @@ __all__ = [
     "MULTI_OBJECTIVES",
     "SINGLE_OBJECTIVE",
     "enqueue_genomes",
+    "islands_of",
     "objective_names",
     "run_search",
     "search_plan",
@@ -50,6 +52,33 @@ def objective_names(multi_objective: bool) -> tuple[str, ...]:
     return MULTI_OBJECTIVES if multi_objective else (SINGLE_OBJECTIVE,)
 
 
+def searched_families(search: SearchConfig) -> list[str]:
+    """The families the search evolves: ``search.families``, or the one ``[search.space.fixed]``
+    pins the ``family`` gene to."""
+    pinned = search.space.fixed.get("family")
+    return [str(pinned)] if pinned is not None else list(search.families)
+
+
+def islands_of(search: SearchConfig) -> tuple[Island, ...]:
+    """One island per searched family with ``search.islands`` (none otherwise): each has
+    ``population x generations`` completed trials times its weight in ``search.family_budget``
+    over the mean weight (a family not named weighs 1), shared by largest remainders so the
+    targets add up to ``population x generations x families``.
+
+    >>> from evofolio.config import SearchConfig
+    >>> search = SearchConfig(population=4, generations=5, family_budget={"asset": 2.0})
+    >>> [(i.name, i.target) for i in islands_of(search)]
+    [('asset', 30), ('portfolio', 15), ('asset_attention', 15)]
+    """
+    if not search.islands:
+        return ()
+    families = searched_families(search)
+    weights = [float(search.family_budget.get(name, 1.0)) for name in families]
+    total = search.population * search.generations * len(families)
+    targets = split_budget(total, weights)
+    return tuple(Island(name, target) for name, target in zip(families, targets, strict=True))
+
+
 def search_plan(config: RunConfig, run_dir: str | Path, poll_seconds: float = 1.0) -> SearchPlan:
     """The engine's plan for ``config``'s search; ``ConfigError`` (naming the key) if a corner
     of the gene space cannot decode or ``[model]`` names an unregistered feature/strategy."""
@@ -58,7 +87,12 @@ def search_plan(config: RunConfig, run_dir: str | Path, poll_seconds: float = 1.
     features = tuple(FEATURES)
     strategies = tuple(resolve_strategies(config.strategies.names))
     check_space(search, config, features, strategies)
-    target = search.population * search.generations
+    islands = islands_of(search)
+    target = (
+        sum(island.target for island in islands)
+        if islands
+        else search.population * search.generations
+    )
     multi = search.multi_objective
     return SearchPlan(
         search=search,
@@ -73,6 +107,8 @@ def search_plan(config: RunConfig, run_dir: str | Path, poll_seconds: float = 1.
         max_trials=search.max_trials or 3 * target,
         poll_seconds=poll_seconds,
         orphan_seconds=max(60.0, 20.0 * search.heartbeat_seconds),
+        islands=islands,
+        island_param="family" if islands else "",
     )
 
 

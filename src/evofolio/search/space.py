@@ -118,8 +118,15 @@ class Genome:
             strategies = _registry_order((*strategies, *added), STRATEGIES)
             repairs.append(f"fewer than 2 strategies on: added {', '.join(added)}")
         try:
-            values = {name: gene.to_config(params[name]) for name, gene in GENES.items()}
             family = str(params["family"])
+            values = {
+                name: gene.to_config(
+                    params[name]
+                    if name in params or reads(family, name)
+                    else gene.default[0]  # an island's genome lacks the genes its family ignores
+                )
+                for name, gene in GENES.items()
+            }
         except KeyError as error:
             raise ConfigError(f"genome has no gene {error.args[0]!r}") from None
         return cls(
@@ -193,9 +200,18 @@ def suggest_genome(
     feature_names: Sequence[str],
     strategy_names: Sequence[str],
 ) -> Genome:
-    """Suggest every gene (a fixed-length genome) and decode it."""
+    """Suggest the genes and decode them: every gene (a fixed-length genome) in one mixed
+    population; with ``search.islands`` the family first (its island pins it), then only the
+    genes that family reads (:func:`reads`), so that each island evolves its own genes."""
     params: dict[str, Any] = {}
-    for name, distribution in gene_distributions(search, feature_names, strategy_names).items():
+    genes = gene_distributions(search, feature_names, strategy_names)
+    if search.islands:
+        family = genes.pop("family")
+        assert isinstance(family, CategoricalDistribution)
+        chosen = str(trial.suggest_categorical("family", family.choices))
+        params["family"] = chosen
+        genes = {name: d for name, d in genes.items() if reads(chosen, name)}
+    for name, distribution in genes.items():
         if isinstance(distribution, IntDistribution):
             low, high = distribution.low, distribution.high
             params[name] = trial.suggest_int(name, low, high, log=distribution.log)

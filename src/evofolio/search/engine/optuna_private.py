@@ -6,8 +6,8 @@ Optuna has no public accessor for three things the search needs:
 * the **random generators of the samplers** (NSGA-II, random, TPE: reseeded per trial so that
   processes sharing a study never replay each other's random genomes);
 * the **system-attribute keys** under which NSGA-II records a trial's generation and its
-  parents (a subclass would otherwise get keys named after itself), and writing that
-  generation on the trials of the other samplers.
+  parents (a subclass would otherwise get keys named after itself; each island caches its
+  parents under its own key), and writing that generation on the trials of the other samplers.
 
 If an Optuna release renames any of them, ``tests/search/test_optuna_private.py`` fails here,
 in one place, instead of the search misbehaving quietly.
@@ -21,6 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 __all__ = [
     "GENERATION_KEY",
+    "island_parent_keys",
     "keep_nsga2_keys",
     "reseed_nsga2",
     "reseed_random",
@@ -52,6 +53,17 @@ def keep_nsga2_keys(cls: type[NSGAIISampler]) -> type[NSGAIISampler]:
     cls._GENERATION_KEY = NSGAIISampler._get_generation_key()
     cls._PARENT_CACHE_KEY_PREFIX = NSGAIISampler._get_parent_cache_key_prefix()
     return cls
+
+
+def island_parent_keys(sampler: NSGAIISampler, island: str) -> NSGAIISampler:
+    """Make ``sampler`` cache its parent populations under keys of island ``island``, so that
+    the islands of one study (each its own NSGA-II, numbering its own generations) never read
+    each other's parents. Generations keep NSGA-II's key: each island's sampler sees only its
+    own trials."""
+    prefix = f"{NSGAIISampler._get_parent_cache_key_prefix()}{island}:"
+    # an instance attribute shadows the classmethod NSGA-II calls as self._get_...()
+    sampler._get_parent_cache_key_prefix = lambda: prefix  # type: ignore[method-assign]
+    return sampler
 
 
 def reseed_random(sampler: optuna.samplers.RandomSampler, seed: int) -> None:

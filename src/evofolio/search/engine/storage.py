@@ -38,7 +38,9 @@ from evofolio.config import SearchConfig
 from evofolio.errors import ConfigError
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.engine.evaluator import Direction
+from evofolio.search.engine.islands import Island, IslandPruner, IslandSampler
 from evofolio.search.engine.optuna_private import (
+    island_parent_keys,
     keep_nsga2_keys,
     reseed_nsga2,
     reseed_random,
@@ -305,20 +307,41 @@ class TrialSeededTPESampler(optuna.samplers.TPESampler):
         super().before_trial(study, trial)
 
 
-def make_sampler(search: SearchConfig, seed: int) -> optuna.samplers.BaseSampler:
+def make_sampler(
+    search: SearchConfig,
+    seed: int,
+    islands: Sequence[Island] = (),
+    island_param: str = "",
+    *,
+    sync: bool = False,
+) -> optuna.samplers.BaseSampler:
     """The trial-seeded sampler of ``search.sampler``: NSGA-II with the configured operators,
-    random search or TPE."""
+    random search or TPE; with ``islands``, one of them per island behind an
+    :class:`~evofolio.search.engine.islands.IslandSampler` (``island_param`` names the
+    parameter whose value is the island; ``sync``: keep each island's generations whole)."""
+    if islands:
+        samplers = {island.name: _one_sampler(search, seed, island.name) for island in islands}
+        return IslandSampler(
+            samplers, islands, island_param, population=search.population, sync=sync
+        )
+    return _one_sampler(search, seed, None)
+
+
+def _one_sampler(
+    search: SearchConfig, seed: int, island: str | None
+) -> optuna.samplers.BaseSampler:
     if search.sampler == "random":
         return TrialSeededRandomSampler(seed=seed, population=search.population)
     if search.sampler == "tpe":
         return TrialSeededTPESampler(seed=seed, population=search.population)
-    return TrialSeededNSGAIISampler(
+    sampler = TrialSeededNSGAIISampler(
         population_size=search.population,
         mutation_prob=search.mutation_prob,
         crossover=CROSSOVERS[search.crossover](),
         crossover_prob=search.crossover_prob,
         seed=seed,
     )
+    return sampler if island is None else island_parent_keys(sampler, island)
 
 
 def open_study(
@@ -328,12 +351,16 @@ def open_study(
     *,
     seed: int,
     directions: Sequence[Direction],
+    islands: Sequence[Island] = (),
+    island_param: str = "",
+    sync: bool = False,
 ) -> optuna.Study:
-    """Create or load the study, with the sampler of ``search.sampler`` (:func:`make_sampler`)
-    and a pruner.
+    """Create or load the study, with the sampler of ``search.sampler`` (:func:`make_sampler`,
+    one per island with ``islands``) and a pruner.
 
-    The median pruner is used only for a single objective with ``search.prune``. Raises
-    ``ConfigError`` if an existing study optimises other ``directions``.
+    The median pruner is used only for a single objective with ``search.prune``; with islands
+    it compares a trial with its own island's trials. Raises ``ConfigError`` if an existing
+    study optimises other ``directions``.
     """
     wanted = list(directions)
     pruner: optuna.pruners.BasePruner = (
@@ -341,10 +368,12 @@ def open_study(
         if search.prune and len(wanted) == 1
         else optuna.pruners.NopPruner()
     )
+    if islands and search.prune and len(wanted) == 1:
+        pruner = IslandPruner(pruner, island_param)
     study = optuna.create_study(
         storage=storage,
         study_name=study_name,
-        sampler=make_sampler(search, seed),
+        sampler=make_sampler(search, seed, islands, island_param, sync=sync),
         pruner=pruner,
         directions=wanted,
         load_if_exists=True,

@@ -25,7 +25,7 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,14 @@ from evofolio.search.engine.evaluator import (
     Suggest,
     TrialContext,
     TrialOutcome,
+)
+from evofolio.search.engine.islands import (
+    Island,
+    IslandSampler,
+    island_of,
+    island_trials,
+    islands_done,
+    open_island,
 )
 from evofolio.search.engine.optuna_private import trial_id
 from evofolio.search.engine.outcome import (
@@ -97,6 +105,8 @@ class SearchPlan:
     poll_seconds: float = 1.0
     orphan_seconds: float = 600.0
     sync: bool = False
+    islands: tuple[Island, ...] = ()
+    island_param: str = ""
 
     def __post_init__(self) -> None:
         if len(self.objectives) != len(self.directions) or not self.objectives:
@@ -104,6 +114,22 @@ class SearchPlan:
                 f"search plan: {len(self.objectives)} objectives for "
                 f"{len(self.directions)} directions"
             )
+        if self.islands and sum(island.target for island in self.islands) != self.target:
+            raise ValueError("search plan: the islands' targets do not add up to the target")
+
+    def scope(self, trials: Sequence[FrozenTrial], island: str | None) -> list[FrozenTrial]:
+        """The trials that compete with a trial of ``island`` for places: its island's, or
+        every trial without islands."""
+        if not self.islands or island is None:
+            return list(trials)
+        return island_trials(trials, island, self.island_param)
+
+    def target_of(self, island: str | None) -> int:
+        """The completed trials ``island`` needs (the whole target without islands)."""
+        for candidate in self.islands:
+            if candidate.name == island:
+                return candidate.target
+        return self.target
 
     @property
     def can_prune(self) -> bool:
@@ -112,7 +138,14 @@ class SearchPlan:
     def open(self, storage: RDBStorage, study_name: str) -> optuna.Study:
         """Create or load study ``study_name`` in ``storage`` with this plan's sampler."""
         return open_study(
-            self.search, storage, study_name, seed=self.seed, directions=self.directions
+            self.search,
+            storage,
+            study_name,
+            seed=self.seed,
+            directions=self.directions,
+            islands=self.islands,
+            island_param=self.island_param,
+            sync=self.sync,
         )
 
     def fail_stale(self, study: optuna.Study, storage: RDBStorage) -> None:
@@ -129,25 +162,38 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _admitted(study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan) -> bool:
-    """Wait until trial ``number`` may run (True) or is not needed any more (False)."""
+def _island(study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan) -> str | None:
+    if not plan.islands:
+        return None
+    trial = next((t for t in study.get_trials(deepcopy=False) if t.number == number), None)
+    return None if trial is None else island_of(trial, plan.island_param)
+
+
+def _admitted(
+    study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan, island: str | None
+) -> bool:
+    """Wait until trial ``number`` may run (True) or is not needed any more (False): its
+    island's completed trials plus the running ones numbered before it stay below the
+    island's target (the whole study's without islands)."""
+    target = plan.target_of(island)
     while True:
-        trials = study.get_trials(deepcopy=False)
+        trials = plan.scope(study.get_trials(deepcopy=False), island)
         complete = sum(t.state == TrialState.COMPLETE for t in trials)
-        if complete >= plan.target:
+        if complete >= target:
             return False
         ahead = sum(t.state == TrialState.RUNNING and t.number < number for t in trials)
-        if complete + ahead < plan.target:
+        if complete + ahead < target:
             return True
         plan.fail_stale(study, storage)
         time.sleep(plan.poll_seconds)
 
 
 def _admitted_in_generation(
-    study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan
+    study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan, island: str | None
 ) -> bool:
     """With ``plan.sync``: wait (heartbeat on) until trial ``number`` is one of its
     generation's population (True), or the generation completed without it (False).
+    Generations are counted within the trial's island.
 
     Two processes may pass :func:`~evofolio.search.engine.trial_record.generation_barrier`
     at the same moment and both ask; the later-numbered trial then waits here, as in
@@ -155,7 +201,7 @@ def _admitted_in_generation(
     generation completes (it is released, never evaluated).
     """
     while True:
-        trials = study.get_trials(deepcopy=False)
+        trials = plan.scope(study.get_trials(deepcopy=False), island)
         mine = next((t for t in trials if t.number == number), None)
         generation = None if mine is None else generation_of(mine)
         if generation is None:
@@ -232,10 +278,13 @@ def run_trial(
         try:
             trial.set_user_attr(WORKER_ATTR, worker)  # before anything slow (see recovery)
             genome = plan.suggest(trial)
-            if not _admitted(study, storage, trial.number, plan):
+            island = _island(study, storage, trial.number, plan)
+            if not _admitted(study, storage, trial.number, plan, island):
                 finish_trial(study, trial, failure="released", error=RELEASED)
                 return None
-            if plan.sync and not _admitted_in_generation(study, storage, trial.number, plan):
+            if plan.sync and not _admitted_in_generation(
+                study, storage, trial.number, plan, island
+            ):
                 finish_trial(study, trial, failure="released", error=RELEASED_GENERATION)
                 return None
             twin = _twin(study, trial.params)
@@ -277,19 +326,43 @@ def work(
         plan.fail_stale(study, storage)
         trials = study.get_trials(deepcopy=False)
         counts = count_trials(trials)
-        if counts.complete >= plan.target or counts.evaluated >= plan.max_trials:
+        if counts.evaluated >= plan.max_trials:
             return
-        if counts.complete + counts.running >= plan.target:
-            time.sleep(plan.poll_seconds)  # the last trials run elsewhere; one may fail
-            continue
-        if plan.sync:
-            waiting = generation_barrier(trials, plan.search.population)
-            if waiting is not None:
-                logger.debug("%s: waiting for generation %d", worker, waiting)
-                if on_wait is not None:
-                    on_wait(waiting)
+        if plan.islands:
+            if islands_done(trials, plan.islands, plan.island_param):
+                return
+            waiting = any(t.state == TrialState.WAITING for t in trials)
+            island = open_island(
+                trials,
+                plan.islands,
+                plan.island_param,
+                population=plan.search.population,
+                sync=plan.sync,
+            )
+            if island is None and not waiting:
+                # every island's last trials run elsewhere (one may fail) or its generation
+                # is full: wait for them
+                if on_wait is not None and plan.sync:
+                    on_wait(max((generation_of(t) or 0) for t in trials) if trials else 0)
                 time.sleep(plan.poll_seconds)
                 continue
+            sampler = study.sampler
+            if isinstance(sampler, IslandSampler):
+                sampler.place_next(island)
+        else:
+            if counts.complete >= plan.target:
+                return
+            if counts.complete + counts.running >= plan.target:
+                time.sleep(plan.poll_seconds)  # the last trials run elsewhere; one may fail
+                continue
+            if plan.sync:
+                waiting_for = generation_barrier(trials, plan.search.population)
+                if waiting_for is not None:
+                    logger.debug("%s: waiting for generation %d", worker, waiting_for)
+                    if on_wait is not None:
+                        on_wait(waiting_for)
+                    time.sleep(plan.poll_seconds)
+                    continue
         frozen = run_trial(study, storage, evaluator, plan, worker, store)
         if on_trial is not None:
             on_trial(frozen)

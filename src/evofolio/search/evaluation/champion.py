@@ -81,6 +81,34 @@ class HoldoutResult:
     """The classic rules' covariance estimator, resolved (``strategies.covariance``)."""
 
 
+def trade_seed_ensemble(
+    config: RunConfig,
+    data: MarketData,
+    periods: Periods,
+    rules: TradingRules,
+    seeds: int = 1,
+    jobs: int = 1,
+) -> tuple[SeedEnsemble, BacktestResult, dict[int, BacktestResult]]:
+    """Refit ``config``'s model on the whole development period with ``seeds`` seeds and trade
+    the holdout once with their seed ensemble; returns the fitted ensemble, its holdout
+    result, and each member's alone (the same fitted models, so no extra training)."""
+    start = periods.holdout[0]
+    inputs = AllocationData(data.prices, data.market)
+    if family_of(config.model.family).reads_strategies:
+        # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
+        strategies = config.strategies
+        strategy_panel_into(
+            inputs, strategies.window, config.backtest.cost_bps, strategies.covariance
+        )
+    ensemble = SeedEnsemble(estimator_for(config), seed_list(config.seed, seeds), jobs=jobs)
+    result = run_period(lambda: ensemble, inputs, start, rules=rules)
+    seed_results = {
+        seed: run_period(functools.partial(FittedAllocator, member), inputs, start, rules=rules)
+        for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
+    }
+    return ensemble, result, seed_results
+
+
 def holdout_backtest(
     config: RunConfig,
     data: MarketData,
@@ -90,23 +118,14 @@ def holdout_backtest(
     jobs: int = 1,
 ) -> HoldoutResult:
     """Refit the champion on the whole development period with ``seeds`` seeds and trade the
-    holdout once with their seed ensemble; each member, the classic strategies and their
-    equal blend trade the same dates with the same rules."""
+    holdout once with their seed ensemble (:func:`trade_seed_ensemble`); each member, the
+    classic strategies and their equal blend trade the same dates with the same rules."""
     prices = data.prices
     start = periods.holdout[0]
-    inputs = AllocationData(prices, data.market)
-    if family_of(config.model.family).reads_strategies:
-        # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
-        strategies = config.strategies
-        strategy_panel_into(
-            inputs, strategies.window, config.backtest.cost_bps, strategies.covariance
-        )
-    ensemble = SeedEnsemble(estimator_for(config), seed_list(config.seed, seeds), jobs=jobs)
-    results = {"champion": run_period(lambda: ensemble, inputs, start, rules=rules)}
-    seed_results = {
-        seed: run_period(functools.partial(FittedAllocator, member), inputs, start, rules=rules)
-        for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
-    }
+    ensemble, traded, seed_results = trade_seed_ensemble(
+        config, data, periods, rules, seeds=seeds, jobs=jobs
+    )
+    results = {"champion": traded}
     window, covariance = config.strategies.window, config.strategies.covariance
     names = list(STRATEGIES)
     for name in names:

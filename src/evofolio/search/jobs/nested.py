@@ -13,7 +13,8 @@ with its holdout starting at d_k: the search, its inner folds, purge and fitness
 the dates before d_k, and the champion's seed ensemble and every classic rule trade
 [d_k, d_{k+1}) with the same rules and costs. Each outer search is its own study
 (``outer-YYYY``) in one storage, warm-started (Optuna ``enqueue_trial``) with the previous
-one's best genomes (at most half the population, at least one: :func:`warm_start_count`,
+one's best genomes (at most half the population, at least one: :func:`warm_start_count`;
+with islands, that many per island from the island's own trials,
 so every later search also tries new genomes) and given ``validate.generations_after_first``
 generations.
 
@@ -178,17 +179,21 @@ def outer_config(config: RunConfig, period: OuterPeriod) -> RunConfig:
     return stepped
 
 
-def best_genomes(study: optuna.Study, count: int) -> list[dict[str, GeneValue]]:
+def best_genomes(
+    study: optuna.Study, count: int, *, per: str | None = None
+) -> list[dict[str, GeneValue]]:
     """Up to ``count`` distinct genomes of the study's completed trials, best first (by the
-    first objective: the fitness, or the Sharpe ratio in multi-objective mode)."""
+    first objective: the fitness, or the Sharpe ratio in multi-objective mode); with ``per``
+    (a gene, e.g. ``family`` for islands), up to ``count`` for each value of that gene."""
     done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     done = sorted(done, key=lambda t: (-float(t.values[0]), t.number))
     genomes: list[dict[str, GeneValue]] = []
+    taken: dict[Any, int] = {}
     for trial in done:
-        if trial.params not in genomes:
+        group = None if per is None else trial.params.get(per)
+        if trial.params not in genomes and taken.get(group, 0) < count:
             genomes.append(dict(trial.params))
-        if len(genomes) == count:
-            break
+            taken[group] = taken.get(group, 0) + 1
     return genomes
 
 
@@ -207,7 +212,8 @@ def _warm_start(config: RunConfig, run_dir: Path, url: str, previous: str, name:
     storage = make_storage(url, config.search)
     with quiet_optuna():
         before = optuna.load_study(study_name=previous, storage=storage)
-    genomes = best_genomes(before, warm_start_count(config.search.population))
+    per = "family" if config.search.islands else None  # each island from its own best
+    genomes = best_genomes(before, warm_start_count(config.search.population), per=per)
     names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
     if name in names:
         study = optuna.load_study(study_name=name, storage=storage)

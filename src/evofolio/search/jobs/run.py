@@ -34,8 +34,14 @@ from evofolio.search.evaluation.champion import (
     HoldoutResult,
     SearchStatistics,
     holdout_backtest,
-    pick_champion,
     search_statistics,
+    trade_seed_ensemble,
+)
+from evofolio.search.evaluation.families import (
+    FamilyChampion,
+    family_champions,
+    family_comparison,
+    overall_champion,
 )
 from evofolio.search.evaluation.seeds import seed_spread, seed_validation_sharpes
 from evofolio.search.evaluation.verdict import cost_sensitivity, holdout_tests, verdict
@@ -45,10 +51,11 @@ from evofolio.search.jobs.handoff import fetch_trial_files, publish_champion
 from evofolio.search.jobs.run_files import (
     statistics_payload,
     write_champion,
+    write_families,
     write_holdout,
     write_run_json,
 )
-from evofolio.search.plan import run_search
+from evofolio.search.plan import run_search, searched_families
 from evofolio.search.scale import large_universe_space
 from evofolio.search.space import decode
 
@@ -62,7 +69,9 @@ class PipelineResult:
     """What a finished run produced (all of it also on disk).
 
     ``verdict`` holds the JSON-ready sections written to ``champion/metrics.json``:
-    ``verdict``, ``benchmark``, ``search_statistics``, ``holdout_tests``, ``seeds``, ``costs``.
+    ``verdict``, ``benchmark``, ``search_statistics``, ``holdout_tests``, ``seeds``, ``costs``,
+    ``families`` (the comparison of the family champions). ``families``: each searched
+    family's champion and its holdout trading (the overall champion's is ``holdout``'s).
     """
 
     search: SearchResult
@@ -73,6 +82,7 @@ class PipelineResult:
     periods: Periods
     benchmark: Benchmark
     verdict: dict[str, Any]
+    families: tuple[FamilyChampion, ...] = ()
 
 
 def check_inputs(config: RunConfig, data: MarketData) -> tuple[Periods, SearchContext]:
@@ -212,7 +222,11 @@ def run_pipeline(
     # Another machine's trials count too: their files come from the artifact store.
     fetch_trial_files(config.search, search.study, run_dir)
     trials = pd.read_parquet(search.trials_path)
-    number = pick_champion(trials, config.search.multi_objective, pareto_pick)
+    # Each family's champion, then the overall one among them: validation fitness only.
+    families = searched_families(config.search)
+    multi = config.search.multi_objective
+    numbers = family_champions(trials, families, multi, pareto_pick)
+    number = overall_champion(trials, numbers, multi, pareto_pick)
     champion_trial = search.study.trials[number]
     champion_config = budgeted(decode(champion_trial.params, config))
     # Everything the verdict compares against is fixed here, before the holdout is read.
@@ -242,6 +256,31 @@ def run_pipeline(
         champion_config, data, periods, rules, seeds=len(seeds), jobs=jobs or config.search.jobs
     )
     evaluation = config.evaluation
+    champions = _family_holdouts(
+        config,
+        data,
+        periods,
+        rules,
+        search,
+        trials,
+        numbers,
+        number,
+        holdout,
+        len(seeds),
+        jobs or config.search.jobs,
+        stage,
+    )
+    baselines = {name: r for name, r in holdout.results.items() if name != "champion"}
+    comparison = family_comparison(
+        champions,
+        baselines,
+        trials,
+        benchmark=benchmark.name,
+        overall=champion_config.model.family,
+        objective="sharpe" if multi else "fitness",
+        evaluation=evaluation,
+        seed=config.seed,
+    )
     tests = holdout_tests(holdout.results, benchmark.name, evaluation, seed=config.seed)
     parts: dict[str, Any] = {
         "statistics": statistics,
@@ -255,11 +294,64 @@ def run_pipeline(
         "holdout_tests": tests,
         "seeds": seed_spread(validation, holdout.seed_results, holdout.results["champion"]),
         "costs": cost_sensitivity(holdout.results, benchmark.name, evaluation.cost_grid_bps),
+        "families": comparison,
     }
     write_champion(run_dir, number, champion_trial.params, champion_config, holdout, trials, parts)
     write_holdout(run_dir, holdout)
+    write_families(run_dir, list(champions))
     write_run_json(run_dir, config, data, periods, started_at, time.perf_counter() - started)
     publish_champion(config.search, search.study, run_dir, champion_trial=source)
     return PipelineResult(
-        search, number, champion_config, holdout, statistics, periods, benchmark, parts
+        search, number, champion_config, holdout, statistics, periods, benchmark, parts, champions
     )
+
+
+def _family_holdouts(
+    config: RunConfig,
+    data: MarketData,
+    periods: Periods,
+    rules: TradingRules,
+    search: SearchResult,
+    trials: pd.DataFrame,
+    numbers: dict[str, int | None],
+    overall: int,
+    holdout: HoldoutResult,
+    seeds: int,
+    jobs: int,
+    stage: Stage,
+) -> tuple[FamilyChampion, ...]:
+    """Each family's champion refitted as a seed ensemble and traded once on the holdout
+    (the overall champion's family reuses ``holdout``: it is the same trial)."""
+    out = []
+    for family, number in numbers.items():
+        if number is None:
+            out.append(FamilyChampion(family, None))
+            continue
+        row = trials.loc[trials["number"] == number].iloc[0]
+        objective = "sharpe" if config.search.multi_objective else "fitness"
+        fitness = float(row[objective])
+        family_config = budgeted(decode(search.study.trials[number].params, config))
+        if number == overall:
+            out.append(
+                FamilyChampion(
+                    family,
+                    number,
+                    family_config,
+                    fitness,
+                    holdout.champion,
+                    holdout.results["champion"],
+                    dict(holdout.seed_results),
+                )
+            )
+            continue
+        stage(
+            f"family champion {family}: trial {number}; refitting with {seeds} "
+            f"seed{'s' if seeds != 1 else ''} and trading the holdout"
+        )
+        ensemble, result, seed_results = trade_seed_ensemble(
+            family_config, data, periods, rules, seeds=seeds, jobs=jobs
+        )
+        out.append(
+            FamilyChampion(family, number, family_config, fitness, ensemble, result, seed_results)
+        )
+    return tuple(out)

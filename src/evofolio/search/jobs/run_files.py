@@ -6,7 +6,10 @@ verdict"): ``verdict`` (outcome and sentence), ``benchmark``, ``search_statistic
 and PBO against zero and against the benchmark, with the number of configurations tried),
 ``holdout_tests`` (Sharpe differences, bootstrap intervals, minimum track record),
 ``seeds`` (per-seed validation and holdout Sharpe, the ensemble's), ``costs`` (net Sharpe
-per cost level, break-even costs), ``fallbacks`` and the champion's holdout metrics.
+per cost level, break-even costs), ``families`` (each family's champion on the holdout and
+the pairwise tests: :mod:`evofolio.search.evaluation.families`), ``fallbacks`` and the
+champion's holdout metrics. ``families/<family>/`` holds each family champion's config, seed
+ensemble and holdout decisions.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from evofolio.config import RunConfig
 from evofolio.data import MarketData
 from evofolio.metrics import PBOResult
 from evofolio.outdir import staged_output, write_json
-from evofolio.run_layout import CHAMPION_DIR, HOLDOUT_DIR, MODELS_DIR, RUN_JSON
+from evofolio.run_layout import CHAMPION_DIR, FAMILIES_DIR, HOLDOUT_DIR, MODELS_DIR, RUN_JSON
 from evofolio.search.evaluation.benchmark import Benchmark
 from evofolio.search.evaluation.champion import HoldoutResult, SearchStatistics
+from evofolio.search.evaluation.families import FamilyChampion
 from evofolio.strategies.covariance import resolve_covariance
 from evofolio.version import __version__
 
-__all__ = ["MODELS_DIR", "write_champion", "write_holdout", "write_run_json"]
+__all__ = ["MODELS_DIR", "write_champion", "write_families", "write_holdout", "write_run_json"]
 
 
 def _pbo(pbo: PBOResult | None, n_configs: int) -> dict[str, Any] | None:
@@ -95,6 +99,7 @@ def write_champion(
         "holdout_tests": verdict_parts["holdout_tests"],
         "seeds": verdict_parts["seeds"],
         "costs": verdict_parts["costs"],
+        "families": verdict_parts.get("families"),
         "fallbacks": fallbacks(holdout),
         # Kept for readers of earlier run directories: the DSR against zero.
         "dsr": asdict(statistics.dsr),
@@ -108,6 +113,20 @@ def write_champion(
         holdout.champion.save(staging / MODELS_DIR, {"trial": number})
         save_panel(StrategyPanel({"champion": result}), staging)
         write_json(staging / "metrics.json", metrics)
+
+
+def write_families(run_dir: Path, champions: list[FamilyChampion]) -> None:
+    """``families/<family>/``: each family champion's config, seed ensemble and holdout
+    decisions and returns (a family without a completed trial has no folder)."""
+    with staged_output(run_dir / FAMILIES_DIR) as staging:
+        for champion in champions:
+            if champion.ensemble is None or champion.result is None or champion.config is None:
+                continue
+            folder = staging / champion.family
+            folder.mkdir(parents=True)
+            write_json(folder / "config.json", champion.config.model_dump(mode="json"))
+            champion.ensemble.save(folder / MODELS_DIR, {"trial": champion.number})
+            save_panel(StrategyPanel({"champion": champion.result}), folder)
 
 
 def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
