@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
 POPULATION, GENERATIONS = 3, 2
+ISLANDS = ("asset", "portfolio")  # one population per family (search.islands, the default)
 TINY = f"""
 seed = 2
 [data]
@@ -40,7 +41,7 @@ population = {POPULATION}
 generations = {GENERATIONS}
 folds = 2
 heartbeat_seconds = 1
-families = ["asset"]
+families = ["asset", "portfolio"]
 [champion]
 seeds = 1
 [evaluation]
@@ -111,7 +112,10 @@ def test_coordinator_and_two_workers_share_one_study(tmp_path: Path, postgres_ur
 
     trials = {t.number: t for t in _trials(postgres_url, study)}
     complete = [t for t in trials.values() if t.state == TrialState.COMPLETE]
-    assert len(complete) == POPULATION * GENERATIONS  # the target, not one more
+    # each island's target, not one more
+    assert Counter(t.params["family"] for t in complete) == dict.fromkeys(
+        ISLANDS, POPULATION * GENERATIONS
+    )
     # the killed trial failed; a copy of its genome was queued and completed elsewhere
     assert trials[killed].state == TrialState.FAIL
     retries = [t for t in complete if t.system_attrs.get("failed_trial") == killed]
@@ -131,12 +135,17 @@ def test_coordinator_and_two_workers_share_one_study(tmp_path: Path, postgres_ur
             if k.startswith("artifacts:")
         )
         assert names == ["metrics.json", "model.pt", "returns.parquet"], trial.number
-    # generations stayed whole: each holds exactly its population of completed trials
-    generations = Counter(t.system_attrs["NSGAIISampler:generation"] for t in complete)
-    assert generations == {g: POPULATION for g in range(GENERATIONS)}
+    # generations stayed whole in each island: each holds exactly its population
+    generations = Counter(
+        (t.system_attrs["evofolio:island"], t.system_attrs["NSGAIISampler:generation"])
+        for t in complete
+    )
+    assert generations == {(i, g): POPULATION for i in ISLANDS for g in range(GENERATIONS)}
+    assert all(t.params["family"] == t.system_attrs["evofolio:island"] for t in complete)
     # the coordinator's statistics count every completed trial, whoever ran it
     metrics = json.loads((out_c / "champion" / "metrics.json").read_text())
     assert metrics["search_statistics"]["n_completed"] == len(trained)
+    assert [row["family"] for row in metrics["families"]["families"]] == list(ISLANDS)
     assert metrics["pbo"] is None or metrics["pbo"]["n_configs"] == len(trained)
     for trial in trained:
         assert (out_c / "trials" / f"{trial.number:05d}" / "returns.parquet").is_file()

@@ -49,6 +49,9 @@ def pick_champion(trials: pd.DataFrame, multi_objective: bool, pick: str = "shar
     ``study.best_trials``), the best on ``pick``.
     """
     done = trials[trials["state"] == "COMPLETE"]
+    objective = "sharpe" if multi_objective else "fitness"
+    if objective in done.columns:  # a value that is not a number is never the best
+        done = done[np.isfinite(done[objective].to_numpy(dtype=np.float64))]
     if done.empty:
         raise NoChampionError("the search has no completed trial: nothing to choose from")
     if not multi_objective:
