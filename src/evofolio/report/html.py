@@ -1,7 +1,8 @@
 """``report.html``: one self-contained page (Plotly embedded once, no network) from a run.
 
 :func:`build_report` reads a run directory (:mod:`evofolio.report.rundir`), renders the
-sections of :mod:`evofolio.report.sections` in the order of the issue (holdout table and
+sections of :mod:`evofolio.report.sections` in the order of the issue (the verdict, the
+model families compared (:mod:`evofolio.report.families`), holdout table and
 statistics, the tear sheet of :mod:`evofolio.report.tearsheet_section`, cumulative returns
 and drawdowns, the champion, the search, its genes and timeline, the assumptions) and
 writes ``DIR/report.html`` atomically: into a temporary file beside it, then renamed, so a
@@ -22,6 +23,7 @@ from plotly.offline import get_plotlyjs
 from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
 from evofolio.report import sections
+from evofolio.report.families import families_section
 from evofolio.report.markup import Figures
 from evofolio.report.plots import CHAMPION
 from evofolio.report.rundir import RunRecord, read_run_dir
@@ -36,6 +38,7 @@ logger = logging.getLogger(__name__)
 REPORT_NAME = REPORT
 NAV = (
     ("verdict", "Verdict"),
+    ("families", "Families"),
     ("holdout", "Holdout"),
     ("tearsheet", "Tear sheet"),
     ("performance", "Returns & drawdowns"),
@@ -113,6 +116,7 @@ def render_report(record: RunRecord) -> tuple[str, int]:
     figures = Figures()
     body = [
         verdict_section(record.champion.verdict, figures),
+        families_section(record.champion.verdict, figures),
         sections.holdout_section(record),
         tearsheet_section(record, figures),
         sections.performance_section(record, figures),

@@ -55,6 +55,7 @@ VERDICT_KEYS = (
     "holdout_tests",
     "seeds",
     "costs",
+    "families",
     "fallbacks",
 )
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
@@ -102,7 +103,7 @@ class Champion:
     pbo: dict[str, float] | None
     verdict: dict[str, Any] = field(default_factory=dict)
     """The verdict's sections as written (verdict, benchmark, search_statistics,
-    holdout_tests, seeds, costs); empty for a run written before verdicts existed."""
+    holdout_tests, seeds, costs, families); empty for a run written before verdicts existed."""
 
 
 @dataclass(frozen=True, eq=False)
