@@ -66,7 +66,7 @@ def test_a_quoted_value_in_model_is_refused_at_load(tmp_path: Path) -> None:
         ('[model]\nfamily = "asset"\nhidden = "32"\n', "model.hidden"),
     ):
         path.write_text(text, encoding="utf-8")
-        with pytest.raises(ConfigError, match=rf"invalid value for '{key}'"):
+        with pytest.raises(ConfigError, match=rf"{key} = \".*\" is a string.*; expected a"):
             ev.load_config(path)
 
 

@@ -68,6 +68,15 @@ def test_bad_arguments(args: list[str], expect: str, prices_csv: Path, tmp_path:
         ("[backtest]\ncost_bps = -1\n", "backtest.cost_bps"),
         ("[backtest\n", "not valid TOML"),
         ('[model]\nfamily = "portfolio"\nheads = 4\n', "model.heads is not a setting of"),
+        (
+            '[search.space.fixed]\nfeature_vol_21 = "false"\n',
+            'search.space.fixed.feature_vol_21 = "false" is a string',
+        ),
+        ('[search.space.fixed]\nfeature_rsi_14 = "no"\n', "expected a boolean"),
+        ('[model]\nhidden = "32"\n', 'model.hidden = "32" is a string'),
+        ('[training]\nepochs = "3"\n', "expected an integer"),
+        ('[search]\nprune = "false"\n', 'search.prune = "false"'),
+        ('[data]\nholdout_start = "2018-01-01"\n', "expected a date"),
     ],
 )
 def test_bad_config_files(text: str, expect: str, prices_csv: Path, tmp_path: Path) -> None:

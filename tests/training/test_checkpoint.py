@@ -104,3 +104,77 @@ def test_a_checkpoint_from_another_writer_or_mixed_up_is_one_error(tmp_path: Pat
     torch.save(mixed, tmp_path / "mixed.pt")
     with pytest.raises(DataError, match="weights do not fit .*size mismatch"):
         load_checkpoint(tmp_path / "mixed.pt", NETWORKS)
+
+
+class _RunsCode:
+    """Unpickling this would create ``marker``: it must never run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_checkpoint_names_its_format_and_writer(tmp_path: Path) -> None:
+    from evofolio.version import __version__
+
+    model = fresh_model()
+    path = save_checkpoint(
+        tmp_path / "m.pt", "asset", model, dataclasses.asdict(model.config), [], {}
+    )
+    payload = torch.load(path, weights_only=True)
+    assert payload["format_version"] == 1 and payload["writer"] == f"evofolio {__version__}"
+    for version, advice in ((2, "upgrade evofolio"), (0, "train the model again")):
+        torch.save({**payload, "format_version": version, "writer": "evofolio 9.9"}, path)
+        with pytest.raises(DataError) as caught:
+            load_checkpoint(path, NETWORKS)
+        message = str(caught.value)
+        assert f"checkpoint format {version}, written by evofolio 9.9" in message
+        assert f"evofolio {__version__} reads format 1 only" in message and advice in message
+
+
+def _variants(good: Path, tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    data = good.read_bytes()
+    payload = torch.load(good, weights_only=True)
+    files: dict[str, tuple[Path, str]] = {}
+
+    def write(name: str, content: bytes | str | object, expect: str) -> None:
+        path = tmp_path / f"{name}.pt"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, str):
+            path.write_text(content)
+        else:
+            torch.save(content, path)
+        files[name] = (path, expect)
+
+    write("lfs", "version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 9\n", "Git LFS")
+    write("truncated", data[: len(data) // 2], "truncated or damaged")
+    write("empty", b"", "empty file")
+    write("text", "hidden,layers\n8,1\n", "not a PyTorch model file")
+    write("pickle", {"format_version": 1, "model": _RunsCode(tmp_path / "RAN")}, "pickled Python")
+    write("tensor", torch.zeros(3), "not an evofolio checkpoint (a Tensor")
+    write("foreign", {"weights": torch.zeros(3)}, "not an evofolio checkpoint (a table without")
+    write("no_version", {k: v for k, v in payload.items() if k != "format_version"}, "without")
+    write("listed", {**payload, "state_dict": [torch.zeros(3)]}, "not a table of tensors")
+    write("model_list", {**payload, "model": ["asset"]}, "holds a ['asset'] network")
+    write("config_text", {**payload, "model_config": "hidden=8"}, "invalid model_config")
+    (tmp_path / "folder.pt").mkdir()
+    files["folder"] = (tmp_path / "folder.pt", "a directory")
+    return files
+
+
+def test_every_unreadable_or_foreign_file_is_one_error_naming_it(tmp_path: Path) -> None:
+    model = fresh_model()
+    good = save_checkpoint(
+        tmp_path / "good.pt", "asset", model, dataclasses.asdict(model.config), [], {}
+    )
+    for name, (path, expect) in _variants(good, tmp_path).items():
+        with pytest.raises(DataError) as caught:
+            load_checkpoint(path, NETWORKS)
+        message = str(caught.value)
+        assert message.startswith(f"checkpoint {path}: "), (name, message)
+        assert "\n" not in message and len(message) < 400, (name, message)
+        assert expect in message, (name, message)
+    assert not (tmp_path / "RAN").exists(), "a pickle's code ran"

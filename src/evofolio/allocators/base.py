@@ -220,7 +220,17 @@ class BaseAllocator:
         naming the file if it is unreadable or holds another class."""
         source = Path(path)
         payload = read_weights_only(source)
-        if not isinstance(payload, dict) or payload.get("format") != ALLOCATOR_FORMAT:
+        found = payload.get("format") if isinstance(payload, dict) else None
+        if (
+            isinstance(found, str)
+            and found.startswith("evofolio-allocator-")
+            and (found != ALLOCATOR_FORMAT)
+        ):
+            raise DataError(
+                f"{source}: allocator file format '{found}', written by another version of "
+                f"evofolio; this one reads '{ALLOCATOR_FORMAT}' only: fit and save it again"
+            )
+        if found != ALLOCATOR_FORMAT:
             raise DataError(f"{source}: not an evofolio allocator file ({ALLOCATOR_FORMAT})")
         if payload.get("class") != cls.__name__:
             raise DataError(f"{source}: holds a {payload.get('class')}, not a {cls.__name__}")

@@ -16,9 +16,12 @@ class's parameters (``get_params``):
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from evofolio.allocators.attention import AssetAttentionAllocator
 from evofolio.allocators.base import clone
@@ -26,6 +29,7 @@ from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.neural_base import NeuralAllocator
 from evofolio.allocators.portfolio import PortfolioLSTMAllocator
 from evofolio.config import RunConfig
+from evofolio.config.strict import describe, mismatch
 from evofolio.errors import ConfigError, ParameterError
 from evofolio.training import load_checkpoint
 
@@ -34,6 +38,7 @@ __all__ = [
     "FAMILIES",
     "check_model",
     "check_model_keys",
+    "check_model_types",
     "estimator_for",
     "family_of",
     "load_member",
@@ -169,8 +174,40 @@ def check_model(config: RunConfig, source: str = "config") -> RunConfig:
     """``config`` if its ``[model]`` section is valid for its family: every key one the
     family reads (:func:`check_model_keys`) and every value within the bounds of the
     parameter it sets; else ``ConfigError`` naming ``source`` and the key."""
+    check_model_types(config, source)
     estimator_for(config, source)
     return config
+
+
+def check_model_types(config: RunConfig, source: str = "config") -> RunConfig:
+    """``config`` if every ``[model]`` setting is of the type of the family parameter it sets
+    (:func:`evofolio.config.strict.mismatch`: ``hidden = "32"`` is text, not an integer;
+    ``hard = "no"`` is no boolean); else ``ConfigError`` naming ``source``, the dotted key,
+    the value and the type expected. Keys the family does not read are left to
+    :func:`check_model_keys`."""
+    family = family_of(config.model.family, f"{source}: model.family").family
+    for key, value in config.model.settings().items():
+        annotation = _param_type(family, key)
+        found = None if annotation is None else mismatch(value, annotation, f"model.{key}")
+        if found is not None:
+            raise ConfigError(describe(source, *found))
+    return config
+
+
+def _param_type(family: str, key: str) -> Any:
+    """The declared type of the parameter ``[model]`` key ``key`` sets (``None``: none)."""
+    name = param_for(family, f"model.{key}")
+    if name is None:
+        return None
+    cls = family_of(family)
+    section, sep, field = name.partition("__")
+    if sep:
+        network = cls().get_params(deep=False).get(section)
+        if isinstance(network, BaseModel):
+            info = type(network).model_fields.get(field)
+            return None if info is None else info.annotation
+        return None
+    return typing.get_type_hints(cls.__init__).get(name)
 
 
 def check_model_keys(

@@ -15,13 +15,15 @@ import pandas as pd
 from evofolio.data import MarketData, MissingPolicy, validate_prices
 from evofolio.data import load_data as load_source
 from evofolio.data.checks import parse_frame
+from evofolio.data.fields import asset_name, select_fielded
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
-from evofolio.data.layout import Format
+from evofolio.data.layout import Format, to_wide
 from evofolio.data.load import cut_before
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, align_market, load_market
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stamps import check_timezone
+from evofolio.data.yf_table import price_level
 from evofolio.errors import DataError, UsageError
 
 __all__ = ["FRAME_SOURCE", "load_data"]
@@ -44,6 +46,7 @@ def load_data(
     max_missing_frac: float = 0.10,
     name: str = FRAME_SOURCE,
     end: pd.Timestamp | str | None = None,
+    price_column: str | None = None,
 ) -> MarketData:
     """Validated prices and their market series, from a source or an in-memory frame.
 
@@ -70,6 +73,16 @@ def load_data(
             loads the development period this way): a string, ``date``, ``datetime`` or
             ``Timestamp`` without a time zone; a time of day is ignored. A ``MarketData`` was
             validated whole: it is only cut.
+        price_column: the price column of a long file or frame, or the price field of one
+            with several per asset (``("Adj Close", "AAPL")`` levels, ``AAPL Close`` /
+            ``AAPL Adj Close`` columns); default the adjusted close when there is one
+            (:mod:`evofolio.data.fields`, an info line says so).
+
+    A frame may also be long (row numbers as its index; date, asset and price columns, as a
+    long file), have two-level columns as ``yfinance.download`` returns them, or asset-field
+    column pairs: each is read as the file of that layout would be. Asset labels are text
+    (``1234.0`` is ``1234``; ``"NA"`` is a ticker); a label ``None`` or NaN is an unnamed
+    column.
 
     Returns:
         :class:`~evofolio.data.MarketData`: ``prices`` (dates × assets, float64, tz-naive
@@ -102,6 +115,7 @@ def load_data(
             timezone=timezone,
             on_suspect_jump=on_suspect_jump,
             end=cut,
+            price_column=price_column,
         )
         if isinstance(market, pd.Series):
             return _with_market(loaded, market, policy)
@@ -111,7 +125,38 @@ def load_data(
             f"prices: expected a source string or path, a DataFrame or MarketData, got "
             f"{type(source_or_prices).__name__}"
         )
-    return _from_frame(source_or_prices, market, policy, name, timezone, on_suspect_jump, cut)
+    frame = _wide_frame(source_or_prices, name, timezone, price_column)
+    return _from_frame(frame, market, policy, name, timezone, on_suspect_jump, cut)
+
+
+def _wide_frame(
+    frame: pd.DataFrame, name: str, timezone: str | None, price_column: str | None
+) -> pd.DataFrame:
+    """A frame of any layout a file may have as dates x assets (dates in the index), the
+    asset labels as text (:func:`evofolio.data.fields.asset_name`)."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame = price_level(frame, name, price_column)
+    elif isinstance(frame.index, pd.RangeIndex):  # long, or refused below
+        wide, rows = to_wide(
+            frame.rename(columns=asset_name),
+            name,
+            "auto",
+            timezone=check_timezone(timezone),
+            price_column=price_column,
+        )
+        return frame if rows else wide
+    else:
+        dates = str(frame.index.name) if frame.index.name is not None else "date"
+        table = frame.rename(columns=asset_name).rename_axis(dates).reset_index()
+        fielded = select_fielded(table, dates, name, price_column)
+        if fielded is not None:
+            frame = fielded.set_index(dates)
+        elif price_column is not None:
+            raise DataError(
+                f"{name}: price_column = '{price_column}' names no price field of this frame "
+                "(a wide frame's columns are its assets)"
+            )
+    return frame.rename(columns=asset_name)
 
 
 def _end_date(end: pd.Timestamp | str | None) -> pd.Timestamp | None:

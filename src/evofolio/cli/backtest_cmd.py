@@ -16,6 +16,7 @@ from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
     MarketOpt,
+    PriceColumnOpt,
     QuietOpt,
     SuspectJumpOpt,
     TimezoneOpt,
@@ -53,6 +54,7 @@ def backtest_command(
     market: MarketOpt = None,
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
+    price_column: PriceColumnOpt = None,
     start: Annotated[
         str | None,
         typer.Option(help="First decision date (default: first date with a full window)."),
@@ -102,7 +104,13 @@ def backtest_command(
     setup_logging(verbose, quiet)
     names = resolve_strategies(strategy)
     run_config = resolve_config(
-        config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
+        config,
+        data,
+        fmt,
+        market,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
+        price_column=price_column,
     )
     with progress_bar() as progress, classic_progress(progress, jobs):
         task = progress.add_task("strategies", total=len(names))

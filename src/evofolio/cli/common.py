@@ -80,6 +80,14 @@ SuspectJumpOpt = Annotated[
         "error or ignore. Prices are never changed.",
     ),
 ]
+PriceColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--price-column",
+        help="The price column of a long file, or the field of a file with several per "
+        "asset (Close, Adj Close...). Default: the adjusted close when there is one.",
+    ),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 
@@ -225,6 +233,7 @@ def resolve_config(
     timezone: str | None = None,
     on_suspect_jump: str | None = None,
     preset: str | None = None,
+    price_column: str | None = None,
 ) -> RunConfig:
     """The file's configuration (or, without a file, the named ``preset``, else the
     defaults) with the data options of the command line on top."""
@@ -240,6 +249,7 @@ def resolve_config(
         market=market,
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
+        price_column=price_column,
     )
 
 

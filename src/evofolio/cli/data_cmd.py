@@ -10,6 +10,7 @@ from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
     MarketOpt,
+    PriceColumnOpt,
     QuietOpt,
     SuspectJumpOpt,
     TimezoneOpt,
@@ -31,6 +32,7 @@ def data_command(
     market: MarketOpt = None,
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
+    price_column: PriceColumnOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -38,7 +40,13 @@ def data_command(
     of a source."""
     setup_logging(verbose, quiet)
     run_config = resolve_config(
-        config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
+        config,
+        data,
+        fmt,
+        market,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
+        price_column=price_column,
     )
     loaded = load_market_data(run_config)
     prices = loaded.prices

@@ -14,6 +14,7 @@ from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
     MarketOpt,
+    PriceColumnOpt,
     QuietOpt,
     SuspectJumpOpt,
     TimezoneOpt,
@@ -177,6 +178,7 @@ def evolve_command(
     market: MarketOpt = None,
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
+    price_column: PriceColumnOpt = None,
     population: PopulationOpt = None,
     generations: GenerationsOpt = None,
     jobs: JobsOpt = None,
@@ -207,7 +209,13 @@ def evolve_command(
     """
     setup_logging(verbose, quiet)
     base = resolve_config(
-        config, data, fmt, market, timezone=timezone, on_suspect_jump=on_suspect_jump
+        config,
+        data,
+        fmt,
+        market,
+        timezone=timezone,
+        on_suspect_jump=on_suspect_jump,
+        price_column=price_column,
     )
     if worker_only:
         if storage is None:
@@ -255,6 +263,7 @@ def run_command(
     market: MarketOpt = None,
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
+    price_column: PriceColumnOpt = None,
     quick: Annotated[
         bool,
         typer.Option("--quick", help="The same pipeline in about two minutes (quick preset)."),
@@ -287,6 +296,7 @@ def run_command(
         market,
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
+        price_column=price_column,
         preset="quick" if quick else "default",
     )
     result = run_and_print(

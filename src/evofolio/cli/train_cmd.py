@@ -38,6 +38,7 @@ from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
     MarketOpt,
+    PriceColumnOpt,
     QuietOpt,
     SuspectJumpOpt,
     TimezoneOpt,
@@ -162,6 +163,7 @@ def train_command(
     market: MarketOpt = None,
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
+    price_column: PriceColumnOpt = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default from config: 0).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs per fit.")] = None,
     device: Annotated[
@@ -195,6 +197,7 @@ def train_command(
         device,
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
+        price_column=price_column,
     )
     loaded = load_market_data(run_config)
     periods = split_periods(

@@ -1,7 +1,9 @@
 """The whole run configuration, and reading it from TOML, presets and the command line.
 
 Every section forbids unknown keys, so a typo in a config file is an error that names the
-key, never a silently ignored setting. The CLI's options override the file's values.
+key, never a silently ignored setting; every value of a file is of its field's own TOML type
+(:mod:`evofolio.config.strict`: ``"false"`` is no boolean). The CLI's options override the
+file's values.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from evofolio.config.sections import (
     _Section,
 )
 from evofolio.config.space import SearchConfig
+from evofolio.config.strict import check_types
 from evofolio.errors import ConfigError
 
 __all__ = [
@@ -101,6 +104,7 @@ def load_config(path: str | Path | None) -> RunConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         message = str(error).splitlines()[0]
         raise ConfigError(f"{path}: not valid TOML: {message}") from None
+    check_types(values, RunConfig, str(path))
     return parse_config(values, str(path))
 
 
@@ -117,7 +121,9 @@ def load_preset(name: str) -> RunConfig:
     if name not in preset_names():
         raise ConfigError(f"unknown preset '{name}'; choose from: {', '.join(preset_names())}")
     text = resources.files("evofolio.presets").joinpath(f"{name}.toml").read_text("utf-8")
-    return parse_config(tomllib.loads(text), f"preset {name}")
+    values = tomllib.loads(text)
+    check_types(values, RunConfig, f"preset {name}")
+    return parse_config(values, f"preset {name}")
 
 
 def override(config: RunConfig, section: str, **values: Any) -> RunConfig:

@@ -49,6 +49,11 @@ class DataConfig(_Section):
     on_suspect_jump: Literal["warn", "error", "ignore"] = Field(
         "warn", description="one-day jumps like an unadjusted split or a unit switch"
     )
+    price_column: str | None = Field(
+        None,
+        description="the price column of a long file, or the field of a file with several "
+        "per asset (Close, Adj Close, ...); default the adjusted close when there is one",
+    )
 
 
 class BacktestConfig(_Section):

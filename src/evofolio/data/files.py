@@ -44,6 +44,14 @@ def one_line(error: BaseException | str) -> str:
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a ``.csv`` or ``.parquet`` file; every failure is a :class:`DataError` naming it."""
+    return read_prices_table(path)[0]
+
+
+def read_prices_table(
+    path: str | Path, price_column: str | None = None
+) -> tuple[pd.DataFrame, bool]:
+    """:func:`read_table`, and whether the file's two-level columns were reduced to one price
+    field already (a yfinance table: ``price_column`` chose the field, see :mod:`.yf_table`)."""
     path = Path(path).expanduser()
     if not path.exists():
         raise DataError(f"file not found: {path}")
@@ -51,9 +59,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{path}: not a file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = _read_csv(path)
+        table, leveled = _read_csv(path, price_column)
     elif suffix == ".parquet":
-        table = _read_parquet(path)
+        table, leveled = _read_parquet(path, price_column)
     else:
         raise DataError(
             f"{path}: unsupported file type '{path.suffix}': expected a .csv or .parquet file"
@@ -62,10 +70,27 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{path}: no columns")
     if len(table) == 0:
         raise DataError(f"{path}: no data rows (only a header)")
-    return table
+    return table, leveled
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def read_text_column(path: str | Path, column: str) -> pd.Series:
+    """Column ``column`` of a CSV file as the text its cells hold: pandas' missing-value words
+    (``NA``, ``NULL``, ``nan``, ``None``, ``N/A``...) stay text, only an empty cell is
+    missing; the column of a parquet file as stored (its types and missing values are its
+    own). Asset ids are read this way (the ticker ``NA`` is not a missing id)."""
+    path = Path(path).expanduser()
+    if path.suffix.lower() != ".csv":
+        return read_table(path)[column]
+    try:
+        frame = pd.read_csv(
+            path, usecols=[column], dtype=str, keep_default_na=False, na_values=[""]
+        )
+    except (pd.errors.ParserError, ValueError, OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot parse CSV: {one_line(exc)}") from None
+    return frame[column]
+
+
+def _read_csv(path: Path, price_column: str | None) -> tuple[pd.DataFrame, bool]:
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     if not head.strip():
@@ -76,7 +101,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     yf_header = is_yf_csv_header(lines)
     try:
         if yf_header:
-            table = _read_yf_csv(path, yf_header)
+            table = _read_yf_csv(path, yf_header, price_column)
         else:
             table = pd.read_csv(path, dtype=dict.fromkeys(_id_columns(lines), str))
     except pd.errors.EmptyDataError:
@@ -94,14 +119,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
                     f"{path}: one column only; the file seems separated by {separator!r}, "
                     "but a CSV must be separated by ','"
                 )
-    return _drop_blank_columns(table)
+    return _drop_blank_columns(table), bool(yf_header)
 
 
-def _read_yf_csv(path: Path, header_lines: int) -> pd.DataFrame:
+def _read_yf_csv(path: Path, header_lines: int, price_column: str | None) -> pd.DataFrame:
     """A yfinance CSV (two or three header lines): its price level, dates as a column."""
     skip = [2] if header_lines == 3 else None
     table = pd.read_csv(path, header=[0, 1], index_col=0, skiprows=skip)
-    wide = price_level(table, str(path))
+    wide = price_level(table, str(path), price_column)
     return wide.rename_axis("date").reset_index()
 
 
@@ -124,17 +149,18 @@ def _check_header(path: Path, head: bytes) -> None:
         seen.add(name)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, price_column: str | None) -> tuple[pd.DataFrame, bool]:
     try:
         table = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types; all mean "unreadable parquet"
         raise DataError(f"{path}: cannot read parquet: {one_line(exc)}") from None
-    if isinstance(table.columns, pd.MultiIndex):
-        table = price_level(table, str(path))
+    leveled = isinstance(table.columns, pd.MultiIndex)
+    if leveled:
+        table = price_level(table, str(path), price_column)
     if not isinstance(table.index, pd.RangeIndex):
         name = str(table.index.name) if table.index.name is not None else "date"
         table = table.rename_axis(name).reset_index()
-    return table
+    return table, leveled
 
 
 def _drop_blank_columns(table: pd.DataFrame) -> pd.DataFrame:

@@ -23,13 +23,18 @@ column, and the price column as above.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from evofolio.data.checks import parse_dates, parse_numbers
+from evofolio.data.fields import FIELDS, asset_ids, choose_price, compact, read_note, select_fielded
 from evofolio.errors import DataError
+
+logger = logging.getLogger(__name__)
 
 Format = Literal["auto", "wide", "long"]
 FORMATS: tuple[Format, ...] = ("auto", "wide", "long")
@@ -82,23 +87,42 @@ def date_column(table: pd.DataFrame) -> str:
 
 
 def to_wide(
-    table: pd.DataFrame, source: str, fmt: Format = "auto", *, timezone: str | None = None
+    table: pd.DataFrame,
+    source: str,
+    fmt: Format = "auto",
+    *,
+    timezone: str | None = None,
+    price_column: str | None = None,
+    text_of: Callable[[str], pd.Series] | None = None,
 ) -> tuple[pd.DataFrame, bool]:
     """The table as wide (raw dates in the index), and whether its rows are the file's rows.
 
     ``timezone`` is used by a long table, whose dates are parsed here (see
     :func:`~evofolio.data.checks.parse_dates`); a wide table's dates are parsed later.
+    ``price_column`` (``data.price_column``) names the price column of a long table, or the
+    field of a wide one whose columns are asset-field pairs (:mod:`.fields`; default: the
+    adjusted close when there is one). ``text_of(column)``: the column's cells as the file
+    wrote them (a CSV's ``NA`` is a ticker, not a missing value), for the asset ids.
     """
     if fmt not in FORMATS:
         raise DataError(f"{source}: unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     table = table.rename(columns=str)
     dates = date_column(table)
-    long = _detect_long(table, dates) if fmt == "auto" else None
+    long = _detect_long(table, dates, source, price_column) if fmt == "auto" else None
     if fmt == "long":
-        long = _long_columns(table, dates, source)
+        long = _long_columns(table, dates, source, price_column)
     if long is None:
+        fielded = select_fielded(table, dates, source, price_column)
+        if fielded is not None:
+            table = fielded
+        elif price_column is not None:
+            raise DataError(
+                f"{source}: data.price_column = '{price_column}' names no price column or "
+                "field of this table (a wide table's columns are its assets)"
+            )
         return table.set_index(dates), True
-    return pivot_long(table, source, dates, *long, timezone=timezone), False
+    ids = text_of(long[0]) if text_of is not None else None
+    return pivot_long(table, source, dates, *long, timezone=timezone, ids=ids), False
 
 
 def pivot_long(
@@ -109,19 +133,21 @@ def pivot_long(
     prices: str,
     *,
     timezone: str | None = None,
+    ids: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Pivot a long table to wide, checking dates, ids, prices and (date, asset) duplicates.
 
-    Asset ids are text: numbers read as numbers become their decimal text (a CSV reader of
-    :mod:`.files` keeps an id column's leading zeros by reading it as text).
+    Asset ids are text: ``ids`` (default ``table[assets]``) holds them as the file wrote
+    them; numbers read as numbers become their integer text (:func:`.fields.asset_ids`); only
+    an empty cell is a missing id.
     """
     when = parse_dates(table[dates], source, dates, timezone=timezone)
-    ids = table[assets]
-    absent = np.asarray(ids.isna())
+    texts = asset_ids(table[assets] if ids is None else ids)
+    absent = np.asarray(texts.isna()) | np.asarray(texts.map(lambda v: v == ""))
     if absent.any():
         row = int(np.argmax(absent))
         raise DataError(f"{source}: column '{assets}', row {row + 1}: missing asset id")
-    names = ids.astype(str).str.strip()
+    names = texts.astype(str)
     values = parse_numbers(table[prices], source, prices, when)
     day_codes, days = pd.factorize(when, sort=True)
     asset_codes, uniques = pd.factorize(names, sort=True)  # assets sorted by name
@@ -141,26 +167,38 @@ def pivot_long(
     return pd.DataFrame(grid, index=pd.DatetimeIndex(days, name="date"), columns=columns)
 
 
-def _detect_long(table: pd.DataFrame, dates: str) -> tuple[str, str] | None:
+def _detect_long(
+    table: pd.DataFrame, dates: str, source: str, price_column: str | None
+) -> tuple[str, str] | None:
     others = [c for c in table.columns if c != dates]
     texts = [c for c in others if _is_text(table[c])]
-    named = [c for c in others if key(c) in ASSET_NAMES and _may_be_ids(table[c])]
+    named = [
+        c
+        for c in others
+        if key(c) in ASSET_NAMES and (_may_be_ids(table[c]) or _float_codes(table[c]))
+    ]
     if len(named) == 1:
-        price = _price_column(table, others, named[0])
+        price = _price_column(table, others, named[0], source, price_column)
         return None if price is None else (named[0], price)
     if len(others) == 2 and len(texts) == 1 and _looks_like_ids(table[texts[0]]):
         other = others[1] if others[0] == texts[0] else others[0]
         if pd.api.types.is_numeric_dtype(table[other].dtype):
             return texts[0], other
     if table[dates].duplicated().any():
-        ids = [c for c in others if key(c) not in PRICE_NAMES and _may_be_ids(table[c])]
+        ids = [
+            c
+            for c in others
+            if key(c) not in PRICE_NAMES and compact(c) not in FIELDS and _may_be_ids(table[c])
+        ]
         if len(ids) == 1:
-            price = _price_column(table, others, ids[0])
+            price = _price_column(table, others, ids[0], source, price_column)
             return None if price is None else (ids[0], price)
     return None
 
 
-def _long_columns(table: pd.DataFrame, dates: str, source: str) -> tuple[str, str]:
+def _long_columns(
+    table: pd.DataFrame, dates: str, source: str, price_column: str | None
+) -> tuple[str, str]:
     others = [c for c in table.columns if c != dates]
     listing = ", ".join(f"'{c}'" for c in table.columns)
     named = [c for c in others if key(c) in ASSET_NAMES]
@@ -172,7 +210,7 @@ def _long_columns(table: pd.DataFrame, dates: str, source: str) -> tuple[str, st
             f"(named {'/'.join(ASSET_NAMES[:3])}/{'/'.join(ASSET_NAMES[8:])}); "
             f"columns are {listing}"
         )
-    price = _price_column(table, others, candidates[0])
+    price = _price_column(table, others, candidates[0], source, price_column)
     if price is None:
         raise DataError(
             f"{source}: cannot read as long format: need one price column "
@@ -181,8 +219,18 @@ def _long_columns(table: pd.DataFrame, dates: str, source: str) -> tuple[str, st
     return candidates[0], price
 
 
-def _price_column(table: pd.DataFrame, others: list[str], assets: str) -> str | None:
+def _price_column(
+    table: pd.DataFrame, others: list[str], assets: str, source: str, price_column: str | None
+) -> str | None:
+    """The price column of a long table: ``price_column`` if given, else the adjusted close
+    when there is one (:func:`.fields.choose_price`, an info line naming the raw close left
+    aside), else the first of :data:`PRICE_NAMES`, else the only numeric column."""
     candidates = [c for c in others if c != assets]
+    chosen, ignored = choose_price(candidates, source, price_column)
+    if chosen is not None:
+        if ignored:
+            logger.info("%s: reading the price column %s", source, read_note(chosen, ignored))
+        return chosen
     by_key = {key(c): c for c in candidates}
     for name in PRICE_NAMES:
         if name in by_key:
@@ -207,6 +255,14 @@ def _may_be_ids(column: pd.Series) -> bool:
     if _is_text(column):
         return True
     return bool(pd.api.types.is_integer_dtype(column.dtype) and column.duplicated().any())
+
+
+def _float_codes(column: pd.Series) -> bool:
+    """Integer codes stored as floats (a ``permno`` column after a join) that repeat."""
+    if not pd.api.types.is_float_dtype(column.dtype):
+        return False
+    values = column.dropna()
+    return bool(len(values) and (values == np.round(values)).all() and values.duplicated().any())
 
 
 def _looks_like_ids(column: pd.Series) -> bool:

@@ -34,7 +34,12 @@ import pandas as pd
 from evofolio.config import DataConfig
 from evofolio.data.checks import validate_prices
 from evofolio.data.datasets import DATASETS, dataset_prices
-from evofolio.data.files import is_table_path, looks_like_path, read_table
+from evofolio.data.files import (
+    is_table_path,
+    looks_like_path,
+    read_prices_table,
+    read_text_column,
+)
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import FORMATS, Format, to_wide
@@ -97,6 +102,7 @@ def load_data(
     timezone: str | None = None,
     on_suspect_jump: OnSuspectJump = "warn",
     end: pd.Timestamp | None = None,
+    price_column: str | None = None,
 ) -> MarketData:
     """Load, validate and align prices and a market series; see the module doc for sources.
 
@@ -105,7 +111,10 @@ def load_data(
     (an IANA name) is the zone whose calendar date a stamp with a UTC offset gets (default:
     the stamp's own offset); ``on_suspect_jump`` is ``"warn"``, ``"error"`` or ``"ignore"``;
     ``end``: the prices dated on or after it are dropped once their dates are parsed, before
-    any value is read or checked (see :func:`evofolio.data.validate_prices`).
+    any value is read or checked (see :func:`evofolio.data.validate_prices`);
+    ``price_column`` (``data.price_column``, files only): the price column of a long table,
+    or the field of a table with several per asset (default: the adjusted close, see
+    :mod:`evofolio.data.fields`).
 
     Raises :class:`~evofolio.errors.DataError` (one line naming the file, column, row or
     date) for anything unreadable, invalid, intraday or not daily.
@@ -115,6 +124,11 @@ def load_data(
     policy = policy or MissingPolicy()
     timezone = check_timezone(timezone)
     text = source.strip()
+    if price_column is not None and not is_table_path(text):
+        raise DataError(
+            f"{text}: data.price_column = '{price_column}' applies to .csv and .parquet files "
+            "only (datasets and yahoo: sources hold one adjusted close per asset)"
+        )
     dataset = DATASETS.get(text.lower())
     if dataset is not None:
         text = dataset.name
@@ -122,7 +136,15 @@ def load_data(
     elif text.lower().startswith(PREFIX):
         raw, cite_rows = download_prices(parse_tickers(text), downloader), False
     elif is_table_path(text):
-        raw, cite_rows = to_wide(read_table(text), text, fmt, timezone=timezone)
+        table, leveled = read_prices_table(text, price_column)
+        raw, cite_rows = to_wide(
+            table,
+            text,
+            fmt,
+            timezone=timezone,
+            price_column=None if leveled else price_column,
+            text_of=lambda column: read_text_column(text, column),
+        )
     elif text and looks_like_path(text):
         suffix = Path(text).suffix or "(none)"
         raise DataError(
@@ -174,4 +196,5 @@ def load_from_config(
         timezone=section.timezone,
         on_suspect_jump=section.on_suspect_jump,
         end=end,
+        price_column=section.price_column,
     )

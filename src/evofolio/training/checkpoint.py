@@ -7,6 +7,15 @@ as a dict, its ``state_dict``, the feature names, the feature-scaler state and a
 metadata. NumPy arrays and scalars are accepted in ``scaler_state`` and ``extra``: arrays
 are stored as tensors under a marker and come back as arrays; scalars come back as Python
 numbers. Anything else is refused with ``TypeError`` rather than pickled.
+
+The format has a version, ``format_version`` (:data:`FORMAT_VERSION`), and each file names the
+evofolio release that wrote it (``writer``). A reader takes its own format only: a file of
+another format is refused in one line naming the format and the writer, and what to do
+(upgrade evofolio for a newer file, train again for an older one); there is no older format
+to migrate yet. Reading never unpickles anything beyond tensors and plain values
+(``torch.load(weights_only=True)``), and every file that is not such a checkpoint (missing,
+empty, a Git LFS pointer, truncated, a pickle of other objects, another program's weights, a
+member of the wrong type or size) is one :class:`~evofolio.errors.DataError` naming it.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from torch import nn
 
 from evofolio.errors import DataError
 from evofolio.outdir import atomic_file
+from evofolio.version import __version__
 
 FORMAT_VERSION = 1
 REQUIRED = ("model_config", "state_dict", "feature_names", "scaler_state", "extra")
@@ -87,6 +97,7 @@ def save_checkpoint(
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format_version": FORMAT_VERSION,
+        "writer": f"evofolio {__version__}",
         "model": name,
         "model_config": encode_value(dict(model_config), "model_config"),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
@@ -110,8 +121,73 @@ def read_weights_only(
         return torch.load(Path(path), map_location=map_location, weights_only=True)
     except FileNotFoundError:
         raise DataError(f"{name}: file not found") from None
+    except IsADirectoryError:
+        raise DataError(f"{name}: a directory, not a model file") from None
+    except PermissionError:
+        raise DataError(f"{name}: cannot be read (permission denied)") from None
     except Exception as exc:
-        raise DataError(f"{name}: cannot be read safely ({exc})") from None
+        raise DataError(f"{name}: {_unreadable(Path(path), exc)}") from None
+
+
+_LFS_POINTER = b"version https://git-lfs"
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """Why ``path`` is no file ``torch.load(weights_only=True)`` reads, in a few words."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    text = " ".join(str(error).split())
+    if not head:
+        return "empty file (0 bytes): not a model file"
+    if head.startswith(_LFS_POINTER):
+        return (
+            "a Git LFS pointer, not the weights: fetch them (git lfs pull) or train the model again"
+        )
+    if "Unsupported global" in text:
+        return (
+            "holds pickled Python objects, not only tensors: refused unread (model files are "
+            "read with weights_only, nothing is unpickled)"
+        )
+    if head.startswith(b"PK"):
+        return (
+            "truncated or damaged (an incomplete PyTorch archive): copy the file again or "
+            "train the model again"
+        )
+    if not head.startswith(b"\x80"):  # neither a zip archive nor a legacy pickle
+        return "cannot be read: not a PyTorch model file (unknown content)"
+    first = text if len(text) <= 160 else text[:157] + "..."
+    return f"cannot be read safely ({first})"
+
+
+def check_format(payload: Any, name: str) -> None:
+    """``DataError`` starting with ``name`` unless ``payload`` is a checkpoint of this format:
+    a file of another format says which format and which evofolio wrote it, and what to do."""
+    if not isinstance(payload, dict) or "format_version" not in payload:
+        kind = "a table without format_version" if isinstance(payload, dict) else "a "
+        if not isinstance(payload, dict):
+            kind += type(payload).__name__
+        raise DataError(
+            f"{name}: not an evofolio checkpoint ({kind}; evofolio {__version__} reads "
+            f"checkpoint format {FORMAT_VERSION})"
+        )
+    version = payload["format_version"]
+    if version == FORMAT_VERSION and not isinstance(version, bool):
+        return
+    writer = payload.get("writer")
+    by = writer if isinstance(writer, str) else "another version of evofolio"
+    newer = isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
+    advice = (
+        "upgrade evofolio (pip install -U evofolio) to read it, or train the model again"
+        if newer
+        else "train the model again with this version"
+    )
+    raise DataError(
+        f"{name}: checkpoint format {version!r}, written by {by}; evofolio {__version__} "
+        f"reads format {FORMAT_VERSION} only: {advice}"
+    )
 
 
 def load_checkpoint(
@@ -133,19 +209,27 @@ def load_checkpoint(
     """
     source = Path(path)
     payload = read_weights_only(source, map_location, f"checkpoint {source}")
-    if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
-        raise DataError(f"checkpoint {source}: not an evofolio checkpoint (format 1)")
+    check_format(payload, f"checkpoint {source}")
     name = payload.get("model")
-    if name not in networks:
+    if not isinstance(name, str) or name not in networks:
         raise DataError(
             f"checkpoint {source}: holds a {name!r} network, not a {' / '.join(networks)} one"
         )
     lacking = [key for key in REQUIRED if key not in payload]
     if lacking:
+        writer = payload.get("writer")
+        other = isinstance(writer, str) and writer != f"evofolio {__version__}"
+        by = f"{writer}, another version" if other else "another version of evofolio"
         raise DataError(
-            f"checkpoint {source}: no {lacking[0]!r} (written by another version of evofolio, "
-            "or damaged): train the model again"
+            f"checkpoint {source}: no {lacking[0]!r} (written by {by}, or damaged): "
+            "train the model again"
         )
+    if not isinstance(payload["state_dict"], dict) or not all(
+        isinstance(v, torch.Tensor) for v in payload["state_dict"].values()
+    ):
+        raise DataError(f"checkpoint {source}: its state_dict is not a table of tensors")
+    if not isinstance(payload["model_config"], dict):
+        raise DataError(f"checkpoint {source}: invalid model_config (not a table)")
     cls: Any = networks[name]
     config = decode_value(payload["model_config"])
     try:
