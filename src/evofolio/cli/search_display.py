@@ -94,6 +94,8 @@ class SearchDisplay:
             f"running {counts.running} · best {_num(event.best)} · median {_num(event.median)}"
             f" · {_clock(event.elapsed_s)} elapsed · ~{_clock(event.eta_s)} left"
         )
+        if event.islands:
+            status += " · " + ", ".join(f"{n} {min(c, t)}/{t}" for n, c, t in event.islands)
         if event.waiting_for is not None:
             status += f" · waiting for generation {event.waiting_for + 1}"
         if event.running:

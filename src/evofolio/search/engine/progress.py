@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from optuna.trial import FrozenTrial, TrialState
 
+from evofolio.search.engine.islands import Island, island_trials, open_island
 from evofolio.search.engine.trial_record import (
     RunningTrial,
     TrialCounts,
@@ -44,6 +45,8 @@ class SearchEvent:
     finished: bool = False
     waiting_for: int | None = None
     running: tuple[RunningTrial, ...] = ()
+    islands: tuple[tuple[str, int, int], ...] = ()
+    """With islands: (island, completed trials, target) for each."""
 
 
 @dataclass
@@ -56,6 +59,8 @@ class ProgressTracker:
     complete_at_start: int | None = None
     population: int = 0
     sync: bool = False
+    islands: tuple[Island, ...] = ()
+    island_param: str = ""
 
     def event(self, trials: Sequence[FrozenTrial], *, finished: bool = False) -> SearchEvent:
         counts = count_trials(trials)
@@ -79,6 +84,14 @@ class ProgressTracker:
             finished=finished,
             waiting_for=self._waiting(trials, counts, finished),
             running=() if finished else running_trials(trials),
+            islands=tuple(
+                (
+                    island.name,
+                    count_trials(island_trials(trials, island.name, self.island_param)).complete,
+                    island.target,
+                )
+                for island in self.islands
+            ),
         )
 
     def _waiting(
@@ -86,4 +99,14 @@ class ProgressTracker:
     ) -> int | None:
         if not self.sync or finished or counts.complete >= self.target or self.population < 1:
             return None
-        return generation_barrier(trials, self.population)
+        if not self.islands:
+            return generation_barrier(trials, self.population)
+        if open_island(
+            trials, self.islands, self.island_param, population=self.population, sync=True
+        ):
+            return None  # some island can take a trial
+        blocked = [
+            generation_barrier(island_trials(trials, i.name, self.island_param), self.population)
+            for i in self.islands
+        ]
+        return min((g for g in blocked if g is not None), default=None)

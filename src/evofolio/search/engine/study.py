@@ -128,8 +128,17 @@ def run_search(
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
+    population = plan.search.population
+    generations = max(
+        [-(-island.target // population) for island in plan.islands] or [plan.search.generations]
+    )
     tracker = ProgressTracker(
-        plan.target, plan.search.generations, population=plan.search.population, sync=plan.sync
+        plan.target,
+        generations,
+        population=population,
+        sync=plan.sync,
+        islands=plan.islands,
+        island_param=plan.island_param,
     )
     lock = threading.Lock()  # a single process's ticker thread emits beside its trials
 
