@@ -98,16 +98,20 @@ def epoch_gflop(model: nn.Module, train_chunks: Chunks, val_chunks: Chunks | Non
 
     A model whose cost per call is not proportional to the call's length (attention over a
     carried memory) gives ``chunk_flops(rows)``, the forward FLOPs of one call on ``rows``
-    new rows per sample; otherwise ``step_flops()`` per row is used. Backward counts twice.
+    new rows per sample, and may give ``warm_up_flops(rows)``, those of its ``warm_up`` on a
+    chunk's burn-in (see :func:`~evofolio.training.chunks.run_chunks`; else
+    ``chunk_flops``); otherwise ``step_flops()`` per row is used. Backward counts twice.
     """
     chunk_len = int(train_chunks.inputs.shape[1]) - train_chunks.burn_in
     chunk = getattr(model, "chunk_flops", None)
     if chunk is not None:  # the cost of a call depends on its length (attention)
-        flops = train_chunks.n_chunks * (
-            float(chunk(train_chunks.burn_in)) + 3.0 * float(chunk(chunk_len))
-        )
+        warm = getattr(model, "warm_up_flops", chunk)
+        burn_in = float(warm(train_chunks.burn_in)) if train_chunks.burn_in else 0.0
+        flops = train_chunks.n_chunks * (burn_in + 3.0 * float(chunk(chunk_len)))
         if val_chunks is not None:
-            flops += val_chunks.n_chunks * float(chunk(int(val_chunks.inputs.shape[1])))
+            val_len = int(val_chunks.inputs.shape[1]) - val_chunks.burn_in
+            val_burn = float(warm(val_chunks.burn_in)) if val_chunks.burn_in else 0.0
+            flops += val_chunks.n_chunks * (val_burn + float(chunk(val_len)))
         return flops / 1e9
     step = getattr(model, "step_flops", None)
     if step is None:
