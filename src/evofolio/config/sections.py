@@ -155,6 +155,12 @@ class TrainingConfig(_Section):
     max_gflop: float | None = Field(
         None, gt=0.0, description="compute budget per fit (caps the epochs; None: none)"
     )
+    max_seconds: float | None = Field(
+        None,
+        gt=0.0,
+        description="wall-time bound per fit: training stops after the epoch that reaches it, "
+        "keeping the best epoch so far (None: none)",
+    )
 
 
 class WalkForwardConfig(_Section):

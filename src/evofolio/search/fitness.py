@@ -120,10 +120,16 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
 
 
 def budgeted(config: RunConfig) -> RunConfig:
-    """``config`` with the search's compute budget per fit (unless training sets its own)."""
-    if config.training.max_gflop is not None or config.search.fit_gflop is None:
+    """``config`` with the search's compute budget and wall-time bound per fit (each unless
+    training sets its own)."""
+    update = {}
+    if config.training.max_gflop is None and config.search.fit_gflop is not None:
+        update["max_gflop"] = config.search.fit_gflop
+    if config.training.max_seconds is None and config.search.fit_seconds is not None:
+        update["max_seconds"] = config.search.fit_seconds
+    if not update:
         return config
-    training = config.training.model_copy(update={"max_gflop": config.search.fit_gflop})
+    training = config.training.model_copy(update=update)
     return config.model_copy(update={"training": training})
 
 
