@@ -24,7 +24,7 @@ new rows only, so the last layer's queries, feed-forward block and residuals run
 and each earlier layer on the ``context - 1`` rows more that the next one reaches. The
 weights are those of ``TransformerEncoder(rows, mask=banded_alibi_mask(...))`` on all rows
 (up to round-off; ``tests/models/test_asset_attention.py``). An epoch of the default network
-on the sp500 development fold took 0.71 s instead of 1.30 s with the full encoder (a busy
+on the sp500 development fold took 0.45 s instead of 0.78 s with the full encoder (a busy
 2-core machine, ``benchmarks/bench_attention.py``); the compute budget counts what is
 computed (:meth:`AssetAttention.call_flops`).
 """
