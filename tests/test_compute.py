@@ -129,3 +129,19 @@ def test_a_training_process_of_the_search_takes_its_share(
     assert pool.available_cores() == 6
     affinity[0] = {0, 1}
     assert pool.available_cores() == 2
+
+
+def test_the_command_line_process_takes_the_cores_it_may_use(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every command may train in its own process (``train``, ``run``, a one-job search)."""
+    from typer.testing import CliRunner
+
+    import evofolio.cli as cli
+
+    applied: list[int] = []
+    monkeypatch.setattr(cli, "limit_threads", applied.append)
+    monkeypatch.setattr(cli, "threads_per_process", lambda jobs: 7 if jobs == 1 else -1)
+    result = CliRunner().invoke(cli.app, ["data", "--data", str(tmp_path / "none.csv")])
+    assert result.exit_code == 2  # the missing file: the command ran after the set-up
+    assert applied == [7]

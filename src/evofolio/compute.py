@@ -13,8 +13,9 @@ its longest 5.5 s, 150x the one-thread median (issue 21's "30x in-search slowdow
 
 :func:`threads_per_process` gives each of ``jobs`` processes its share of the cores that are
 usable and not already busy (the usable cores less the 1-minute load average, at least one
-thread each); :func:`limit_threads` applies it where a training process starts (the search's
-worker processes and its in-process evaluator, the seed ensemble's workers).
+thread each); :func:`limit_threads` applies it where a training process starts (the command
+line's process, the search's worker processes and its in-process evaluator, the seed
+ensemble's workers).
 ``training.threads``, when set, still overrides it inside each fit.
 
 No torch import here: the search engine's workers import this before they know whether
