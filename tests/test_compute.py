@@ -59,37 +59,33 @@ def test_usable_cores_are_the_affinity_mask_capped_by_the_quota(
 
 
 @pytest.mark.parametrize(
-    ("jobs", "cores", "threads"), [(1, 8, 8), (2, 8, 4), (3, 8, 2), (2, 2, 1), (4, 2, 1), (0, 3, 3)]
-)
-def test_the_cores_are_divided_among_the_jobs(jobs: int, cores: int, threads: int) -> None:
-    assert threads_per_process(jobs, cores, load=0.0) == threads
-
-
-@pytest.mark.parametrize(
-    ("jobs", "cores", "load", "threads"),
+    ("jobs", "cores", "threads"),
     [
-        (1, 2, 2.6, 1),  # 2 cores kept busy by others: one thread (see the module's figures)
-        (1, 2, 0.4, 2),  # idle: both
-        (1, 8, 3.2, 5),  # 3 of 8 busy
-        (2, 8, 4.0, 2),  # 4 free cores for 2 processes
-        (2, 8, 30.0, 1),  # overloaded: still one each
-        (1, 4, -1.0, 4),  # a nonsense load counts as none
+        (1, 2, 1),  # 2 cores: one thread, one core left (the module's figures)
+        (2, 2, 1),
+        (1, 1, 1),
+        (1, 16, 15),
+        (2, 16, 7),
+        (3, 16, 5),
+        (4, 8, 1),
+        (20, 8, 1),  # more jobs than cores: still one thread each
+        (0, 3, 2),  # jobs below 1 count as one
     ],
 )
-def test_the_busy_cores_are_left_out(jobs: int, cores: int, load: float, threads: int) -> None:
-    assert threads_per_process(jobs, cores, load) == threads
+def test_one_core_is_left_and_the_rest_divided_among_the_jobs(
+    jobs: int, cores: int, threads: int
+) -> None:
+    assert threads_per_process(jobs, cores) == threads
 
 
-def test_the_default_cores_are_the_usable_idle_ones(
+def test_the_default_cores_are_the_usable_ones(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, affinity: list[set[int]]
 ) -> None:
     monkeypatch.setattr(compute.usable_cores, "__defaults__", (tmp_path,))  # no quota
-    load = [0.0]
-    monkeypatch.setattr(compute, "load_average", lambda: load[0])
-    affinity[0] = {0, 1, 2, 3, 4, 5}
+    affinity[0] = set(range(7))
     assert threads_per_process(2) == 3
-    load[0] = 2.0
-    assert threads_per_process(2) == 2
+    affinity[0] = set(range(64))
+    assert threads_per_process(1, usable_cores(v2(tmp_path, "400000 100000"))) == 3
     affinity[0] = {0}
     assert threads_per_process(2) == 1
 
@@ -119,14 +115,13 @@ def test_a_training_process_of_the_search_takes_its_share(
     from evofolio.config import parse_config
 
     monkeypatch.setattr(compute.usable_cores, "__defaults__", (tmp_path,))
-    monkeypatch.setattr(compute, "load_average", lambda: 0.0)
     applied: list[int] = []
     monkeypatch.setattr(fitness, "limit_threads", applied.append)
-    affinity[0] = set(range(6))
+    affinity[0] = set(range(7))
     fitness.make_evaluator(None, parse_config({"search": {"jobs": 2}}))  # type: ignore[arg-type]
     fitness.make_evaluator(None, parse_config({"search": {"jobs": 1}}))  # type: ignore[arg-type]
     assert applied == [3, 6]
-    assert pool.available_cores() == 6
+    assert pool.available_cores() == 7
     affinity[0] = {0, 1}
     assert pool.available_cores() == 2
 

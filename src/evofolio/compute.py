@@ -3,20 +3,22 @@
 A process may use the cores of its affinity mask (``os.sched_getaffinity``: ``taskset``, a
 container's cpuset), at most as many as its cgroup's CPU quota allows (``docker --cpus 2`` on
 a 64-core host: affinity 64, quota 2). ``os.cpu_count()`` sees neither, and torch's default
-(one thread per core it finds) sees no quota. Nor does either see the other programs that keep
-those cores busy: with more torch threads than the cores left free, OpenMP's threads wait on
-each other at every parallel region, and the small networks of a search gain little from a
-second thread on an idle machine. Measured on 2 cores kept busy by other programs (load
+(one thread per core it finds) sees no quota. Nor does either leave room for anything else:
+the search's own parent process and storage, the operating system, other programs. With as
+many torch threads as cores, any of those preempts one of OpenMP's threads and the others
+wait for it at every parallel region. Measured on 2 cores kept busy by other programs (load
 average 2-3, ``benchmarks/bench_threads.py``): a Model 2 trial (3 layers of 15 units) took
 34 s with two torch threads against 2.5 s with one; its median epoch 0.26 s against 0.037 s,
-its longest 5.5 s, 150x the one-thread median (issue 21's "30x in-search slowdown").
+its longest 5.5 s, 150x the one-thread median (issue 21's "30x in-search slowdown"); a
+one-job ``evolve`` of 4 Model 2 genomes took 124 s with torch's default against 25 s.
 
-:func:`threads_per_process` gives each of ``jobs`` processes its share of the cores that are
-usable and not already busy (the usable cores less the 1-minute load average, at least one
-thread each); :func:`limit_threads` applies it where a training process starts (the command
-line's process, the search's worker processes and its in-process evaluator, the seed
-ensemble's workers).
-``training.threads``, when set, still overrides it inside each fit.
+:func:`threads_per_process` leaves one usable core for the rest and divides the others among
+``jobs`` processes, at least one thread each (2 cores: one thread, whatever ``jobs``; 16 cores
+and one job: 15). It depends on the machine only, not on its load at the time, so a seeded
+run repeats on one machine (the thread count changes float rounding, hence trained weights).
+:func:`limit_threads` applies it where a training process starts (the command line's
+process, the search's worker processes and its in-process evaluator, the seed ensemble's
+workers). ``training.threads``, when set, still overrides it inside each fit.
 
 No torch import here: the search engine's workers import this before they know whether
 their evaluator needs torch.
@@ -32,7 +34,6 @@ from pathlib import Path
 __all__ = [
     "cgroup_cpu_limit",
     "limit_threads",
-    "load_average",
     "threads_per_process",
     "usable_cores",
 ]
@@ -96,29 +97,13 @@ def usable_cores(root: Path = CGROUP_ROOT) -> int:
     return max(1, cores)
 
 
-def load_average() -> float:
-    """The 1-minute load average (runnable processes, this one's included; 0 where the
-    platform has none)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
-
-
-def threads_per_process(jobs: int, cores: int | None = None, load: float | None = None) -> int:
-    """Torch threads for each of ``jobs`` processes sharing ``cores`` (default
-    :func:`usable_cores`) of which ``load`` (default :func:`load_average`) are busy: the free
-    cores ``cores - round(load)`` divided among the jobs, at least 1 each.
-
-    The load is read once, as the processes start: on a machine that others keep busy each
-    trains with fewer threads (one, on 2 busy cores), on an idle one with all its share.
-    """
+def threads_per_process(jobs: int, cores: int | None = None) -> int:
+    """Torch threads for each of ``jobs`` processes on ``cores`` usable cores (default
+    :func:`usable_cores`): one core left for the rest, the others divided among the jobs,
+    at least 1 each."""
     if cores is None:
         cores = usable_cores()
-    if load is None:
-        load = load_average()
-    free = min(cores, max(1, cores - round(max(0.0, load))))
-    return max(1, free // max(1, jobs))
+    return max(1, (cores - 1) // max(1, jobs))
 
 
 def limit_threads(threads: int) -> None:
