@@ -1,5 +1,7 @@
-"""asset_attention trains in checkpointed groups of sequences above a size: same outputs and
-gradients as one pass (without dropout), memory bounded whatever the number of assets."""
+"""asset_attention: its encoder computes what ``nn.TransformerEncoder`` with the banded ALiBi
+mask computes (only on the rows that are used), causally; and it trains in checkpointed groups
+of sequences above a size: same outputs and gradients as one pass (without dropout), memory
+bounded whatever the number of assets."""
 
 from __future__ import annotations
 
@@ -8,7 +10,11 @@ import torch
 
 import evofolio.models.asset_attention as module
 import evofolio.models.groups as groups
-from evofolio.models.asset_attention import AssetAttention, AssetAttentionConfig
+from evofolio.models.asset_attention import (
+    AssetAttention,
+    AssetAttentionConfig,
+    banded_alibi_mask,
+)
 from tolerance import assert_close_scaled, max_abs
 
 
@@ -82,13 +88,13 @@ def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
     with torch.no_grad():
         whole, state = model(x)
     sizes: list[int] = []
-    encoder = model.encoder.forward
+    encode = model._encode
 
-    def counted(src: torch.Tensor, *args: object, **kwargs: object) -> torch.Tensor:
-        sizes.append(int(src.shape[0]))
-        return encoder(src, *args, **kwargs)  # type: ignore[arg-type]
+    def counted(embedded: torch.Tensor, start: int) -> torch.Tensor:
+        sizes.append(int(embedded.shape[0]))
+        return encode(embedded, start)
 
-    monkeypatch.setattr(model.encoder, "forward", counted)
+    monkeypatch.setattr(model, "_encode", counted)
     monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", 4)
     with torch.no_grad():
         grouped, grouped_state = model(x)
@@ -96,3 +102,101 @@ def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
     # the same up to round-off of other batch sizes (4 sequences or 15): see tolerance.py
     assert_close_scaled(grouped, whole, rtol=1e-5, msg="weights")
     torch.testing.assert_close(grouped_state, state)
+
+
+def reference(
+    model: AssetAttention, x: torch.Tensor, state: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The weights as the model's documented computation gives them: PyTorch's own
+    ``TransformerEncoder`` (the same weights) over the state and the new rows with the
+    banded ALiBi mask, every row encoded, the new rows' encodings projected."""
+    b, t, n, f = x.shape
+    embedded = model.embed(x.permute(0, 2, 1, 3).reshape(b * n, t, f))
+    if state is not None:
+        embedded = torch.cat([state, embedded], dim=1)
+    rows = int(embedded.shape[1])
+    mask = banded_alibi_mask(rows, model.config.context)
+    encoded = model.encoder(embedded, mask=mask)[:, rows - t :]
+    scores = model.proj(encoded).reshape(b, n, t).transpose(1, 2)
+    return model.head(scores), embedded[:, max(0, rows - model.config.memory) :].detach()
+
+
+@pytest.mark.parametrize(
+    ("layers", "context", "rows"),
+    [(1, 50, 100), (1, 1, 6), (2, 5, 3), (2, 4, 17), (3, 3, 12), (3, 20, 9)],
+)
+def test_the_encoder_computes_the_banded_transformer_on_the_rows_used(
+    layers: int, context: int, rows: int
+) -> None:
+    """The same weights and gradients as the full encoder with the mask, whole or streamed
+    after a state (contexts longer and shorter than the call), in training mode."""
+    torch.manual_seed(layers * 100 + context)
+    config = AssetAttentionConfig(
+        n_assets=3, n_features=2, context=context, layers=layers, width=8, heads=2
+    )
+    model = AssetAttention(config).train()
+    first, then = torch.randn(2, 2 * context + 3, 3, 2), torch.randn(2, rows, 3, 2)
+    weights = torch.randn(2, rows, 3)
+
+    def run(forward: object) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        model.zero_grad()
+        _, state = forward(first, None)  # type: ignore[operator]
+        out, new_state = forward(then, state)  # type: ignore[operator]
+        (out * weights).sum().backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        return out.detach(), new_state, grads
+
+    got, got_state, got_grads = run(model)
+    want, want_state, want_grads = run(lambda x, s: reference(model, x, s))
+    assert_close_scaled(got, want, rtol=1e-5, msg="weights")
+    torch.testing.assert_close(got_state, want_state)
+    assert got_grads.keys() == want_grads.keys()
+    scale = max_abs(want_grads.values())
+    for name, expected in want_grads.items():
+        assert_close_scaled(got_grads[name], expected, rtol=1e-5, scale=scale, msg=name)
+
+
+def test_weights_are_causal_and_see_only_their_context() -> None:
+    """Row t's weights do not move when rows after t change, nor when rows at or before
+    t - layers · context change (beyond what ``layers`` banded layers reach); they do move when
+    a row inside that reach changes."""
+    config = AssetAttentionConfig(n_assets=4, n_features=3, context=5, layers=2, width=8)
+    model = AssetAttention(config).eval()
+    x = torch.randn(1, 30, 4, 3)
+    t = 20
+    with torch.no_grad():
+        base, _ = model(x)
+        future = x.clone()
+        future[:, t + 1 :] += 10.0
+        far_past = x.clone()
+        far_past[:, : t - 2 * 4] += 10.0  # rows <= t - 9: out of the reach of 2 layers
+        near = x.clone()
+        near[:, t - 2 * 4] += 10.0  # row t - 8: the farthest row still reached
+        moved = [model(y)[0][:, t] for y in (future, far_past, near)]
+    weights = base[:, t]
+    assert torch.all(weights >= 0)
+    torch.testing.assert_close(weights.sum(dim=-1), torch.ones(1))
+    assert_close_scaled(moved[0], weights, rtol=1e-5, msg="future rows")
+    assert_close_scaled(moved[1], weights, rtol=1e-5, msg="rows beyond the context")
+    assert (moved[2] - weights).abs().max() > 1e-4
+
+
+def test_the_burn_in_warm_up_is_the_last_row_of_a_call() -> None:
+    """``warm_up`` (what a chunk's burn-in runs) gives the last row's weights and the state of
+    the full call, and the chunks' weights are then those of the full call."""
+    from evofolio.training.chunks import run_chunks
+
+    config = AssetAttentionConfig(n_assets=4, n_features=3, context=6, layers=2, width=8)
+    model = AssetAttention(config).eval()
+    x = torch.randn(3, 11, 4, 3)
+    with torch.no_grad():
+        weights, state = model(x)
+        last, warm_state = model.warm_up(x)
+        chunk, prev = run_chunks(model, x, 6, grad=False)
+        burn, burn_state = model(x[:, :6])
+        plain, _ = model(x[:, 6:], burn_state)
+    assert_close_scaled(last, weights[:, -1], rtol=1e-5, msg="last row")
+    torch.testing.assert_close(warm_state, state)
+    assert prev is not None
+    assert_close_scaled(prev, burn[:, -1], rtol=1e-5, msg="the weights before the chunk")
+    assert_close_scaled(chunk, plain, rtol=1e-5, msg="chunk")

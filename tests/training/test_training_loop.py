@@ -106,3 +106,56 @@ def test_input_errors() -> None:
         parse_config({"training": {**SMALL.model_dump(), "chunk_len": 1}})
     with pytest.raises(ConfigError, match="objective"):
         parse_config({"training": {**SMALL.model_dump(), "objective": "calmar"}})
+
+
+class Clock:
+    """A stand-in for the loop's ``time`` module: ``perf_counter`` reads ``now``."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("max_seconds", "epochs_run", "out_of_time"),
+    [
+        (None, 6, False),  # no bound
+        (25.0, 3, True),  # 10, 20, 30 s: stops after the epoch that reaches 25 s
+        (30.0, 3, True),  # reaching the bound exactly stops too
+        (60.0, 6, False),  # the last epoch ends at 60 s: it finished, not stopped
+    ],
+)
+def test_the_wall_time_bound_stops_after_the_epoch_that_reaches_it(
+    monkeypatch: pytest.MonkeyPatch, max_seconds: float | None, epochs_run: int, out_of_time: bool
+) -> None:
+    import evofolio.training.loop as loop
+
+    clock = Clock()
+    monkeypatch.setattr(loop, "time", clock)
+
+    def ten_seconds_an_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
+        clock.now += 10.0
+
+    x, r = make_market()
+    cfg = SMALL.model_copy(update={"epochs": 6, "max_seconds": max_seconds})
+    result = train(fresh_model(), x, r, cfg, progress=ten_seconds_an_epoch)
+    assert result.epochs_run == len(result.history) == epochs_run
+    assert result.out_of_time is out_of_time
+    val_losses = [v for _, _, v in result.history]
+    assert result.best_val_loss == min(val_losses)  # the best epoch so far is kept
+    assert result.seconds == pytest.approx(10.0 * epochs_run)
+
+
+def test_the_search_bounds_each_fit_in_time_unless_training_sets_its_own() -> None:
+    from evofolio.search.fitness import budgeted
+
+    config = parse_config({"search": {"fit_seconds": 90.0}})
+    assert config.training.max_seconds is None
+    assert budgeted(config).training.max_seconds == 90.0
+    own = parse_config({"search": {"fit_seconds": 90.0}, "training": {"max_seconds": 5.0}})
+    assert budgeted(own).training.max_seconds == 5.0
+    assert budgeted(parse_config({})).training.max_seconds is None
+    with pytest.raises(ConfigError):
+        parse_config({"training": {"max_seconds": 0}})

@@ -22,6 +22,7 @@ from joblib import Parallel, delayed
 from evofolio.allocators.base import BaseAllocator, clone
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.registry import load_member as registry_load
+from evofolio.compute import threads_per_process
 from evofolio.data import as_data
 from evofolio.errors import DataError, NotFittedError, ParameterError
 from evofolio.heartbeat import heartbeat
@@ -96,7 +97,7 @@ class SeedEnsemble(BaseAllocator):
         if jobs <= 1:
             fitted: Iterable[Any] = (member.fit(data) for member in members)
         else:
-            threads = max(1, (os.cpu_count() or 1) // jobs)
+            threads = threads_per_process(jobs)
             fitted = Parallel(n_jobs=jobs, backend="loky", return_as="generator")(
                 delayed(_fit_member)(member, data, threads) for member in members
             )

@@ -18,6 +18,7 @@ from evofolio.cli.evolve_cmd import evolve_command, run_command
 from evofolio.cli.report_cmd import report_command
 from evofolio.cli.train_cmd import train_command
 from evofolio.cli.validate_cmd import validate_command
+from evofolio.compute import limit_threads, threads_per_process
 from evofolio.version import __version__
 
 app = typer.Typer(
@@ -44,6 +45,9 @@ def root(
 ) -> None:
     """evofolio: build portfolios with LSTM networks, find the best with a genetic algorithm,
     and judge everything out of sample, after costs, against the classic rules."""
+    # this process may train (train, run, a one-job search): torch gets the cores it may
+    # really use, not one thread per core of a machine others keep busy (evofolio.compute)
+    limit_threads(threads_per_process(1))
 
 
 app.command("run")(run_command)

@@ -151,10 +151,20 @@ class TrainingConfig(_Section):
     )
     cost_bps: float = Field(0.0, ge=0.0, description="turnover cost term in the loss")
     risk_aversion: float = Field(1.0, gt=0.0, description="for the utility objective")
-    threads: int | None = Field(None, ge=1, description="torch threads (None: torch's default)")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="torch threads in each fit (None: the process's, see evofolio.compute)",
+    )
     device: str = Field("auto", description="auto (CUDA when present), cpu or cuda")
     max_gflop: float | None = Field(
         None, gt=0.0, description="compute budget per fit (caps the epochs; None: none)"
+    )
+    max_seconds: float | None = Field(
+        None,
+        gt=0.0,
+        description="wall-time bound per fit: training stops after the epoch that reaches it, "
+        "keeping the best epoch so far (None: none)",
     )
 
 

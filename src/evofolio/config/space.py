@@ -136,6 +136,13 @@ class SearchConfig(_Section):
         description="compute budget of each fit in the search (and of the champion's refit), "
         "unless training.max_gflop is set; caps the epochs of large networks",
     )
+    fit_seconds: float | None = Field(
+        None,
+        gt=0.0,
+        description="wall-time bound of each fit in the search (and of the champion's refit), "
+        "unless training.max_seconds is set: training stops after the epoch that reaches it, "
+        "keeping its best epoch; a safety net against a stalled machine (None: none)",
+    )
     families: list[str] = Field(
         ["asset", "portfolio", "asset_attention"],
         min_length=1,

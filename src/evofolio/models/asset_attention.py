@@ -17,6 +17,16 @@ Streaming: the state is the rolling window of the last ``layers · (context - 1)
 inputs, ``(batch · assets, rows, width)`` — exactly the history the next rows' encodings can
 reach through ``layers`` banded layers, so two calls chained through the state give the same
 weights as one call on all rows.
+
+Cost: the encoder's layers (their own weights, :func:`encoder_layer`) are evaluated on the
+rows whose encodings are used, not on every row of the state: a call returns weights on its
+new rows only, so the last layer's queries, feed-forward block and residuals run on those,
+and each earlier layer on the ``context - 1`` rows more that the next one reaches. The
+weights are those of ``TransformerEncoder(rows, mask=banded_alibi_mask(...))`` on all rows
+(up to round-off; ``tests/models/test_asset_attention.py``). An epoch of the default network
+on the sp500 development fold took 0.45 s instead of 0.78 s with the full encoder (a busy
+2-core machine, ``benchmarks/bench_attention.py``); the compute budget counts what is
+computed (:meth:`AssetAttention.call_flops`).
 """
 
 from __future__ import annotations
@@ -109,11 +119,65 @@ def banded_alibi_mask(rows: int, context: int, device: torch.device | None = Non
 
 
 def _gelu(x: Tensor) -> Tensor:
-    """GELU as a plain function: ``TransformerEncoderLayer`` takes its inference fast path only
-    for ``F.relu``/``F.gelu`` themselves, and that path does not add a float (ALiBi) mask the way
-    the regular path does (it gave other weights under ``torch.no_grad`` than in training), so
-    the network must never take it."""
+    """GELU as a plain function, the layers' activation (:func:`encoder_layer` applies it).
+    Passed to ``TransformerEncoderLayer`` too: that module takes its inference fast path only
+    for ``F.relu``/``F.gelu`` themselves, and that path does not add a float (ALiBi) mask the
+    way the regular path does (it gave other weights under ``torch.no_grad`` than in
+    training), so the module, were it called (the tests' reference), must never take it."""
     return functional.gelu(x)
+
+
+def banded_attention(
+    q: Tensor, k: Tensor, v: Tensor, q_first: int, k_first: int, context: int, dropout: float
+) -> Tensor:
+    """Each query row attends to the keys of its own last ``context`` rows, with ALiBi:
+    ``softmax(q·kᵀ / √dim + mask) · v``, the mask that of :func:`banded_alibi_mask`.
+
+    ``q`` ``(sequences, heads, rows, dim)`` holds rows ``q_first ..``; ``k`` and ``v`` rows
+    ``k_first ..`` up to the same last row (``k_first <= q_first``). ``dropout`` is the
+    attention-dropout probability.
+    """
+    rows = int(k.shape[2])
+    mask = banded_alibi_mask(k_first + rows, context, q.device)[q_first:, k_first:]
+    return functional.scaled_dot_product_attention(
+        q, k, v, attn_mask=mask.to(q.dtype), dropout_p=dropout
+    )
+
+
+def encoder_layer(
+    layer: nn.TransformerEncoderLayer, x: Tensor, x_first: int, q_first: int, context: int
+) -> Tensor:
+    """One pre-norm ``TransformerEncoderLayer`` (its own weights) with the banded ALiBi mask,
+    evaluated on rows ``q_first ..`` only.
+
+    ``x`` ``(sequences, rows, width)`` holds the layer's input on rows ``x_first ..``, with
+    ``x_first = max(0, q_first - context + 1)`` (what those rows attend to). Returns the
+    layer's output on rows ``q_first ..``: ``y = x + drop(attn(norm1(x)))``, ``y +
+    drop(linear2(drop(gelu(linear1(norm2(y))))))``, the computation of
+    ``layer(x, src_mask=banded_alibi_mask(...))`` (PyTorch's ``_sa_block`` and ``_ff_block``),
+    with the queries, the feed-forward block and the residuals on the rows asked for only.
+    """
+    attn = layer.self_attn
+    seqs, _, width = x.shape
+    heads = attn.num_heads
+    dim = width // heads
+    training = layer.training
+    offset = q_first - x_first
+    normed = layer.norm1(x)
+    weight, bias = attn.in_proj_weight, attn.in_proj_bias
+    q = functional.linear(normed[:, offset:], weight[:width], bias[:width])
+    kv = functional.linear(normed, weight[width:], bias[width:])
+    k, v = kv.chunk(2, dim=-1)
+
+    def split(part: Tensor) -> Tensor:
+        return part.reshape(seqs, -1, heads, dim).transpose(1, 2)
+
+    dropout = attn.dropout if training else 0.0
+    mixed = banded_attention(split(q), split(k), split(v), q_first, x_first, context, dropout)
+    mixed = mixed.transpose(1, 2).reshape(seqs, -1, width)
+    y = x[:, offset:] + layer.dropout1(attn.out_proj(mixed))
+    hidden = layer.dropout(_gelu(layer.linear1(layer.norm2(y))))
+    return y + layer.dropout2(layer.linear2(hidden))
 
 
 class AssetAttention(nn.Module):
@@ -154,6 +218,21 @@ class AssetAttention(nn.Module):
             weights ``(batch, time, assets)``, decided at the close of each row from rows
             ``<= t``, and the new state (see :data:`AttentionState`).
         """
+        return self._weights(x, state, int(x.shape[1]) if x.dim() == 4 else 0)
+
+    def warm_up(
+        self, x: Tensor, state: AttentionState | None = None
+    ) -> tuple[Tensor, AttentionState]:
+        """``forward(x, state)``'s weights on the last row only, ``(batch, assets)``, and its
+        state: a chunk's burn-in (:func:`~evofolio.training.chunks.run_chunks`) needs no
+        more, and the encoder then computes the last row's encoding alone."""
+        weights, new_state = self._weights(x, state, 1)
+        return weights[:, -1], new_state
+
+    def _weights(
+        self, x: Tensor, state: AttentionState | None, outputs: int
+    ) -> tuple[Tensor, AttentionState]:
+        """The weights of the last ``outputs`` rows of ``x`` and the state after them."""
         if x.dim() != 4:
             raise ValueError(f"x must be (batch, time, assets, features), got {tuple(x.shape)}")
         b, t, n, f = x.shape
@@ -167,16 +246,35 @@ class AssetAttention(nn.Module):
         if state is not None:
             embedded = torch.cat([state.to(embedded.dtype), embedded], dim=1)
         rows = int(embedded.shape[1])
-        mask = banded_alibi_mask(rows, cfg.context, embedded.device)
+        outputs = min(outputs, t)
         if embedded.shape[0] > CHECKPOINT_SEQUENCES:
-            encoded = self._grouped(embedded, mask, rows - t)
+            encoded = self._grouped(embedded, rows - outputs)
         else:
-            encoded = self.encoder(embedded, mask=mask)[:, rows - t :, :]
-        scores = self.proj(encoded).reshape(b, n, t).transpose(1, 2)
+            encoded = self._encode(embedded, rows - outputs)
+        scores = self.proj(encoded).reshape(b, n, outputs).transpose(1, 2)
         new_state = embedded[:, max(0, rows - cfg.memory) :, :].detach()
         return self.head(scores), new_state
 
-    def _grouped(self, embedded: Tensor, mask: Tensor, start: int) -> Tensor:
+    def _encode(self, embedded: Tensor, start: int) -> Tensor:
+        """The encoder's output on rows ``start ..`` of ``embedded`` ``(sequences, rows,
+        width)``: what ``self.encoder(embedded, mask=banded_alibi_mask(rows, context))[:,
+        start:]`` gives, computing only what those rows depend on (:func:`encoder_layer`).
+
+        Layer ``l`` of ``L`` (from 0) is evaluated on rows ``start - (L - 1 - l) · (context -
+        1)`` on (at least 0), the rows the next layer's queries reach, and reads its keys
+        ``context - 1`` rows further back; the first layer starts there.
+        """
+        context = self.config.context
+        layers = list(self.encoder.layers)
+        firsts = [max(0, start - (len(layers) - 1 - i) * (context - 1)) for i in range(len(layers))]
+        lowest = max(0, firsts[0] - (context - 1))
+        hidden, at = embedded[:, lowest:], lowest
+        for layer, first in zip(layers, firsts, strict=True):
+            hidden = encoder_layer(layer, hidden, at, first, context)
+            at = first
+        return hidden
+
+    def _grouped(self, embedded: Tensor, start: int) -> Tensor:
         """The encoder over groups of sequences (at most :data:`CHECKPOINT_TOKENS` tokens),
         its output from row ``start`` on: the attention scores and activations of one group
         at a time. With gradients each group is checkpointed (recomputed in the backward
@@ -187,20 +285,42 @@ class AssetAttention(nn.Module):
         size = max(1, min(CHECKPOINT_SEQUENCES, CHECKPOINT_TOKENS // rows))
 
         def step(part: slice) -> Tensor:
-            return self.encoder(embedded[part], mask=mask)[:, start:, :]
+            return self._encode(embedded[part], start)
 
         return torch.cat(in_groups(step, int(embedded.shape[0]), size))
 
     def chunk_flops(self, rows: int) -> float:
-        """Forward FLOPs of one call on ``rows`` new rows per sample: the encoder runs over
-        the carried memory plus the new rows, ``r = memory + rows`` tokens per asset, at 2 per
-        weight and token plus ``4 · r² · width`` per layer for the attention products (the
-        full score matrix is computed before the band mask applies)."""
+        """Forward FLOPs of one call on ``rows`` new rows per sample after the carried memory
+        (``layers · (context - 1)`` rows), its weights on every new row: see
+        :meth:`call_flops`."""
+        return self.call_flops(max(rows, 0), self.config.memory, max(rows, 0))
+
+    def warm_up_flops(self, rows: int) -> float:
+        """Forward FLOPs of :meth:`warm_up` on ``rows`` rows without a state (a chunk's
+        burn-in): the last row's weights only, see :meth:`call_flops`."""
+        return self.call_flops(max(rows, 0), 0, 1)
+
+    def call_flops(self, rows: int, carried: int, outputs: int) -> float:
+        """Forward FLOPs per sample of a call on ``rows`` new rows after ``carried`` embedded
+        rows of state, with weights on the last ``outputs`` rows: what :meth:`_encode`
+        computes, at 2 per multiply-add of a weight matrix. The new rows are embedded; layer
+        ``l`` of ``L`` (from 0) projects keys and values on the ``k`` rows its ``q`` query rows
+        reach (``q = outputs + (L - 1 - l) · (context - 1)``, ``k = q + context - 1``, both
+        at most ``carried + rows``), queries, output projection and feed-forward block on the
+        ``q`` rows, and the attention products ``q · k`` scores of ``width`` (2 · 2 · q · k ·
+        width: the band mask applies after them); the score projection runs on the outputs.
+        Once per asset."""
         cfg = self.config
-        weights = sum(p.numel() for p in self.parameters() if p.dim() == 2)
-        tokens = float(cfg.memory + max(rows, 0))
-        attention = 4.0 * tokens * tokens * cfg.width * cfg.layers
-        return (2.0 * weights * tokens + attention) * cfg.n_assets
+        width, context = cfg.width, cfg.context
+        tokens = carried + rows
+        flops = 2.0 * cfg.n_features * width * rows + 2.0 * width * outputs
+        for layer in range(cfg.layers):
+            q = min(tokens, outputs + (cfg.layers - 1 - layer) * (context - 1))
+            k = min(tokens, q + context - 1)
+            keys_values = 2.0 * (2 * width * width) * k
+            queries_out_ffn = 2.0 * (2 * width * width + 2 * (2 * width * width)) * q
+            flops += keys_values + queries_out_ffn + 4.0 * q * k * width
+        return flops * cfg.n_assets
 
     def step_flops(self) -> float:
         """Forward FLOPs per sample and time step: 2 per weight of the embedding, encoder and

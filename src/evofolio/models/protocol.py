@@ -30,6 +30,10 @@ class SequenceModel(Protocol):
     ``config_cls`` is the frozen dataclass the network is built from (``cls(config_cls(**d))``
     rebuilds it from a checkpoint); ``step_flops()`` is the forward cost per sample and time
     step, the unit of the training compute budget.
+
+    Optional: ``warm_up(x, state) -> (weights (batch, items), state)``, the weights of the
+    last row of ``forward(x, state)`` and its state, for a model that can compute the last
+    row alone more cheaply than every row (a chunk's burn-in needs no more; attention).
     """
 
     config_cls: ClassVar[type]

@@ -24,6 +24,7 @@ from evofolio.allocators.neural_base import NeuralAllocator
 from evofolio.allocators.registry import estimator_for, family_of
 from evofolio.allocators.strategy_panel import StrategyPanel, strategy_panel_into
 from evofolio.backtesting import Fold, TradingRules, run_folds, split_periods, walk_forward
+from evofolio.compute import limit_threads, threads_per_process
 from evofolio.config import RunConfig
 from evofolio.data import AllocationData, MarketData
 from evofolio.errors import InsufficientHistoryError
@@ -119,10 +120,16 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
 
 
 def budgeted(config: RunConfig) -> RunConfig:
-    """``config`` with the search's compute budget per fit (unless training sets its own)."""
-    if config.training.max_gflop is not None or config.search.fit_gflop is None:
+    """``config`` with the search's compute budget and wall-time bound per fit (each unless
+    training sets its own)."""
+    update = {}
+    if config.training.max_gflop is None and config.search.fit_gflop is not None:
+        update["max_gflop"] = config.search.fit_gflop
+    if config.training.max_seconds is None and config.search.fit_seconds is not None:
+        update["max_seconds"] = config.search.fit_seconds
+    if not update:
         return config
-    training = config.training.model_copy(update={"max_gflop": config.search.fit_gflop})
+    training = config.training.model_copy(update=update)
     return config.model_copy(update={"training": training})
 
 
@@ -250,5 +257,7 @@ class FitnessEvaluator:
 def make_evaluator(context: SearchContext, base: RunConfig) -> FitnessEvaluator:
     """The evaluator of a search of ``base`` over ``context`` (picklable through
     ``functools.partial``: spawned workers receive the caller's data itself, never a source
-    path to read again)."""
+    path to read again). The process that builds it trains: torch gets its share of the
+    usable cores among ``base.search.jobs`` processes (:mod:`evofolio.compute`)."""
+    limit_threads(threads_per_process(base.search.jobs))
     return FitnessEvaluator(context, base)

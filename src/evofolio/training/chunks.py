@@ -93,7 +93,10 @@ def run_chunks(
     """Weights on the chunk rows after the burn-in.
 
     The burn-in runs without gradient (truncated back-propagation), then the chunk rows
-    run from the warmed-up state with gradient when ``grad`` is true.
+    run from the warmed-up state with gradient when ``grad`` is true. Of the burn-in only
+    the state and the last row's weights are used: a model with a ``warm_up(x, state) ->
+    (last weights (batch, items), state)`` method computes just those (see
+    :class:`~evofolio.models.protocol.SequenceModel`).
 
     Args:
         model: maps ``(batch, time, assets, features)`` to ``(weights, state)`` (or a
@@ -107,9 +110,13 @@ def run_chunks(
     state = None
     prev = None
     if burn_in > 0:
+        warm_up = getattr(model, "warm_up", None)
         with torch.no_grad():
-            warm, state = model(inputs[:, :burn_in], None)
-        prev = warm[:, -1]
+            if warm_up is not None:  # the last row's weights alone (attention: cheaper)
+                prev, state = warm_up(inputs[:, :burn_in], None)
+            else:
+                warm, state = model(inputs[:, :burn_in], None)
+                prev = warm[:, -1]
     with torch.set_grad_enabled(grad):
         weights, _ = model(inputs[:, burn_in:], state)
     return weights, prev

@@ -13,6 +13,14 @@ Rows: ``features[t]`` uses data up to ``t``; ``next_returns[t]`` is the asset re
 of the rows is the validation slice: its inputs may use the preceding (training) rows as
 burn-in history, but its loss is computed on validation rows only. Training losses start
 at row ``seq_len`` so that every output sees at least ``seq_len`` rows of real history.
+
+Two bounds end a fit before ``epochs``: the compute budget ``max_gflop`` caps the epochs
+before the first (an epoch's FLOPs, estimated from the network and the chunks: the same cap
+on every machine), and the wall-time bound ``max_seconds`` stops training after the epoch
+that reaches it, keeping the best epoch so far (``TrainResult.out_of_time``). The wall-time
+bound depends on the machine's speed and load, so a fit it stops is not reproducible: it is
+a safety net against a stalled or oversubscribed machine (a search trial measured at 30x
+its cost alone), to be set well above a fit's normal time (``search.fit_seconds``).
 """
 
 from __future__ import annotations
@@ -47,13 +55,15 @@ class TrainingDivergedError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainResult:
-    """What a training run did; the model itself holds the best state."""
+    """What a training run did; the model itself holds the best state. ``out_of_time``:
+    the wall-time bound (``TrainingConfig.max_seconds``) stopped it."""
 
     history: list[tuple[int, float, float]] = field(default_factory=list)
     best_epoch: int = 0
     best_val_loss: float = float("nan")
     epochs_run: int = 0
     seconds: float = 0.0
+    out_of_time: bool = False
 
 
 @contextmanager
@@ -98,16 +108,20 @@ def epoch_gflop(model: nn.Module, train_chunks: Chunks, val_chunks: Chunks | Non
 
     A model whose cost per call is not proportional to the call's length (attention over a
     carried memory) gives ``chunk_flops(rows)``, the forward FLOPs of one call on ``rows``
-    new rows per sample; otherwise ``step_flops()`` per row is used. Backward counts twice.
+    new rows per sample, and may give ``warm_up_flops(rows)``, those of its ``warm_up`` on a
+    chunk's burn-in (see :func:`~evofolio.training.chunks.run_chunks`; else
+    ``chunk_flops``); otherwise ``step_flops()`` per row is used. Backward counts twice.
     """
     chunk_len = int(train_chunks.inputs.shape[1]) - train_chunks.burn_in
     chunk = getattr(model, "chunk_flops", None)
     if chunk is not None:  # the cost of a call depends on its length (attention)
-        flops = train_chunks.n_chunks * (
-            float(chunk(train_chunks.burn_in)) + 3.0 * float(chunk(chunk_len))
-        )
+        warm = getattr(model, "warm_up_flops", chunk)
+        burn_in = float(warm(train_chunks.burn_in)) if train_chunks.burn_in else 0.0
+        flops = train_chunks.n_chunks * (burn_in + 3.0 * float(chunk(chunk_len)))
         if val_chunks is not None:
-            flops += val_chunks.n_chunks * float(chunk(int(val_chunks.inputs.shape[1])))
+            val_len = int(val_chunks.inputs.shape[1]) - val_chunks.burn_in
+            val_burn = float(warm(val_chunks.burn_in)) if val_chunks.burn_in else 0.0
+            flops += val_chunks.n_chunks * (val_burn + float(chunk(val_len)))
         return flops / 1e9
     step = getattr(model, "step_flops", None)
     if step is None:
@@ -168,7 +182,8 @@ def train(
     Returns:
         The per-epoch history ``(epoch, train_loss, val_loss)`` (epochs count from 1;
         ``val_loss`` is NaN when ``val_frac == 0``), the best epoch and its validation
-        loss (the last epoch without validation), epochs run and wall seconds.
+        loss (the last epoch without validation), epochs run, wall seconds and whether the
+        wall-time bound stopped training.
 
     Raises:
         TrainingDivergedError: a loss became NaN or infinite.
@@ -208,6 +223,7 @@ def train(
         history: list[tuple[int, float, float]] = []
         best = (0, float("inf"), copy.deepcopy(model.state_dict()))
         epochs = budget_epochs(model, config, train_chunks, val_chunks)
+        out_of_time = False
         for epoch in range(1, epochs + 1):
             model.train()
             order = torch.randperm(train_chunks.n_chunks, generator=generator)
@@ -236,6 +252,19 @@ def train(
             elif config.patience is not None and epoch - best[0] >= config.patience:
                 logger.debug("early stop at epoch %d (best %d)", epoch, best[0])
                 break
+            elapsed = time.perf_counter() - started
+            if config.max_seconds is not None and epoch < epochs and elapsed >= config.max_seconds:
+                out_of_time = True
+                logger.info(
+                    "training stopped after %d of %d epochs: %.1f s, past the fit's "
+                    "wall-time bound of %.0f s (best epoch %d kept)",
+                    epoch,
+                    epochs,
+                    elapsed,
+                    config.max_seconds,
+                    best[0],
+                )
+                break
         model.load_state_dict(best[2])
         model.eval()
     return TrainResult(
@@ -244,4 +273,5 @@ def train(
         best_val_loss=best[1],
         epochs_run=len(history),
         seconds=time.perf_counter() - started,
+        out_of_time=out_of_time,
     )

@@ -16,7 +16,6 @@ import os
 import pickle
 import queue
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from multiprocessing.process import BaseProcess
 
 import optuna
 
+from evofolio.compute import limit_threads, threads_per_process, usable_cores
 from evofolio.search.engine.evaluator import EvaluatorFactory
 from evofolio.search.engine.outcome import failure_message
 from evofolio.search.engine.storage import make_storage
@@ -39,10 +39,8 @@ PARENT_POLL_S = 1.0
 
 
 def available_cores() -> int:
-    """CPU cores this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """CPU cores this process may use (its affinity mask and cgroup CPU quota)."""
+    return usable_cores()
 
 
 @dataclass(frozen=True)
@@ -64,19 +62,6 @@ def _picklable(error: BaseException) -> BaseException:
     except Exception:
         return RuntimeError(failure_message(error))
     return error
-
-
-def limit_threads(threads: int) -> None:
-    """Give torch (and the BLAS/OpenMP pools) ``threads`` threads in this worker process.
-
-    The environment variables reach torch if it is imported later; torch is not imported
-    here, so a worker whose evaluator never needs it does not pay for it.
-    """
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[variable] = str(threads)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(threads)
 
 
 def _interrupt_once(signum: int, frame: object) -> None:
@@ -138,7 +123,7 @@ def run_pool(
     """Run ``jobs`` workers to the end; return the errors that stopped any of them."""
     context = multiprocessing.get_context("spawn")
     errors: multiprocessing.queues.Queue[BaseException] = context.Queue()
-    threads = max(1, available_cores() // jobs)
+    threads = threads_per_process(jobs)
     verbosity = optuna.logging.get_verbosity()
     processes: list[BaseProcess] = []
     for index in range(jobs):
