@@ -41,6 +41,7 @@ def test_a_search_prints_its_status_each_time_a_trial_ends(
     config = tmp_path / "tiny.toml"
     config.write_text(
         "[training]\nepochs = 1\n[search]\npopulation = 3\ngenerations = 1\nfolds = 2\n"
+        'families = ["asset"]\n'
     )
     out = tmp_path / "out"
     args = ["evolve", "--config", str(config), "--data", str(source), "--out", str(out)]

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import evofolio as ev
 from evofolio.cli import app
+from evofolio.config import SearchConfig
 from synthetic import random_prices
 
 runner = CliRunner()
@@ -94,9 +95,10 @@ def test_validate_writes_each_outer_step_and_the_stitched_track(validated: Path)
     assert second["trading"][0] >= "2006-01-01" and second["trading"][1] < HOLDOUT
     # each search saw only the dates before its period
     assert first["development"][1] < "2005-01-01" and second["development"][1] < "2006-01-01"
-    assert (
-        first["budget"]["warm_start_genomes"] == 0 and second["budget"]["warm_start_genomes"] == 1
-    )
+    # population 2: one genome per island (family) from the first search's best
+    families = len(SearchConfig().families)
+    assert first["budget"]["warm_start_genomes"] == 0
+    assert second["budget"]["warm_start_genomes"] == families
     assert (validated / "report.html").is_file() and (validated / "search.db").is_file()
     page = (validated / "report.html").read_text(encoding="utf-8")
     assert 'id="cost-table"' in page and "Break-even cost vs" in page  # the run report's costs
@@ -240,7 +242,8 @@ def test_a_killed_validate_resumes_losing_only_the_trial_in_flight(
     storage = f"sqlite:///{out / 'search.db'}"
     second = optuna.load_study(study_name=PERIODS[1], storage=storage)
     states = [t.state.name for t in second.trials]
-    assert states.count("COMPLETE") == 2 and "FAIL" in states  # the killed trial, re-run
+    # population 2 x 1 generation in each of the 3 islands; the killed trial re-run
+    assert states.count("COMPLETE") == 2 * len(SearchConfig().families) and "FAIL" in states
 
 
 @pytest.mark.parametrize(
@@ -318,7 +321,9 @@ def test_validate_quick_runs_the_quick_budget_end_to_end(tmp_path: Path) -> None
     assert first["budget"]["generations"] == search.generations
     assert first["budget"]["warm_start_genomes"] == 0
     assert second["budget"]["generations"] == quick.validation.generations_after_first
-    assert second["budget"]["warm_start_genomes"] == search.population // 2
+    assert second["budget"]["warm_start_genomes"] == search.population // 2 * len(
+        search.families
+    )  # half a population per island
     for period in summary["periods"]:
         run = json.loads((out / period["name"] / "run.json").read_text())
         assert run["champion_seeds"] == quick.champion.seeds

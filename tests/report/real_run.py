@@ -17,12 +17,12 @@ N_DAYS = 1300
 def tiny_run_config(source: Path, *, multi_objective: bool, families: list[str]) -> RunConfig:
     """The smallest configuration that still runs every stage of ``evofolio run``."""
     raw: dict[str, Any] = {
-        "seed": 0,  # a seed whose 8 genomes hold both families (asset 4, portfolio 4)
+        "seed": 0,
         "data": {"source": str(source)},
         "strategies": {"window": 40, "names": STRATEGY_NAMES},
         "training": {"epochs": 1, "device": "cpu", "threads": 1},
         "search": {
-            "population": 4,
+            "population": 2,  # per family (islands): 4 completed trials each
             "generations": 2,
             "folds": 2,
             "min_test_days": 60,

@@ -18,7 +18,17 @@ from evofolio.report.importances import MIN_IMPORTANCE_TRIALS
 from evofolio.report.rundir import read_run_dir
 from evofolio.report.tables import TABLE_COLUMNS, format_metric
 
-SECTIONS = ("holdout", "tearsheet", "performance", "champion", "search", "genes", "assumptions")
+SECTIONS = (
+    "verdict",
+    "families",
+    "holdout",
+    "tearsheet",
+    "performance",
+    "champion",
+    "search",
+    "genes",
+    "assumptions",
+)
 TIMELINE = 1
 REQUIRED = (
     "run.json",
@@ -82,7 +92,7 @@ def test_sections_in_the_order_of_the_issue(run_dir: Path) -> None:
 def test_holdout_table_matches_the_metrics_file(run_dir: Path) -> None:
     page = build_report(run_dir).read_text(encoding="utf-8")
     metrics = json.loads((run_dir / "holdout" / "metrics.json").read_text())["metrics"]
-    rows = table_rows(page)
+    rows = table_rows(section_of(page, "holdout"))
     assert next(iter(rows)) == "champion"
     assert set(rows) == set(metrics) and set(STRATEGY_NAMES) <= set(rows)
     for name, cells in rows.items():
@@ -181,3 +191,28 @@ def test_nulls_read_as_nan_and_config_is_optional(run_dir: Path) -> None:
     assert record.champion.fitness != record.champion.fitness  # null in multi-objective mode
     assert record.strategies[0] == "champion"
     assert "Genes (JSON)" in build_report(run_dir).read_text(encoding="utf-8")
+
+
+def test_the_families_section_shows_each_family_champion_beside_the_classic_rules(
+    run_dir: Path,
+) -> None:
+    page = build_report(run_dir).read_text(encoding="utf-8")
+    comparison = json.loads((run_dir / "champion" / "metrics.json").read_text())["families"]
+    part = section_of(page, "families")
+    rows = table_rows(part)
+    traded = [row for row in comparison["families"] if row["trial"] is not None]
+    assert list(rows)[: len(traded)] == [f"{row['family']} champion" for row in traded]
+    assert set(rows) - {f"{row['family']} champion" for row in traded} == set(
+        comparison["baselines"]
+    )
+    for row in traded:
+        cells = rows[f"{row['family']} champion"]
+        assert cells == [format_metric(k, row["holdout"][k]) for k in TABLE_COLUMNS]
+    # the overall champion's row is highlighted, and its family is the champion's
+    champion = json.loads((run_dir / "champion" / "metrics.json").read_text())["family"]
+    assert f'class="champion" data-family="{champion}"' in part
+    assert part.count("<tr><th>") - 1 >= len(comparison["pairs"])  # one row per pair
+    for pair in comparison["pairs"]:
+        assert f"{pair['first']} − {pair['second']}" in part
+    assert figure_count(part) == 2  # Sharpe with intervals, validation by family
+    assert comparison["sentence"] in part.replace("&#x27;", "'")
