@@ -9,7 +9,6 @@ holdout (each member of the seed ensemble alone).
 from __future__ import annotations
 
 import logging
-import os
 import statistics
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +19,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from evofolio.backtesting import BacktestResult
+from evofolio.compute import threads_per_process
 from evofolio.config import RunConfig
 from evofolio.heartbeat import heartbeat
 from evofolio.metrics import sharpe_ratio
@@ -52,7 +52,7 @@ def seed_validation_sharpes(
         else:
             todo.append(seed)
     jobs = max(1, min(jobs, len(todo)))
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = threads_per_process(jobs)
     runs = [config.model_copy(update={"seed": seed}) for seed in todo]
     if jobs > 1:
         runs = [_with_threads(run, threads) for run in runs]
