@@ -108,22 +108,37 @@ def test_the_attention_budget_counts_the_rows_each_layer_computes() -> None:
     after 2 x 9 carried ones (38 tokens). Layer 0 runs its queries on the 20 + 9 rows that
     layer 1's queries reach and its keys on all 38; layer 1 queries the 20 new rows with keys
     on 29. Per row, 2 FLOPs per multiply-add: keys and values 2 x 2·16², queries and output
-    projection 2 x 2·16², feed-forward 2 x 2·(16·32); scores and mixing 4·q·k·16."""
-    from evofolio.models.asset_attention import AssetAttention, AssetAttentionConfig
+    projection 2 x 2·16², feed-forward 2 x 2·(16·32); scores and mixing 4·q·k·16; the 2
+    heads' q·k scores at SCORE_FLOPS each (DROPOUT_SCORE_FLOPS more with dropout)."""
+    from evofolio.models.asset_attention import (
+        DROPOUT_SCORE_FLOPS,
+        SCORE_FLOPS,
+        AssetAttention,
+        AssetAttentionConfig,
+    )
 
     config = AssetAttentionConfig(n_assets=4, n_features=3, context=10, layers=2, width=16)
+    assert config.heads == 2 and config.dropout == 0.0
     network = AssetAttention(config)
     embed, proj = 2 * 3 * 16 * 20, 2 * 16 * 20
     kv, q_out_ffn = 2 * 2 * 16 * 16, 2 * (2 * 16 * 16 + 2 * 16 * 32)
-    layer0 = kv * 38 + q_out_ffn * 29 + 4 * 29 * 38 * 16
-    layer1 = kv * 29 + q_out_ffn * 20 + 4 * 20 * 29 * 16
+    layer0 = kv * 38 + q_out_ffn * 29 + (4 * 16 + 2 * SCORE_FLOPS) * 29 * 38
+    layer1 = kv * 29 + q_out_ffn * 20 + (4 * 16 + 2 * SCORE_FLOPS) * 20 * 29
     assert network.chunk_flops(20) == pytest.approx((embed + proj + layer0 + layer1) * 4)
     # a burn-in of 10 rows without state, the last row's weights only: layer 0 on all 10
     # rows, layer 1 queries the last row against 10 keys
     embed, proj = 2 * 3 * 16 * 10, 2 * 16 * 1
-    layer0 = kv * 10 + q_out_ffn * 10 + 4 * 10 * 10 * 16
-    layer1 = kv * 10 + q_out_ffn * 1 + 4 * 1 * 10 * 16
+    layer0 = kv * 10 + q_out_ffn * 10 + (4 * 16 + 2 * SCORE_FLOPS) * 10 * 10
+    layer1 = kv * 10 + q_out_ffn * 1 + (4 * 16 + 2 * SCORE_FLOPS) * 1 * 10
     assert network.warm_up_flops(10) == pytest.approx((embed + proj + layer0 + layer1) * 4)
+    # with attention dropout every score costs DROPOUT_SCORE_FLOPS more
+    dropped = AssetAttention(
+        AssetAttentionConfig(n_assets=4, n_features=3, context=10, layers=2, width=16, dropout=0.1)
+    )
+    scores = 2 * (29 * 38 + 20 * 29) * 4
+    assert dropped.chunk_flops(20) - network.chunk_flops(20) == pytest.approx(
+        scores * DROPOUT_SCORE_FLOPS
+    )
 
 
 def linear_flops(counter: Any) -> float:
@@ -141,7 +156,7 @@ def test_the_attention_budget_counts_what_a_call_multiplies(layers: int) -> None
     left out of the comparison, whether or not a torch version counts it)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    from evofolio.models.asset_attention import AssetAttention, AssetAttentionConfig
+    from evofolio.models.asset_attention import SCORE_FLOPS, AssetAttention, AssetAttentionConfig
 
     config = AssetAttentionConfig(n_assets=3, n_features=4, context=7, layers=layers, width=8)
     network = AssetAttention(config).eval()
@@ -150,7 +165,7 @@ def test_the_attention_budget_counts_what_a_call_multiplies(layers: int) -> None
         total = 0.0
         for layer in range(layers):
             q = min(tokens, outputs + (layers - 1 - layer) * 6)
-            total += 4.0 * q * min(tokens, q + 6) * 8
+            total += (4.0 * 8 + config.heads * SCORE_FLOPS) * q * min(tokens, q + 6)
         return total * 3
 
     with torch.no_grad():

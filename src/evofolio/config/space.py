@@ -130,6 +130,13 @@ class SearchConfig(_Section):
         False, description="Pareto front of (Sharpe, max drawdown, turnover) instead of fitness"
     )
     prune: bool = Field(True, description="stop hopeless trials early (single-objective only)")
+    prune_percentile: float = Field(
+        25.0,
+        gt=0.0,
+        lt=100.0,
+        description="a trial whose fold Sharpe is below this percentile of its island's "
+        "completed trials at the same fold is stopped (50: the median)",
+    )
     fit_gflop: float | None = Field(
         500.0,
         gt=0.0,

@@ -26,7 +26,18 @@ weights are those of ``TransformerEncoder(rows, mask=banded_alibi_mask(...))`` o
 (up to round-off; ``tests/models/test_asset_attention.py``). An epoch of the default network
 on the sp500 development fold took 0.45 s instead of 0.78 s with the full encoder (a busy
 2-core machine, ``benchmarks/bench_attention.py``); the compute budget counts what is
-computed (:meth:`AssetAttention.call_flops`).
+computed (:meth:`AssetAttention.call_flops`), including the work on the attention scores
+that matrix-product FLOPs miss.
+
+Scores: the attention of ``heads`` heads on ``q`` query and ``k`` key rows fills ``heads · q · k``
+scores (mask, softmax, dropout and their gradients) whatever the width; with narrow heads
+this, not the products, is the cost (4 heads of width 4 took 4-6x the time of 1 head of width
+16 for the same products, 19-31x with attention dropout: ``benchmarks/bench_attention_scores.py``,
+PyTorch's CPU kernel, one thread, a busy 2-core AMD EPYC machine, 2026-12-06; a score cost 60
+to 160 FLOP-equivalents, and dropout 240 to 370 more, across runs). The budget
+counts :data:`SCORE_FLOPS` FLOP-equivalents per score, and :data:`DROPOUT_SCORE_FLOPS` more
+with attention dropout, so that ``search.fit_gflop`` binds on such genomes as it does on
+wide ones.
 """
 
 from __future__ import annotations
@@ -107,6 +118,13 @@ class AssetAttentionConfig:
     def memory(self) -> int:
         """Embedded rows carried in the state: the reach of ``layers`` banded layers."""
         return self.layers * (self.context - 1)
+
+
+SCORE_FLOPS = 100.0
+"""Forward FLOP-equivalents per attention score (mask, softmax and their share of the backward
+pass), measured against the products' FLOP rate (see the module docstring)."""
+DROPOUT_SCORE_FLOPS = 300.0
+"""The same, added per score when attention dropout is on (a mask drawn over every score)."""
 
 
 def banded_alibi_mask(rows: int, context: int, device: torch.device | None = None) -> Tensor:
@@ -308,10 +326,12 @@ class AssetAttention(nn.Module):
         reach (``q = outputs + (L - 1 - l) · (context - 1)``, ``k = q + context - 1``, both
         at most ``carried + rows``), queries, output projection and feed-forward block on the
         ``q`` rows, and the attention products ``q · k`` scores of ``width`` (2 · 2 · q · k ·
-        width: the band mask applies after them); the score projection runs on the outputs.
-        Once per asset."""
+        width: the band mask applies after them), plus the ``heads · q · k`` scores at
+        :data:`SCORE_FLOPS` each (:data:`DROPOUT_SCORE_FLOPS` more with dropout); the score
+        projection runs on the outputs. Once per asset."""
         cfg = self.config
         width, context = cfg.width, cfg.context
+        per_score = SCORE_FLOPS + (DROPOUT_SCORE_FLOPS if cfg.dropout > 0.0 else 0.0)
         tokens = carried + rows
         flops = 2.0 * cfg.n_features * width * rows + 2.0 * width * outputs
         for layer in range(cfg.layers):
@@ -319,14 +339,17 @@ class AssetAttention(nn.Module):
             k = min(tokens, q + context - 1)
             keys_values = 2.0 * (2 * width * width) * k
             queries_out_ffn = 2.0 * (2 * width * width + 2 * (2 * width * width)) * q
-            flops += keys_values + queries_out_ffn + 4.0 * q * k * width
+            scores = cfg.heads * q * k * per_score
+            flops += keys_values + queries_out_ffn + 4.0 * q * k * width + scores
         return flops * cfg.n_assets
 
     def step_flops(self) -> float:
         """Forward FLOPs per sample and time step: 2 per weight of the embedding, encoder and
-        projection, plus the attention products (``4 · context · width`` per layer), once per
-        asset (the unit of the training compute budget, like Model 1's)."""
+        projection, plus the attention products and scores (``(4 · width + heads ·``
+        :data:`SCORE_FLOPS` ``) · context`` per layer), once per asset (the unit of the
+        training compute budget, like Model 1's)."""
         cfg = self.config
         weights = sum(p.numel() for p in self.parameters() if p.dim() == 2)
-        attention = 4.0 * cfg.context * cfg.width * cfg.layers
+        per_score = SCORE_FLOPS + (DROPOUT_SCORE_FLOPS if cfg.dropout > 0.0 else 0.0)
+        attention = (4.0 * cfg.width + cfg.heads * per_score) * cfg.context * cfg.layers
         return (2.0 * weights + attention) * cfg.n_assets

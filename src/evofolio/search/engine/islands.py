@@ -14,7 +14,7 @@ wrappers:
   its parameter names; otherwise the island furthest from its budget, see
   :func:`open_island`), records it on the trial, pins the island parameter to it, and lets
   that island's sampler propose the other genes from its own island's history only.
-  :class:`IslandPruner` does the same for the median pruner (a trial is compared with its own
+  :class:`IslandPruner` does the same for the pruner (a trial is compared with its own
   island's trials at the same step).
 
 NSGA-II writes a trial's generation under one key for every island (each island numbers its

@@ -358,13 +358,16 @@ def open_study(
     """Create or load the study, with the sampler of ``search.sampler`` (:func:`make_sampler`,
     one per island with ``islands``) and a pruner.
 
-    The median pruner is used only for a single objective with ``search.prune``; with islands
-    it compares a trial with its own island's trials. Raises ``ConfigError`` if an existing
+    The percentile pruner (``search.prune_percentile``; 50 is Optuna's median pruner) is used
+    only for a single objective with ``search.prune``; with islands it compares a trial with
+    its own island's trials. Raises ``ConfigError`` if an existing
     study optimises other ``directions``.
     """
     wanted = list(directions)
     pruner: optuna.pruners.BasePruner = (
-        optuna.pruners.MedianPruner(n_startup_trials=search.population, n_warmup_steps=0)
+        optuna.pruners.PercentilePruner(
+            search.prune_percentile, n_startup_trials=search.population, n_warmup_steps=0
+        )
         if search.prune and len(wanted) == 1
         else optuna.pruners.NopPruner()
     )
