@@ -177,3 +177,25 @@ def test_a_new_trial_joins_the_island_furthest_from_its_target(tmp_path: Path) -
     assert open_island(trials, islands, "family", population=2, sync=True) == "b"
     view = IslandView(study, "a", "family")
     assert [island_of(t, "family") for t in view.get_trials()] == ["a", "a", "a"]
+
+
+def test_only_the_bottom_quarter_of_an_island_is_pruned(tmp_path: Path) -> None:
+    """search.prune_percentile 25: a trial is stopped below the 25th percentile of its
+    island's completed trials at the same fold; one between that and the median runs on."""
+    config = search_config(islands=True, population=2, families=["asset", "portfolio"])
+    assert config.search.prune_percentile == 25.0
+    study = search_plan(config, tmp_path).open(
+        make_storage(f"sqlite:///{tmp_path / 'db.sqlite'}", config.search), "quarter"
+    )
+    for value in (1.0, 2.0, 3.0, 4.0):  # 25th percentile 1.75, median 2.5
+        study.sampler.place_next("asset")  # type: ignore[attr-defined]
+        trial = study.ask()
+        trial.suggest_categorical("family", ["asset", "portfolio"])
+        trial.report(value, 0)
+        study.tell(trial, value)
+    for value, pruned in ((2.4, False), (1.7, True)):
+        study.sampler.place_next("asset")  # type: ignore[attr-defined]
+        trial = study.ask()
+        trial.suggest_categorical("family", ["asset", "portfolio"])
+        trial.report(value, 0)
+        assert bool(trial.should_prune()) is pruned, value

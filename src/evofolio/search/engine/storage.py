@@ -365,8 +365,10 @@ def open_study(
     """
     wanted = list(directions)
     pruner: optuna.pruners.BasePruner = (
-        optuna.pruners.PercentilePruner(
-            search.prune_percentile, n_startup_trials=search.population, n_warmup_steps=0
+        optuna.pruners.PercentilePruner(  # Optuna's percentile is the share of trials KEPT
+            100.0 - search.prune_percentile,
+            n_startup_trials=search.population,
+            n_warmup_steps=0,
         )
         if search.prune and len(wanted) == 1
         else optuna.pruners.NopPruner()
