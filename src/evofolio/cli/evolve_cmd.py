@@ -266,7 +266,11 @@ def run_command(
     price_column: PriceColumnOpt = None,
     quick: Annotated[
         bool,
-        typer.Option("--quick", help="The same pipeline in about two minutes (quick preset)."),
+        typer.Option(
+            "--quick",
+            help="The same pipeline on a demonstration budget (quick preset: 2 min 55 s on sp500, "
+            "2 cores, panel cached).",
+        ),
     ] = False,
     population: PopulationOpt = None,
     generations: GenerationsOpt = None,
@@ -284,7 +288,7 @@ def run_command(
     families → champion → holdout backtest against every classic strategy → report.html.
 
     Without --config it uses the `default` budget (at most 15 minutes on 2 cores; see
-    configs/default.toml); --quick uses the `quick` one (about two minutes).
+    configs/default.toml); --quick uses the `quick` one (2 min 55 s on sp500 with 2 cores).
     """
     setup_logging(verbose, quiet)
     if quick and config is not None:
