@@ -134,9 +134,9 @@ def test_on_pure_noise_the_verdict_finds_no_skill(tmp_path: Path) -> None:
         for row in result.verdict["holdout_tests"]["differences"]
         if row["baseline"] == "equal_weight"
     )
-    # under the null a p-value is uniform: the contract is "not significant", not a level
+    # under the null a p-value is uniform (and a 90 % interval misses zero one time in ten):
+    # the contract is "not significant once the baselines are accounted for", not a level
     assert against["p_holm"] > config.evaluation.significance
-    assert against["ci_low"] < 0.0 < against["ci_high"]
     assert result.verdict["verdict"]["outcome"] == "no_evidence"
 
 
