@@ -182,7 +182,9 @@ def test_a_new_trial_joins_the_island_furthest_from_its_target(tmp_path: Path) -
 def test_only_the_bottom_quarter_of_an_island_is_pruned(tmp_path: Path) -> None:
     """search.prune_percentile 25: a trial is stopped below the 25th percentile of its
     island's completed trials at the same fold; one between that and the median runs on."""
-    config = search_config(islands=True, population=2, families=["asset", "portfolio"])
+    config = search_config(
+        islands=True, population=2, generations=5, families=["asset", "portfolio"]
+    )
     assert config.search.prune_percentile == 25.0
     study = search_plan(config, tmp_path).open(
         make_storage(f"sqlite:///{tmp_path / 'db.sqlite'}", config.search), "quarter"
@@ -199,3 +201,46 @@ def test_only_the_bottom_quarter_of_an_island_is_pruned(tmp_path: Path) -> None:
         trial.suggest_categorical("family", ["asset", "portfolio"])
         trial.report(value, 0)
         assert bool(trial.should_prune()) is pruned, value
+
+
+class _PortfolioFails(StubEvaluator):
+    """Every ``portfolio`` genome raises (a family broken on this data); the others score."""
+
+    def __call__(self, trial, genome, context):  # type: ignore[no-untyped-def]
+        if genome.family == "portfolio":
+            raise RuntimeError("planted: this family fails")
+        return super().__call__(trial, genome, context)
+
+
+def test_a_family_whose_genomes_all_fail_closes_its_own_island_only(tmp_path: Path) -> None:
+    config = search_config(
+        islands=True, population=2, generations=2, families=["asset", "portfolio"], prune=False
+    )
+    plan = search_plan(config, tmp_path / "run")
+    assert [(i.name, i.target, i.max_trials) for i in plan.islands] == [
+        ("asset", 4, 12),
+        ("portfolio", 4, 12),
+    ]
+    result = run_search(config, tmp_path / "run", _PortfolioFails, poll_seconds=0.05)
+    trials = result.study.get_trials()
+    by_family = Counter((t.params["family"], t.state.name) for t in trials)
+    # asset reaches its target; portfolio stops at its own cap of evaluated trials
+    assert by_family[("asset", "COMPLETE")] == 4
+    assert by_family[("portfolio", "FAIL")] == 12 and by_family[("portfolio", "COMPLETE")] == 0
+
+
+def test_a_hint_for_an_island_filled_meanwhile_falls_back_to_an_open_one(tmp_path: Path) -> None:
+    config = search_config(
+        islands=True, population=2, generations=1, families=["asset", "portfolio"]
+    )
+    study = search_plan(config, tmp_path).open(
+        make_storage(f"sqlite:///{tmp_path / 'db.sqlite'}", config.search), "hint"
+    )
+    for _ in range(2):  # asset's target (2 x 1) taken by another process
+        study.sampler.place_next("asset")  # type: ignore[attr-defined]
+        trial = study.ask()
+        trial.suggest_categorical("family", ["asset", "portfolio"])
+        study.tell(trial, 1.0)
+    study.sampler.place_next("asset")  # type: ignore[attr-defined]
+    trial = study.ask()
+    assert trial.suggest_categorical("family", ["asset", "portfolio"]) == "portfolio"

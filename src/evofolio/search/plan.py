@@ -62,8 +62,10 @@ def searched_families(search: SearchConfig) -> list[str]:
 def islands_of(search: SearchConfig) -> tuple[Island, ...]:
     """One island per searched family with ``search.islands`` (none otherwise): each has
     ``population x generations`` completed trials times its weight in ``search.family_budget``
-    over the mean weight (a family not named weighs 1), shared by largest remainders so the
-    targets add up to ``population x generations x families``.
+    over the mean weight (a family not named weighs 1), shared by largest remainders (at least
+    one each: the targets add up to ``population x generations x families`` unless a tiny
+    weight was lifted to one trial). Each island's cap on evaluated trials is
+    ``search.max_trials`` shared the same way, else 3 x its target.
 
     >>> from evofolio.config import SearchConfig
     >>> search = SearchConfig(population=4, generations=5, family_budget={"asset": 2.0})
@@ -76,7 +78,14 @@ def islands_of(search: SearchConfig) -> tuple[Island, ...]:
     weights = [float(search.family_budget.get(name, 1.0)) for name in families]
     total = search.population * search.generations * len(families)
     targets = split_budget(total, weights)
-    return tuple(Island(name, target) for name, target in zip(families, targets, strict=True))
+    caps = (
+        split_budget(search.max_trials, weights)
+        if search.max_trials is not None and search.max_trials >= len(families)
+        else [3 * target for target in targets]
+    )
+    return tuple(
+        Island(name, target, cap) for name, target, cap in zip(families, targets, caps, strict=True)
+    )
 
 
 def search_plan(config: RunConfig, run_dir: str | Path, poll_seconds: float = 1.0) -> SearchPlan:

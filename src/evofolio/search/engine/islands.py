@@ -53,10 +53,22 @@ ISLAND_KEY = "evofolio:island"
 
 @dataclass(frozen=True)
 class Island:
-    """One island: the island parameter's value and its target of completed trials."""
+    """One island: the island parameter's value, its target of completed trials and its cap
+    on evaluated trials (failures and pruned ones included; 0: 3 x the target), so that a
+    family whose genomes all fail ends its own island, not the others'."""
 
     name: str
     target: int
+    cap: int = 0
+
+    @property
+    def max_trials(self) -> int:
+        return self.cap or 3 * self.target
+
+    def closed(self, trials: Sequence[FrozenTrial], param: str) -> bool:
+        """Whether the island holds its target of completed trials or reached its cap."""
+        counts = count_trials(island_trials(trials, self.name, param))
+        return counts.complete >= self.target or counts.evaluated >= self.max_trials
 
 
 def split_budget(total: int, weights: Sequence[float]) -> tuple[int, ...]:
@@ -94,11 +106,8 @@ def island_trials(trials: Sequence[FrozenTrial], island: str, param: str) -> lis
 
 
 def islands_done(trials: Sequence[FrozenTrial], islands: Sequence[Island], param: str) -> bool:
-    """Whether every island holds its target of completed trials."""
-    return all(
-        count_trials(island_trials(trials, island.name, param)).complete >= island.target
-        for island in islands
-    )
+    """Whether every island holds its target of completed trials or reached its cap."""
+    return all(island.closed(trials, param) for island in islands)
 
 
 def open_island(
@@ -112,14 +121,14 @@ def open_island(
     """The island the next new trial should join: among the islands whose completed plus
     running trials are below their target (and, with ``sync``, whose open generation is not
     full, see :func:`~evofolio.search.engine.trial_record.generation_barrier`), the one with
-    the smallest share of its target taken (the first in order on a tie); ``None`` when no
-    island can take a trial now."""
+    the smallest share of its target taken (the first in order on a tie), skipping islands at
+    their cap of evaluated trials; ``None`` when no island can take a trial now."""
     best: tuple[float, int, str] | None = None
     for index, island in enumerate(islands):
         mine = island_trials(trials, island.name, param)
         counts = count_trials(mine)
         taken = counts.complete + counts.running
-        if taken >= island.target:
+        if taken >= island.target or counts.evaluated >= island.max_trials:
             continue
         if sync and generation_barrier(mine, population) is not None:
             continue
@@ -127,6 +136,24 @@ def open_island(
         if best is None or key < best:
             best = key
     return None if best is None else best[2]
+
+
+def _full(
+    trials: Sequence[FrozenTrial],
+    islands: Sequence[Island],
+    name: str,
+    param: str,
+    population: int,
+    sync: bool,
+) -> bool:
+    island = next((i for i in islands if i.name == name), None)
+    if island is None:
+        return True
+    mine = island_trials(trials, name, param)
+    counts = count_trials(mine)
+    if counts.complete + counts.running >= island.target or counts.evaluated >= island.max_trials:
+        return True
+    return sync and generation_barrier(mine, population) is not None
 
 
 class IslandView:
@@ -208,13 +235,15 @@ class IslandSampler(optuna.samplers.BaseSampler):
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         island = island_of(trial, self._param)  # a queued genome keeps its island
         if island not in self._samplers:
-            island = self._next or open_island(
-                study._get_trials(deepcopy=False, use_cache=False),
-                self._islands,
-                self._param,
-                population=self._population,
-                sync=self._sync,
+            trials = study._get_trials(deepcopy=False, use_cache=False)
+            fresh = open_island(
+                trials, self._islands, self._param, population=self._population, sync=self._sync
             )
+            # the island this process checked, unless another filled it since
+            hinted = self._next is not None and not _full(
+                trials, self._islands, self._next, self._param, self._population, self._sync
+            )
+            island = self._next if hinted else fresh
         if island is None:  # every island is full: the worker will release this trial
             counts = {
                 i.name: len(island_trials(study._get_trials(deepcopy=False), i.name, self._param))

@@ -342,8 +342,15 @@ def work(
             if island is None and not waiting:
                 # every island's last trials run elsewhere (one may fail) or its generation
                 # is full: wait for them
-                if on_wait is not None and plan.sync:
-                    on_wait(max((generation_of(t) or 0) for t in trials) if trials else 0)
+                blocked = [
+                    generation_barrier(
+                        island_trials(trials, i.name, plan.island_param), plan.search.population
+                    )
+                    for i in plan.islands
+                ]
+                waiting_for = min((g for g in blocked if g is not None), default=None)
+                if on_wait is not None and plan.sync and waiting_for is not None:
+                    on_wait(waiting_for)
                 time.sleep(plan.poll_seconds)
                 continue
             sampler = study.sampler
