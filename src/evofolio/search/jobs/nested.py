@@ -312,6 +312,7 @@ def walk_forward_search(
         stage(
             f"{name} ({period.index + 1}/{len(periods)}): search on the dates before "
             f"{period.start.date()} ({search.population} x {search.generations} genomes"
+            + (" per family" if search.islands else "")
             + (f", warm-started with {warm}" if warm else "")
             + f"), then trade {period.start.date()} to {period.end.date()}"
         )
