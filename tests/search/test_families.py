@@ -9,6 +9,7 @@ import pytest
 
 from evofolio.config import EvaluationConfig
 from evofolio.search.evaluation.families import (
+    distance_from_equal_weight,
     family_champions,
     overall_champion,
     pairwise_sharpe_tests,
@@ -86,3 +87,10 @@ def test_pareto_mask_by_hand() -> None:
     values = np.array([[1.0, 0.1], [0.5, 0.2], [1.0, 0.1], [2.0, 0.5]])
     # row 1 is dominated by row 0 (lower Sharpe, higher drawdown); equal rows both stay
     assert pareto_mask(values, [True, False]).tolist() == [True, False, True, True]
+
+
+def test_distance_from_equal_weight_by_hand() -> None:
+    weights = pd.DataFrame([[0.5, 0.5], [1.0, 0.0], [0.25, 0.75]], columns=["A", "B"])
+    # half L1 distances from (0.5, 0.5): 0, 0.5, 0.25 -> mean 0.25
+    assert distance_from_equal_weight(weights) == pytest.approx(0.25)
+    assert distance_from_equal_weight(weights.iloc[:0]) is None

@@ -14,6 +14,7 @@ from evofolio.config import ChampionConfig, EvaluationConfig, RunConfig, parse_c
 from evofolio.data import load_data
 from evofolio.metrics import sharpe_ratio
 from evofolio.search.engine.records import champion_source
+from evofolio.search.evaluation.families import distance_from_equal_weight
 from evofolio.search.evaluation.seeds import seed_validation_sharpes
 from evofolio.search.fitness import build_context, evaluate, make_evaluator
 from evofolio.search.jobs.run import run_pipeline
@@ -187,6 +188,14 @@ def test_every_family_champion_trades_the_holdout_chosen_on_validation_only(
     best = max(comparison["families"], key=lambda row: row["validation"]["champion"])
     assert best["overall_champion"] and plain.champion_number == best["trial"]
     assert [row["overall_champion"] for row in comparison["families"]].count(True) == 1
+    # how far each champion is from 1/N, and the overall one's by hand from its weights
+    n_assets = len(plain.holdout.results["champion"].weights.columns)
+    for row in comparison["families"]:
+        assert 0.0 <= row["distance_from_equal_weight"] <= 1.0 - 1.0 / n_assets + 1e-12
+        assert -1.0 <= row["correlation_with_benchmark"] <= 1.0
+    assert best["distance_from_equal_weight"] == pytest.approx(
+        distance_from_equal_weight(plain.holdout.results["champion"].weights)
+    )
     # the overall champion's holdout is the family row's: the same seed ensemble
     assert best["holdout"]["sharpe"] == pytest.approx(
         plain.holdout.results["champion"].metrics()["sharpe"]

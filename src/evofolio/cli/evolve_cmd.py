@@ -126,7 +126,9 @@ def print_families(comparison: dict[str, Any] | None) -> None:
             f"family {row['family']}{mark}: trial {row['trial']}, validation "
             f"{row['validation']['objective']} {_num(row['validation']['champion'])} "
             f"({tried}); holdout Sharpe {_num(sharpe)} ({level} % CI "
-            f"[{_num(interval['low'])}, {_num(interval['high'])}])",
+            f"[{_num(interval['low'])}, {_num(interval['high'])}]); "
+            f"{_num(row.get('distance_from_equal_weight'))} from 1/N, correlation "
+            f"{_num(row.get('correlation_with_benchmark'))} with {comparison['benchmark']}",
             soft_wrap=True,
         )
     for pair in comparison["pairs"]:

@@ -53,7 +53,9 @@ def _family_rows(comparison: Mapping[str, Any], level: int) -> str:
         "<tr><th>Family</th><th>Champion trial</th><th>Trials (completed / pruned / failed)</th>"
         "<th>Validation: champion / median</th><th>Holdout Sharpe</th>"
         f"<th>{level} % CI</th><th>Seeds: min / max</th>"
-        f"<th>Break-even vs {escape(str(comparison['benchmark']))}</th></tr>"
+        f"<th>Break-even vs {escape(str(comparison['benchmark']))}</th>"
+        "<th>Distance from 1/N</th>"
+        f"<th>Correlation with {escape(str(comparison['benchmark']))}</th></tr>"
     )
     rows = []
     for row in comparison["families"]:
@@ -64,7 +66,7 @@ def _family_rows(comparison: Mapping[str, Any], level: int) -> str:
         if row["trial"] is None:
             rows.append(
                 f"<tr><th>{name}</th><td>-</td><td>{tried}</td>"
-                '<td colspan="5">no completed trial</td></tr>'
+                '<td colspan="7">no completed trial</td></tr>'
             )
             continue
         validation = row["validation"]
@@ -81,7 +83,9 @@ def _family_rows(comparison: Mapping[str, Any], level: int) -> str:
             f"<td>{_n(row['holdout'].get('sharpe'))}</td>"
             f"<td>[{_n(interval.get('low'))}, {_n(interval.get('high'))}]</td>"
             f"<td>{_n(min(seeds) if seeds else None)} / {_n(max(seeds) if seeds else None)}</td>"
-            f"<td>{escape(cost)}</td></tr>"
+            f"<td>{escape(cost)}</td>"
+            f"<td>{_n(row.get('distance_from_equal_weight'))}</td>"
+            f"<td>{_n(row.get('correlation_with_benchmark'))}</td></tr>"
         )
     return (
         '<div class="scroll"><table class="metrics" id="families-table"><thead>'

@@ -14,7 +14,10 @@ family, the validation fitness of every completed trial and the trial counts, th
 holdout metrics net of costs with a bootstrap interval of its Sharpe ratio, its seeds' holdout
 Sharpe ratios and its net Sharpe at other costs with break-even costs; and the Sharpe
 difference of every pair of family champions with its confidence interval and p-value
-(Ledoit & Wolf 2008), Holm-adjusted over the pairs (:func:`pairwise_sharpe_tests`).
+(Ledoit & Wolf 2008), Holm-adjusted over the pairs (:func:`pairwise_sharpe_tests`); and how
+close each champion is to the benchmark: the distance of its decided weights from 1/N
+(:func:`distance_from_equal_weight`) and the correlation of its net returns with the
+benchmark's (a champion near 1/N earning the benchmark's Sharpe is the benchmark).
 """
 
 from __future__ import annotations
@@ -177,6 +180,17 @@ def pairwise_sharpe_tests(
     return pairs
 
 
+def distance_from_equal_weight(weights: pd.DataFrame) -> float | None:
+    """How far decided weights are from 1/N: the mean over decision dates of half the L1
+    distance ``0.5 · Σ|w_i − 1/N|`` (the share of the portfolio that would have to trade to
+    reach equal weight; 0: equal weight, at most ``1 − 1/N``). ``None`` without a decision."""
+    values = weights.to_numpy(dtype=np.float64)
+    if values.size == 0:
+        return None
+    gap = 0.5 * np.abs(values - 1.0 / values.shape[1]).sum(axis=1)
+    return _finite(float(np.mean(gap)))
+
+
 def _trial_counts(trials: pd.DataFrame, family: str) -> dict[str, int]:
     mine = trials[trials[FAMILY_COLUMN] == family]
     failed = (mine["state"] == "FAIL") & (mine.get("failure") == "error")
@@ -231,7 +245,13 @@ def family_comparison(
             seeds = {
                 str(s): _finite(r.metrics()["sharpe"]) for s, r in champion.seed_results.items()
             }
+            a, b = champion.result.net.align(baselines[benchmark].net, join="inner")
+            correlation = (
+                float(np.corrcoef(a.to_numpy(), b.to_numpy())[0, 1]) if len(a) > 2 else None
+            )
             row |= {
+                "distance_from_equal_weight": distance_from_equal_weight(champion.result.weights),
+                "correlation_with_benchmark": _finite(correlation),
                 "genome": None if champion.config is None else champion.config.model.settings(),
                 "holdout": {k: _finite(v) for k, v in champion.result.metrics().items()},
                 "sharpe_interval": {"low": _finite(ci.low), "high": _finite(ci.high)},
