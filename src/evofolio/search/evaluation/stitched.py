@@ -22,9 +22,9 @@ import pandas as pd
 from evofolio.allocators.strategy_panel import StrategyPanel, load_panel, save_panel
 from evofolio.backtesting import BacktestResult
 from evofolio.config import RunConfig
-from evofolio.metrics import holm_adjust, sharpe_difference_test, sharpe_ratio
 from evofolio.outdir import staged_output, write_json
 from evofolio.run_layout import HOLDOUT_DIR, HOLDOUT_RETURNS
+from evofolio.search.evaluation.families import pairwise_sharpe_tests
 from evofolio.search.evaluation.verdict import cost_sensitivity, holdout_tests
 
 __all__ = [
@@ -203,35 +203,8 @@ def samplers_summary(
                 "outcome": summary["verdict"]["outcome"],
             }
         )
-    pairs: list[dict[str, Any]] = []
-    for i, first in enumerate(names):
-        for second in names[i + 1 :]:
-            a = procedures[first]["track"][CHAMPION].net
-            b = procedures[second]["track"][CHAMPION].net
-            a, b = a.align(b, join="inner")
-            test = sharpe_difference_test(
-                a.to_numpy(),
-                b.to_numpy(),
-                alpha=1.0 - evaluation.confidence,
-                n_boot=evaluation.n_boot,
-                seed=config.seed,
-            )
-            pairs.append(
-                {
-                    "first": first,
-                    "second": second,
-                    "sharpe_first": float(sharpe_ratio(a.to_numpy())),
-                    "sharpe_second": float(sharpe_ratio(b.to_numpy())),
-                    "difference": float(test.difference),
-                    "ci_low": float(test.ci_low),
-                    "ci_high": float(test.ci_high),
-                    "p_value": float(test.p_value),
-                    "n_obs": int(test.n_obs),
-                }
-            )
-    adjusted = holm_adjust(np.array([pair["p_value"] for pair in pairs], dtype=np.float64))
-    for pair, p_holm in zip(pairs, adjusted, strict=True):
-        pair["p_holm"] = float(p_holm)
+    tracks = {name: procedures[name]["track"][CHAMPION].net for name in names}
+    pairs = pairwise_sharpe_tests(tracks, evaluation, config.seed)
     return {
         "samplers": names,
         "confidence": evaluation.confidence,
