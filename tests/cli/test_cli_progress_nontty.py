@@ -52,7 +52,7 @@ def test_a_search_prints_its_status_each_time_a_trial_ends(
     ended = int(trials["state"].isin(["COMPLETE", "PRUNED", "FAIL"]).sum())
     assert ended == 3
     assert len(lines) == 1 + ended, result.stderr  # the start, then one line per trial ended
-    assert "0/3 · done 0" in lines[0] and "elapsed" in lines[-1]
+    assert "0/3 evaluated · complete 0" in lines[0] and "elapsed" in lines[-1]
 
 
 def test_a_long_trial_prints_where_it_is_while_it_trains(

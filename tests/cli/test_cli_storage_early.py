@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 import evofolio.allocators.strategy_panel as strategy_panel
 import evofolio.api.search as api_search
+import evofolio.api.validate as api_validate
 import evofolio.search.fitness as fitness
 from evofolio.cli import app
 
@@ -24,6 +25,7 @@ def no_heavy_work(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("heavy work started before the storage URL was checked")
 
     monkeypatch.setattr(api_search, "_data", forbidden)
+    monkeypatch.setattr(api_validate, "_data", forbidden)  # bound at its import
     monkeypatch.setattr(strategy_panel, "build_strategy_panel", forbidden)
     monkeypatch.setattr(fitness, "build_strategy_panel", forbidden, raising=False)
 

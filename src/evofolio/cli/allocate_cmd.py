@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from evofolio.api.champion import load_champion
 from evofolio.cli.common import (
     DataOpt,
     FormatOpt,
@@ -58,6 +57,8 @@ def allocate_command(
     setup_logging(verbose, quiet)
     if (storage is None) != (artifacts is None):
         raise UsageError("give --storage and --artifacts together (or neither)")
+    from evofolio.api.champion import load_champion  # torch: only when the command runs
+
     champion = load_champion(run, storage=storage, artifacts=artifacts, study=study)
     loaded = champion.data(
         source=data, format=fmt, market=market, timezone=timezone, on_suspect_jump=on_suspect_jump

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from evofolio.api.backtest import backtest_named
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -28,7 +27,6 @@ from evofolio.cli.common import (
     resolve_config,
     setup_logging,
 )
-from evofolio.report.tables import TABLE_COLUMNS, format_metric, metrics_table
 from evofolio.strategies import STRATEGIES, resolve_strategies
 
 OPTION_NAMES = {
@@ -102,6 +100,8 @@ def backtest_command(
     failed) and held its previous weights instead.
     """
     setup_logging(verbose, quiet)
+    from evofolio.api.backtest import backtest_named  # heavy: only when the command runs
+
     names = resolve_strategies(strategy)
     run_config = resolve_config(
         config,
@@ -143,6 +143,8 @@ def backtest_command(
 
 def _table(rows: Mapping[str, Mapping[str, float]], title: str) -> Table:
     """The metrics table with a Gross Sharpe column and a Fallbacks column (``n/decisions``)."""
+    from evofolio.report.tables import TABLE_COLUMNS, format_metric, metrics_table
+
     extra = {"gross_sharpe": "Gross Sharpe"}
     table = metrics_table({}, title, extra=extra)
     table.add_column("Fallbacks", justify="right")

@@ -13,9 +13,8 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
-import optuna
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -27,11 +26,16 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from evofolio.allocators.classic_compute import RuleProgress, classic_compute
-from evofolio.api.config import load_config, load_preset
-from evofolio.config import RunConfig, override
-from evofolio.data import MarketData, load_from_config
 from evofolio.errors import EvofolioError
+
+if TYPE_CHECKING:
+    from evofolio.allocators.classic_compute import RuleProgress
+    from evofolio.config import RunConfig
+    from evofolio.data import MarketData
+
+# Nothing here imports torch, pandas or optuna at module level: `evofolio --help`,
+# `--version` and every command's `--help` start without them (the commands import what
+# they use when they run; tests/cli/test_cli_startup.py holds that).
 
 console = Console() if sys.stdout.isatty() else Console(width=180)
 err_console = Console(stderr=True)
@@ -129,6 +133,8 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("evofolio").setLevel(level)
+    import optuna
+
     optuna.logging.disable_default_handler()  # its records reach the handler above
     optuna.logging.set_verbosity(logging.DEBUG if verbose else logging.WARNING)
 
@@ -219,6 +225,8 @@ def classic_progress(
     When stderr is not a terminal (``2>log``, a CI job) rich's transient progress draws
     nothing, so no callback is given and the core logs "classic rule X: k of K dates, ...
     about N s left" every few seconds instead."""
+    from evofolio.allocators.classic_compute import classic_compute
+
     callback = ClassicProgress(progress, status_column=status_column)
     with classic_compute(jobs or 1, callback if err_console.is_terminal else None):
         yield
@@ -234,9 +242,21 @@ def resolve_config(
     on_suspect_jump: str | None = None,
     preset: str | None = None,
     price_column: str | None = None,
+    families: bool = True,
 ) -> RunConfig:
     """The file's configuration (or, without a file, the named ``preset``, else the
-    defaults) with the data options of the command line on top."""
+    defaults) with the data options of the command line on top.
+
+    ``families=False`` (``evofolio data``, which reads ``[data]`` only) checks every section
+    as :mod:`evofolio.config` does but not ``[model]`` against its family's own parameters,
+    which needs the model families and so torch."""
+    from evofolio.config import override
+
+    if families:
+        from evofolio.api.config import load_config, load_preset
+    else:
+        from evofolio.config import load_config, load_preset
+
     if config_path is None and preset is not None:
         config = load_preset(preset)
     else:
@@ -255,4 +275,6 @@ def resolve_config(
 
 def load_market_data(config: RunConfig) -> MarketData:
     """Load and validate the configured prices (every setting of ``[data]``)."""
+    from evofolio.data import load_from_config
+
     return load_from_config(config.data)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from evofolio.backtesting import split_periods
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -21,7 +18,6 @@ from evofolio.cli.common import (
     resolve_config,
     setup_logging,
 )
-from evofolio.report.tables import records_table
 
 
 @handle_errors
@@ -39,6 +35,11 @@ def data_command(
     """Show the assets, the date range and frequency, the periods and the missing-data report
     of a source."""
     setup_logging(verbose, quiet)
+    import pandas as pd  # imported when the command runs: `data --help` stays instant
+
+    from evofolio.backtesting import split_periods
+    from evofolio.report.tables import records_table
+
     run_config = resolve_config(
         config,
         data,
@@ -47,6 +48,7 @@ def data_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
+        families=False,
     )
     loaded = load_market_data(run_config)
     prices = loaded.prices

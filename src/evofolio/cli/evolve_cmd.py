@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from evofolio.api.search import RunResult, run, search_worker
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -26,10 +25,12 @@ from evofolio.cli.common import (
     setup_logging,
 )
 from evofolio.cli.search_display import SearchDisplay
-from evofolio.config import RunConfig
+from evofolio.config.space import PARETO_PICKS
 from evofolio.errors import UsageError
-from evofolio.report.tables import metrics_table
-from evofolio.search.evaluation.champion import PARETO_PICKS
+
+if TYPE_CHECKING:
+    from evofolio.api.search import RunResult
+    from evofolio.config import RunConfig
 
 PopulationOpt = Annotated[
     int | None,
@@ -73,6 +74,9 @@ def run_and_print(
     storage, study and seed options) with a live display, print the holdout table."""
     if pick not in PARETO_PICKS:
         raise UsageError(f"--pareto-pick must be one of {', '.join(PARETO_PICKS)}, got '{pick}'")
+    from evofolio.api.search import run  # torch and the search: only when a command runs
+    from evofolio.report.tables import metrics_table
+
     jobs = search.get("jobs") or config.search.jobs
     with SearchDisplay() as display, classic_progress(display.progress, jobs, status_column=True):
         result = run(
@@ -222,6 +226,8 @@ def evolve_command(
     if worker_only:
         if storage is None:
             raise UsageError("--worker-only needs --storage (the coordinator's database URL)")
+        from evofolio.api.search import search_worker
+
         with SearchDisplay() as display:
             done = search_worker(
                 base,

@@ -9,8 +9,6 @@ import typer
 
 from evofolio.cli.common import QuietOpt, VerboseOpt, console, handle_errors, setup_logging
 from evofolio.errors import UsageError
-from evofolio.report.html import build_report
-from evofolio.search.jobs.handoff import fetch_champion
 
 
 @handle_errors
@@ -51,6 +49,9 @@ def report_command(
     setup_logging(verbose, quiet)
     if (storage is None) != (artifacts is None):
         raise UsageError("give --storage and --artifacts together (or neither)")
+    from evofolio.report.html import build_report  # the heavy imports: only when it runs
+    from evofolio.search.jobs.handoff import fetch_champion
+
     if storage is not None and artifacts is not None:
         fetch_champion(storage, study, artifacts, run_dir)
     path = build_report(run_dir)

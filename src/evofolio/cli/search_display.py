@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from evofolio.cli.common import clock, console, err_console
 from evofolio.heartbeat import LOG_EVERY_S
-from evofolio.search.engine import SearchEvent
-from evofolio.search.engine.trial_record import RunningTrial
+
+if TYPE_CHECKING:
+    from evofolio.search.engine import SearchEvent
+    from evofolio.search.engine.trial_record import RunningTrial
 
 _clock = clock
 
@@ -90,7 +93,7 @@ class SearchDisplay:
         self.generation = event.generation
         self.last = event
         status = (
-            f"done {counts.complete} · failed {counts.failed} · pruned {counts.pruned} · "
+            f"complete {counts.complete} · failed {counts.failed} · pruned {counts.pruned} · "
             f"running {counts.running} · best {_num(event.best)} · median {_num(event.median)}"
             f" · {_clock(event.elapsed_s)} elapsed · ~{_clock(event.eta_s)} left"
         )
@@ -107,14 +110,14 @@ class SearchDisplay:
             self.ended, self.printed = ended, now
             err_console.print(
                 f"gen {event.generation + 1}/{event.generations}: "
-                f"{min(counts.complete, event.target)}/{event.target} · {status}",
+                f"{min(counts.spent, event.target)}/{event.target} evaluated · {status}",
                 highlight=False,
                 soft_wrap=True,
             )
         self.progress.update(
             self.task,
             total=event.target,
-            completed=min(counts.complete, event.target),
+            completed=min(counts.spent, event.target),
             description=f"gen {event.generation + 1}/{event.generations}",
             status=status,
         )

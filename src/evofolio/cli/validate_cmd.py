@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
 
-from evofolio.api.validate import ValidateResult, validate
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -23,8 +22,10 @@ from evofolio.cli.common import (
 from evofolio.cli.evolve_cmd import JobsOpt, SeedOpt, StorageOpt
 from evofolio.cli.search_display import SearchDisplay
 from evofolio.errors import UsageError
-from evofolio.report.tables import metrics_table
-from evofolio.search.engine.progress import SearchEvent
+
+if TYPE_CHECKING:
+    from evofolio.api.validate import ValidateResult
+    from evofolio.search.engine.progress import SearchEvent
 
 
 class OuterDisplay:
@@ -54,6 +55,8 @@ class OuterDisplay:
 
 def print_summary(result: ValidateResult) -> None:
     """The stitched table, one line per outer period, the subsets, the verdict last."""
+    from evofolio.report.tables import metrics_table
+
     summary = result.summary
     title = (
         f"stitched out-of-sample track {summary['trading'][0]} to {summary['trading'][1]} "
@@ -163,6 +166,8 @@ def validate_command(
     setup_logging(verbose, quiet)
     if quick and config is not None:
         raise UsageError("give --quick or --config, not both")
+    from evofolio.api.validate import validate  # torch and the search: only when it runs
+
     base = resolve_config(config, data, None, None, preset="quick" if quick else "default")
     display = OuterDisplay()
     try:

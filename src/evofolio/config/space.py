@@ -24,6 +24,10 @@ GeneValue = bool | int | float | str
 Crossover = Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]
 
 Sampler = Literal["nsga2", "random", "tpe"]
+# How a champion is taken from the Pareto front of a multi-objective search (``evolve
+# --pareto-pick``): the point with the best Sharpe ratio, the shallowest drawdown or the
+# lowest turnover.
+PARETO_PICKS = ("sharpe", "drawdown", "turnover")
 
 
 class _SpaceBase(_Section):

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from evofolio.metrics.performance import as_returns, sharpe_ratio
 
@@ -75,6 +74,8 @@ def probabilistic_sharpe_ratio(
     ``sr`` is nan or the variance term ``1 - skew * sr + (kurtosis - 1) / 4 * sr**2`` is not
     positive (moments no real sample can have). ``ValueError`` if ``n_obs < 2``.
     """
+    from scipy import stats  # when used: `evofolio data` starts without scipy.stats
+
     if n_obs < 2:
         raise ValueError(f"n_obs must be at least 2, got {n_obs}")
     variance_term = 1.0 - skew * sr + (kurtosis - 1.0) / 4.0 * sr**2
@@ -90,6 +91,8 @@ def expected_max_sharpe(n_trials: int, var_sharpe: float) -> float:
     ``sqrt(V) * ((1 - g) * Phi^-1(1 - 1/N) + g * Phi^-1(1 - 1/(N e)))``. One trial (no
     selection) or ``V = 0`` gives 0.0. ``ValueError`` if ``n_trials < 1`` or ``V < 0``.
     """
+    from scipy import stats  # when used: `evofolio data` starts without scipy.stats
+
     if n_trials < 1:
         raise ValueError(f"n_trials must be at least 1, got {n_trials}")
     if not var_sharpe >= 0.0:
@@ -125,6 +128,8 @@ def deflated_sharpe_ratio(
 def sharpe_moments(returns: npt.NDArray[np.float64]) -> tuple[float, float, float]:
     """Per-period Sharpe ratio, skewness and non-excess kurtosis of ``returns`` (population
     moments, as skfolio); all nan for a flat series."""
+    from scipy import stats  # when used: `evofolio data` starts without scipy.stats
+
     sr = sharpe_ratio(returns, periods_per_year=1)
     if math.isnan(sr):
         return sr, float("nan"), float("nan")

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from evofolio.metrics.deflated_sharpe import sharpe_moments
 from evofolio.metrics.performance import as_returns
@@ -60,6 +59,8 @@ def minimum_track_record_length(
     or the variance term ``1 - skew * sr + (kurtosis - 1) / 4 * sr**2`` is not positive.
     ``ValueError`` if ``alpha`` is outside (0, 1).
     """
+    from scipy import stats  # when used: `evofolio data` starts without scipy.stats
+
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     variance_term = 1.0 - skew * sr + (kurtosis - 1.0) / 4.0 * sr**2

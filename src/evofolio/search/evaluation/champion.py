@@ -17,6 +17,7 @@ from evofolio.allocators.registry import estimator_for, family_of
 from evofolio.allocators.strategy_panel import strategy_panel_into
 from evofolio.backtesting import BacktestResult, Periods, TradingRules, run_period
 from evofolio.config import RunConfig
+from evofolio.config.space import PARETO_PICKS
 from evofolio.data import AllocationData, MarketData
 from evofolio.errors import EvofolioError
 from evofolio.metrics import (
@@ -32,8 +33,6 @@ from evofolio.strategies import STRATEGIES
 from evofolio.strategies.covariance import resolve_covariance
 
 logger = logging.getLogger(__name__)
-
-PARETO_PICKS = ("sharpe", "drawdown", "turnover")
 
 
 class NoChampionError(EvofolioError):
