@@ -122,9 +122,29 @@ def test_planted_failures_become_failed_trials_and_the_search_goes_on(tmp_path: 
     assert "not finite" in failed.loc[1, "error"]
     assert set(failed["failure"]) == {"error"}
     assert frame.loc[2, "state"] == "PRUNED"
-    assert result.counts.complete == 4 and result.counts.failed == 2
-    assert result.counts.pruned == 1
+    # the pruned genome was evaluated: it spends one of the generation's 4 places
+    assert result.counts.complete == 3 and result.counts.failed == 2
+    assert result.counts.pruned == 1 and result.counts.spent == 4
     assert frame.loc[frame["state"] == "COMPLETE", "error"].isna().all()
+
+
+def test_a_generation_is_population_evaluated_genomes_pruned_ones_included(
+    tmp_path: Path,
+) -> None:
+    """Issue 23: "2 generations of 4 genomes" evaluated 16 trials because pruned trials did
+    not count. Two hopeless genomes pruned in generation 0 take two of its 4 places, NSGA-II
+    starts generation 1 after 4 evaluated trials, and the search stops at 8."""
+    config = search_config(population=4, generations=2)
+    known = {**encode(config), "weight_decay": 1e-4}
+    hopeless = [{**known, "cost_bps": PRUNE_COST, "lr": lr} for lr in (1e-3, 2e-3)]
+    assert enqueue_genomes(config, tmp_path, hopeless) == 2
+    result = run_search(config, tmp_path, StubEvaluator)
+    frame = trials_frame(result.study, NAMES)
+    assert len(frame) == 8 and result.counts.spent == 8 and result.counts.pruned == 2
+    per_generation = frame.groupby("generation")["state"].agg(list).to_dict()
+    assert sorted(per_generation) == [0, 1]
+    assert sorted(per_generation[0]) == ["COMPLETE", "COMPLETE", "PRUNED", "PRUNED"]
+    assert per_generation[1] == ["COMPLETE"] * 4
 
 
 def test_a_search_where_everything_fails_stops_at_the_cap(tmp_path: Path) -> None:

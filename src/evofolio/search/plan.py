@@ -61,11 +61,11 @@ def searched_families(search: SearchConfig) -> list[str]:
 
 def islands_of(search: SearchConfig) -> tuple[Island, ...]:
     """One island per searched family with ``search.islands`` (none otherwise): each has
-    ``population x generations`` completed trials times its weight in ``search.family_budget``
-    over the mean weight (a family not named weighs 1), shared by largest remainders (at least
-    one each: the targets add up to ``population x generations x families`` unless a tiny
-    weight was lifted to one trial). Each island's cap on evaluated trials is
-    ``search.max_trials`` shared the same way, else 3 x its target.
+    ``population x generations`` spent (complete or pruned) trials times its weight in
+    ``search.family_budget`` over the mean weight (a family not named weighs 1), shared by
+    largest remainders (at least one each: the targets add up to ``population x generations
+    x families`` unless a tiny weight was lifted to one trial). Each island's cap on
+    evaluated trials is ``search.max_trials`` shared the same way, else 3 x its target.
 
     >>> from evofolio.config import SearchConfig
     >>> search = SearchConfig(population=4, generations=5, family_budget={"asset": 2.0})

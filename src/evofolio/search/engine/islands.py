@@ -1,7 +1,8 @@
 """Islands: several populations evolving side by side in one Optuna study, without migration.
 
 An island is the set of trials whose *island parameter* (the portfolio search's ``family``
-gene) has one value; each island has its own budget of completed trials and its own sampler
+gene) has one value; each island has its own budget of spent (complete or pruned) trials and
+its own sampler
 instance (NSGA-II, random or TPE, trial-seeded as everywhere), which sees only its island's
 trials. One study holds every island, so that trial numbers, trial directories, the trials
 table, the deflated Sharpe ratio's N and the PBO matrix, resuming, ``--worker-only`` machines
@@ -53,9 +54,9 @@ ISLAND_KEY = "evofolio:island"
 
 @dataclass(frozen=True)
 class Island:
-    """One island: the island parameter's value, its target of completed trials and its cap
-    on evaluated trials (failures and pruned ones included; 0: 3 x the target), so that a
-    family whose genomes all fail ends its own island, not the others'."""
+    """One island: the island parameter's value, its target of spent (complete or pruned)
+    trials and its cap on evaluated trials (failures and pruned ones included; 0: 3 x the
+    target), so that a family whose genomes all fail ends its own island, not the others'."""
 
     name: str
     target: int
@@ -66,9 +67,10 @@ class Island:
         return self.cap or 3 * self.target
 
     def closed(self, trials: Sequence[FrozenTrial], param: str) -> bool:
-        """Whether the island holds its target of completed trials or reached its cap."""
+        """Whether the island holds its target of spent (complete or pruned) trials or
+        reached its cap."""
         counts = count_trials(island_trials(trials, self.name, param))
-        return counts.complete >= self.target or counts.evaluated >= self.max_trials
+        return counts.spent >= self.target or counts.evaluated >= self.max_trials
 
 
 def split_budget(total: int, weights: Sequence[float]) -> tuple[int, ...]:
@@ -106,7 +108,8 @@ def island_trials(trials: Sequence[FrozenTrial], island: str, param: str) -> lis
 
 
 def islands_done(trials: Sequence[FrozenTrial], islands: Sequence[Island], param: str) -> bool:
-    """Whether every island holds its target of completed trials or reached its cap."""
+    """Whether every island holds its target of spent (complete or pruned) trials or
+    reached its cap."""
     return all(island.closed(trials, param) for island in islands)
 
 
@@ -118,7 +121,7 @@ def open_island(
     population: int,
     sync: bool,
 ) -> str | None:
-    """The island the next new trial should join: among the islands whose completed plus
+    """The island the next new trial should join: among the islands whose spent plus
     running trials are below their target (and, with ``sync``, whose open generation is not
     full, see :func:`~evofolio.search.engine.trial_record.generation_barrier`), the one with
     the smallest share of its target taken (the first in order on a tie), skipping islands at
@@ -127,7 +130,7 @@ def open_island(
     for index, island in enumerate(islands):
         mine = island_trials(trials, island.name, param)
         counts = count_trials(mine)
-        taken = counts.complete + counts.running
+        taken = counts.spent + counts.running
         if taken >= island.target or counts.evaluated >= island.max_trials:
             continue
         if sync and generation_barrier(mine, population) is not None:
@@ -151,7 +154,7 @@ def _full(
         return True
     mine = island_trials(trials, name, param)
     counts = count_trials(mine)
-    if counts.complete + counts.running >= island.target or counts.evaluated >= island.max_trials:
+    if counts.spent + counts.running >= island.target or counts.evaluated >= island.max_trials:
         return True
     return sync and generation_barrier(mine, population) is not None
 

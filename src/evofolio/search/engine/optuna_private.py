@@ -78,14 +78,18 @@ def reseed_tpe(sampler: optuna.samplers.TPESampler, tpe_seed: int, random_seed: 
 
 
 def tag_generation(study: optuna.Study, trial: FrozenTrial, population: int) -> int:
-    """Give ``trial`` a generation under NSGA-II's key, by NSGA-II's own rule (the highest
-    generation of the completed trials while it has fewer than ``population`` of them, else
-    the next one), so that a search by another sampler has generations too: the same
-    barrier, display and report apply. Returns the generation."""
+    """Give ``trial`` a generation under NSGA-II's key, by NSGA-II's own rule with pruned
+    trials counted (the highest generation of the complete or pruned trials while it has
+    fewer than ``population`` of them, else the next one). Every sampler tags its trials
+    so: NSGA-II's generations are ``population`` evaluated genomes, pruned ones included
+    (Optuna's own rule counts completed trials only), and a search by another sampler has
+    generations too, for the same barrier, display and report. Returns the generation."""
     known = trial.system_attrs.get(GENERATION_KEY)
     if known is not None:
         return int(known)
-    complete = study._get_trials(deepcopy=False, states=[TrialState.COMPLETE], use_cache=True)
+    complete = study._get_trials(
+        deepcopy=False, states=[TrialState.COMPLETE, TrialState.PRUNED], use_cache=True
+    )
     highest, count = 0, 0
     for other in complete:
         generation = other.system_attrs.get(GENERATION_KEY, -1)
@@ -95,4 +99,7 @@ def tag_generation(study: optuna.Study, trial: FrozenTrial, population: int) -> 
             count += 1
     generation = highest if count < population else highest + 1
     study._storage.set_trial_system_attr(trial._trial_id, GENERATION_KEY, generation)
+    # the caller's snapshot too: NSGA-II's before_trial reads it back from ``trial`` and
+    # would otherwise compute (and store) its own generation over completed trials only
+    trial.system_attrs[GENERATION_KEY] = generation
     return generation

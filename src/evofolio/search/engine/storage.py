@@ -267,6 +267,9 @@ class TrialSeededNSGAIISampler(NSGAIISampler):
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         states = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(2)
         reseed_nsga2(self, int(states[0]), int(states[1]))
+        # the generation first, pruned trials counted (Optuna's rule counts completed ones
+        # only): NSGA-II then reads it back instead of computing its own
+        tag_generation(study, trial, int(self._population_size or 1))
         super().before_trial(study, trial)
 
 

@@ -1,7 +1,8 @@
 """The genetic search engine: Optuna NSGA-II driven by ask/tell, resumable and parallel.
 
 :func:`run_search` creates or loads the study (so running the same command again resumes
-it), then evaluates genomes until the study holds ``plan.target`` completed trials (the
+it), then evaluates genomes until the study holds ``plan.target`` spent trials, complete or
+pruned (the
 portfolio search asks for ``population x generations``): in this process (``jobs = 1``) or
 in ``jobs`` spawned workers, and on as many machines as run the same command against one
 database URL. What a trial computes is the
@@ -67,7 +68,7 @@ class SearchResult:
 
     @property
     def reached_target(self) -> bool:
-        return self.counts.complete >= self.target
+        return self.counts.spent >= self.target
 
 
 def storage_of(
@@ -136,6 +137,7 @@ def run_search(
         plan.target,
         generations,
         population=population,
+        jobs=jobs,
         sync=plan.sync,
         islands=plan.islands,
         island_param=plan.island_param,
@@ -149,7 +151,12 @@ def run_search(
             on_event(tracker.event(study.get_trials(deepcopy=False), finished=finished))
 
     trials_path = run_dir / TRIALS_TABLE
-    logger.info("search %r in %s: target %d completed trials", name, masked_url(url), plan.target)
+    logger.info(
+        "search %r in %s: target %d evaluated trials (pruned ones included)",
+        name,
+        masked_url(url),
+        plan.target,
+    )
     emit()
     try:
         if jobs == 1:
@@ -174,7 +181,7 @@ def run_search(
         raise
     write_trials(study, trials_path, plan.objectives)
     counts = count_trials(study.get_trials(deepcopy=False))
-    if errors and counts.complete < plan.target:
+    if errors and counts.spent < plan.target:
         raise errors[0]
     for error in errors:
         logger.warning("a worker stopped early: %s", error)

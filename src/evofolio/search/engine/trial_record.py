@@ -5,10 +5,16 @@ The user attributes the engine writes on a trial (``failure``, ``error``, ``work
 trial's generation and running state are read back, how the study's trials are counted, and
 which generation processes wait for when generations are synchronised.
 
-Only finished work counts towards the search's budget: a trial is *evaluated* when it is
-complete, pruned, or failed because its evaluation raised (``failure == "error"``). A trial
-failed because its worker died (no heartbeat) or was interrupted is not: its genome is
-re-queued and evaluated again as a new trial.
+A trial is *evaluated* when it is complete, pruned, or failed because its evaluation raised
+(``failure == "error"``). A trial failed because its worker died (no heartbeat) or was
+interrupted is not: its genome is re-queued and evaluated again as a new trial.
+
+The budget (``population`` x ``generations``, an island's target) counts the trials that
+*spent* it: complete and pruned ones (:data:`SPENT_STATES`). A pruned genome was evaluated
+on its first folds, the deflated Sharpe ratio's N counts it, and on small data pruning is
+what takes the time; a generation is ``population`` such genomes. A failed one is not: its
+genome is broken, not scored, and the search goes on until the budget is spent (up to its
+cap of evaluated trials).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ __all__ = [
     "GENERATION_KEY",
     "PROGRESS_ATTR",
     "PROGRESS_EVERY_S",
+    "SPENT_STATES",
     "WORKER_ATTR",
     "ProgressNote",
     "RunningTrial",
@@ -100,6 +107,15 @@ class TrialCounts:
     def evaluated(self) -> int:
         return self.complete + self.pruned + self.failed
 
+    @property
+    def spent(self) -> int:
+        """The trials that count toward the budget: complete and pruned."""
+        return self.complete + self.pruned
+
+
+SPENT_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
+"""The states of the trials that count toward the budget and fill a generation."""
+
 
 def count_trials(trials: Sequence[FrozenTrial]) -> TrialCounts:
     """Count ``trials`` by state (see the module docstring for what *failed* means)."""
@@ -144,19 +160,21 @@ def running_trials(trials: Sequence[FrozenTrial]) -> tuple[RunningTrial, ...]:
 
 # Generations that stay generations when many processes share one NSGA-II study.
 # Optuna's NSGA-II puts a new trial in generation *g* while *g* has fewer than ``population``
-# completed trials, and in *g + 1* once it has them. With W processes asking at once, *g*
-# collects up to ``population - 1 + W`` trials and the parents of *g + 1* are whichever
-# finished first. With ``search.sync_generations`` a process asks for a new trial only while
-# the open generation's completed plus running trials stay below the population; otherwise it
-# waits (failing the trials of dead workers meanwhile) until the generation is complete, or
-# one of its trials fails and leaves room, or a re-queued genome is waiting to be taken.
+# completed trials, and in *g + 1* once it has them; evofolio tags the generation itself first,
+# counting pruned trials too (SPENT_STATES; the samplers in storage.py). With W processes asking at
+# once, *g* collects up to ``population - 1 + W`` trials and the parents of *g + 1* are whichever
+# finished first. With ``search.sync_generations`` a process asks for a new trial only while the
+# open generation's spent plus running trials stay below the population; otherwise it waits (failing
+# the trials of dead workers meanwhile) until the generation is complete, or one of its trials fails
+# and leaves room, or a re-queued genome is waiting to be taken.
 
 
 def open_generation(trials: Sequence[FrozenTrial], population: int) -> int:
-    """The generation Optuna's NSGA-II gives the next new trial (its
-    ``get_trial_generation`` rule): the highest generation of a completed trial, or the one
-    after it once it holds ``population`` completed trials."""
-    done = [generation_of(t) for t in trials if t.state == TrialState.COMPLETE]
+    """The generation the next new trial joins (NSGA-II's ``get_trial_generation`` rule, with
+    pruned trials counted as :func:`~evofolio.search.engine.optuna_private.tag_generation`
+    counts them): the highest generation of a spent (complete or pruned) trial, or the one
+    after it once it holds ``population`` spent trials."""
+    done = [generation_of(t) for t in trials if t.state in SPENT_STATES]
     numbers = [g for g in done if g is not None]
     if not numbers:
         return 0
@@ -168,8 +186,8 @@ def generation_barrier(trials: Sequence[FrozenTrial], population: int) -> int | 
     """The generation a process must wait for before asking a new trial, or None to go on.
 
     None when a queued genome waits (a re-queued trial keeps its generation) or when the open
-    generation's completed + running trials are fewer than ``population``. Running trials
-    not yet sampled (no generation yet) count towards the open generation.
+    generation's spent (complete or pruned) + running trials are fewer than ``population``.
+    Running trials not yet sampled (no generation yet) count towards the open generation.
     """
     if any(t.state == TrialState.WAITING for t in trials):
         return None
@@ -177,7 +195,7 @@ def generation_barrier(trials: Sequence[FrozenTrial], population: int) -> int | 
     taken = sum(
         1
         for t in trials
-        if (t.state == TrialState.COMPLETE and generation_of(t) == current)
+        if (t.state in SPENT_STATES and generation_of(t) == current)
         or (t.state == TrialState.RUNNING and generation_of(t) in (current, None))
     )
     return current if taken >= population else None

@@ -2,7 +2,8 @@
 
 One loop per process (the ``jobs = 1`` caller itself, each spawned worker, each machine
 running the same command): fail the trials of dead workers (their genomes are re-queued,
-see :mod:`evofolio.search.engine.recovery`), stop when the target of completed trials is reached,
+see :mod:`evofolio.search.engine.recovery`), stop when the target of spent trials (complete or
+pruned) is reached,
 otherwise ``ask`` a trial (a re-queued genome first), evaluate it under a heartbeat and
 ``tell`` the result. A genome identical to a completed trial's (a GA clone) is not evaluated
 again: the trial reuses that outcome and records ``duplicate_of``.
@@ -13,7 +14,7 @@ files are readable from every machine. With ``plan.sync`` a process asks no tria
 next generation before the open one is complete (:mod:`evofolio.search.engine.trial_record`).
 
 No trial is lost or duplicated by processes racing near the end: a trial is evaluated
-only while the completed trials plus the running trials numbered before it stay below the
+only while the spent trials plus the running trials numbered before it stay below the
 target; otherwise it waits (heartbeat on) until one of those fails (then it runs) or the
 target is reached (then it is told failed with ``failure = "released"``, never evaluated).
 """
@@ -66,6 +67,7 @@ from evofolio.search.engine.trial_record import (
     ERROR_ATTR,
     FAILURE_ATTR,
     PROGRESS_ATTR,
+    SPENT_STATES,
     WORKER_ATTR,
     ProgressNote,
     count_trials,
@@ -125,7 +127,8 @@ class SearchPlan:
         return island_trials(trials, island, self.island_param)
 
     def target_of(self, island: str | None) -> int:
-        """The completed trials ``island`` needs (the whole target without islands)."""
+        """The spent (complete or pruned) trials ``island`` needs (the whole target without
+        islands)."""
         for candidate in self.islands:
             if candidate.name == island:
                 return candidate.target
@@ -173,16 +176,16 @@ def _admitted(
     study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan, island: str | None
 ) -> bool:
     """Wait until trial ``number`` may run (True) or is not needed any more (False): its
-    island's completed trials plus the running ones numbered before it stay below the
-    island's target (the whole study's without islands)."""
+    island's spent (complete or pruned) trials plus the running ones numbered before it stay
+    below the island's target (the whole study's without islands)."""
     target = plan.target_of(island)
     while True:
         trials = plan.scope(study.get_trials(deepcopy=False), island)
-        complete = sum(t.state == TrialState.COMPLETE for t in trials)
-        if complete >= target:
+        spent = sum(t.state in SPENT_STATES for t in trials)
+        if spent >= target:
             return False
         ahead = sum(t.state == TrialState.RUNNING and t.number < number for t in trials)
-        if complete + ahead < target:
+        if spent + ahead < target:
             return True
         plan.fail_stale(study, storage)
         time.sleep(plan.poll_seconds)
@@ -206,9 +209,7 @@ def _admitted_in_generation(
         generation = None if mine is None else generation_of(mine)
         if generation is None:
             return True
-        done = sum(
-            t.state == TrialState.COMPLETE and generation_of(t) == generation for t in trials
-        )
+        done = sum(t.state in SPENT_STATES and generation_of(t) == generation for t in trials)
         if done >= plan.search.population:
             return False
         ahead = sum(
@@ -315,7 +316,8 @@ def work(
     on_trial: Callable[[FrozenTrial | None], None] | None = None,
     on_wait: Callable[[int], None] | None = None,
 ) -> None:
-    """Run trials until the study holds ``plan.target`` completed trials (or the cap).
+    """Run trials until the study holds ``plan.target`` spent (complete or pruned) trials (or
+    the cap).
 
     ``on_wait(g)`` is called at each poll while this process waits for generation ``g`` to
     complete (``plan.sync``). Raises ``ConfigError`` if the artifact store cannot be opened.
@@ -357,9 +359,9 @@ def work(
             if isinstance(sampler, IslandSampler):
                 sampler.place_next(island)
         else:
-            if counts.complete >= plan.target:
+            if counts.spent >= plan.target:
                 return
-            if counts.complete + counts.running >= plan.target:
+            if counts.spent + counts.running >= plan.target:
                 time.sleep(plan.poll_seconds)  # the last trials run elsewhere; one may fail
                 continue
             if plan.sync:

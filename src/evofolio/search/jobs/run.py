@@ -137,7 +137,7 @@ def run_worker(
     on_event: Callable[[SearchEvent], None] | None = None,
 ) -> SearchResult:
     """A worker machine's share of a shared search: evaluate trials of the study until it
-    holds its target of completed trials, then stop (no champion, no holdout).
+    holds its target of spent (complete or pruned) trials, then stop (no champion, no holdout).
 
     It needs the same data and configuration as the coordinator (the study's fingerprint
     refuses others), the storage URL and, so the coordinator can read its trials' files,
