@@ -107,10 +107,30 @@ def test_checkpoint_round_trip(
     assert loaded.network_config_ == fitted.network_config_
 
 
+def test_the_same_assets_in_another_column_order_are_reordered(
+    fitted: AssetLSTMAllocator, long_prices: pd.DataFrame
+) -> None:
+    """Issue 23: a frame with the run's assets in another order was refused. The network's
+    slots follow the training order, so the weights must come back under the right names."""
+    dates = long_prices.index[600:620]
+    data = with_market(long_prices)
+    shuffled = with_market(long_prices.iloc[:, ::-1])
+    expected = fitted.allocate(data, dates)
+    got = fitted.allocate(shuffled, dates)
+    assert list(got.columns) == list(long_prices.columns)
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-6, atol=1e-9)
+
+
 def test_clear_errors(fitted: AssetLSTMAllocator, long_prices: pd.DataFrame) -> None:
     with pytest.raises(InsufficientHistoryError, match="first usable date"):
         fitted.allocate(long_prices, long_prices.index[:5])
-    with pytest.raises(DataError, match="trained on assets"):
+    missing = str(long_prices.columns[3])
+    with pytest.raises(
+        DataError, match=f"trained on {long_prices.shape[1]} assets.*missing {missing}"
+    ):
         fitted.allocate(long_prices.iloc[:, :3], long_prices.index[600:610])
+    renamed = long_prices.rename(columns={long_prices.columns[0]: "ZZZ"})
+    with pytest.raises(DataError, match="not trained on ZZZ"):
+        fitted.allocate(renamed, long_prices.index[600:610])
     with pytest.raises(DataError, match="X must be"):
         fitted.allocate(long_prices.to_numpy(), long_prices.index[600:610])

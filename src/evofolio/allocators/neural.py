@@ -125,8 +125,7 @@ class AssetLSTMAllocator(NeuralAllocator):
 
     def weights_frame(self, X: Any) -> pd.DataFrame:
         """Weights for every date of ``X`` past the feature warm-up and the burn-in."""
-        data = as_data(X)
-        self._check_assets(data.prices)
+        data = self._check_assets(as_data(X))
         panel = self._panel(data)
         weights = self._stream(panel.values)
         usable = panel.dates[len(panel.dates) - len(weights) :]

@@ -25,7 +25,7 @@ from torch import nn
 
 from evofolio.allocators.base import BaseAllocator, validated
 from evofolio.config import TrainingConfig
-from evofolio.data import as_dates
+from evofolio.data import AllocationData, as_dates
 from evofolio.errors import DataError, InsufficientHistoryError, NotFittedError, ParameterError
 from evofolio.features import FeatureScaler
 from evofolio.training import (
@@ -172,13 +172,29 @@ class NeuralAllocator(BaseAllocator):
                 f"{type(self).__name__}: network: {error}", key="network", reason=str(error)
             ) from None
 
-    def _check_assets(self, prices: pd.DataFrame) -> None:
+    def _check_assets(self, data: AllocationData) -> AllocationData:
+        """``data`` with its assets in the order the model was trained on: the same assets in
+        another column order are reordered (the network's slots follow the training order),
+        other assets are a ``DataError`` naming the ones missing and the ones not trained
+        on."""
         if not hasattr(self, "network_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X) first")
-        if not prices.columns.equals(self.assets_):
+        columns = data.prices.columns
+        if columns.equals(self.assets_):
+            return data
+        missing = [str(a) for a in self.assets_ if a not in columns]
+        extra = [str(a) for a in columns if a not in self.assets_]
+        if missing or extra or len(columns) != len(self.assets_):
+            parts = [f"missing {', '.join(missing)}" if missing else ""]
+            parts.append(f"not trained on {', '.join(extra)}" if extra else "")
             raise DataError(
-                f"the model was trained on assets {list(self.assets_)}, got {list(prices.columns)}"
+                f"the model was trained on {len(self.assets_)} assets "
+                f"({', '.join(map(str, self.assets_))}); the prices given differ: "
+                + "; ".join(p for p in parts if p)
             )
+        # the cache is left behind: an entry built on the other order would label its
+        # per-asset columns wrongly
+        return AllocationData(data.prices.loc[:, self.assets_], data.market)
 
     def _stream(self, values: np.ndarray) -> np.ndarray:
         """The network's outputs for every row of ``values`` (time, items, features), minus

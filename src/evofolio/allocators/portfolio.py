@@ -246,8 +246,7 @@ class PortfolioLSTMAllocator(NeuralAllocator):
 
     def strategy_weights(self, X: Any) -> pd.DataFrame:
         """Weights over the strategies (dates × strategies) past the warm-up and burn-in."""
-        data = as_data(X)
-        self._check_assets(data.prices)
+        data = self._check_assets(as_data(X))
         features, _, _ = self._features(data)
         if features.assets != self.strategies_:
             raise ConfigError(

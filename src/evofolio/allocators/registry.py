@@ -173,7 +173,10 @@ def estimator_for(config: RunConfig, source: str = "config", **params: Any) -> N
 def check_model(config: RunConfig, source: str = "config") -> RunConfig:
     """``config`` if its ``[model]`` section is valid for its family: every key one the
     family reads (:func:`check_model_keys`) and every value within the bounds of the
-    parameter it sets; else ``ConfigError`` naming ``source`` and the key."""
+    parameter it sets, and every name in ``search.families`` a registered family; else
+    ``ConfigError`` naming ``source`` and the key."""
+    for index, name in enumerate(config.search.families):
+        family_of(name, f"{source}: search.families[{index}]")
     check_model_types(config, source)
     estimator_for(config, source)
     return config

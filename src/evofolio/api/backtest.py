@@ -7,7 +7,7 @@ the returns of the following days (never the return of the decision day), net of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,6 +150,8 @@ def backtest_named(
     front end's own option names, e.g. the CLI's ``--start``); not part of the public API."""
     names = {**NAMES, **names}
     classic, custom = _split_strategies(strategies)
+    if config is not None and not isinstance(config, RunConfig):
+        raise UsageError(f"config: expected a RunConfig or None, got {type(config).__name__}")
     base = config if config is not None else RunConfig()
     rule = _rebalance(rebalance)
     base = override(base, "backtest", rebalance=rule, cost_bps=cost_bps, vol_target=vol_target)
@@ -211,11 +213,12 @@ def _split_strategies(strategies: Strategies) -> tuple[list[str], dict[str, Allo
         return [], {str(name): factory for name, factory in strategies.items()}
     if callable(strategies):
         return [], {"allocator": strategies}
+    message = "strategies: give 'all', rule names, an allocator factory or a mapping of them, got "
+    if not isinstance(strategies, Iterable):
+        raise UsageError(message + f"{type(strategies).__name__} {strategies!r}")
     items = list(strategies)
     if not items or not all(isinstance(item, str) for item in items):
-        raise UsageError(
-            "strategies: give 'all', rule names, an allocator factory or a mapping of them"
-        )
+        raise UsageError(message + repr(items)[:80])
     return resolve_strategies(items), {}
 
 

@@ -7,13 +7,15 @@ holdout once and write the run directory; ``run`` also writes ``report.html``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from evofolio.allocators.registry import check_model
 from evofolio.api.config import load_config, load_preset
 from evofolio.api.data import PricesInput, load_data
 from evofolio.config import RunConfig, override, parse_config
@@ -27,7 +29,9 @@ from evofolio.search.jobs.run import PipelineResult, run_pipeline, run_worker
 
 __all__ = ["RunResult", "evolve", "run", "search_worker"]
 
-ConfigInput = RunConfig | str | Path | None
+ConfigInput = RunConfig | Mapping[str, Any] | str | Path | None
+"""A run configuration as the API takes it: a :class:`~evofolio.config.RunConfig`, a mapping
+of its sections (``{"search": {"population": 4}}``), a TOML path, or None (a preset)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +91,8 @@ def run(
     """The main job: search → champion → holdout against every classic rule → report.
 
     Args:
-        config: a :class:`~evofolio.config.RunConfig`, a TOML path, or None for the
+        config: a :class:`~evofolio.config.RunConfig`, a mapping of its sections
+            (``{"search": {"population": 4}}``), a TOML path, or None for the
             ``default`` preset (``quick`` preset with ``quick=True``).
         data: a source string, a prices DataFrame (dates × assets, adjusted closes) or
             ``MarketData`` (see :func:`evofolio.load_data`); default the config's ``[data]``.
@@ -212,9 +217,21 @@ def _with_search(base: RunConfig, seed: int | None, **search: Any) -> RunConfig:
 
 
 def _base_config(config: ConfigInput, preset: str) -> RunConfig:
+    """``config`` checked as a file is (every key, ``[model]`` against its family,
+    ``search.families`` against the registry); None: the ``preset``. ``ConfigError`` or
+    ``UsageError`` (not a configuration at all) in one line otherwise."""
+    if config is None:
+        return load_preset(preset)
     if isinstance(config, RunConfig):
-        return config
-    return load_preset(preset) if config is None else load_config(config)
+        return check_model(config, "config")
+    if isinstance(config, Mapping):
+        return check_model(parse_config(dict(config), "config"), "config")
+    if isinstance(config, str | os.PathLike):
+        return load_config(config)
+    raise UsageError(
+        "config: expected a RunConfig, a mapping of its sections, a TOML path or None, got "
+        f"{type(config).__name__}"
+    )
 
 
 def _data(

@@ -8,6 +8,7 @@ file's values.
 
 from __future__ import annotations
 
+import contextvars
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -41,8 +42,20 @@ __all__ = [
 ]
 
 
+_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("source", default="RunConfig")
+"""What a :class:`RunConfig` being validated came from (a file, ``command line``), for its
+error messages."""
+
+
 class RunConfig(_Section):
-    """The whole configuration of a run."""
+    """The whole configuration of a run.
+
+    Built from keywords (``RunConfig(search={"population": 8})``) or a mapping
+    (``RunConfig.model_validate({...})``, :func:`parse_config`), every key is checked: an
+    unknown key or a bad value raises :class:`~evofolio.errors.ConfigError` in one line
+    naming the dotted key (``RunConfig: unknown config key 'serach'``), as a bad TOML file
+    does, never pydantic's raw ``ValidationError``.
+    """
 
     # ``[validate]`` in TOML; the attribute is ``validation`` (``BaseModel.validate`` exists).
     model_config = ConfigDict(
@@ -65,6 +78,26 @@ class RunConfig(_Section):
     champion: ChampionConfig = ChampionConfig()
     validation: ValidateConfig = Field(ValidateConfig(), alias="validate")
 
+    def __init__(self, /, **values: Any) -> None:
+        # pydantic runs this for model_validate too: the error names the source it was given
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ConfigError(_describe(error, _SOURCE.get())) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, *, context: Any | None = None, **options: Any) -> RunConfig:
+        """Validate a mapping; :class:`~evofolio.errors.ConfigError` naming the key (and
+        ``context["source"]``, e.g. the file, when given) otherwise."""
+        source = context.get("source") if isinstance(context, dict) else None
+        token = _SOURCE.set(str(source or "RunConfig"))
+        try:
+            return super().model_validate(obj, context=context, **options)
+        except ValidationError as error:
+            raise ConfigError(_describe(error, _SOURCE.get())) from None
+        finally:
+            _SOURCE.reset(token)
+
 
 _UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}
 
@@ -86,10 +119,7 @@ def _describe(error: ValidationError, source: str) -> str:
 def parse_config(values: dict[str, Any], source: str = "config") -> RunConfig:
     """Validate a mapping (e.g. parsed TOML) into a :class:`RunConfig`; ``ConfigError``
     naming ``source`` and the key otherwise."""
-    try:
-        return RunConfig.model_validate(values)
-    except ValidationError as error:
-        raise ConfigError(_describe(error, source)) from None
+    return RunConfig.model_validate(values, context={"source": source})
 
 
 def load_config(path: str | Path | None) -> RunConfig:

@@ -225,10 +225,27 @@ def _check_positive(
     ):
         if mask.any():
             row, col = (int(k) for k in np.argwhere(mask)[0])
+            hint = _returns_hint(values) if problem.endswith("> 0") else ""
             raise DataError(
                 f"{source}: column '{names[col]}', {_row(row, dates, cite_rows)}: "
-                f"{problem}, got {values[row, col]:g}"
+                f"{problem}, got {values[row, col]:g}{hint}"
             )
+
+
+def _returns_hint(values: FloatArray) -> str:
+    """A hint when a table refused for a non-positive price holds returns, not prices: its
+    finite values all within (-1, 1), their median size under 0.05 and 20-80 % of them
+    negative (daily simple or log returns: a price series never looks so)."""
+    finite = values[np.isfinite(values)]
+    if finite.size < 20 or not (np.abs(finite) < 1.0).all():
+        return ""
+    negative = float((finite < 0).mean())
+    if not 0.2 <= negative <= 0.8 or float(np.median(np.abs(finite))) >= 0.05:
+        return ""
+    return (
+        f"; the table looks like returns, not prices (every value within ±1, {negative:.0%} "
+        "of them negative): give prices, e.g. 100 * (1 + returns).cumprod()"
+    )
 
 
 def _row(pos: int, dates: pd.DatetimeIndex | None, cite_rows: bool) -> str:
