@@ -317,3 +317,14 @@ def test_the_champion_decides_causally(notebook: dict[str, Any]) -> None:
     later.loc[later.index > day] *= 3.0  # prices after the decision must not matter
     pd.testing.assert_frame_equal(champion.allocate(later, [day]), full)
     assert champion.seeds == [3, 4]
+
+
+@pytest.mark.slow
+def test_a_run_made_from_a_frame_asks_for_the_prices(notebook: dict[str, Any]) -> None:
+    """Issue 23: ``allocate()`` after a run from a DataFrame failed with "unknown data source
+    'DataFrame'"; it says what to pass instead, and works once the prices are given."""
+    champion = notebook["champion"]
+    for call in (champion.allocate, champion.data):
+        with pytest.raises(UsageError, match=r"given in memory.*prices= \(Python\) or --data"):
+            call()
+    assert list(champion.allocate(notebook["prices"]).columns) == ["AAA", "BBB", "CCC"]

@@ -39,9 +39,10 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = folder / "prices.csv"
     random_prices(n_days=1400, n_assets=3, seed=5, start="2004-01-01").to_csv(source)
     out = folder / "run"
-    result = runner.invoke(
-        app, ["run", "--quick", "--data", str(source), "--out", str(out), "--seed", "1"]
-    )
+    with pytest.MonkeyPatch.context() as patch:  # relative paths, as a user types them
+        patch.chdir(folder)
+        args = ["run", "--quick", "--data", "prices.csv", "--out", "run", "--seed", "1"]
+        result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "holdout" in result.stdout and "deflated Sharpe vs zero" in result.stdout
     assert "on the returns over equal_weight" in result.stdout  # both PBOs, labelled
@@ -137,7 +138,14 @@ def test_report_rebuilds_from_the_run_directory(quick_run: Path) -> None:
     assert report.stat().st_size > 100_000
 
 
-def test_allocate_gives_tomorrows_weights(quick_run: Path) -> None:
+def test_allocate_gives_tomorrows_weights(
+    quick_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 23: a run started with a relative --data path stored it as given, and allocate
+    # from another folder failed with "file not found"; the run records the absolute path
+    monkeypatch.chdir(tmp_path)
+    config = json.loads((quick_run / "champion" / "config.json").read_text())
+    assert config["data"]["source"] == str((quick_run.parent / "prices.csv").resolve())
     result = runner.invoke(app, ["allocate", "--run", str(quick_run), "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads((quick_run / "allocation.json").read_text())

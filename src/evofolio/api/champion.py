@@ -18,6 +18,7 @@ from evofolio.allocators.ensemble import SeedEnsemble
 from evofolio.api.data import PricesInput, load_data
 from evofolio.config import RunConfig, override, parse_config
 from evofolio.data import DATASETS, AllocationData, MarketData, load_from_config
+from evofolio.data.load import reloadable
 from evofolio.errors import DataError, UsageError
 from evofolio.run_layout import CHAMPION_CONFIG, CHAMPION_MODELS
 from evofolio.search.jobs.handoff import fetch_champion
@@ -60,8 +61,24 @@ class Champion:
 
     def data(self, **data_options: Any) -> MarketData:
         """The run's own data source, reloaded (``data_options``: keys of ``[data]`` to
-        change, e.g. ``source="prices.csv"``)."""
-        return load_from_config(override(self.config, "data", **data_options).data)
+        change, e.g. ``source="prices.csv"``).
+
+        Raises:
+            UsageError: the run's source cannot be read again (prices given as a DataFrame,
+                or a file since moved) and no ``source`` is given: it says to pass the
+                prices (``prices=`` here, ``--data`` on the command line).
+        """
+        section = override(self.config, "data", **data_options).data
+        self._check_reloadable(section.source)
+        return load_from_config(section)
+
+    def _check_reloadable(self, source: str) -> None:
+        why = reloadable(source)
+        if why is not None:
+            raise UsageError(
+                f"{self.run_dir}: the run's data cannot be read again ({why}): pass the "
+                "prices with the run's assets: prices= (Python) or --data (command line)"
+            )
 
     def allocate(
         self,
@@ -86,6 +103,8 @@ class Champion:
 
         Raises:
             DataError: the prices lack the run's assets, or ``dates`` are not price dates.
+            UsageError: no ``prices`` and the run's source cannot be read again (see
+                :meth:`data`).
         """
         loaded = self._market_data(prices, market)
         frame = loaded.prices
@@ -100,6 +119,7 @@ class Champion:
         self, prices: PricesInput | None, market: str | pd.Series | None
     ) -> MarketData:
         if prices is None:
+            self._check_reloadable(self.config.data.source)
             return load_from_config(override(self.config, "data", market=market).data)
         if isinstance(prices, pd.DataFrame) and market is None:
             market = _run_market(self.config)

@@ -18,8 +18,10 @@ import pandas as pd
 from evofolio.allocators.registry import check_model
 from evofolio.api.config import load_config, load_preset
 from evofolio.api.data import PricesInput, load_data
+from evofolio.api.progress import progress_callbacks
 from evofolio.config import RunConfig, override, parse_config
 from evofolio.data import MarketData, load_from_config
+from evofolio.data.load import anchored
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report
 from evofolio.search.engine import SearchEvent, SearchResult
@@ -85,6 +87,7 @@ def run(
     artifacts: str | None = None,
     pareto_pick: str = "sharpe",
     report: bool = True,
+    progress: bool = True,
     on_event: Callable[[SearchEvent], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> RunResult:
@@ -105,7 +108,15 @@ def run(
             every machine's trial files and the champion go) and the run's seed.
         pareto_pick: multi-objective only: the champion from the Pareto front by this.
         report: write ``out/report.html``.
-        on_event, on_stage: progress callbacks (each search event; each stage's sentence).
+        progress: show a progress bar of the search and a line per stage (a widget in
+            Jupyter, text on stderr elsewhere; see :mod:`evofolio.api.progress`); False:
+            silent. Optuna's own INFO lines are quieted to warnings either way.
+        on_event: called with each :class:`~evofolio.search.engine.progress.SearchEvent`
+            (trial counts, generation, best and median fitness, time left, running trials,
+            per-family counts) instead of the progress bar: at the start, every few seconds
+            while trials run, after each trial and at the end (``finished=True``).
+        on_stage: called with each stage's sentence (the classic rules, the champion's
+            refits, the holdout) instead of the printed line.
 
     Raises:
         ConfigError, DataError, UsageError: bad configuration, data or arguments, before
@@ -131,10 +142,12 @@ def run(
     loaded = _data(base, data)
     if loaded.source != base.data.source:
         base = override(base, "data", source=loaded.source)
+    base = override(base, "data", **anchored(base.data))  # found again from any folder
     run_dir = Path(out)
-    result = run_pipeline(
-        base, loaded, run_dir, pareto_pick=pareto_pick, on_event=on_event, on_stage=on_stage
-    )
+    with progress_callbacks(progress, on_event, on_stage) as (event, stage):
+        result = run_pipeline(
+            base, loaded, run_dir, pareto_pick=pareto_pick, on_event=event, on_stage=stage
+        )
     rows = {name: r.metrics() for name, r in result.holdout.results.items()}
     path = build_report(run_dir).resolve() if report else None
     return RunResult(
@@ -160,6 +173,7 @@ def search_worker(
     population: int | None = None,
     generations: int | None = None,
     seed: int | None = None,
+    progress: bool = True,
     on_event: Callable[[SearchEvent], None] | None = None,
 ) -> SearchResult:
     """A worker machine of a shared search (``evofolio evolve --worker-only``): evaluate
@@ -171,6 +185,7 @@ def search_worker(
         storage: the server database URL the coordinator uses (e.g. ``postgresql://...``).
         artifacts: the coordinator's store (a shared directory or ``s3://bucket/prefix``).
         out: this machine's scratch directory for its trials' files.
+        progress, on_event: as :func:`run`.
 
     Raises:
         ConfigError, DataError, UsageError: bad configuration, data, URL or store.
@@ -189,7 +204,9 @@ def search_worker(
     loaded = _data(base, data)
     if loaded.source != base.data.source:
         base = override(base, "data", source=loaded.source)
-    return run_worker(base, loaded, Path(out), on_event=on_event)
+    base = override(base, "data", **anchored(base.data))  # found again from any folder
+    with progress_callbacks(progress, on_event, None) as (event, _):
+        return run_worker(base, loaded, Path(out), on_event=event)
 
 
 def evolve(

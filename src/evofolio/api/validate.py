@@ -16,10 +16,12 @@ from typing import Any, get_args
 import pandas as pd
 
 from evofolio.api.data import PricesInput
+from evofolio.api.progress import progress_callbacks
 from evofolio.api.search import ConfigInput, _base_config, _data
 from evofolio.backtesting import BacktestResult
 from evofolio.config import RunConfig, Sampler, override, parse_config
 from evofolio.data import MarketData
+from evofolio.data.load import anchored
 from evofolio.errors import UsageError
 from evofolio.report.validate import build_validate_report
 from evofolio.run_layout import SEARCH_DB
@@ -108,6 +110,7 @@ def validate(
     pareto_pick: str = "sharpe",
     samplers: Sequence[str] | str | None = None,
     report: bool = True,
+    progress: bool = True,
     on_event: Callable[[SearchEvent], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> ValidateResult:
@@ -129,7 +132,9 @@ def validate(
             benchmark, every pair's Sharpe difference with its interval and Holm-adjusted
             p-value). Default: ``search.sampler`` alone.
         report: write ``out/report.html``.
-        on_event, on_stage: progress callbacks (each search's events; each stage's sentence).
+        progress, on_event, on_stage: as :func:`evofolio.run` (a progress bar per outer
+            search by default; your callbacks receive each search's events and each stage's
+            sentence instead).
 
     Raises:
         ConfigError, DataError, UsageError: bad configuration, data or arguments, before
@@ -156,6 +161,7 @@ def validate(
     check_storage(storage, base.search)  # before the data load and the classic panel
     development, holdout_start = _development(base, data)
     base = override(base, "data", source=development.source, holdout_start=holdout_start.date())
+    base = override(base, "data", **anchored(base.data))  # found again from any folder
     dates = pd.DatetimeIndex(development.prices.index)
     section = base.validation
     outer = outer_periods(dates, holdout_start, section.outer_years, section.first_test)
@@ -177,53 +183,58 @@ def validate(
             outer[0].start.year,
             section.outer_years,
         )
-    names = _samplers(samplers, base.search.sampler)
-    base = _with_sampler(base, names[0])
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    url = storage or f"sqlite:///{(root / SEARCH_DB).resolve()}"
-    common: dict[str, Any] = {
-        "storage_url": url,
-        "jobs": jobs,
-        "pareto_pick": pareto_pick,
-        "on_event": on_event,
-        "on_stage": on_stage,
-    }
-    summary, track = _procedure(base, development, root, "", common)
-    if len(names) > 1:
-        procedures = {names[0]: {**summary, "track": track}}
-        for name in names[1:]:
-            if on_stage is not None:
-                on_stage(f"the same procedure with the {name} sampler")
-            part, part_track = _procedure(
-                _with_sampler(base, name), development, root / f"sampler-{name}", f"{name}-", common
-            )
-            procedures[name] = {**part, "track": part_track}
-        summary["samplers"] = samplers_summary(base, procedures)
-    summary.update(
-        {
-            "source": development.source,
-            "assets": development.assets,
-            "development": [f"{dates[0]:%Y-%m-%d}", f"{dates[-1]:%Y-%m-%d}"],
-            "holdout_start": f"{holdout_start:%Y-%m-%d}",
-            "config": base.model_dump(mode="json"),
+    with progress_callbacks(progress, on_event, on_stage) as (on_event, on_stage):
+        names = _samplers(samplers, base.search.sampler)
+        base = _with_sampler(base, names[0])
+        root = Path(out)
+        root.mkdir(parents=True, exist_ok=True)
+        url = storage or f"sqlite:///{(root / SEARCH_DB).resolve()}"
+        common: dict[str, Any] = {
+            "storage_url": url,
+            "jobs": jobs,
+            "pareto_pick": pareto_pick,
+            "on_event": on_event,
+            "on_stage": on_stage,
         }
-    )
-    if drawn:
-        results = []
-        for index, assets in enumerate(drawn):
-            name = f"subset-{index + 1:02d}"
-            if on_stage is not None:
-                on_stage(f"{name}: {', '.join(assets)}")
-            part, _ = _procedure(
-                base, subset_data(development, assets), root / name, f"{name}-", common
-            )
-            results.append({**part, "assets": assets})
-        benchmark = summary["holdout_tests"]["benchmark"]
-        summary["subsets"] = subsets_summary(results, benchmark)
-    write_track(root, track, summary)
-    path = build_validate_report(root).resolve() if report else None
-    return ValidateResult(root.resolve(), base, summary, track, path)
+        summary, track = _procedure(base, development, root, "", common)
+        if len(names) > 1:
+            procedures = {names[0]: {**summary, "track": track}}
+            for name in names[1:]:
+                if on_stage is not None:
+                    on_stage(f"the same procedure with the {name} sampler")
+                part, part_track = _procedure(
+                    _with_sampler(base, name),
+                    development,
+                    root / f"sampler-{name}",
+                    f"{name}-",
+                    common,
+                )
+                procedures[name] = {**part, "track": part_track}
+            summary["samplers"] = samplers_summary(base, procedures)
+        summary.update(
+            {
+                "source": development.source,
+                "assets": development.assets,
+                "development": [f"{dates[0]:%Y-%m-%d}", f"{dates[-1]:%Y-%m-%d}"],
+                "holdout_start": f"{holdout_start:%Y-%m-%d}",
+                "config": base.model_dump(mode="json"),
+            }
+        )
+        if drawn:
+            results = []
+            for index, assets in enumerate(drawn):
+                name = f"subset-{index + 1:02d}"
+                if on_stage is not None:
+                    on_stage(f"{name}: {', '.join(assets)}")
+                part, _ = _procedure(
+                    base, subset_data(development, assets), root / name, f"{name}-", common
+                )
+                results.append({**part, "assets": assets})
+            benchmark = summary["holdout_tests"]["benchmark"]
+            summary["subsets"] = subsets_summary(results, benchmark)
+        write_track(root, track, summary)
+        path = build_validate_report(root).resolve() if report else None
+        return ValidateResult(root.resolve(), base, summary, track, path)
 
 
 def _samplers(given: Sequence[str] | str | None, configured: str) -> list[str]:

@@ -43,7 +43,7 @@ from evofolio.data.files import (
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import FORMATS, Format, to_wide
-from evofolio.data.market import EQUAL_WEIGHT_SOURCE, load_market
+from evofolio.data.market import EQUAL_WEIGHT_SOURCE, load_market, split_market_spec
 from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stale import check_stale
@@ -198,3 +198,35 @@ def load_from_config(
         end=end,
         price_column=section.price_column,
     )
+
+
+def anchored(section: DataConfig) -> dict[str, str]:
+    """The ``[data]`` keys whose file paths are relative, made absolute: ``source`` (a
+    ``.csv``/``.parquet`` that exists) and the path of ``market`` (``PATH[:COLUMN]``). A run
+    directory records them so, and ``allocate``, ``report`` and ``load_champion`` find the
+    files from any working directory. Empty when nothing is relative."""
+    out: dict[str, str] = {}
+    source = section.source.strip()
+    if is_table_path(source) and Path(source).expanduser().is_file():
+        absolute = str(Path(source).expanduser().resolve())
+        if absolute != source:
+            out["source"] = absolute
+    if section.market is not None:
+        path, column = split_market_spec(section.market)
+        if is_table_path(path) and Path(path).expanduser().is_file():
+            absolute = str(Path(path).expanduser().resolve())
+            if absolute != path:
+                out["market"] = absolute if column is None else f"{absolute}:{column}"
+    return out
+
+
+def reloadable(source: str) -> str | None:
+    """Why ``source`` (a run's ``data.source``) cannot be read again, or None when it can: a
+    dataset name, a ``yahoo:`` list or an existing file can; the label of a frame passed in
+    memory (``DataFrame``) or a file since moved cannot."""
+    text = source.strip()
+    if text.lower() in DATASETS or text.lower().startswith(PREFIX):
+        return None
+    if is_table_path(text) or looks_like_path(text):
+        return None if Path(text).expanduser().is_file() else f"file not found: {text}"
+    return f"'{text}' names prices that were given in memory (a DataFrame), not a file"
