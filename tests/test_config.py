@@ -55,3 +55,27 @@ def test_the_validate_section_is_read_kept_and_checked(tmp_path: Path) -> None:
         load_config(path)
     with pytest.raises(ConfigError, match="validate.outer_years"):
         override(config, "validate", outer_years=0)
+
+
+def test_the_stated_difference_between_run_config_and_the_default_preset_is_the_real_one() -> None:
+    """Issue 23: the API's RunConfig() rebalanced monthly while `evofolio run` rebalanced
+    weekly, and no page said so. RunConfig's docstring states every difference; this test
+    fails when the preset or a default changes without it."""
+    import re
+
+    from evofolio.config import RunConfig, load_preset
+
+    def flat(values: dict, prefix: str = "") -> dict:
+        out = {}
+        for key, value in values.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    built_in, preset = flat(RunConfig().model_dump()), flat(load_preset("default").model_dump())
+    actual = {key: str(preset[key]) for key in built_in if built_in[key] != preset[key]}
+    text = " ".join(str(RunConfig.__doc__).split())
+    stated = dict(re.findall(r"``([a-z_]+\.[a-z_]+)`` \(([^)]+)\)", text))
+    assert stated == actual

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from evofolio.logs import warnings_once
 from evofolio.search.engine.progress import SearchEvent
 
 __all__ = ["NotebookProgress", "progress_callbacks", "quiet_optuna_info"]
@@ -115,7 +116,7 @@ def progress_callbacks(
     display = NotebookProgress() if progress and (on_event is None or on_stage is None) else None
     event = on_event or (display.on_event if display is not None else None)
     stage = on_stage or (display.on_stage if display is not None else None)
-    with quiet_optuna_info():
+    with quiet_optuna_info(), warnings_once():
         try:
             yield event, stage
         finally:

@@ -27,6 +27,7 @@ from rich.progress import (
 )
 
 from evofolio.errors import EvofolioError
+from evofolio.logs import OnceFilter, report_repeats
 
 if TYPE_CHECKING:
     from evofolio.allocators.classic_compute import RuleProgress
@@ -92,6 +93,14 @@ PriceColumnOpt = Annotated[
         "asset (Close, Adj Close...). Default: the adjusted close when there is one.",
     ),
 ]
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        help="Where the networks train: auto (CUDA when present, the default), cpu or cuda "
+        "(training.device).",
+    ),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 
@@ -104,14 +113,28 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except EvofolioError as error:
+            _report_repeats()
             message = " ".join(str(error).split())
             err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("error: interrupted", markup=False, highlight=False)
             raise typer.Exit(130) from None
+        finally:
+            _report_repeats()
 
     return wrapper
+
+
+def _report_repeats() -> None:
+    """The count of each warning the command's log handler showed once (see
+    :mod:`evofolio.logs`); the handler's count starts afresh."""
+    for handler in logging.getLogger().handlers:
+        for found in list(handler.filters):
+            if isinstance(found, OnceFilter):
+                handler.removeFilter(found)
+                report_repeats(found, logging.getLogger("evofolio"))
+                handler.addFilter(OnceFilter())
 
 
 class ConsoleLogHandler(logging.Handler):
@@ -129,6 +152,7 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     """Library logs go to stderr; evofolio's at INFO unless asked otherwise."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = ConsoleLogHandler()
+    handler.addFilter(OnceFilter())  # each warning once; the repeats counted at the end
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
@@ -243,6 +267,7 @@ def resolve_config(
     preset: str | None = None,
     price_column: str | None = None,
     families: bool = True,
+    device: str | None = None,
 ) -> RunConfig:
     """The file's configuration (or, without a file, the named ``preset``, else the
     defaults) with the data options of the command line on top.
@@ -261,6 +286,7 @@ def resolve_config(
         config = load_preset(preset)
     else:
         config = load_config(config_path)
+    config = override(config, "training", device=device)
     return override(
         config,
         "data",

@@ -11,6 +11,7 @@ import typer
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
+    DeviceOpt,
     FormatOpt,
     MarketOpt,
     PriceColumnOpt,
@@ -201,6 +202,7 @@ def evolve_command(
     ] = False,
     seed: SeedOpt = None,
     pareto_pick: PickOpt = "sharpe",
+    device: DeviceOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/evolve"),
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -222,6 +224,7 @@ def evolve_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
+        device=device,
     )
     if worker_only:
         if storage is None:
@@ -242,8 +245,9 @@ def evolve_command(
                 on_event=display,
             )
         console.print(
-            f"worker done: study {done.study_name!r} holds {done.counts.complete} completed "
-            f"trials (target {done.target}); the coordinator picks the champion"
+            f"worker done: study {done.study_name!r} holds {done.counts.spent} evaluated "
+            f"trials ({done.counts.pruned} pruned; target {done.target}); the coordinator picks "
+            "the champion"
         )
         return
     result = run_and_print(
@@ -288,6 +292,7 @@ def run_command(
     artifacts: ArtifactsOpt = None,
     seed: SeedOpt = None,
     pareto_pick: PickOpt = "sharpe",
+    device: DeviceOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")] = Path("runs/run"),
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
@@ -310,6 +315,7 @@ def run_command(
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
         preset="quick" if quick else "default",
+        device=device,
     )
     result = run_and_print(
         base,

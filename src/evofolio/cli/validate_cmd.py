@@ -11,6 +11,7 @@ from rich.progress import Progress
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
+    DeviceOpt,
     QuietOpt,
     VerboseOpt,
     classic_progress,
@@ -140,6 +141,7 @@ def validate_command(
     jobs: JobsOpt = None,
     storage: StorageOpt = None,
     seed: SeedOpt = None,
+    device: DeviceOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
         "runs/validate"
     ),
@@ -168,7 +170,9 @@ def validate_command(
         raise UsageError("give --quick or --config, not both")
     from evofolio.api.validate import validate  # torch and the search: only when it runs
 
-    base = resolve_config(config, data, None, None, preset="quick" if quick else "default")
+    base = resolve_config(
+        config, data, None, None, preset="quick" if quick else "default", device=device
+    )
     display = OuterDisplay()
     try:
         with classic_progress(display.progress, jobs or base.search.jobs, status_column=True):

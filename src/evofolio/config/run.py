@@ -55,6 +55,13 @@ class RunConfig(_Section):
     unknown key or a bad value raises :class:`~evofolio.errors.ConfigError` in one line
     naming the dotted key (``RunConfig: unknown config key 'serach'``), as a bad TOML file
     does, never pydantic's raw ``ValidationError``.
+
+    ``RunConfig()`` holds the built-in defaults: what ``evofolio evolve``, ``backtest`` and
+    ``train`` use without ``--config``. ``evofolio run`` and :func:`evofolio.run` without a
+    config use the ``default`` preset instead (``load_preset("default")``), the main job's
+    budget, which differs in ``backtest.rebalance`` (weekly), ``training.epochs`` (60),
+    ``search.population`` (5), ``search.generations`` (4), ``search.fit_gflop`` (150.0),
+    ``search.fit_seconds`` (120.0) and ``search.jobs`` (2).
     """
 
     # ``[validate]`` in TOML; the attribute is ``validation`` (``BaseModel.validate`` exists).

@@ -156,7 +156,11 @@ class TrainingConfig(_Section):
         ge=1,
         description="torch threads in each fit (None: the process's, see evofolio.compute)",
     )
-    device: str = Field("auto", description="auto (CUDA when present), cpu or cuda")
+    device: str = Field(
+        "auto",
+        pattern=r"^(auto|cpu|cuda(:[0-9]+)?)$",
+        description="auto (CUDA when present), cpu, cuda or cuda:N",
+    )
     max_gflop: float | None = Field(
         None, gt=0.0, description="compute budget per fit (caps the epochs; None: none)"
     )
