@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import evofolio as ev
-from evofolio.errors import DataError, UsageError
+from evofolio.errors import ConfigError, DataError, UsageError
 from synthetic import random_prices
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,6 +252,26 @@ def test_backtest_errors_name_the_argument() -> None:
         ev.backtest("all", prices, window=60, end="soon")
     with pytest.raises(UsageError, match="unknown strategy|nope"):
         ev.backtest("nope", prices, window=60)
+    with pytest.raises(UsageError, match=r"^strategies: give 'all'.*got int 5$"):
+        ev.backtest(5, prices)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=r"^config: expected a RunConfig or None, got dict$"):
+        ev.backtest("all", prices, config={"backtest": {}})  # type: ignore[arg-type]
+
+
+def test_run_takes_a_mapping_and_checks_every_key_before_any_work(tmp_path: Path) -> None:
+    """Issue 23: run({...}) raised "TypeError: expected str, bytes or os.PathLike"; a bad
+    family in search.families passed the config check."""
+    prices = random_prices(n_days=120, n_assets=3)
+    out = tmp_path / "r"
+    with pytest.raises(ConfigError, match=r"^config: unknown config key 'search.popluation'$"):
+        ev.run({"search": {"popluation": 4}}, prices, out=out)
+    with pytest.raises(ConfigError, match=r"search.families\[1\]: unknown family 'lstm'"):
+        ev.run({"search": {"families": ["asset", "lstm"]}}, prices, out=out)
+    with pytest.raises(ConfigError, match=r"search.families\[0\]: unknown family 'x'"):
+        ev.run(ev.RunConfig(search={"families": ["x"]}), prices, out=out)
+    with pytest.raises(UsageError, match=r"^config: expected a RunConfig.*got int$"):
+        ev.run(7, prices, out=out)  # type: ignore[arg-type]
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------- run and load_champion

@@ -79,3 +79,20 @@ def test_the_stated_difference_between_run_config_and_the_default_preset_is_the_
     text = " ".join(str(RunConfig.__doc__).split())
     stated = dict(re.findall(r"``([a-z_]+\.[a-z_]+)`` \(([^)]+)\)", text))
     assert stated == actual
+
+
+def test_a_config_built_in_python_fails_in_one_line_naming_the_key() -> None:
+    """Issue 23: RunConfig.model_validate with a misspelt key raised pydantic's raw error
+    instead of the documented ConfigError."""
+    import pytest
+
+    from evofolio.config import RunConfig, parse_config
+    from evofolio.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^RunConfig: unknown config key 'serach'$"):
+        RunConfig.model_validate({"serach": {"population": 4}})
+    with pytest.raises(ConfigError, match=r"^RunConfig: unknown config key 'search.popluation'$"):
+        RunConfig(search={"popluation": 4})
+    with pytest.raises(ConfigError, match=r"^my\.toml: invalid value for 'search\.population'"):
+        parse_config({"search": {"population": 1}}, "my.toml")
+    assert RunConfig.model_validate({"search": {"population": 4}}).search.population == 4

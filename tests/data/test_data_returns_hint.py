@@ -1,0 +1,43 @@
+"""A table of returns given where prices belong is named as such (issue 23: "price must be
+> 0" with no hint), in a file and in a frame; a price table with a bad cell is not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evofolio as ev
+from evofolio.errors import DataError
+
+
+def returns_frame(log: bool = False) -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    values = rng.normal(0.0003, 0.012, (300, 4))
+    frame = pd.DataFrame(
+        np.log1p(values) if log else values,
+        index=pd.bdate_range("2020-01-01", periods=300, name="date"),
+        columns=["A", "B", "C", "D"],
+    )
+    return frame
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_returns_are_named_as_returns(log: bool, tmp_path: Path) -> None:
+    frame = returns_frame(log)
+    with pytest.raises(DataError, match=r"price must be > 0.*looks like returns, not prices"):
+        ev.load_data(frame)
+    path = tmp_path / "returns.csv"
+    frame.to_csv(path)
+    with pytest.raises(DataError, match=r"returns\.csv: column .*looks like returns") as caught:
+        ev.load_data(str(path))
+    assert "100 * (1 + returns).cumprod()" in str(caught.value)
+
+
+def test_a_price_table_with_one_bad_cell_gets_no_returns_hint() -> None:
+    prices = 100.0 * (1.0 + returns_frame()).cumprod()
+    prices.iloc[50, 1] = -3.0
+    with pytest.raises(DataError, match=r"column 'B', 2020-03-11: price must be > 0, got -3$"):
+        ev.load_data(prices)
