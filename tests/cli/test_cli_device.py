@@ -16,7 +16,9 @@ runner = CliRunner()
 @pytest.mark.parametrize("command", ["run", "evolve", "validate", "train"])
 def test_every_training_command_takes_a_device(command: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, [command, "--device", "gpu", "--out", str(out)])
+    # a data file that does not exist: the device must be refused first, before any load
+    missing = str(tmp_path / "missing.csv")
+    result = runner.invoke(app, [command, "--device", "gpu", "--data", missing, "-o", str(out)])
     assert result.exit_code == 2, result.output
     assert (
         result.stderr.strip()
