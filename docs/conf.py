@@ -29,7 +29,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
-    "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
 ]
@@ -79,6 +78,8 @@ html_theme_options = {
     "icon_links": [],
     "show_version_warning_banner": False,
 }
+# Without a default the theme's first page view logs "Got invalid theme mode" (no stored mode).
+html_context = {"default_mode": "auto"}
 html_sidebars = {"index": [], "benchmarks": []}
 html_show_sourcelink = False
 html_copy_source = False

@@ -1,0 +1,34 @@
+"""The README's contract: short, and every page it links to exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+MAX_LINES = 250
+
+
+def test_the_readme_stays_short() -> None:
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= MAX_LINES, (
+        f"README.md has {len(lines)} lines (at most {MAX_LINES}): move the detail to a page of "
+        "docs/guide/ and link it"
+    )
+
+
+def test_every_relative_link_of_the_readme_exists() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    relative = [t for t in targets if not re.match(r"^[a-z]+:", t)]
+    assert len(relative) >= 10
+    missing = [t for t in relative if not (ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"
+
+
+def test_nothing_points_outside_the_repository() -> None:
+    for page in [README, *sorted((ROOT / "docs").rglob("*.md"))]:
+        if "_build" in page.parts or "auto_examples" in page.parts:
+            continue
+        assert "../shared/" not in page.read_text(encoding="utf-8"), page
