@@ -112,6 +112,7 @@ def _plotly_on_gallery_pages(app, pagename, templatename, context, doctree):
     """plotly.js (the local copy) on the gallery's pages only."""
     if pagename.startswith("auto_examples/"):
         app.add_js_file(PLOTLY_JS, priority=200)
+        app.add_js_file("plotly-resize.js", priority=201)
 
 
 def setup(app):

@@ -145,6 +145,33 @@ def configuration_page() -> str:
             else:
                 default, meaning = params[key], args.get(key, "")
             out.append(f"| `{key}` | `{_cell(_toml(default))}` | {_cell(meaning or '')} |\n")
+    out.append(_registries())
+    return "".join(out)
+
+
+def _registries() -> str:
+    """The names ``model.features``, ``model.strategies`` and ``strategies.names`` take."""
+    from evofolio.features import FEATURES
+    from evofolio.strategies import STRATEGIES
+
+    out = [
+        "\n## Features\n\n"
+        "The names `model.features` takes (each also a gene, `feature_<name>`, of the search); "
+        "the warm-up is the number of dates before the first value.\n\n"
+        "| feature | what it is | warm-up (days) |\n|---|---|---|\n"
+    ]
+    for name, feature in FEATURES.items():
+        out.append(f"| `{name}` | {_cell(feature.description)} | {feature.warmup} |\n")
+    out.append(
+        "\n## Classic strategies\n\n"
+        "The names `strategies.names`, `model.strategies` and `evaluation.benchmark` take "
+        "(the benchmark also `best_classic`); each is also a gene, `strategy_<name>`, of "
+        "Model 2's search.\n\n"
+        "| strategy | what it is | needs volatility or covariance |\n|---|---|---|\n"
+    )
+    for name, strategy in STRATEGIES.items():
+        uses = "yes" if strategy.uses_risk else "no"
+        out.append(f"| `{name}` | {_cell(strategy.description)} | {uses} |\n")
     return "".join(out)
 
 

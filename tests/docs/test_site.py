@@ -7,6 +7,7 @@ session into a temporary folder (``conftest.site``), its gallery examples run on
 
 from __future__ import annotations
 
+import contextlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.slow
 
@@ -154,18 +156,23 @@ def test_every_page_opens_in_chromium_offline(built: Path, browser: Any) -> None
         errors.clear()
         page.goto(path.as_uri(), wait_until="load")
         if path.parent.name == "auto_examples" and path.stem.startswith("plot_"):
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.plotly-graph-div')]"
-                ".every(d => d.querySelector('.main-svg'))",
-                timeout=30_000,
-            )
-            # every figure drawn (its svg layer) and holding data: traces with points
+            with contextlib.suppress(PlaywrightTimeout):  # the check below says what is wrong
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.plotly-graph-div')].every(d => "
+                    "d.querySelector('.main-svg') && d.querySelector('.main-svg').width"
+                    ".baseVal.value <= d.parentElement.clientWidth + 1)",
+                    timeout=20_000,
+                )
+            # every figure drawn (its svg layer), holding data (traces with points) and as
+            # wide as its column at most (drawn at the width the page finally gave it)
             shown = page.locator(".js-plotly-plot").evaluate_all(
                 "nodes => nodes.map(n => [!!n.querySelector('.main-svg'), "
-                "(n._fullData || []).filter(t => (t.x || t.y || []).length > 0).length])"
+                "(n._fullData || []).filter(t => (t.x || t.y || []).length > 0).length, "
+                "n.querySelector('.main-svg').width.baseVal.value "
+                "<= n.parentElement.clientWidth + 1])"
             )
             divs = page.locator(".plotly-graph-div").count()
-            if divs < 1 or len(shown) != divs or not all(svg and n > 0 for svg, n in shown):
+            if divs < 1 or len(shown) != divs or not all(s and n and f for s, n, f in shown):
                 problems.append(f"{path.name}: {divs} figures, drawn and traces {shown}")
             figures += divs
         if errors:
