@@ -7,6 +7,7 @@ gallery's examples run during the build, on their own small data.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -40,10 +41,8 @@ class Site:
     seconds: float
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """``sphinx-build -W`` (warnings are errors) of a copy of the sources: the built site."""
-    root = tmp_path_factory.mktemp("site")
+def _build(root: Path) -> Site:
+    """``sphinx-build -W`` (warnings are errors) of a copy of the sources into ``root``."""
     ignore = shutil.ignore_patterns("_build", "auto_examples", "generated", "plotly.min.js")
     shutil.copytree(ROOT / "docs", root / "docs", ignore=ignore)
     shutil.copytree(ROOT / "examples", root / "examples", ignore=ignore)
@@ -53,19 +52,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     html = root / "html"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(root / "docs")]))
     start = time.perf_counter()
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-W",
-            "--keep-going",
-            "-q",
-            "-b",
-            "html",
-            str(root / "docs"),
-            str(html),
-        ],
+        [*command, str(root / "docs"), str(html)],
         capture_output=True,
         text=True,
         env=env,
@@ -75,6 +64,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     )
     seconds = time.perf_counter() - start
     return Site(html, done.returncode, done.stdout + done.stderr, seconds)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Site:
+    """The site, built once per test run: under ``pytest -n N`` the first worker to ask builds
+    it into the run's shared temporary folder while the others wait, then all read it."""
+    if worker_id == "master":
+        return _build(tmp_path_factory.mktemp("site"))
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / "docs-site"
+    record = shared / "site.json"
+    with FileLock(str(shared) + ".lock"):
+        if not record.is_file():
+            shared.mkdir(exist_ok=True)
+            built = _build(shared)
+            record.write_text(
+                json.dumps(
+                    {
+                        "returncode": built.returncode,
+                        "output": built.output,
+                        "seconds": built.seconds,
+                    }
+                ),
+                encoding="utf-8",
+            )
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    return Site(shared / "html", saved["returncode"], saved["output"], saved["seconds"])
 
 
 @pytest.fixture(scope="session")
