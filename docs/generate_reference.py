@@ -50,8 +50,31 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _section_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str]]:
-    rows: list[tuple[str, str, str]] = []
+def _type(annotation: Any) -> str:
+    """A field's type in a TOML file's words: ``integer``, ``"a" | "b"``, ``list of string``."""
+    import datetime as dt
+    import types
+    import typing
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type(args[0])
+    if origin is typing.Literal:
+        return " \\| ".join(_toml(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        kinds = [_type(a) for a in args if a is not type(None)]
+        return " \\| ".join(dict.fromkeys(kinds))
+    if origin in (list, tuple):
+        items = dict.fromkeys(_type(a) for a in args if a is not Ellipsis)
+        return "list of " + (" \\| ".join(items) or "values")
+    if origin is dict:
+        return f"table of {_type(args[1])}" if len(args) == 2 else "table"
+    names = {bool: "boolean", int: "integer", float: "number", str: "string", dt.date: "date"}
+    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _section_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
         annotation = field.annotation
@@ -61,7 +84,7 @@ def _section_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, s
         default = field.get_default(call_default_factory=True)
         if isinstance(default, BaseModel):
             default = default.model_dump()
-        rows.append((key, _toml(default), field.description or ""))
+        rows.append((key, _type(annotation), _toml(default), field.description or ""))
     return rows
 
 
@@ -121,9 +144,9 @@ def configuration_page() -> str:
         "type (the [guide](../guide/configuration.md) says more). Every key, with its default "
         "(`unset`: no value, the meaning says what is used instead):\n\n"
     )
-    out.append("| key | default | meaning |\n|---|---|---|\n")
-    for key, default, meaning in _section_rows(RunConfig, ""):
-        out.append(f"| `{key}` | `{_cell(default)}` | {_cell(meaning)} |\n")
+    out.append("| key | type | default | meaning |\n|---|---|---|---|\n")
+    for key, kind, default, meaning in _section_rows(RunConfig, ""):
+        out.append(f"| `{key}` | {kind} | `{_cell(default)}` | {_cell(meaning)} |\n")
     out.append(
         "\n## `[model]` per family\n\n"
         "`model.family` chooses the family; the other `[model]` keys are that family's own "
