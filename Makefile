@@ -9,7 +9,7 @@ TORCH_PIP_ARGS ?=
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
 RUN_ARGS ?=
 
-.PHONY: run test lint browser postgres setup setup-dev bench clean
+.PHONY: run test lint browser postgres setup setup-dev bench clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt $(VENV)/.torch-$(TORCH_VE
 	$(PIP) -c constraints.txt -e '.[dev,yahoo]'
 	touch $@
 
+$(VENV)/.installed-docs: pyproject.toml constraints.txt $(VENV)/.torch-$(TORCH_VERSION)
+	$(PIP) -c constraints.txt -e '.[docs]'
+	touch $@
+
 setup: $(VENV)/.installed
 
 setup-dev: $(VENV)/.installed-dev
@@ -34,8 +38,8 @@ run: $(VENV)/.installed
 	$(BIN)/evofolio run $(RUN_ARGS)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples docs
+	$(BIN)/ruff format --check src tests benchmarks examples docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -50,10 +54,18 @@ postgres:
 test: lint browser postgres
 	$(BIN)/pytest -n 2
 
+# The documentation site, offline, into docs/_build/html (warnings are errors). The reference
+# pages generated from the code are rewritten first when the code changed them (commit them:
+# tests/docs/test_reference.py fails on a stale page); the gallery's examples run on small data.
+docs: $(VENV)/.installed-docs
+	$(BIN)/python docs/generate_reference.py
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_backtest.py
 	$(BIN)/python benchmarks/bench_model1.py --seeds 3 --model2
 	$(BIN)/python benchmarks/bench_search.py --full
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache docs/_build docs/auto_examples docs/reference/api/generated

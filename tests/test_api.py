@@ -20,6 +20,7 @@ from synthetic import random_prices
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 HEADING = "Python API"
+GUIDE = ROOT / "docs" / "guide" / "python-api.md"  # the user guide's page on the API
 
 
 def readme_block(path: Path, heading: str) -> str:
@@ -110,12 +111,12 @@ def test_the_estimators_are_exported_and_clone_with_nested_parameters() -> None:
 
 
 @pytest.mark.parametrize("heading", ["Estimators", "Inside skfolio"])
-def test_the_readme_estimator_examples_run(
+def test_the_guide_estimator_examples_run(
     heading: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, Any] = {}
-    exec(compile(readme_block(README, heading), str(README), "exec"), namespace)
+    exec(compile(readme_block(GUIDE, heading), str(GUIDE), "exec"), namespace)
     if heading == "Estimators":
         weights, walked = namespace["weights"], namespace["walked"]
         assert (weights.to_numpy() >= 0).all()

@@ -60,7 +60,7 @@ def test_no_module_keeps_a_second_list_of_the_genes() -> None:
 
 
 def test_documented_default_ranges() -> None:
-    # README, "How the search works": layers 1-3, hidden 8-256 (log), dropout 0-0.5,
+    # docs/guide/search.md, "How the search works": layers 1-3, hidden 8-256 (log), dropout 0-0.5,
     # lr 1e-4-1e-2 (log), caps 1.0 (none) / 0.5 / 0.3, heads 1 | 2 | 4.
     genes = distributions({})
     assert genes["layers"] == IntDistribution(1, 3)

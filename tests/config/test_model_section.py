@@ -110,9 +110,10 @@ def test_presets_configs_and_readme_examples_load() -> None:
         load_preset(name)
     for path in sorted((ROOT / "configs").glob("*.toml")):
         load_config(path)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for block in re.findall(r"```toml\n(.*?)```", readme, re.S):
-        check_model(parse_config(tomllib.loads(block)), "README")
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for block in re.findall(r"```toml\n(.*?)```", text, re.S):
+            check_model(parse_config(tomllib.loads(block)), page.name)
 
 
 def test_a_misspelt_key_suggests_the_family_s_own(tmp_path: Path) -> None:

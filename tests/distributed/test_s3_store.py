@@ -2,7 +2,7 @@
 
 A trial's files go to ``s3://bucket/prefix`` through a PostgreSQL study and come back on
 another "machine"; the champion is published and fetched the same way. Skipped (with the
-reason) where boto3 or moto[server] is not installed: see notes/README-h12.md.
+reason) where boto3 or moto[server] is not installed: see docs/guide/machines.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """What a finished run writes: ``champion/``, ``holdout/`` and ``run.json`` (names from
 :mod:`evofolio.run_layout`; ``MODELS_DIR`` is re-exported from there).
 
-``champion/metrics.json`` holds the whole verdict (keys documented in README, "Reading the
-verdict"): ``verdict`` (outcome and sentence), ``benchmark``, ``search_statistics`` (DSR
-and PBO against zero and against the benchmark, with the number of configurations tried),
+``champion/metrics.json`` holds the whole verdict (keys documented in docs/guide/verdict.md,
+"Reading the verdict"): ``verdict`` (outcome and sentence), ``benchmark``,
+``search_statistics`` (DSR and PBO against zero and against the benchmark, with the number of
+configurations tried),
 ``holdout_tests`` (Sharpe differences, bootstrap intervals, minimum track record),
 ``seeds`` (per-seed validation and holdout Sharpe, the ensemble's), ``costs`` (net Sharpe
 per cost level, break-even costs), ``families`` (each family's champion on the holdout and
