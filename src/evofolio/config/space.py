@@ -183,7 +183,8 @@ class SearchConfig(_Section):
     sync_generations: bool | None = Field(
         None,
         description="no trial of generation g+1 before generation g has its population of "
-        "completed trials; None: on when more than one process shares the study",
+        "evaluated trials (complete or pruned); None: on when more than one process shares "
+        "the study",
     )
     heartbeat_seconds: int = Field(
         30, ge=1, description="a trial silent for 2 x this long is failed and re-queued"
