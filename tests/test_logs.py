@@ -22,6 +22,8 @@ class Collect(logging.Handler):
 
 
 def test_a_repeated_warning_is_shown_once_and_counted_at_the_end() -> None:
+    # a handler left counting by an earlier command in this process keeps its own count
+    leftover = logging.getLogger().handlers
     parent = logging.getLogger("evofolio")
     handler, before = Collect(), parent.level
     parent.addHandler(handler)
@@ -37,6 +39,7 @@ def test_a_repeated_warning_is_shown_once_and_counted_at_the_end() -> None:
             with warnings_once():  # a nested job counts in the outer filter
                 child.warning("another warning")
         child.warning("after the run: shown again")
+        assert logging.getLogger().handlers == leftover
     finally:
         parent.removeHandler(handler)
         parent.setLevel(before)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,10 +156,3 @@ def test_sp500() -> None:
     assert data.source == "sp500"
     assert data.report.dropped == () and data.report.trimmed_rows == 0
     assert load_data().prices.shape == (8313, 20)  # the default source
-
-
-def test_sp500_loads_well_under_a_second() -> None:
-    load_data("sp500")  # the first call pays for importing skfolio (about a second)
-    start = time.perf_counter()
-    load_data("sp500")
-    assert time.perf_counter() - start < 0.5
