@@ -12,14 +12,17 @@ and ``allocate`` (the report and CLI layers) read it. Both take every name from 
     trials/NNNNN/            one trial: returns.parquet (validation ``net`` returns by
                              date), metrics.json (fitness, values, folds), model.pt
     champion/                config.json, metrics.json (the verdict), weights.parquet,
-                             held.parquet, returns.parquet, fallbacks.parquet
+                             held.parquet, returns.parquet, fallbacks.parquet; and
+                             mix.parquet when the champion blends strategies (Model 2):
+                             its weights over them at each holdout decision
     champion/models/         the seed ensemble: ensemble.json and seed-<k>.pt
     holdout/                 returns.parquet, held.parquet, weights.parquet,
                              fallbacks.parquet, metrics.json: the champion and every
                              baseline over the holdout period
     families/<family>/       each family's champion (islands): config.json, models/ (its
                              seed ensemble), returns.parquet, held.parquet,
-                             weights.parquet over the holdout; the comparison of the
+                             weights.parquet (and mix.parquet, as the champion's)
+                             over the holdout; the comparison of the
                              families is champion/metrics.json["families"]
     report.html              the self-contained report
 
@@ -33,6 +36,7 @@ __all__ = [
     "CHAMPION_CONFIG",
     "CHAMPION_DIR",
     "CHAMPION_METRICS",
+    "CHAMPION_MIX",
     "CHAMPION_MODELS",
     "FAMILIES_DIR",
     "FINGERPRINT",
@@ -41,6 +45,7 @@ __all__ = [
     "HOLDOUT_METRICS",
     "HOLDOUT_RETURNS",
     "HOLDOUT_WEIGHTS",
+    "MIX",
     "MODELS_DIR",
     "PARAM_PREFIX",
     "PARETO",
@@ -70,6 +75,10 @@ MODELS_DIR = "models"
 CHAMPION_MODELS = f"{CHAMPION_DIR}/{MODELS_DIR}"
 CHAMPION_CONFIG = f"{CHAMPION_DIR}/config.json"
 CHAMPION_METRICS = f"{CHAMPION_DIR}/metrics.json"
+MIX = "mix.parquet"
+"""Model 2's weights over its strategies at each holdout decision (date, one column per
+strategy), in ``champion/`` and ``families/<family>/``; absent for the other families."""
+CHAMPION_MIX = f"{CHAMPION_DIR}/{MIX}"
 FAMILIES_DIR = "families"
 HOLDOUT_DIR = "holdout"
 HOLDOUT_RETURNS = f"{HOLDOUT_DIR}/returns.parquet"

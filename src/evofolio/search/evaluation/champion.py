@@ -81,6 +81,25 @@ class HoldoutResult:
     seed_results: dict[int, BacktestResult]
     covariance: str = "empirical"
     """The classic rules' covariance estimator, resolved (``strategies.covariance``)."""
+    mix: pd.DataFrame | None = None
+    """A family that blends strategies (Model 2): the champion's weights over its strategies
+    at each holdout decision (:func:`strategy_mix`); None for the other families."""
+
+
+def strategy_mix(
+    ensemble: SeedEnsemble, inputs: AllocationData, dates: pd.DatetimeIndex
+) -> pd.DataFrame | None:
+    """The seed ensemble's weights over its strategies at ``dates`` (dates × strategies), for
+    a family whose members blend classic strategies (``strategy_weights``: Model 2), else
+    None. The members' mean: the ensemble's asset weights are that mix of the strategies'
+    held weights, since each member's are its own mix and both are linear."""
+    members = list(getattr(ensemble, "members_", []))
+    if not members or not all(hasattr(m, "strategy_weights") for m in members):
+        return None
+    frames = [m.strategy_weights(inputs).reindex(dates) for m in members]
+    mix = sum(frames[1:], frames[0]) / len(frames)
+    mix.index = pd.DatetimeIndex(dates, name="date")
+    return mix
 
 
 def trade_seed_ensemble(
@@ -90,10 +109,11 @@ def trade_seed_ensemble(
     rules: TradingRules,
     seeds: int = 1,
     jobs: int = 1,
-) -> tuple[SeedEnsemble, BacktestResult, dict[int, BacktestResult]]:
+) -> tuple[SeedEnsemble, BacktestResult, dict[int, BacktestResult], pd.DataFrame | None]:
     """Refit ``config``'s model on the whole development period with ``seeds`` seeds and trade
     the holdout once with their seed ensemble; returns the fitted ensemble, its holdout
-    result, and each member's alone (the same fitted models, so no extra training)."""
+    result, each member's alone (the same fitted models, so no extra training), and, for a
+    family that blends strategies, its mix at each holdout decision (:func:`strategy_mix`)."""
     start = periods.holdout[0]
     inputs = AllocationData(data.prices, data.market)
     if family_of(config.model.family).reads_strategies:
@@ -108,7 +128,10 @@ def trade_seed_ensemble(
         seed: run_period(functools.partial(FittedAllocator, member), inputs, start, rules=rules)
         for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
     }
-    return ensemble, result, seed_results
+    mix = None
+    if family_of(config.model.family).reads_strategies:
+        mix = strategy_mix(ensemble, inputs, pd.DatetimeIndex(result.weights.index))
+    return ensemble, result, seed_results, mix
 
 
 def holdout_backtest(
@@ -124,7 +147,7 @@ def holdout_backtest(
     classic strategies and their equal blend trade the same dates with the same rules."""
     prices = data.prices
     start = periods.holdout[0]
-    ensemble, traded, seed_results = trade_seed_ensemble(
+    ensemble, traded, seed_results, mix = trade_seed_ensemble(
         config, data, periods, rules, seeds=seeds, jobs=jobs
     )
     results = {"champion": traded}
@@ -137,7 +160,7 @@ def holdout_backtest(
     blend = functools.partial(EqualBlendAllocator, names, window, covariance=covariance)
     results["equal_blend"] = run_period(blend, prices, start, rules=rules)
     effective = resolve_covariance(covariance, prices.shape[1], window)
-    return HoldoutResult(ensemble, results, seed_results, effective)
+    return HoldoutResult(ensemble, results, seed_results, effective, mix)
 
 
 @dataclass(frozen=True)

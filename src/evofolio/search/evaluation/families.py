@@ -130,6 +130,8 @@ class FamilyChampion:
     ensemble: SeedEnsemble | None = None
     result: BacktestResult | None = None
     seed_results: dict[int, BacktestResult] = field(default_factory=dict)
+    mix: pd.DataFrame | None = None
+    """Model 2: its weights over its strategies at each holdout decision, else None."""
 
 
 def _finite(value: Any) -> float | None:

@@ -22,6 +22,7 @@ import pandas as pd
 from evofolio.allocators.strategy_panel import StrategyPanel, load_panel, save_panel
 from evofolio.backtesting import BacktestResult
 from evofolio.config import RunConfig
+from evofolio.config.budget import budget_record
 from evofolio.outdir import staged_output, write_json
 from evofolio.run_layout import HOLDOUT_DIR, HOLDOUT_RETURNS
 from evofolio.search.evaluation.families import pairwise_sharpe_tests
@@ -127,6 +128,7 @@ def track_summary(
         "holdout_tests": tests,
         "costs": cost_sensitivity(stitched, benchmark, evaluation.cost_grid_bps),
         "verdict": procedure_verdict(tests, evaluation.significance),
+        "budget": budget_record(config),
         "config": config.model_dump(mode="json"),
     }
 

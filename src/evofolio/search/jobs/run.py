@@ -341,6 +341,7 @@ def _family_holdouts(
                     holdout.champion,
                     holdout.results["champion"],
                     dict(holdout.seed_results),
+                    holdout.mix,
                 )
             )
             continue
@@ -348,10 +349,12 @@ def _family_holdouts(
             f"family champion {family}: trial {number}; refitting with {seeds} "
             f"seed{'s' if seeds != 1 else ''} and trading the holdout"
         )
-        ensemble, result, seed_results = trade_seed_ensemble(
+        ensemble, result, seed_results, mix = trade_seed_ensemble(
             family_config, data, periods, rules, seeds=seeds, jobs=jobs
         )
         out.append(
-            FamilyChampion(family, number, family_config, fitness, ensemble, result, seed_results)
+            FamilyChampion(
+                family, number, family_config, fitness, ensemble, result, seed_results, mix
+            )
         )
     return tuple(out)

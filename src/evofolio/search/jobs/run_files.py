@@ -25,17 +25,32 @@ import pandas as pd
 from evofolio.allocators.strategy_panel import StrategyPanel, save_panel
 from evofolio.backtesting import Periods
 from evofolio.config import RunConfig
+from evofolio.config.budget import budget_record
 from evofolio.data import MarketData
 from evofolio.metrics import PBOResult
 from evofolio.outdir import staged_output, write_json
-from evofolio.run_layout import CHAMPION_DIR, FAMILIES_DIR, HOLDOUT_DIR, MODELS_DIR, RUN_JSON
+from evofolio.run_layout import (
+    CHAMPION_DIR,
+    FAMILIES_DIR,
+    HOLDOUT_DIR,
+    MIX,
+    MODELS_DIR,
+    RUN_JSON,
+)
 from evofolio.search.evaluation.benchmark import Benchmark
 from evofolio.search.evaluation.champion import HoldoutResult, SearchStatistics
 from evofolio.search.evaluation.families import FamilyChampion
 from evofolio.strategies.covariance import resolve_covariance
 from evofolio.version import __version__
 
-__all__ = ["MODELS_DIR", "write_champion", "write_families", "write_holdout", "write_run_json"]
+__all__ = [
+    "MODELS_DIR",
+    "write_champion",
+    "write_families",
+    "write_holdout",
+    "write_mix",
+    "write_run_json",
+]
 
 
 def _pbo(pbo: PBOResult | None, n_configs: int) -> dict[str, Any] | None:
@@ -113,6 +128,7 @@ def write_champion(
         write_json(staging / "config.json", config.model_dump(mode="json"))
         holdout.champion.save(staging / MODELS_DIR, {"trial": number})
         save_panel(StrategyPanel({"champion": result}), staging)
+        write_mix(staging, holdout.mix)
         write_json(staging / "metrics.json", metrics)
 
 
@@ -128,6 +144,14 @@ def write_families(run_dir: Path, champions: list[FamilyChampion]) -> None:
             write_json(folder / "config.json", champion.config.model_dump(mode="json"))
             champion.ensemble.save(folder / MODELS_DIR, {"trial": champion.number})
             save_panel(StrategyPanel({"champion": champion.result}), folder)
+            write_mix(folder, champion.mix)
+
+
+def write_mix(folder: Path, mix: pd.DataFrame | None) -> None:
+    """``folder/mix.parquet``: Model 2's weights over its strategies at each holdout decision
+    (a ``date`` column, one column per strategy); nothing for a family without a mix."""
+    if mix is not None:
+        mix.rename_axis("date").reset_index().to_parquet(folder / MIX)
 
 
 def write_holdout(run_dir: Path, holdout: HoldoutResult) -> None:
@@ -160,7 +184,8 @@ def write_run_json(
     started: str,
     seconds: float,
 ) -> None:
-    """``run.json``: what was run, for the report and for the record."""
+    """``run.json``: what was run, for the report and for the record (``budget``: which
+    preset's budget the run had, :func:`~evofolio.config.budget.budget_record`)."""
     search = config.search
     payload = {
         "evofolio_version": __version__,
@@ -178,6 +203,7 @@ def write_run_json(
         "seed": config.seed,
         "benchmark": config.evaluation.benchmark,
         "champion_seeds": config.champion.seeds,
+        "budget": budget_record(config),
         "strategies": {
             "window": config.strategies.window,
             "covariance_setting": config.strategies.covariance,
