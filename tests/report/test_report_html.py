@@ -15,6 +15,7 @@ from real_run import STRATEGY_NAMES
 from evofolio.errors import DataError, UsageError
 from evofolio.report.html import build_report
 from evofolio.report.importances import MIN_IMPORTANCE_TRIALS
+from evofolio.report.markup import unpacked
 from evofolio.report.rundir import read_run_dir
 from evofolio.report.tables import TABLE_COLUMNS, format_metric
 
@@ -118,9 +119,12 @@ def test_the_page_is_self_contained(run_dir: Path) -> None:
     assert not re.search(r"<script[^>]+src=", page)
     assert not re.search(r"<link[^>]+href=", page)
     assert not re.search(r"@import|url\(\s*['\"]?https?:", page)
-    assert "cdn.plot.ly/plotly" not in page.replace("https://cdn.plot.ly/un/", "")
-    assert len(re.findall(r"plotly\.js v\d", page)) == 1  # the library, embedded once
-    assert page.count("<script") == 1 + figure_count(page)
+    # the library, embedded once (gzip + base64), then its loader and one block per figure
+    [library] = re.findall(r'<script[^>]* id="plotly-js"[^>]*>([^<]*)</script>', page)
+    source = unpacked(library)
+    assert "cdn.plot.ly/plotly" not in source.replace("https://cdn.plot.ly/un/", "")
+    assert len(re.findall(r"plotly\.js v\d", source)) == 1
+    assert page.count("<script") == 2 + figure_count(page)
 
 
 def test_single_objective_one_family(single_run: Path, tmp_path: Path) -> None:

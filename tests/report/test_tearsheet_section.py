@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from optuna.trial import TrialState
+from pages import figures_text
 
 from evofolio.report.html import build_report
 from evofolio.report.importances import family_genes, family_study, timeline_study
@@ -117,7 +118,8 @@ def test_the_champion_validation_returns_follow_clones(run_dir: Path) -> None:
     assert clone.validation_trial == original
     assert clone.validation is not None
     assert clone.validation.to_numpy().tolist() == theirs["net"].tolist()
-    assert f"a clone of trial {original}" in build_report(run_dir).read_text(encoding="utf-8")
+    page = build_report(run_dir).read_text(encoding="utf-8")
+    assert f"a clone of trial {original}" in figures_text(page)
 
 
 def test_the_benchmark_is_an_argument(run_dir: Path) -> None:

@@ -1,10 +1,14 @@
-"""``report.html``: one self-contained page (Plotly embedded once, no network) from a run.
+"""``report.html``: one self-contained page (plotly.js embedded once, compressed; no network)
+from a run.
 
-:func:`build_report` reads a run directory (:mod:`evofolio.report.rundir`), renders the
+:func:`build_report` reads a run directory (:mod:`evofolio.report.rundir`); its header says
+the verdict, every classic rule the champion is significantly ahead of or behind, the
+budget preset and the champion's family and genome in words; it renders the
 sections of :mod:`evofolio.report.sections` in the order of the issue (the verdict, the
 model families compared (:mod:`evofolio.report.families`), holdout table and
-statistics, the tear sheet of :mod:`evofolio.report.tearsheet_section`, cumulative returns
-and drawdowns, the champion, the search, its genes and timeline, the assumptions) and
+statistics, the tear sheet of :mod:`evofolio.report.tearsheet_section`, cumulative returns,
+active return and drawdowns, the champion, Model 2's strategy mix (:mod:`evofolio.report.mix`,
+when a champion is Model 2), the search, its genes and timeline, the assumptions) and
 writes ``DIR/report.html`` atomically: into a temporary file beside it, then renamed, so a
 reader never sees half a report. The page loads no script, style sheet or font from the
 network, and works from ``file://``.
@@ -18,17 +22,17 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from plotly.offline import get_plotlyjs
-
 from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
 from evofolio.report import sections
 from evofolio.report.families import families_section
-from evofolio.report.markup import Figures
+from evofolio.report.markup import Figures, plotly_scripts
+from evofolio.report.mix import mix_section
 from evofolio.report.plots import CHAMPION
 from evofolio.report.rundir import RunRecord, read_run_dir
 from evofolio.report.tearsheet_section import genes_section, tearsheet_section
-from evofolio.report.verdict import verdict_headline, verdict_section
+from evofolio.report.text import budget_sentence, champion_sentence
+from evofolio.report.verdict import rules_sentence, verdict_headline, verdict_section
 from evofolio.run_layout import REPORT
 
 __all__ = ["REPORT_NAME", "build_report", "render_report"]
@@ -43,6 +47,7 @@ NAV = (
     ("tearsheet", "Tear sheet"),
     ("performance", "Returns & drawdowns"),
     ("champion", "Champion"),
+    ("mix", "Strategy mix"),
     ("search", "Search"),
     ("genes", "Genes & timeline"),
     ("assumptions", "Assumptions"),
@@ -57,6 +62,8 @@ header { background: var(--ink); color: #fff; padding: 28px 0 18px; }
 header h1 { margin: 0 0 6px; font-size: 26px; font-weight: 650; }
 header p { margin: 4px 0; color: #d1d5db; }
 header p.headline { color: #fff; font-size: 16px; }
+header p.rules { color: #fff; }
+header p.budget.quick { color: #fde68a; }
 nav { position: sticky; top: 0; z-index: 10; background: #fff;
   border-bottom: 1px solid var(--line); }
 nav a { display: inline-block; padding: 10px 14px 10px 0; color: var(--accent);
@@ -111,6 +118,29 @@ def _headline(record: RunRecord) -> str:
     )
 
 
+def _header_lines(record: RunRecord) -> str:
+    """Under the title: the verdict, every classic rule the champion is significantly ahead
+    of or behind, the budget and the champion's family and genome in words."""
+    parts = record.champion.verdict
+    lines = [
+        f'<p class="headline" id="headline">'
+        f"{escape(verdict_headline(parts) or _headline(record))}</p>"
+    ]
+    tests = parts.get("holdout_tests")
+    if tests:
+        rules = rules_sentence(tests, record.run.significance)
+        lines.append(f'<p class="rules" id="rules">{escape(rules)}</p>')
+    preset = str(record.run.budget.get("preset", ""))
+    lines.append(
+        f'<p class="budget {escape(preset)}" id="budget">'
+        f"{escape(budget_sentence(record.run.budget))}</p>"
+    )
+    champion = record.champion
+    words = champion_sentence(champion.trial, champion.family, champion.genome)
+    lines.append(f'<p class="champion-words" id="champion-words">{escape(words)}</p>')
+    return "\n".join(lines)
+
+
 def render_report(record: RunRecord) -> tuple[str, int]:
     """The page's HTML and the number of Plotly figures in it."""
     figures = Figures()
@@ -121,13 +151,18 @@ def render_report(record: RunRecord) -> tuple[str, int]:
         tearsheet_section(record, figures),
         sections.performance_section(record, figures),
         sections.champion_section(record, figures),
+        mix_section(record, figures),
         sections.search_section(record, figures),
         genes_section(record, figures),
         sections.assumptions_section(record),
     ]
     run = record.run
     title = f"evofolio report: {run.source}, holdout {run.holdout[0]} to {run.holdout[1]}"
-    nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in NAV)
+    nav = "".join(
+        f'<a href="#{anchor}">{label}</a>'
+        for anchor, label in NAV
+        if anchor != "mix" or record.mixes
+    )
     made = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     page = f"""<!DOCTYPE html>
 <html lang="en">
@@ -137,12 +172,11 @@ def render_report(record: RunRecord) -> tuple[str, int]:
 <meta name="generator" content="evofolio {escape(run.version)}">
 <title>{escape(title)}</title>
 <style>{CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
 </head>
 <body>
 <header><div class="wrap">
 <h1>{escape(title)}</h1>
-<p class="headline">{escape(verdict_headline(record.champion.verdict) or _headline(record))}</p>
+{_header_lines(record)}
 <p>Run directory {escape(record.path.name)}; development {escape(run.development[0])} to
 {escape(run.development[1])}; {escape(str(len(record.trials)))} trials searched.</p>
 </div></header>
@@ -152,6 +186,7 @@ def render_report(record: RunRecord) -> tuple[str, int]:
 </main>
 <footer><div class="wrap">Generated {escape(made)} by evofolio {escape(run.version)}.
 Self-contained: works offline.</div></footer>
+{plotly_scripts()}
 </body>
 </html>
 """

@@ -16,6 +16,8 @@ from plotly.colors import qualitative
 __all__ = [
     "CHAMPION",
     "EQUAL_BLEND",
+    "active_return_figure",
+    "active_wealth",
     "base_layout",
     "cumulative_returns_figure",
     "drawdowns_figure",
@@ -96,6 +98,40 @@ def drawdowns_figure(returns: pd.DataFrame) -> go.Figure:
     _lines(fig, drawdown, ".1%")
     base_layout(fig, "Drawdown from the running peak, net of costs", height=340)
     fig.update_yaxes(tickformat=".0%", title_text="drawdown")
+    return fig
+
+
+def active_wealth(returns: pd.DataFrame, benchmark: str) -> pd.Series:
+    """The champion's cumulative active return over ``benchmark``, net of costs: its growth
+    of 1 divided by the benchmark's, minus 1, at each date (0 before the first day)."""
+    wide = _wide_net(returns)
+    ratio = (1.0 + wide[CHAMPION]).cumprod() / (1.0 + wide[benchmark]).cumprod()
+    return (ratio - 1.0).rename("active")
+
+
+def active_return_figure(returns: pd.DataFrame, benchmark: str) -> go.Figure:
+    """:func:`active_wealth` as one line, with the zero line."""
+    active = active_wealth(returns, benchmark)
+    fig = go.Figure(
+        go.Scatter(
+            x=active.index,
+            y=active.to_numpy(),
+            mode="lines",
+            name=f"champion vs {benchmark}",
+            line={"color": CHAMPION_COLOR, "width": 2.5},
+            fill="tozeroy",
+            fillcolor="rgba(37, 99, 235, 0.12)",
+            hovertemplate="%{y:+.1%}",
+        )
+    )
+    base_layout(
+        fig,
+        f"Cumulative active return over {benchmark}, net of costs (growth of 1 ÷ the "
+        "benchmark's − 1)",
+        height=340,
+    )
+    fig.add_hline(y=0.0, line={"color": "#6b7280", "width": 1})
+    fig.update_yaxes(tickformat="+.0%", title_text="active return")
     return fig
 
 

@@ -7,9 +7,11 @@ the trials table is read with the columns :mod:`evofolio.search.engine.records` 
 ``run.json``, ``trials.parquet``, ``champion/metrics.json``, ``champion/config.json``
 (optional), ``holdout/returns.parquet`` (long: date, strategy, gross, net, turnover, cost),
 ``holdout/held.parquet`` and ``holdout/weights.parquet`` (optional; long: date, strategy, one
-weight column per asset), ``holdout/metrics.json`` and the champion's
+weight column per asset), ``holdout/metrics.json``, the champion's
 ``trials/NNNNN/returns.parquet`` (optional; from the trial whose files it has: itself, or
-the trial it is a clone of).
+the trial it is a clone of) and, for a champion or family champion of Model 2, its
+``mix.parquet`` (optional: date, one weight column per strategy) with, for a family
+champion, its ``families/<family>/returns.parquet``.
 
 A missing run directory is a :class:`~evofolio.errors.UsageError`; a missing or malformed
 file, key or column is a :class:`~evofolio.errors.DataError` naming the file. Extra keys and
@@ -26,14 +28,18 @@ from typing import Any
 
 import pandas as pd
 
+from evofolio.config import EvaluationConfig
 from evofolio.errors import DataError, UsageError
 from evofolio.run_layout import (
     CHAMPION_CONFIG,
     CHAMPION_METRICS,
+    CHAMPION_MIX,
+    FAMILIES_DIR,
     HOLDOUT_HELD,
     HOLDOUT_METRICS,
     HOLDOUT_RETURNS,
     HOLDOUT_WEIGHTS,
+    MIX,
     PARETO,
     RUN_JSON,
     TRIALS_TABLE,
@@ -43,6 +49,7 @@ from evofolio.search.engine.records import champion_source
 
 __all__ = [
     "Champion",
+    "Mix",
     "RunInfo",
     "RunRecord",
     "read_run_dir",
@@ -59,6 +66,7 @@ VERDICT_KEYS = (
     "fallbacks",
 )
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
+SIGNIFICANCE = float(EvaluationConfig.model_fields["significance"].default)
 TRIAL_COLUMNS = ("number", "generation", "state", PARETO)
 
 
@@ -83,6 +91,11 @@ class RunInfo:
     strategies: dict[str, Any] = field(default_factory=dict)
     """The classic rules' ``window``, ``covariance`` (resolved) and ``covariance_setting``;
     empty for a run written before they were recorded."""
+    budget: dict[str, Any] = field(default_factory=dict)
+    """``run.json["budget"]``: the preset whose budget the run had (``quick``, ``default``,
+    ..., ``custom``) and its numbers; empty for a run written before it was recorded."""
+    significance: float = SIGNIFICANCE
+    """The verdict's test level, ``evaluation.significance`` of the run's configuration."""
 
     @property
     def multi_objective(self) -> bool:
@@ -107,6 +120,18 @@ class Champion:
 
 
 @dataclass(frozen=True, eq=False)
+class Mix:
+    """A Model 2 champion's weights over its strategies at each holdout decision (``weights``:
+    dates × strategies, from ``mix.parquet``) and its holdout net returns (``net``)."""
+
+    who: str
+    """``champion``, or the family of a family champion."""
+    weights: pd.DataFrame
+    net: pd.Series
+    file: str
+
+
+@dataclass(frozen=True, eq=False)
 class RunRecord:
     """Everything the report needs from one run directory."""
 
@@ -122,6 +147,8 @@ class RunRecord:
     validation: pd.Series | None = None
     validation_trial: int | None = None
     benchmark: str = "equal_weight"
+    mixes: tuple[Mix, ...] = ()
+    """Model 2's strategy mixes: the champion's (first) and each family champion's."""
 
     @property
     def strategies(self) -> list[str]:
@@ -170,7 +197,35 @@ def read_run_dir(run_dir: str | Path, benchmark: str | None = None) -> RunRecord
         validation=validation,
         validation_trial=None if validation is None else source,
         benchmark=benchmark or _verdict_benchmark(champion) or "equal_weight",
+        mixes=_mixes(path, returns),
     )
+
+
+def _mix_weights(root: Path, name: str) -> pd.DataFrame:
+    frame = _parquet(root, name, ("date",))
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.set_index("date").sort_index().astype(float)
+
+
+def _mixes(root: Path, returns: pd.DataFrame) -> tuple[Mix, ...]:
+    """The champion's ``champion/mix.parquet`` with its holdout net returns, then each family
+    champion's ``families/<family>/mix.parquet`` with its ``returns.parquet``."""
+    out = []
+    if (root / CHAMPION_MIX).is_file():
+        rows = returns[returns["strategy"] == "champion"]
+        net = pd.Series(rows["net"].to_numpy(dtype=float), index=rows["date"], name="net")
+        out.append(Mix("champion", _mix_weights(root, CHAMPION_MIX), net, CHAMPION_MIX))
+    families = root / FAMILIES_DIR
+    for folder in sorted(families.iterdir()) if families.is_dir() else []:
+        name = f"{FAMILIES_DIR}/{folder.name}/{MIX}"
+        if not (root / name).is_file():
+            continue
+        own = _parquet(root, f"{FAMILIES_DIR}/{folder.name}/returns.parquet", ("date", "net"))
+        net = pd.Series(
+            own["net"].to_numpy(dtype=float), index=pd.to_datetime(own["date"]), name="net"
+        )
+        out.append(Mix(folder.name, _mix_weights(root, name), net, name))
+    return tuple(out)
 
 
 def _verdict_benchmark(champion: Champion) -> str | None:
@@ -265,7 +320,16 @@ def _run_info(raw: dict[str, Any]) -> RunInfo:
         finished=str(raw.get("finished", "")),
         seconds=_float(raw.get("seconds")),
         strategies=dict(raw.get("strategies") or {}),
+        budget=dict(raw.get("budget") or {}),
+        significance=_significance(raw.get("config")),
     )
+
+
+def _significance(config: Any) -> float:
+    """``evaluation.significance`` of a dumped configuration, else its default."""
+    evaluation = config.get("evaluation") if isinstance(config, dict) else None
+    value = evaluation.get("significance") if isinstance(evaluation, dict) else None
+    return SIGNIFICANCE if value is None else _float(value)
 
 
 def _champion(raw: dict[str, Any]) -> Champion:

@@ -21,6 +21,7 @@ from evofolio.report.rundir import RunRecord
 from evofolio.report.tables import TABLE_COLUMNS, format_metric
 
 __all__ = [
+    "active_block",
     "assumptions_section",
     "champion_section",
     "holdout_section",
@@ -150,13 +151,29 @@ def holdout_section(record: RunRecord) -> str:
     )
 
 
+def active_block(returns: Any, benchmark: str, figures: Figures, who: str = "champion") -> str:
+    """The cumulative active return of ``who`` (the ``champion`` rows) over ``benchmark``,
+    net, with its final value in words; a note when either has no returns."""
+    present = set(returns["strategy"])
+    if plots.CHAMPION not in present or benchmark not in present:
+        return note(f"No cumulative active return: no returns of the {who} or of {benchmark}.")
+    final = float(plots.active_wealth(returns, benchmark).iloc[-1])
+    return figures.embed(
+        plots.active_return_figure(returns, benchmark),
+        f"The {who}'s growth of 1 divided by {benchmark}'s, minus 1, both net of costs: "
+        f"{final:+.1%} at the end. Rising where the {who} did better than {benchmark}.",
+    )
+
+
 def performance_section(record: RunRecord, figures: Figures) -> str:
-    """Cumulative returns (log scale) and drawdowns of every strategy."""
+    """Cumulative returns (log scale), the cumulative active return over the benchmark and
+    drawdowns of every strategy."""
     return section(
         "performance",
         "Cumulative returns and drawdowns",
         [
             figures.embed(plots.cumulative_returns_figure(record.returns)),
+            active_block(record.returns, record.benchmark, figures),
             figures.embed(plots.drawdowns_figure(record.returns)),
         ],
     )

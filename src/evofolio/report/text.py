@@ -15,6 +15,8 @@ from evofolio.config.genes import GENES, NO_CAP
 from evofolio.search.space import reads
 
 __all__ = [
+    "budget_sentence",
+    "champion_sentence",
     "dataset_note",
     "dsr_sentence",
     "genome_sentences",
@@ -86,6 +88,48 @@ def genome_sentences(genome: Mapping[str, Any], family: str) -> list[str]:
         )
         sentences.append(f"{cap[0].upper()}{cap[1:]} (long-only, fully invested).")
     return sentences
+
+
+def _budget_numbers(budget: Mapping[str, Any]) -> str:
+    def value(key: str) -> str:
+        found = budget.get(key)
+        return "?" if found is None else str(found)
+
+    def count(key: str, one: str, many: str) -> str:
+        return f"{value(key)} {one if budget.get(key) == 1 else many}"
+
+    return (
+        f"{count('population', 'genome', 'genomes')} × "
+        f"{count('generations', 'generation', 'generations')}, "
+        f"{count('folds', 'walk-forward fold', 'walk-forward folds')}, up to "
+        f"{count('epochs', 'epoch', 'epochs')} per fit (patience {value('patience')}), "
+        f"{count('seeds', 'champion seed', 'champion seeds')}"
+    )
+
+
+def budget_sentence(budget: Mapping[str, Any]) -> str:
+    """The run's budget preset (``run.json`` / ``validate.json`` ``budget``), its numbers and
+    what it means for the verdict."""
+    if not budget:
+        return "Budget: not recorded (a run directory written before budgets were recorded)."
+    preset = str(budget.get("preset", "custom"))
+    numbers = _budget_numbers(budget)
+    if preset == "quick":
+        return (
+            f"Budget: the quick preset, a demonstration budget: {numbers}. Far too small for "
+            "the verdict to mean much: it shows the whole pipeline working, not whether the "
+            "model beats the classic rules; run without --quick for a real search."
+        )
+    if preset == "custom":
+        return f"Budget: custom (no shipped preset's): {numbers}."
+    return f"Budget: the {preset} preset's: {numbers}."
+
+
+def champion_sentence(trial: int, family: str, genome: Mapping[str, Any]) -> str:
+    """The champion's trial, family and genome in words (:func:`genome_sentences`)."""
+    return f"Champion: trial {trial}, {family} family. " + " ".join(
+        genome_sentences(genome, family)
+    )
 
 
 def dsr_sentence(dsr: Mapping[str, float]) -> str:

@@ -1,9 +1,11 @@
 """``report.html`` of ``evofolio validate``: one self-contained, offline page.
 
 Reads ``DIR/validate.json`` and ``DIR/stitched/returns.parquet`` (written by
-:mod:`evofolio.search.evaluation.stitched`) and shows: the procedure's verdict; the stitched
-track's metrics table against every classic rule; its Sharpe-difference tests (the same
-table as the ``run`` report's verdict); cumulative returns and drawdowns; one row per outer
+:mod:`evofolio.search.evaluation.stitched`) and shows: in its header, the procedure's verdict,
+every classic rule it is significantly ahead of or behind, the budget preset and the number
+of outer periods tested; the stitched track's metrics table against every classic rule; its
+Sharpe-difference tests (the same table as the ``run`` report's verdict); cumulative
+returns, active return over the benchmark and drawdowns; one row per outer
 period (dates, budget, winning family, genome in words, period Sharpe ratios, DSR and PBO
 of that search); and, when asked for, the random asset subsets.
 """
@@ -19,16 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from plotly.offline import get_plotlyjs
 
 from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
-from evofolio.report.html import CSS
-from evofolio.report.markup import Figures, num, paragraph, section
+from evofolio.report.html import CSS as BASE_CSS
+from evofolio.report.markup import Figures, num, paragraph, plotly_scripts, section
 from evofolio.report.plots import cumulative_returns_figure, drawdowns_figure
-from evofolio.report.sections import html_metrics_table
-from evofolio.report.text import genome_sentences
-from evofolio.report.verdict import OUTCOME_CSS, costs_block, tests_table
+from evofolio.report.rundir import SIGNIFICANCE
+from evofolio.report.sections import active_block, html_metrics_table
+from evofolio.report.text import budget_sentence, genome_sentences
+from evofolio.report.verdict import OUTCOME_CSS, costs_block, rules_sentence, tests_table
 from evofolio.run_layout import REPORT
 from evofolio.version import __version__
 
@@ -51,6 +53,21 @@ def _n(value: Any, digits: int = 2) -> str:
     return num(math.nan if value is None else float(value), digits)
 
 
+CSS = (
+    BASE_CSS
+    + """
+table.metrics.wrap { font-size: 12.5px; }
+table.metrics.wrap th, table.metrics.wrap td { white-space: normal; vertical-align: top;
+  padding: 5px 5px; }
+table.metrics.wrap td:not(.text) { white-space: nowrap; }
+table.metrics.wrap td.text { text-align: left; }
+table.metrics.wrap span.whole { white-space: nowrap; }
+table.metrics.wrap tr.genome td { color: var(--muted); padding-top: 0; }
+"""
+)
+"""The run report's style, and the outer periods' table, whose cells wrap to fit the page."""
+
+
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], css_id: str) -> str:
     """An HTML table of already-escaped cells."""
     top = "".join(f"<th>{h}</th>" for h in head)
@@ -61,40 +78,64 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], css_id: str) -> s
     )
 
 
+def _whole(words: str) -> str:
+    """``words``, escaped, kept on one line (a date, a family)."""
+    return f'<span class="whole">{escape(words)}</span>'
+
+
+def _breakable(name: str) -> str:
+    """A rule's name, escaped, that may wrap after each underscore."""
+    return escape(name).replace("_", "_<wbr>")
+
+
 def periods_table(periods: Sequence[Mapping[str, Any]], rules: Sequence[str]) -> str:
     """One row per outer period: trading dates, the search's dates and budget, the winning
-    family and genome in words, the period Sharpe of the procedure and of each rule, the
-    search's DSR and PBO (of its active returns over the benchmark)."""
+    family, the period Sharpe of the procedure and of each rule, the search's DSR and PBO (of
+    its active returns over the benchmark); under it, across the whole table, the winning
+    genome in words (folded), so that the table fits the page's width."""
     head = [
         "Traded",
         "Searched on",
         "Budget",
         "Champion",
         "Procedure Sharpe",
-        *(escape(r) for r in rules),
-        "DSR vs benchmark",
-        "PBO vs benchmark",
+        *(_breakable(r) for r in rules),
+        "DSR vs bench&shy;mark",
+        "PBO vs bench&shy;mark",
     ]
+    top = "".join(f"<th>{h}</th>" for h in head)
     rows = []
     for p in periods:
         budget = p["budget"]
         warm = budget["warm_start_genomes"]
+        family = escape(str(p["family"]))
         sentences = " ".join(genome_sentences(p["genome"], str(p["family"])))
+        text = [
+            f"{_whole(p['trading'][0])} to {_whole(p['trading'][1])}",
+            f"{_whole(p['development'][0])} to {_whole(p['development'][1])}",
+            f"{budget['population']} × {budget['generations']}"
+            + (f", warm start {warm}" if warm else ", cold start"),
+            _whole(f"{p['family']} (trial {p['champion_trial']})"),
+        ]
+        numbers = [
+            f"<b>{_n(p['sharpe'].get('champion'))}</b>",
+            *(_n(p["sharpe"].get(r)) for r in rules),
+            _n(p.get("active_dsr")),
+            _n(p.get("active_pbo")),
+        ]
         rows.append(
-            [
-                f"{escape(p['trading'][0])} to {escape(p['trading'][1])}",
-                f"{escape(p['development'][0])} to {escape(p['development'][1])}",
-                f"{budget['population']} × {budget['generations']}"
-                + (f", warm start {warm}" if warm else ", cold start"),
-                f"<details><summary>{escape(str(p['family']))} (trial "
-                f"{p['champion_trial']})</summary>{escape(sentences)}</details>",
-                f"<b>{_n(p['sharpe'].get('champion'))}</b>",
-                *(_n(p["sharpe"].get(r)) for r in rules),
-                _n(p.get("active_dsr")),
-                _n(p.get("active_pbo")),
-            ]
+            "<tr>"
+            + "".join(f'<td class="text">{c}</td>' for c in text)
+            + "".join(f"<td>{c}</td>" for c in numbers)
+            + "</tr>"
+            + f'<tr class="genome"><td class="text" colspan="{len(head)}"><details><summary>'
+            f"The {family} champion of {escape(p['trading'][0][:4])}: its genome in words"
+            f"</summary>{escape(sentences)}</details></td></tr>"
         )
-    return _table(head, rows, "outer-periods")
+    return (
+        '<div class="scroll"><table class="metrics wrap" id="outer-periods"><thead><tr>'
+        f"{top}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _subsets_section(subsets: Mapping[str, Any] | None) -> str:
@@ -206,6 +247,37 @@ def _costs_section(costs: Mapping[str, Any] | None, benchmark: str, figures: Fig
     )
 
 
+def periods_sentence(periods: Sequence[Mapping[str, Any]]) -> str:
+    """How many outer periods were tested, and what a single one means."""
+    n = len(periods)
+    if n == 1:
+        return (
+            "Outer periods tested: 1. The procedure was tested once, on a single out-of-sample "
+            "period: its track is one search's holdout, not a walk through several; ask for "
+            "more history before the first outer date or shorter outer periods "
+            "(validate.outer_years) to test it more than once."
+        )
+    first, last = periods[0]["trading"][0], periods[-1]["trading"][1]
+    return f"Outer periods tested: {n}, trading {first} to {last}."
+
+
+def _header(summary: Mapping[str, Any]) -> str:
+    """Under the title: the verdict, the rules the procedure is significantly ahead of or
+    behind, the budget and the number of outer periods."""
+    config = summary.get("config") or {}
+    significance = float((config.get("evaluation") or {}).get("significance", SIGNIFICANCE))
+    budget = summary.get("budget") or {}
+    lines = [
+        f'<p class="headline" id="headline">{escape(str(summary["verdict"]["text"]))}</p>',
+        f'<p class="rules" id="rules">'
+        f"{escape(rules_sentence(summary['holdout_tests'], significance, 'procedure'))}</p>",
+        f'<p class="budget {escape(str(budget.get("preset", "")))}" id="budget">'
+        f"{escape(budget_sentence(budget))}</p>",
+        f'<p id="outer-count">{escape(periods_sentence(summary["periods"]))}</p>',
+    ]
+    return "\n".join(lines)
+
+
 def _times(count: int) -> str:
     """``once``, ``twice``, ``3 times``."""
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
@@ -254,6 +326,7 @@ def render_validate_report(summary: Mapping[str, Any], returns: pd.DataFrame) ->
             "Cumulative returns and drawdowns of the stitched track",
             [
                 figures.embed(cumulative_returns_figure(returns)),
+                active_block(returns, str(verdict["benchmark"]), figures, "procedure"),
                 figures.embed(drawdowns_figure(returns)),
                 paragraph(
                     "Each outer period starts afresh (every portfolio buys in at its first "
@@ -294,17 +367,17 @@ def render_validate_report(summary: Mapping[str, Any], returns: pd.DataFrame) ->
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
 <style>{CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
 </head>
 <body>
 <header><div class="wrap"><h1>{escape(title)}</h1>
-<p class="headline">{escape(str(verdict["text"]))}</p>
+{_header(summary)}
 <p>The holdout (from {escape(str(summary["holdout_start"]))}) was never read.</p>
 </div></header>
 <nav><div class="wrap">{nav}</div></nav>
 <main class="wrap">{"".join(body)}</main>
 <footer><div class="wrap">Generated {escape(made)} by evofolio {escape(__version__)}.
 Self-contained: works offline.</div></footer>
+{plotly_scripts()}
 </body>
 </html>
 """

@@ -19,7 +19,15 @@ import plotly.graph_objects as go
 from evofolio.report.markup import Figures, kv_table, note, num, paragraph, section
 from evofolio.report.plots import base_layout
 
-__all__ = ["cost_figure", "costs_block", "tests_table", "verdict_headline", "verdict_section"]
+__all__ = [
+    "cost_figure",
+    "costs_block",
+    "rules_sentence",
+    "significant_rules",
+    "tests_table",
+    "verdict_headline",
+    "verdict_section",
+]
 
 PERIODS_PER_YEAR = 252
 OUTCOME_CSS = {"beats": "good", "trails": "bad", "no_evidence": "callout"}
@@ -37,6 +45,54 @@ def verdict_headline(parts: Mapping[str, Any]) -> str:
     """The verdict's sentence, or "" for a run directory written before verdicts existed."""
     verdict = parts.get("verdict") or {}
     return str(verdict.get("text", ""))
+
+
+def significant_rules(
+    tests: Mapping[str, Any], significance: float
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The rows of ``tests["differences"]`` (the holdout tests the verdict's table shows)
+    other than the benchmark's whose Holm-adjusted p-value is below ``significance``: those
+    the tested portfolio is ahead of, and those it is behind, each smallest p first."""
+    benchmark = str(tests.get("benchmark", ""))
+    rows = [
+        r
+        for r in tests.get("differences", [])
+        if r.get("baseline") != benchmark
+        and r.get("p_holm") is not None
+        and r.get("difference") is not None
+        and float(r["p_holm"]) < significance
+    ]
+    rows.sort(key=lambda r: float(r["p_holm"]))
+    ahead = [r for r in rows if float(r["difference"]) > 0]
+    behind = [r for r in rows if float(r["difference"]) < 0]
+    return ahead, behind
+
+
+def rules_sentence(tests: Mapping[str, Any], significance: float, who: str = "champion") -> str:
+    """One sentence, for the headline beside the benchmark's verdict: every other baseline
+    that ``who`` is significantly ahead of or behind on the holdout's Sharpe-difference
+    tests (Holm-adjusted p below ``significance``), or that there is none."""
+    ahead, behind = significant_rules(tests, significance)
+    level = f"Holm-adjusted p < {significance:g}"
+
+    def listed(rows: list[Mapping[str, Any]]) -> str:
+        return ", ".join(
+            f"{r['baseline']} ({float(r['difference']):+.2f}, p = {float(r['p_holm']):.3f})"
+            for r in rows
+        )
+
+    if not ahead and not behind:
+        others = "other classic rule" if tests.get("benchmark") else "classic rule"
+        return (
+            f"Against every {others}: no significant difference in Sharpe ratio ({level}), "
+            f"ahead or behind."
+        )
+    parts = []
+    if behind:
+        parts.append(f"significantly behind {listed(behind)}")
+    if ahead:
+        parts.append(f"significantly ahead of {listed(ahead)}")
+    return f"The {who} is {' and '.join(parts)} in Sharpe ratio (difference, {level})."
 
 
 def tests_table(tests: Mapping[str, Any], label: str = "champion") -> str:

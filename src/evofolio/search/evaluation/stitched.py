@@ -115,7 +115,8 @@ def procedure_verdict(tests: Mapping[str, Any], significance: float) -> dict[str
 def track_summary(
     config: RunConfig, records: Sequence[Mapping[str, Any]], stitched: Mapping[str, BacktestResult]
 ) -> dict[str, Any]:
-    """The stitched track's metrics, tests, costs and verdict, as JSON data."""
+    """The stitched track's metrics, tests, costs and verdict, and the budget preset
+    (:func:`~evofolio.config.budget.budget_record`), as JSON data."""
     evaluation = config.evaluation
     requested = evaluation.benchmark
     benchmark = BEST_CLASSIC if requested == BEST_CLASSIC else requested
