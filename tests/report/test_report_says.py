@@ -119,6 +119,18 @@ def test_header_states_the_budget_and_the_demonstration_caveat(multi_run: Path) 
     assert "2 genomes × 2 generations" in words and "3 champion seeds" in words
 
 
+def test_a_run_written_before_the_record_gets_its_budget_from_its_config(run_dir: Path) -> None:
+    run = json.loads((run_dir / "run.json").read_text())
+    recorded = run.pop("budget")
+    (run_dir / "run.json").write_text(json.dumps(run))
+    assert read_run_dir(run_dir).run.budget == recorded
+    run["config"]["search"]["population"] = 2
+    run["config"]["training"].update(epochs=30, patience=8)
+    run["config"]["champion"]["seeds"] = 3
+    (run_dir / "run.json").write_text(json.dumps(run))
+    assert read_run_dir(run_dir).run.budget["preset"] == "quick"
+
+
 # 3. The champion's family and genome in words, in the header.
 
 

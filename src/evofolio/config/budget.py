@@ -57,8 +57,9 @@ def budget_preset(config: RunConfig | Mapping[str, Any]) -> str:
     return next((name for name, preset in _preset_budgets() if preset == budget), "custom")
 
 
-def budget_record(config: RunConfig) -> dict[str, Any]:
+def budget_record(config: RunConfig | Mapping[str, Any]) -> dict[str, Any]:
     """``{"preset": "quick" | "default" | ... | "custom", "population": ..., ...}``: what
-    ``run.json`` and ``validate.json`` record under ``budget``."""
-    values = config.model_dump(mode="json")
+    ``run.json`` and ``validate.json`` record under ``budget`` (``config``: the run's, or
+    its JSON dump, as a report reads it from a file written before the record existed)."""
+    values = config.model_dump(mode="json") if isinstance(config, RunConfig) else config
     return {"preset": budget_preset(values), **budget_of(values)}

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from evofolio.config import EvaluationConfig
+from evofolio.config.budget import budget_record
 from evofolio.errors import DataError, UsageError
 from evofolio.run_layout import (
     CHAMPION_CONFIG,
@@ -93,7 +94,8 @@ class RunInfo:
     empty for a run written before they were recorded."""
     budget: dict[str, Any] = field(default_factory=dict)
     """``run.json["budget"]``: the preset whose budget the run had (``quick``, ``default``,
-    ..., ``custom``) and its numbers; empty for a run written before it was recorded."""
+    ..., ``custom``) and its numbers; for a run written before it was recorded, worked out
+    from ``run.json["config"]``; empty without either."""
     significance: float = SIGNIFICANCE
     """The verdict's test level, ``evaluation.significance`` of the run's configuration."""
 
@@ -320,9 +322,19 @@ def _run_info(raw: dict[str, Any]) -> RunInfo:
         finished=str(raw.get("finished", "")),
         seconds=_float(raw.get("seconds")),
         strategies=dict(raw.get("strategies") or {}),
-        budget=dict(raw.get("budget") or {}),
+        budget=_budget(raw),
         significance=_significance(raw.get("config")),
     )
+
+
+def _budget(raw: dict[str, Any]) -> dict[str, Any]:
+    """``budget`` as recorded, else worked out from the recorded configuration (a run written
+    before the record existed), else empty."""
+    recorded = raw.get("budget")
+    if isinstance(recorded, dict):
+        return dict(recorded)
+    config = raw.get("config")
+    return budget_record(config) if isinstance(config, dict) else {}
 
 
 def _significance(config: Any) -> float:

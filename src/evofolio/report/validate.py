@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from evofolio.config.budget import budget_record
 from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
 from evofolio.report.html import CSS as BASE_CSS
@@ -266,7 +267,7 @@ def _header(summary: Mapping[str, Any]) -> str:
     behind, the budget and the number of outer periods."""
     config = summary.get("config") or {}
     significance = float((config.get("evaluation") or {}).get("significance", SIGNIFICANCE))
-    budget = summary.get("budget") or {}
+    budget = summary.get("budget") or (budget_record(config) if config else {})
     lines = [
         f'<p class="headline" id="headline">{escape(str(summary["verdict"]["text"]))}</p>',
         f'<p class="rules" id="rules">'
