@@ -21,6 +21,7 @@ from evofolio.config import load_preset
 from evofolio.config.budget import budget_preset, budget_record
 from evofolio.report.html import build_report, render_report
 from evofolio.report.markup import unpacked
+from evofolio.report.mix import fixed_mix
 from evofolio.report.rundir import read_run_dir
 from evofolio.report.text import genome_sentences
 
@@ -76,6 +77,11 @@ def test_headline_names_every_rule_the_champion_is_significantly_behind_or_ahead
         if row["p_holm"] >= significance:
             assert f"{row['baseline']} (" not in rules
     assert f"{tests['benchmark']} (" not in rules  # the verdict's own, in the headline
+    # at a stricter level than every p-value, no rule is named: the run's level decides
+    record = read_run_dir(mix_run)
+    strict = min(r["p_holm"] for r in others) / 2
+    stricter = dataclasses.replace(record, run=dataclasses.replace(record.run, significance=strict))
+    assert "no significant difference" in line(render_report(stricter)[0], "rules")
 
 
 def test_headline_says_when_no_rule_differs_significantly(multi_run: Path) -> None:
@@ -146,9 +152,9 @@ def test_header_names_the_champions_family_and_genome(multi_run: Path) -> None:
 # 4. Model 2's strategy mix over time, and how much it varies.
 
 
-def constrained_fit(y: np.ndarray, x: np.ndarray) -> float:
-    """R² of least squares with weights summing to 1, by its KKT system (another route than
-    the report's substitution)."""
+def constrained_fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights and R² of least squares with weights summing to 1, by its KKT system
+    (another route than the report's substitution)."""
     k = x.shape[1]
     kkt = np.zeros((k + 1, k + 1))
     kkt[:k, :k] = 2 * x.T @ x
@@ -156,7 +162,7 @@ def constrained_fit(y: np.ndarray, x: np.ndarray) -> float:
     rhs = np.append(2 * x.T @ y, 1.0)
     weights = np.linalg.solve(kkt, rhs)[:k]
     residual = y - x @ weights
-    return 1.0 - float(residual @ residual) / float(((y - y.mean()) ** 2).sum())
+    return weights, 1.0 - float(residual @ residual) / float(((y - y.mean()) ** 2).sum())
 
 
 def test_model2_champion_writes_its_mix_at_each_holdout_decision(mix_run: Path) -> None:
@@ -188,13 +194,19 @@ def test_report_plots_the_mix_and_says_how_much_it_varies(mix_run: Path) -> None
     assert f"Over its {len(mix)} holdout decisions" in sentence
     returns = pd.read_parquet(mix_run / "holdout" / "returns.parquet")
     wide = returns.pivot_table(index="date", columns="strategy", values="net")
-    r2 = constrained_fit(wide["champion"].to_numpy(), wide[list(mix.columns)].to_numpy())
+    x, y = wide[list(mix.columns)], wide["champion"]
+    weights, r2 = constrained_fit(y.to_numpy(), x.to_numpy())
     assert f"R² = {r2:.3f}" in sentence
+    fit = fixed_mix(y, x)
+    assert fit.weights.sum() == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_allclose(fit.weights.to_numpy(), weights, rtol=1e-6, atol=1e-9)
+    assert fit.r2 == pytest.approx(r2, rel=1e-9) and fit.n_days == len(wide)
     assert "weights summing to 1, no intercept" in sentence
     for name in mix.columns:
         row = re.search(rf'<tr data-strategy="{name}">(.*?)</tr>', block).group(1)
         cells = re.findall(r"<td>(.*?)</td>", row)
         assert cells[:2] == [f"{mix[name].mean():.3f}", f"{spread[name]:.3f}"]
+        assert cells[-1] == f"{fit.weights[name]:.3f}"
 
 
 def test_a_family_champion_of_model2_gets_its_mix_and_model1_none(
