@@ -190,3 +190,14 @@ def test_a_bad_storage_url_leaves_no_run_directory(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: search.storage: cannot open") and bad in last
     assert not out.exists()
+
+
+def test_a_quick_run_says_it_ran_on_the_demonstration_budget(quick_run: Path) -> None:
+    """`run --quick` records the quick preset's budget, and the report's header says it is a
+    demonstration budget (issue 23, part 5)."""
+    run = json.loads((quick_run / "run.json").read_text())
+    assert run["budget"]["preset"] == "quick"
+    assert run["budget"]["population"] == run["config"]["search"]["population"]
+    page = html.unescape((quick_run / "report.html").read_text(encoding="utf-8"))
+    header = page[page.index("<header>") : page.index("</header>")]
+    assert "Budget: the quick preset, a demonstration budget" in header
