@@ -3,6 +3,7 @@ blindness, a SIGKILL mid-search and its resume, bad arguments."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -328,6 +329,12 @@ def test_validate_quick_runs_the_quick_budget_end_to_end(tmp_path: Path) -> None
         run = json.loads((out / period["name"] / "run.json").read_text())
         assert run["champion_seeds"] == quick.champion.seeds
     assert (out / "report.html").is_file()
+    # the report says it ran on the demonstration budget, and how many periods it tested
+    assert summary["budget"]["preset"] == "quick"
+    page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    header = page[page.index("<header>") : page.index("</header>")]
+    assert "Budget: the quick preset, a demonstration budget" in header
+    assert "Outer periods tested: 2, trading 2006-" in header
 
 
 def test_validate_compares_samplers_on_the_same_periods(tmp_path: Path) -> None:

@@ -109,15 +109,16 @@ def active_wealth(returns: pd.DataFrame, benchmark: str) -> pd.Series:
     return (ratio - 1.0).rename("active")
 
 
-def active_return_figure(returns: pd.DataFrame, benchmark: str) -> go.Figure:
-    """:func:`active_wealth` as one line, with the zero line."""
+def active_return_figure(returns: pd.DataFrame, benchmark: str, who: str = "champion") -> go.Figure:
+    """:func:`active_wealth` as one line, with the zero line (``who``: what the ``champion``
+    rows are, for the title)."""
     active = active_wealth(returns, benchmark)
     fig = go.Figure(
         go.Scatter(
             x=active.index,
             y=active.to_numpy(),
             mode="lines",
-            name=f"champion vs {benchmark}",
+            name=f"{who} vs {benchmark}",
             line={"color": CHAMPION_COLOR, "width": 2.5},
             fill="tozeroy",
             fillcolor="rgba(37, 99, 235, 0.12)",
@@ -126,8 +127,8 @@ def active_return_figure(returns: pd.DataFrame, benchmark: str) -> go.Figure:
     )
     base_layout(
         fig,
-        f"Cumulative active return over {benchmark}, net of costs (growth of 1 ÷ the "
-        "benchmark's − 1)",
+        f"Cumulative active return over {benchmark}, net of costs ({who}'s wealth ÷ "
+        f"{benchmark}'s − 1)",
         height=340,
     )
     fig.add_hline(y=0.0, line={"color": "#6b7280", "width": 1})

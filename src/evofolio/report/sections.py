@@ -159,7 +159,7 @@ def active_block(returns: Any, benchmark: str, figures: Figures, who: str = "cha
         return note(f"No cumulative active return: no returns of the {who} or of {benchmark}.")
     final = float(plots.active_wealth(returns, benchmark).iloc[-1])
     return figures.embed(
-        plots.active_return_figure(returns, benchmark),
+        plots.active_return_figure(returns, benchmark, who),
         f"The {who}'s growth of 1 divided by {benchmark}'s, minus 1, both net of costs: "
         f"{final:+.1%} at the end. Rising where the {who} did better than {benchmark}.",
     )
