@@ -102,8 +102,9 @@ def storage_errno(error: BaseException, path: str | Path | None = None) -> int |
 
     Looks through the chain of causes for an ``OSError`` with such an ``errno``, then for
     the words drivers use (SQLite's ``database or disk is full``, ``[Errno 28]``...). With
-    ``path``, a writer's error that gives no cause (PyTorch's ``file write failed``) is
-    put down to the file system of ``path`` when that is full or read-only now.
+    ``path`` (the file being written), a writer's error that gives no cause (PyTorch's
+    ``unexpected pos 704 vs 598``) is put down to the file system of ``path`` when that is
+    full or read-only now.
     """
     for item in _chain(error):
         if isinstance(item, OSError) and item.errno in STORAGE_ERRNOS:
@@ -116,7 +117,7 @@ def storage_errno(error: BaseException, path: str | Path | None = None) -> int |
         for match in _ERRNO_TEXT.finditer(text):
             if int(match.group(1)) in STORAGE_ERRNOS:
                 return int(match.group(1))
-    if path is not None and any("write" in str(item).lower() for item in _chain(error)):
+    if path is not None and not isinstance(error, OSError):
         return _probe(Path(path))
     return None
 

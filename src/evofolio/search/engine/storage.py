@@ -135,7 +135,7 @@ def storage_failure(
     """
     if isinstance(error, OutputError):
         return error
-    if storage_errno(error, where) is None:
+    if storage_errno(error) is None:  # (atomic writers have already asked the disk)
         return None
     chain: list[BaseException] = []
     item: BaseException | None = error
