@@ -72,7 +72,11 @@ def publish_champion(
     """Upload the finished run as the study's :data:`CHAMPION_ARCHIVE` artifact: ``champion/``
     (config, metrics, seed ensemble), and those of ``run.json``, ``trials.parquet``,
     ``holdout/`` and ``trials/<champion_trial>/`` that exist (what ``report`` reads). False
-    without an artifact store."""
+    without an artifact store.
+
+    Raises:
+        OutputError: the archive cannot be written or stored (full disk, I/O error...).
+    """
     store = open_store(search.artifacts)
     if store is None:
         return False
@@ -80,13 +84,16 @@ def publish_champion(
     parts = [CHAMPION_DIR, RUN_JSON, TRIALS_TABLE, HOLDOUT_DIR]
     if champion_trial is not None:
         parts.append(str(trial_dir(champion_trial)))
-    with tempfile.TemporaryDirectory() as scratch:
-        archive = Path(scratch) / CHAMPION_ARCHIVE
-        with tarfile.open(archive, "w:gz") as tar:
-            for part in parts:
-                if (root / part).exists():
-                    tar.add(root / part, arcname=part)
-        upload_study_file(store, study, archive)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            archive = Path(scratch) / CHAMPION_ARCHIVE
+            with tarfile.open(archive, "w:gz") as tar:
+                for part in parts:
+                    if (root / part).exists():
+                        tar.add(root / part, arcname=part)
+            upload_study_file(store, study, archive)
+    except OSError as error:  # the temporary directory's disk or the store's
+        raise output_error(error, f"{search.artifacts}/{CHAMPION_ARCHIVE}") from None
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     study.set_user_attr(PUBLISHED_AT_ATTR, len(complete))
     return True
