@@ -86,8 +86,8 @@ class DiskFullEvaluator(StubEvaluator):
     """Its trial number ``at`` (every trial if None) meets a full disk writing its model
     file, as the kernel reports it (``OSError`` ENOSPC naming the file)."""
 
-    def __init__(self, at: int | None = None) -> None:
-        super().__init__()
+    def __init__(self, at: int | None = None, delay: float = 0.0) -> None:
+        super().__init__(delay=delay)
         self.at = at
 
     def __call__(self, trial: optuna.Trial, genome: Genome, context: TrialContext) -> TrialOutcome:
