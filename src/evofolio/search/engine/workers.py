@@ -300,7 +300,7 @@ def run_trial(
             _interrupted(study, storage, trial, plan, "interrupted by the user")
             raise
         except Exception as error:
-            where = trial_directory(plan.run_dir, storage.get_trial(trial_id(trial)))
+            where = Path(plan.run_dir) / trial_dir(trial.number)  # no storage read: it may fail
             failure = storage_failure(error, storage.url, where)
             if failure is not None:  # the disk's fault, not the genome's: stop the search
                 _interrupted(study, storage, trial, plan, f"stopped: {failure}")
