@@ -27,7 +27,8 @@ entry): ``FEATURES``, ``STRATEGIES``, ``FAMILIES`` (name → allocator class), `
 The backtest engine is the subpackage :mod:`evofolio.backtesting` (``evofolio.backtest`` is
 the function). Errors users can cause:
 :class:`EvofolioError` and its subclasses :class:`DataError`, :class:`ConfigError`,
-:class:`UsageError`.
+:class:`UsageError`, :class:`OutputError` (an output cannot be written: full disk, read-only
+directory, I/O error) and :class:`SearchRunningError` (a search runs in the run directory).
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from evofolio.errors import ConfigError, DataError, EvofolioError, UsageError
+from evofolio.errors import (
+    ConfigError,
+    DataError,
+    EvofolioError,
+    OutputError,
+    SearchRunningError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from evofolio.allocators.attention import AssetAttentionAllocator
@@ -111,9 +119,11 @@ __all__ = [
     "EqualBlendAllocator",
     "EvofolioError",
     "MarketData",
+    "OutputError",
     "PortfolioLSTMAllocator",
     "RunConfig",
     "RunResult",
+    "SearchRunningError",
     "SeedEnsemble",
     "TrainResult",
     "UsageError",

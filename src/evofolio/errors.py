@@ -41,6 +41,37 @@ class ParameterError(ConfigError, ValueError):
         self.reason = reason or message
 
 
+class SearchRunningError(EvofolioError):
+    """A search is running in the run directory: it cannot be read as a finished run
+    (``report``, ``allocate``, :func:`evofolio.load_champion`), nor searched by a second
+    ``run`` / ``evolve`` (workers started with ``--worker-only`` join it instead). The message
+    names the directory and the process (pid, host, start time) holding it."""
+
+
+class OutputError(EvofolioError):
+    """An output cannot be written: a full disk, a read-only directory, an I/O error.
+
+    ``path`` is the file or directory that could not be written, ``reason`` the cause in
+    words (``"no space left on device"``) and ``errno`` its number (None when unknown). The
+    file being written is left as it was (writes are atomic)."""
+
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        reason: str | None = None,
+        errno: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason or message
+        self.errno = errno
+
+    def __reduce__(self) -> tuple[type[OutputError], tuple[str, str | None, str, int | None]]:
+        # sent back from a search's worker processes whole
+        return (type(self), (str(self), self.path, self.reason, self.errno))
+
+
 class NotFittedError(EvofolioError, AttributeError):
     """An estimator was asked to decide or be saved before ``fit`` (an ``AttributeError`` too,
     as scikit-learn's own ``NotFittedError`` is)."""

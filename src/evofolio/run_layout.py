@@ -25,6 +25,9 @@ and ``allocate`` (the report and CLI layers) read it. Both take every name from 
                              over the holdout; the comparison of the
                              families is champion/metrics.json["families"]
     report.html              the self-contained report
+    search.lock              held (flock) by the search running here, with its pid, host
+                             and start time; workers.lock: held by ``--worker-only``
+                             workers (see :mod:`evofolio.runlock`)
 
 Every name is relative to the run directory, with ``/`` separators, so error messages can
 name the file as the user sees it in the directory.
@@ -52,18 +55,22 @@ __all__ = [
     "REPORT",
     "RUN_JSON",
     "SEARCH_DB",
+    "SEARCH_LOCK",
     "TRIALS_DIR",
     "TRIALS_TABLE",
     "TRIAL_COLUMNS",
     "TRIAL_METRICS",
     "TRIAL_MODEL",
     "TRIAL_RETURNS",
+    "WORKERS_LOCK",
     "trial_dir",
     "trial_file",
 ]
 
 RUN_JSON = "run.json"
 SEARCH_DB = "search.db"
+SEARCH_LOCK = "search.lock"
+WORKERS_LOCK = "workers.lock"
 FINGERPRINT = "fingerprint.json"
 TRIALS_TABLE = "trials.parquet"
 TRIALS_DIR = "trials"

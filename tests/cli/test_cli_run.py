@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evofolio.cli import app
+from evofolio.run_layout import SEARCH_LOCK
 from synthetic import random_prices
 
 runner = CliRunner()
@@ -120,14 +121,19 @@ def test_the_verdict_is_written_reported_and_printed_last(quick_run: Path) -> No
 def test_a_run_directory_refuses_other_data(quick_run: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.csv"
     random_prices(n_days=1400, n_assets=3, seed=6, start="2004-01-01").to_csv(other)
-    before = {p: p.stat().st_mtime_ns for p in quick_run.rglob("*") if p.is_file()}
+
+    def files() -> dict[Path, int]:  # the run's files; search.lock records who last held it
+        return {p: p.stat().st_mtime_ns for p in quick_run.rglob("*") if p.is_file()} | {
+            quick_run / SEARCH_LOCK: 0
+        }
+
+    before = files()
     args = ["run", "--quick", "--data", str(other), "--out", str(quick_run), "--seed", "1"]
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "made from other inputs: data" in result.stderr
     assert "" not in result.stderr.splitlines()  # no empty line left by a closing display
-    after = {p: p.stat().st_mtime_ns for p in quick_run.rglob("*") if p.is_file()}
-    assert after == before
+    assert files() == before
 
 
 def test_report_rebuilds_from_the_run_directory(quick_run: Path) -> None:

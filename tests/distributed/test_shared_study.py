@@ -22,6 +22,7 @@ from optuna.trial import TrialState
 from typer.testing import CliRunner
 
 from evofolio.cli import app
+from evofolio.runlock import holder_of
 from synthetic import random_prices
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -102,6 +103,8 @@ def test_coordinator_and_two_workers_share_one_study(tmp_path: Path, postgres_ur
     a = _evofolio(["evolve", "--worker-only", *common, "--out", str(out_a)], tmp_path / "a.log")
     try:
         killed = _wait_for_training(postgres_url, study, a.pid, out_a, timeout=120)
+        holder = holder_of(out_a)  # a reader of the worker's directory sees a search running
+        assert holder is not None and holder.role == "worker"
     finally:
         os.kill(a.pid, signal.SIGKILL)
         a.wait()

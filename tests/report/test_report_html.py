@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from real_run import STRATEGY_NAMES
 
-from evofolio.errors import DataError, UsageError
+from evofolio.errors import DataError, OutputError, UsageError
 from evofolio.report.html import build_report
 from evofolio.report.importances import MIN_IMPORTANCE_TRIALS
 from evofolio.report.markup import unpacked
@@ -156,7 +156,7 @@ def test_write_is_atomic(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(UsageError, match="cannot write"):
+    with pytest.raises(OutputError, match=f"^cannot write {target}: disk full$"):
         build_report(run_dir)
     assert target.read_text(encoding="utf-8") == "previous report"
     monkeypatch.undo()

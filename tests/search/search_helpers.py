@@ -13,6 +13,7 @@ Run as a script, it runs a search with the stub (used by the SIGKILL test)::
 
 from __future__ import annotations
 
+import errno
 import functools
 import math
 import os
@@ -78,6 +79,21 @@ class InterruptingEvaluator(StubEvaluator):
     def __call__(self, trial: optuna.Trial, genome: Genome, context: TrialContext) -> TrialOutcome:
         if context.number == self.at:
             raise KeyboardInterrupt
+        return super().__call__(trial, genome, context)
+
+
+class DiskFullEvaluator(StubEvaluator):
+    """Its trial number ``at`` (every trial if None) meets a full disk writing its model
+    file, as the kernel reports it (``OSError`` ENOSPC naming the file)."""
+
+    def __init__(self, at: int | None = None, delay: float = 0.0) -> None:
+        super().__init__(delay=delay)
+        self.at = at
+
+    def __call__(self, trial: optuna.Trial, genome: Genome, context: TrialContext) -> TrialOutcome:
+        if self.at is None or context.number == self.at:
+            path = context.trial_dir / "model.pt"
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         return super().__call__(trial, genome, context)
 
 

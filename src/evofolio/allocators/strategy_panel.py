@@ -31,7 +31,7 @@ from evofolio.backtesting import (
 )
 from evofolio.data import AllocationData
 from evofolio.errors import EvofolioError, InsufficientHistoryError
-from evofolio.outdir import staged_output, write_json
+from evofolio.outdir import staged_output, write_json, write_parquet
 from evofolio.strategies import STRATEGIES
 from evofolio.strategies.covariance import AUTO, resolve_covariance
 
@@ -132,15 +132,15 @@ def save_panel(panel: StrategyPanel, directory: Path) -> None:
     strategy column; ``fallbacks`` has one row per decision that fell back: date, strategy,
     cause, held)."""
     results = panel.results
-    _long({n: r.weights for n, r in results.items()}).to_parquet(directory / "weights.parquet")
-    _long({n: r.held for n, r in results.items()}).to_parquet(directory / "held.parquet")
-    _long({n: r.returns_frame() for n, r in results.items()}).to_parquet(
-        directory / "returns.parquet"
+    write_parquet(directory / "weights.parquet", _long({n: r.weights for n, r in results.items()}))
+    write_parquet(directory / "held.parquet", _long({n: r.held for n, r in results.items()}))
+    write_parquet(
+        directory / "returns.parquet", _long({n: r.returns_frame() for n, r in results.items()})
     )
     parts = [r.fallbacks.assign(strategy=n) for n, r in results.items() if r.fallback_count]
     fallbacks = pd.concat(parts) if parts else no_fallbacks().assign(strategy="")
     fallbacks = fallbacks[["date", "strategy", *FALLBACK_COLUMNS[1:]]]
-    fallbacks.reset_index(drop=True).to_parquet(directory / "fallbacks.parquet")
+    write_parquet(directory / "fallbacks.parquet", fallbacks.reset_index(drop=True))
 
 
 def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:

@@ -21,6 +21,7 @@ from evofolio.data import DATASETS, AllocationData, MarketData, load_from_config
 from evofolio.data.load import reloadable
 from evofolio.errors import DataError, UsageError
 from evofolio.run_layout import CHAMPION_CONFIG, CHAMPION_MODELS
+from evofolio.runlock import check_not_running
 from evofolio.search.jobs.handoff import fetch_champion
 
 __all__ = ["Champion", "load_champion", "read_json"]
@@ -156,6 +157,9 @@ def load_champion(
     fetched into ``run_dir/champion/`` (created; it may be empty), so any machine can use it.
 
     Raises:
+        SearchRunningError: a search is running in ``run_dir`` (another process holds its
+            lock), or, with ``storage``, in the shared study (its published champion is
+            not the one the search will choose).
         UsageError: ``run_dir`` or its ``champion/config.json`` is missing (not a finished
             run).
         DataError: it or the ensemble's list is unreadable.
@@ -163,6 +167,7 @@ def load_champion(
     """
     if (storage is None) != (artifacts is None):
         raise UsageError("give storage and artifacts together (or neither)")
+    check_not_running(run_dir, "loading its champion")
     if storage is not None and artifacts is not None:
         fetch_champion(storage, study, artifacts, Path(run_dir))
     run_dir = Path(run_dir).resolve()  # the champion outlives a change of directory

@@ -24,6 +24,7 @@ from evofolio.data import MarketData, load_from_config
 from evofolio.data.load import anchored
 from evofolio.errors import UsageError
 from evofolio.report.html import build_report
+from evofolio.runlock import search_lock, worker_lock
 from evofolio.search.engine import SearchEvent, SearchResult
 from evofolio.search.engine.storage import check_storage
 from evofolio.search.evaluation.champion import PARETO_PICKS
@@ -121,6 +122,11 @@ def run(
     Raises:
         ConfigError, DataError, UsageError: bad configuration, data or arguments, before
             anything is written (a run directory made from other data is refused).
+        SearchRunningError: another process runs a search in ``out`` (refused before the
+            data load; naming its pid, host and start time).
+        OutputError: an output cannot be written (full disk, read-only directory, I/O
+            error), naming the file and the cause; the interrupted trial is re-evaluated
+            when the same call runs again, not counted as a failed genome.
     """
     if pareto_pick not in PARETO_PICKS:
         raise UsageError(
@@ -139,17 +145,18 @@ def run(
         artifacts=artifacts,
     )
     check_storage(base.search.storage, base.search)  # before the data load and the panel
-    loaded = _data(base, data)
-    if loaded.source != base.data.source:
-        base = override(base, "data", source=loaded.source)
-    base = override(base, "data", **anchored(base.data))  # found again from any folder
     run_dir = Path(out)
-    with progress_callbacks(progress, on_event, on_stage) as (event, stage):
-        result = run_pipeline(
-            base, loaded, run_dir, pareto_pick=pareto_pick, on_event=event, on_stage=stage
-        )
+    with search_lock(run_dir):  # a second search in run_dir is refused before the data load
+        loaded = _data(base, data)
+        if loaded.source != base.data.source:
+            base = override(base, "data", source=loaded.source)
+        base = override(base, "data", **anchored(base.data))  # found again from any folder
+        with progress_callbacks(progress, on_event, on_stage) as (event, stage):
+            result = run_pipeline(
+                base, loaded, run_dir, pareto_pick=pareto_pick, on_event=event, on_stage=stage
+            )
+        path = build_report(run_dir).resolve() if report else None
     rows = {name: r.metrics() for name, r in result.holdout.results.items()}
-    path = build_report(run_dir).resolve() if report else None
     return RunResult(
         holdout=pd.DataFrame.from_dict(rows, orient="index"),
         verdict=result.verdict,
@@ -189,6 +196,7 @@ def search_worker(
 
     Raises:
         ConfigError, DataError, UsageError: bad configuration, data, URL or store.
+        OutputError: an output cannot be written (full disk, read-only directory...).
     """
     base = _with_search(
         RunConfig() if config is None else _base_config(config, "default"),
@@ -201,12 +209,13 @@ def search_worker(
         artifacts=artifacts,
     )
     check_storage(base.search.storage, base.search)
-    loaded = _data(base, data)
-    if loaded.source != base.data.source:
-        base = override(base, "data", source=loaded.source)
-    base = override(base, "data", **anchored(base.data))  # found again from any folder
-    with progress_callbacks(progress, on_event, None) as (event, _):
-        return run_worker(base, loaded, Path(out), on_event=event)
+    with worker_lock(out):  # readers of ``out`` see a search running
+        loaded = _data(base, data)
+        if loaded.source != base.data.source:
+            base = override(base, "data", source=loaded.source)
+        base = override(base, "data", **anchored(base.data))  # found again from any folder
+        with progress_callbacks(progress, on_event, None) as (event, _):
+            return run_worker(base, loaded, Path(out), on_event=event)
 
 
 def evolve(

@@ -22,7 +22,6 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from evofolio.errors import UsageError
 from evofolio.outdir import atomic_file
 from evofolio.report import sections
 from evofolio.report.families import families_section
@@ -34,6 +33,7 @@ from evofolio.report.tearsheet_section import genes_section, tearsheet_section
 from evofolio.report.text import budget_sentence, champion_sentence
 from evofolio.report.verdict import rules_sentence, verdict_headline, verdict_section
 from evofolio.run_layout import REPORT
+from evofolio.runlock import check_not_running
 
 __all__ = ["REPORT_NAME", "build_report", "render_report"]
 
@@ -197,14 +197,18 @@ def build_report(run_dir: str | Path, benchmark: str | None = None) -> Path:
     """Write ``run_dir/report.html`` (atomically) from the run directory; return its path.
 
     ``benchmark``: the classic strategy the tear sheet sets the champion against.
+
+    Raises:
+        SearchRunningError: a search is running in ``run_dir`` (another process holds its
+            lock: its files are no finished run yet).
+        UsageError, DataError: a file of the run is missing or unreadable (named).
+        OutputError: the report cannot be written (full disk, read-only directory...).
     """
+    check_not_running(run_dir, "the report")
     record = read_run_dir(run_dir, benchmark=benchmark)
     page, n_figures = render_report(record)
     target = record.path / REPORT_NAME
-    try:
-        with atomic_file(target) as temporary:
-            temporary.write_text(page, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {target}: {error}") from None
+    with atomic_file(target) as temporary:  # OutputError: naming target and the cause
+        temporary.write_text(page, encoding="utf-8")
     logger.info("wrote %s (%d figures, %.1f MB)", target, n_figures, len(page) / 1e6)
     return target

@@ -390,7 +390,8 @@ def build_validate_report(out: str | Path) -> Path:
     returns; return its path.
 
     Raises:
-        UsageError: a missing or unreadable file (named), or the page cannot be written.
+        UsageError: a missing or unreadable file (named).
+        OutputError: the page cannot be written (full disk, read-only directory...).
     """
     root = Path(out)
     try:
@@ -400,9 +401,6 @@ def build_validate_report(out: str | Path) -> Path:
         raise UsageError(f"{root}: cannot read {SUMMARY} or {RETURNS}: {error}") from None
     page, _ = render_validate_report(summary, returns)
     target = root / REPORT
-    try:
-        with atomic_file(target) as temporary:
-            temporary.write_text(page, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {target}: {error}") from None
+    with atomic_file(target) as temporary:  # OutputError: naming target and the cause
+        temporary.write_text(page, encoding="utf-8")
     return target

@@ -29,7 +29,7 @@ from evofolio.config import RunConfig
 from evofolio.data import AllocationData, MarketData
 from evofolio.errors import InsufficientHistoryError
 from evofolio.metrics import summarize
-from evofolio.outdir import write_json
+from evofolio.outdir import write_json, write_parquet
 from evofolio.run_layout import TRIAL_METRICS, TRIAL_MODEL, TRIAL_RETURNS
 from evofolio.search.engine.evaluator import Note, TrialContext, TrialOutcome
 from evofolio.search.space import Genome, decode
@@ -210,7 +210,7 @@ def evaluate(
 def write_trial(directory: Path, outcome: FitnessResult, model: NeuralAllocator | None) -> None:
     """The trial's validation returns, fold metrics and last model, under ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    outcome.returns.to_frame().rename_axis("date").to_parquet(directory / TRIAL_RETURNS)
+    write_parquet(directory / TRIAL_RETURNS, outcome.returns.to_frame().rename_axis("date"))
     payload = {
         "fitness": outcome.fitness,
         "values": list(outcome.values),

@@ -133,6 +133,7 @@ def run_search(
     poll_seconds: float = 1.0,
     fingerprint: Mapping[str, Any] | None = None,
     shared: bool = False,
+    exclusive: bool = False,
 ) -> engine.SearchResult:
     """Run (or resume) the portfolio search of ``config`` in ``run_dir`` with the engine
     (:func:`evofolio.search.engine.run_search`: the arguments mean the same there).
@@ -159,6 +160,7 @@ def run_search(
         on_event=on_event,
         on_open=guard,
         shared=shared,
+        exclusive=exclusive,
     )
 
 

@@ -2,7 +2,8 @@
 
 Optuna has no public accessor for three things the search needs:
 
-* a trial's **storage id** (heartbeats and state changes are keyed by it, not by the number);
+* a trial's **storage id** (heartbeats and state changes are keyed by it, not by the number),
+  and which running trials still beat (a shared search seen from a reader's machine);
 * the **random generators of the samplers** (NSGA-II, random, TPE: reseeded per trial so that
   processes sharing a study never replay each other's random genomes);
 * the **system-attribute keys** under which NSGA-II records a trial's generation and its
@@ -23,6 +24,7 @@ __all__ = [
     "GENERATION_KEY",
     "island_parent_keys",
     "keep_nsga2_keys",
+    "live_running_trials",
     "reseed_nsga2",
     "reseed_random",
     "reseed_tpe",
@@ -103,3 +105,15 @@ def tag_generation(study: optuna.Study, trial: FrozenTrial, population: int) -> 
     # would otherwise compute (and store) its own generation over completed trials only
     trial.system_attrs[GENERATION_KEY] = generation
     return generation
+
+
+def live_running_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """The running trials of ``study`` whose heartbeat is not stale (their process is alive,
+    on whatever machine): RDB storage's stale-trial query, without failing any trial."""
+    storage = study._storage
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    stale_ids = getattr(storage, "_get_stale_trial_ids", None)
+    if stale_ids is None:
+        return list(running)
+    stale = set(stale_ids(study._study_id))
+    return [trial for trial in running if trial._trial_id not in stale]

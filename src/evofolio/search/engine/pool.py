@@ -25,6 +25,7 @@ from multiprocessing.process import BaseProcess
 import optuna
 
 from evofolio.compute import limit_threads, threads_per_process, usable_cores
+from evofolio.errors import EvofolioError, OutputError
 from evofolio.search.engine.evaluator import EvaluatorFactory
 from evofolio.search.engine.outcome import failure_message
 from evofolio.search.engine.storage import make_storage
@@ -94,6 +95,9 @@ def worker_main(spec: WorkerSpec, errors: multiprocessing.queues.Queue[BaseExcep
         work(study, storage, evaluator, spec.plan)
     except KeyboardInterrupt:
         logger.info("worker %d interrupted", spec.index)
+    except EvofolioError as error:  # e.g. a full disk: one line in the parent, no traceback
+        errors.put(_picklable(error))
+        raise SystemExit(1) from None
     except BaseException as error:
         logger.exception("worker %d failed", spec.index)
         errors.put(_picklable(error))
@@ -140,6 +144,9 @@ def run_pool(
             on_poll()
             time.sleep(plan.poll_seconds)
             found.extend(_drain(errors))
+            if any(isinstance(error, OutputError) for error in found):
+                _stop(processes)  # the disk is full for all: their trials are re-queued
+                break
     except BaseException:
         _stop(processes)
         raise

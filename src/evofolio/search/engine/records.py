@@ -24,7 +24,7 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
-from evofolio.outdir import atomic_file
+from evofolio.outdir import write_parquet
 from evofolio.run_layout import PARAM_PREFIX, PARETO, TRIAL_COLUMNS
 from evofolio.search.engine.trial_record import (
     DUPLICATE_ATTR,
@@ -100,8 +100,7 @@ def write_trials(study: optuna.Study, path: str | Path, objectives: Sequence[str
     """Write :func:`trials_frame` to ``path`` (parquet), replacing it atomically."""
     path = Path(path)
     frame = trials_frame(study, objectives)
-    with atomic_file(path) as temporary:
-        frame.to_parquet(temporary, index=False)
+    write_parquet(path, frame, index=False)
     return path
 
 

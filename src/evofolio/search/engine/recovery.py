@@ -10,6 +10,11 @@ picks up. Ctrl-C does the same at once (``failure = "interrupted"``).
 A process killed in the few milliseconds between creating a trial and its first heartbeat
 leaves a running trial without any heartbeat, which Optuna never considers stale; such an
 *orphan* (no ``worker`` attribute after ``orphan_seconds``) is failed and re-queued too.
+
+A search that alone uses its storage (the run directory's SQLite file, under the
+directory's lock) need not wait for any of that: :func:`recover_running` fails every trial
+left running at once (``failure = "interrupted"``: not an evaluated genome) and re-queues it.
+A trial stopped by a full disk whose storage could not even record that is one of those.
 """
 
 from __future__ import annotations
@@ -25,10 +30,10 @@ from optuna.storages import RDBStorage, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.search.engine.optuna_private import trial_id
-from evofolio.search.engine.storage import RequeueCallback, quiet_optuna
-from evofolio.search.engine.trial_record import WORKER_ATTR
+from evofolio.search.engine.storage import RequeueCallback, quiet_optuna, storage_failure
+from evofolio.search.engine.trial_record import ERROR_ATTR, FAILURE_ATTR, WORKER_ATTR
 
-__all__ = ["Heartbeat", "fail_stale", "requeue"]
+__all__ = ["Heartbeat", "fail_stale", "recover_running", "requeue"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +51,10 @@ class Heartbeat:
             try:
                 self._storage.record_heartbeat(self._id)
             except Exception as error:  # a busy database: try again at the next beat
-                logger.warning("heartbeat of trial id %d failed: %s", self._id, error)
+                # a full disk stops the search in its own thread, in one line
+                full = storage_failure(error) is not None
+                log = logger.debug if full else logger.warning
+                log("heartbeat of trial id %d failed: %s", self._id, error)
 
     def __enter__(self) -> Heartbeat:
         self._storage.record_heartbeat(self._id)
@@ -89,3 +97,25 @@ def fail_stale(
                 requeue(study, storage.get_trial(trial_id(trial)), max_retry)
         except UpdateFinishedTrialError:
             pass  # another process failed it first
+
+
+def recover_running(study: optuna.Study, storage: RDBStorage, *, max_retry: int | None) -> int:
+    """Fail every running trial as interrupted and re-queue its genome; returns how many.
+    Only for a storage no other process uses (their trials would be taken from them)."""
+    recovered = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        identifier = trial_id(trial)
+        storage.set_trial_user_attr(identifier, FAILURE_ATTR, "interrupted")
+        storage.set_trial_user_attr(
+            identifier, ERROR_ATTR, "its process stopped (found running when the search resumed)"
+        )
+        try:
+            if not storage.set_trial_state_values(identifier, TrialState.FAIL):
+                continue
+        except UpdateFinishedTrialError:
+            continue
+        requeue(study, storage.get_trial(identifier), max_retry)
+        recovered += 1
+    if recovered:
+        logger.info("%d trials left running by a stopped search were re-queued", recovered)
+    return recovered

@@ -35,7 +35,8 @@ from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
 from evofolio.config import SearchConfig
-from evofolio.errors import ConfigError
+from evofolio.errors import ConfigError, OutputError
+from evofolio.outdir import output_error, storage_errno
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.engine.evaluator import Direction
 from evofolio.search.engine.islands import Island, IslandPruner, IslandSampler
@@ -64,6 +65,8 @@ __all__ = [
     "normalized_url",
     "open_study",
     "quiet_optuna",
+    "storage_failure",
+    "storage_path",
 ]
 
 CROSSOVERS: dict[str, type[BaseCrossover]] = {
@@ -111,6 +114,44 @@ class RequeueCallback(RetryHeartbeatStaleTrialCallback):
         clean.user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in RUN_ATTRS}
         with quiet_optuna():
             super().__call__(study, clean)
+
+
+def storage_path(url: str) -> str:
+    """What to name in a message about the storage ``url``: an SQLite database's file,
+    else the URL with its password masked."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :]
+    return masked_url(url)
+
+
+def storage_failure(
+    error: BaseException, url: str | None = None, where: str | Path | None = None
+) -> OutputError | None:
+    """``error`` as one :class:`~evofolio.errors.OutputError` line when the storage is at
+    fault (a full disk, a read-only directory, an I/O error: see
+    :func:`evofolio.outdir.storage_errno`), else None. It names the database of ``url`` when
+    the error came from it (SQLite's ``database or disk is full`` through SQLAlchemy and
+    Optuna's ``StorageInternalError``), else the file the ``OSError`` names, else ``where``.
+    """
+    if isinstance(error, OutputError):
+        return error
+    if storage_errno(error) is None:  # (atomic writers have already asked the disk)
+        return None
+    chain: list[BaseException] = []
+    item: BaseException | None = error
+    while item is not None and item not in chain:
+        chain.append(item)
+        item = item.__cause__ or item.__context__
+    from_database = any(
+        isinstance(item, sqlalchemy.exc.SQLAlchemyError | optuna.exceptions.StorageInternalError)
+        for item in chain
+    )
+    if from_database and url is not None:
+        return output_error(error, storage_path(url))
+    named = next(
+        (item.filename for item in chain if isinstance(item, OSError) and item.filename), None
+    )
+    return output_error(error, named or where or "the search's storage")
 
 
 def masked_url(url: str) -> str:
@@ -183,7 +224,9 @@ def normalized_url(url: str) -> str:
 def make_storage(url: str, search: SearchConfig) -> RDBStorage:
     """An RDB storage with heartbeats and re-queueing of stale trials.
 
-    Raises ``ConfigError`` naming ``url`` (password masked) in one line when it is malformed,
+    Raises ``OutputError`` naming the database when the storage cannot be written (full
+    disk, read-only directory), ``ConfigError`` naming ``url`` (password masked) in one line
+    when it is malformed,
     its driver is missing (the hint fits the dialect: ``pip install 'evofolio[postgres]'``,
     ``pip install pymysql`` with a ``mysql+pymysql://`` URL), or the server is unreachable
     or refuses the credentials; nothing is created then.
@@ -198,6 +241,9 @@ def make_storage(url: str, search: SearchConfig) -> RDBStorage:
                 heartbeat_stale_trial_callback=RequeueCallback(max_retry=search.max_retry),
             )
         except Exception as error:  # sqlalchemy raises many kinds for a bad URL
+            failure = storage_failure(error, url)
+            if failure is not None:  # a full disk or a read-only directory, not the URL
+                raise failure from None
             hint = ""
             if isinstance(error, ModuleNotFoundError | ImportError):
                 hint = f" ({driver_hint(url)})"

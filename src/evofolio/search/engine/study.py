@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -33,14 +34,20 @@ from typing import Any
 import optuna
 
 from evofolio.config import SearchConfig
-from evofolio.errors import ConfigError
+from evofolio.errors import ConfigError, OutputError
 from evofolio.heartbeat import heartbeat
-from evofolio.run_layout import TRIALS_TABLE
+from evofolio.run_layout import SEARCH_LOCK, TRIALS_TABLE, WORKERS_LOCK
 from evofolio.search.engine.evaluator import EvaluatorFactory
 from evofolio.search.engine.pool import run_pool
 from evofolio.search.engine.progress import ProgressTracker, SearchEvent
 from evofolio.search.engine.records import write_trials
-from evofolio.search.engine.storage import default_storage_url, make_storage, masked_url
+from evofolio.search.engine.recovery import recover_running
+from evofolio.search.engine.storage import (
+    default_storage_url,
+    make_storage,
+    masked_url,
+    storage_failure,
+)
 from evofolio.search.engine.trial_record import TrialCounts, count_trials
 from evofolio.search.engine.workers import SearchPlan, work
 
@@ -99,6 +106,7 @@ def run_search(
     on_event: Callable[[SearchEvent], None] | None = None,
     on_open: Callable[[optuna.Study], None] | None = None,
     shared: bool = False,
+    exclusive: bool = False,
 ) -> SearchResult:
     """Run (or resume) the search of ``plan`` and write ``plan.run_dir/trials.parquet``.
 
@@ -111,6 +119,16 @@ def run_search(
     refuses the start, and a run directory this call created is removed. Errors that stop a
     worker process (e.g. the evaluator factory failing) are re-raised here. ``shared``: other
     processes (machines) work on the same study (see :func:`sync_generations`).
+    ``exclusive``: no other process can use this storage (the caller holds the run
+    directory's lock and the storage is its own file): trials an earlier process left
+    running (killed, or stopped by a full disk) are failed as interrupted and re-queued at
+    once, instead of after their heartbeats go stale.
+
+    Raises:
+        OutputError: the storage or a trial's files cannot be written (full disk, read-only
+            directory, I/O error), naming the file and the cause. The search stops at once
+            (every worker); the trial it interrupted is re-queued, not counted as a failed
+            genome, and running the search again resumes it.
     """
     run_dir = plan.run_dir
     url, name = storage_of(plan.search, run_dir, storage_url, study_name)
@@ -118,16 +136,21 @@ def run_search(
     if jobs < 1:
         raise ConfigError(f"search.jobs must be >= 1, got {jobs}")
     plan = replace(plan, sync=sync_generations(plan.search, url, jobs, shared=shared))
-    created = not run_dir.exists()
+    created = _fresh(run_dir)
     try:  # a refused start leaves no new directory behind
         run_dir.mkdir(parents=True, exist_ok=True)
         storage = make_storage(url, plan.search)
         study = plan.open(storage, name)
         if on_open is not None:
             on_open(study)
-    except BaseException:
+        if exclusive:
+            recover_running(study, storage, max_retry=plan.search.max_retry)
+    except BaseException as problem:
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)
+        failure = storage_failure(problem, url, run_dir) if isinstance(problem, Exception) else None
+        if failure is not None:  # a full disk or a read-only directory: one line
+            raise failure from None
         raise
     population = plan.search.population
     generations = max(
@@ -179,6 +202,10 @@ def run_search(
     except BaseException:
         _write_quietly(study, trials_path, plan.objectives)
         raise
+    stopped = next((found for found in errors if isinstance(found, OutputError)), None)
+    if stopped is not None:  # a full disk stops the whole search, whatever else was left
+        _write_quietly(study, trials_path, plan.objectives)
+        raise stopped
     write_trials(study, trials_path, plan.objectives)
     counts = count_trials(study.get_trials(deepcopy=False))
     if errors and counts.spent < plan.target:
@@ -189,11 +216,20 @@ def run_search(
     return SearchResult(study, counts, plan.target, trials_path, url, name)
 
 
+def _fresh(run_dir: Path) -> bool:
+    """Whether ``run_dir`` is missing or holds only the lock its search took on it."""
+    try:
+        return set(os.listdir(run_dir)) <= {SEARCH_LOCK, WORKERS_LOCK}
+    except FileNotFoundError:
+        return True
+
+
 def _write_quietly(study: optuna.Study, path: Path, objectives: tuple[str, ...]) -> None:
     try:
         write_trials(study, path, objectives)
-    except Exception as error:
-        logger.warning("could not write %s: %s", path, error)
+    except Exception as error:  # a full disk: said by the error that stops the search
+        log = logger.debug if isinstance(error, OutputError) else logger.warning
+        log("could not write %s: %s", path, error)
 
 
 def enqueue_genomes(

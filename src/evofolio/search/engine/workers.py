@@ -61,7 +61,7 @@ from evofolio.search.engine.outcome import (
     finish_trial,
 )
 from evofolio.search.engine.recovery import Heartbeat, fail_stale, requeue
-from evofolio.search.engine.storage import open_study, quiet_optuna
+from evofolio.search.engine.storage import open_study, quiet_optuna, storage_failure
 from evofolio.search.engine.trial_record import (
     DUPLICATE_ATTR,
     ERROR_ATTR,
@@ -298,14 +298,31 @@ def run_trial(
         except optuna.TrialPruned:
             return finish_trial(study, trial, state=TrialState.PRUNED)
         except KeyboardInterrupt:
-            finish_trial(study, trial, failure="interrupted", error="interrupted by the user")
-            requeue(study, storage.get_trial(trial_id(trial)), plan.search.max_retry)
+            _interrupted(study, storage, trial, plan, "interrupted by the user")
             raise
         except Exception as error:
+            where = Path(plan.run_dir) / trial_dir(trial.number)  # no storage read: it may fail
+            failure = storage_failure(error, storage.url, where)
+            if failure is not None:  # the disk's fault, not the genome's: stop the search
+                _interrupted(study, storage, trial, plan, f"stopped: {failure}")
+                raise failure from None
             logger.warning("trial %d failed: %s", trial.number, failure_message(error))
             logger.debug("trial %d: %s", trial.number, "".join(traceback.format_exception(error)))
             return finish_trial(study, trial, failure="error", error=failure_message(error))
         return finish_trial(study, trial, outcome=outcome)
+
+
+def _interrupted(
+    study: optuna.Study, storage: RDBStorage, trial: optuna.Trial, plan: SearchPlan, why: str
+) -> None:
+    """Fail ``trial`` as interrupted (not evaluated: it does not count) and re-queue its
+    genome. If the storage cannot take it (a full disk) the trial stays running without
+    heartbeats: the next search fails it as stale and re-queues it all the same."""
+    try:
+        finish_trial(study, trial, failure="interrupted", error=why)
+        requeue(study, storage.get_trial(trial_id(trial)), plan.search.max_retry)
+    except Exception as error:
+        logger.debug("trial %d left running (re-queued on resume): %s", trial.number, error)
 
 
 def work(
@@ -320,8 +337,32 @@ def work(
     the cap).
 
     ``on_wait(g)`` is called at each poll while this process waits for generation ``g`` to
-    complete (``plan.sync``). Raises ``ConfigError`` if the artifact store cannot be opened.
+    complete (``plan.sync``).
+
+    Raises:
+        ConfigError: the artifact store cannot be opened.
+        OutputError: a trial's files or the storage cannot be written (full disk, read-only
+            directory, I/O error): the search stops; the trial is failed as interrupted and
+            its genome re-queued (or, if the storage cannot take even that, left running
+            for the next search to re-queue), never counted as a failed genome.
     """
+    try:
+        _work(study, storage, evaluator, plan, on_trial, on_wait)
+    except Exception as error:
+        failure = storage_failure(error, storage.url, plan.run_dir)
+        if failure is None:
+            raise
+        raise failure from None
+
+
+def _work(
+    study: optuna.Study,
+    storage: RDBStorage,
+    evaluator: Evaluator,
+    plan: SearchPlan,
+    on_trial: Callable[[FrozenTrial | None], None] | None = None,
+    on_wait: Callable[[int], None] | None = None,
+) -> None:
     worker = worker_name()
     store = open_store(plan.search.artifacts)
     while True:

@@ -27,6 +27,7 @@ from evofolio.config.genes import GENES, NO_CAP
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
 from evofolio.run_layout import TRIAL_RETURNS, trial_file
+from evofolio.runlock import search_lock
 from evofolio.search.engine import SearchEvent, SearchResult
 from evofolio.search.engine.records import champion_source
 from evofolio.search.evaluation.benchmark import Benchmark, check_benchmark, resolve_benchmark
@@ -189,6 +190,8 @@ def _search(
         on_event=on_event,
         fingerprint=fingerprint(config, data, periods),
         shared=shared,
+        # the run directory's own SQLite file, under its search lock: nobody else's trials
+        exclusive=not shared and (storage_url or config.search.storage) is None,
     )
     return config, periods, context, search
 
@@ -212,7 +215,40 @@ def run_pipeline(
     ``data`` is used as given: the search's workers receive the context built from it, never
     ``config.data.source`` to read again. ``on_stage`` hears a line as each step starts;
     ``holdout_name`` is what they call the held-out period (``validate``: its outer test).
+    The run directory's search lock is held throughout (:mod:`evofolio.runlock`).
+
+    Raises:
+        SearchRunningError: another process runs a search in ``run_dir``.
+        OutputError: an output cannot be written (full disk, read-only directory...).
     """
+    with search_lock(run_dir):
+        return _pipeline(
+            config,
+            data,
+            run_dir,
+            jobs=jobs,
+            storage_url=storage_url,
+            study_name=study_name,
+            pareto_pick=pareto_pick,
+            on_event=on_event,
+            on_stage=on_stage,
+            holdout_name=holdout_name,
+        )
+
+
+def _pipeline(
+    config: RunConfig,
+    data: MarketData,
+    run_dir: Path,
+    *,
+    jobs: int | None,
+    storage_url: str | None,
+    study_name: str | None,
+    pareto_pick: str,
+    on_event: Callable[[SearchEvent], None] | None,
+    on_stage: Stage | None,
+    holdout_name: str,
+) -> PipelineResult:
     stage = on_stage or (lambda _: None)
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
