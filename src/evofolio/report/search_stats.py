@@ -144,3 +144,60 @@ def feature_frequency(trials: pd.DataFrame) -> FinalPopulation | None:
     on = final[columns].astype("boolean").fillna(False).astype(bool)
     shares = on.mean().rename(lambda c: c[len(FEATURE_PREFIX) :])
     return FinalPopulation(last, len(final), family_only, shares.sort_values(ascending=True))
+
+
+def trial_counts(trials: pd.DataFrame) -> dict[str, int]:
+    """The study's trials, counted once and split into what each count means.
+
+    ``tried``: the configurations tried on validation data, the deflated Sharpe ratio's N
+    (completed with their own returns + pruned); ``spent``: what the budget counts (complete,
+    clones included, + pruned); ``own``, ``clones`` (completed trials that reused a twin's
+    outcome, ``duplicate_of``), ``pruned``, ``failed`` (the evaluation raised), ``lost``
+    (failed without being evaluated: worker stopped, interrupted, released, stale),
+    ``other`` (running or waiting) and ``total`` (every trial of the study).
+    """
+    state = trials["state"].astype(str)
+    complete = state == COMPLETE
+    twin = trials["duplicate_of"] if "duplicate_of" in trials else pd.Series(np.nan, trials.index)
+    clones = int((complete & twin.notna()).sum())
+    failure = trials["failure"] if "failure" in trials else pd.Series(None, trials.index)
+    failed_state = state == "FAIL"
+    failed = int((failed_state & (failure == "error")).sum())
+    own = int(complete.sum()) - clones
+    pruned = int((state == "PRUNED").sum())
+    lost = int(failed_state.sum()) - failed
+    return {
+        "tried": own + pruned,
+        "spent": int(complete.sum()) + pruned,
+        "own": own,
+        "clones": clones,
+        "pruned": pruned,
+        "failed": failed,
+        "lost": lost,
+        "other": len(trials) - int(complete.sum()) - pruned - int(failed_state.sum()),
+        "total": len(trials),
+    }
+
+
+def trial_count_sentence(trials: pd.DataFrame) -> str:
+    """One sentence giving the one trial count the report uses, N, and its parts."""
+    c = trial_counts(trials)
+    parts = [
+        f"N = {c['tried']} configurations tried on validation data ({c['own']} completed + "
+        f"{c['pruned']} pruned): the N of the deflated Sharpe ratio and the PBO"
+    ]
+    if c["clones"]:
+        parts.append(
+            f"{c['clones']} more completed trials were clones of an earlier genome and reused its "
+            "outcome, so they count toward the budget but not again in N"
+        )
+    if c["failed"]:
+        parts.append(f"{c['failed']} failed while evaluated (an error, not a score)")
+    if c["lost"]:
+        parts.append(
+            f"{c['lost']} were never evaluated (a worker stopped or the target was reached; "
+            "their genomes were re-queued)"
+        )
+    if c["other"]:
+        parts.append(f"{c['other']} were still running or waiting")
+    return "; ".join(parts) + f". The study holds {c['total']} trials in all."

@@ -112,7 +112,7 @@ def holdout_section(record: RunRecord) -> str:
         "Best of the trials by luck, SR* (annualised)": num(
             dsr.get("sr_star", math.nan) * math.sqrt(252)
         ),
-        "Trials / observations": f"{num(dsr.get('n_trials', math.nan), 0)} / "
+        "Trials tried, N (see Search) / observations": f"{num(dsr.get('n_trials', math.nan), 0)} / "
         f"{num(dsr.get('n_obs', math.nan), 0)}",
     }
     n_complete = len(search_stats.completed(record.trials))
@@ -226,15 +226,13 @@ def search_section(record: RunRecord, figures: Figures) -> str:
     """Fitness per generation, failures, Pareto front, families and feature choices."""
     trials, search = record.trials, record.run.search
     done = search_stats.completed(trials)
-    states = trials["state"].astype(str).value_counts()
     body = [
         paragraph(
-            f"{len(trials)} trials over {trials['generation'].nunique()} generations "
-            f"(population {search.get('population', '?')}, target "
+            f"{trials['generation'].nunique()} generations of population "
+            f"{search.get('population', '?')} evaluated genomes, pruned ones included (target "
             f"{search.get('generations', '?')} generations, {search.get('folds', '?')} "
-            f"walk-forward folds, λ = {search.get('fold_lambda', '?')}): "
-            + ", ".join(f"{n} {str(s).lower()}" for s, n in states.items())
-            + "."
+            f"walk-forward folds, λ = {search.get('fold_lambda', '?')}). "
+            + search_stats.trial_count_sentence(trials)
         )
     ]
     if len(trials):
