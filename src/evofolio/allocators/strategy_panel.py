@@ -30,6 +30,7 @@ from evofolio.backtesting import (
     run_period,
 )
 from evofolio.data import AllocationData
+from evofolio.data.universe import Universe
 from evofolio.errors import EvofolioError, InsufficientHistoryError
 from evofolio.outdir import staged_output, write_json
 from evofolio.strategies import STRATEGIES
@@ -91,10 +92,15 @@ def panel_key(
     start: pd.Timestamp,
     end: pd.Timestamp,
     covariance: str = "empirical",
+    universe: Universe | None = None,
 ) -> str:
     """A hash of the prices and every setting that changes the panel (``covariance``: the
-    resolved estimator)."""
+    resolved estimator; ``universe``: the lives, membership and delisting returns)."""
     digest = hashlib.sha256()
+    if universe is not None:
+        for frame in (universe.alive, universe.member):
+            digest.update(np.packbits(frame.to_numpy(dtype=bool)).tobytes())
+        digest.update(universe.delisting.to_numpy(dtype=np.float64).tobytes())
     digest.update(np.ascontiguousarray(prices.to_numpy(dtype=np.float64)).tobytes())
     digest.update(prices.index.asi8.tobytes() if hasattr(prices.index, "asi8") else b"")
     settings = [
@@ -178,6 +184,7 @@ def build_strategy_panel(
     cache_dir: Path | None = None,
     on_step: StepCallback | None = None,
     covariance: str = AUTO,
+    universe: Universe | None = None,
 ) -> StrategyPanel:
     """Backtest every rule in ``names`` from ``start`` (default: the first date with a full
     window of returns) to ``end``; read from / write to the cache when ``cache_dir`` is given.
@@ -205,21 +212,23 @@ def build_strategy_panel(
     effective = resolve_covariance(covariance, prices.shape[1], window)
     directory = None
     if cache_dir is not None:
-        key = panel_key(prices, names, window, rules, start, end, effective)
+        key = panel_key(prices, names, window, rules, start, end, effective, universe)
         directory = Path(cache_dir) / "strategy_panel" / key
         if (directory / "returns.parquet").is_file():
             logger.info("strategy panel read from cache %s", directory)
             cached = load_panel(directory, names)
-            _remember(cached, prices, window, effective)
+            if universe is None:
+                _remember(cached, prices, window, effective)
             notes = _read_warnings(directory)
             for line in notes:
                 logger.warning(line)
             return StrategyPanel(cached.results, notes)
     results = {}
     allocators: list[ClassicAllocator] = []
+    inputs = prices if universe is None else AllocationData(prices, universe=universe)
     for name in names:
         factory = functools.partial(_made, allocators, name, window, effective)
-        results[name] = run_period(factory, prices, start, end, rules)
+        results[name] = run_period(factory, inputs, start, end, rules)
         if on_step is not None:
             on_step(name)
     notes = tuple(rule_warnings(allocators))

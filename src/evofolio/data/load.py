@@ -100,6 +100,34 @@ def cut_before(data: MarketData, end: pd.Timestamp) -> MarketData:
     )
 
 
+def survivors_of(data: MarketData) -> MarketData:
+    """``data`` on the assets alive at its last date only (each keeps its life and
+    membership): the universe a survivorship-biased backtest sees. ``DataError`` without a
+    ragged universe, or with fewer than 2 survivors."""
+    if data.universe is None:
+        raise DataError(
+            f"{data.source}: survivors-only needs a ragged universe: set data.ragged = true "
+            "(--ragged) or give a membership file (data.universe, --universe)"
+        )
+    keep = data.universe.survivors()
+    if len(keep) < 2:
+        raise DataError(
+            f"{data.source}: {len(keep)} asset(s) alive on the last date "
+            f"({data.prices.index[-1]:%Y-%m-%d}); a survivors-only run needs at least 2"
+        )
+    universe = data.universe
+    lives = Universe(
+        universe.alive[keep],
+        universe.member[keep],
+        universe.age[keep],
+        universe.delisting[keep],
+        universe.membership,
+    )
+    return dataclasses.replace(
+        data, prices=data.prices[keep], source=f"{data.source} (survivors only)", universe=lives
+    )
+
+
 def load_data(
     source: str = SP500,
     *,
