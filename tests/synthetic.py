@@ -40,7 +40,9 @@ def ragged_prices(
     years = n_days / 252
     mortal = rng.random(n_assets) < min(1.0, deaths * years)
     mortal[:2] = False
-    drift = np.where(mortal, rng.normal(-0.0008, 0.0002, n_assets), rng.normal(0.0004, 0.0002, n_assets))
+    drift = np.where(
+        mortal, rng.normal(-0.0008, 0.0002, n_assets), rng.normal(0.0004, 0.0002, n_assets)
+    )
     shocks = rng.normal(0.0, 0.015, (n_days, n_assets)) + drift
     values = 100.0 * np.exp(np.cumsum(shocks, axis=0))
     late = rng.random(n_assets) < min(1.0, births * years)

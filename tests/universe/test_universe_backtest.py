@@ -37,7 +37,11 @@ def test_equal_weight_across_a_listing_and_a_delisting_matches_the_hand_oracle(
     rules = TradingRules(rebalance=4, cost_bps=COST)
     with caplog.at_level(logging.INFO, logger="evofolio.backtesting"):
         result = run_period(
-            lambda: ClassicAllocator("equal_weight", window=2), data, data.prices.index[2], None, rules
+            lambda: ClassicAllocator("equal_weight", window=2),
+            data,
+            data.prices.index[2],
+            None,
+            rules,
         )
     # decisions on rows 2, 6, 10 (every 4th date from row 2)
     # row 2: investable with 2 returns of life: A, C (B not listed)  -> 1/2, 1/2, B 0
@@ -77,7 +81,8 @@ def test_equal_weight_across_a_listing_and_a_delisting_matches_the_hand_oracle(
         assert result.held.iloc[row - 2, 2] == 0.0 and result.held.iloc[row - 2].sum() < 1.0
     np.testing.assert_allclose(
         result.net.to_numpy(),
-        np.array(expected) - np.array([turnover.get(t - 1, 0.0) for t in range(3, 12)]) * COST * 1e-4,
+        np.array(expected)
+        - np.array([turnover.get(t - 1, 0.0) for t in range(3, 12)]) * COST * 1e-4,
         rtol=1e-12,
         atol=1e-15,
     )

@@ -113,7 +113,9 @@ def test_membership_rows_and_the_investable_set(tmp_path: Path) -> None:
 
 def test_membership_wide_table_is_as_of_and_checked(tmp_path: Path) -> None:
     raw = _prices()
-    wide = pd.DataFrame({"date": [raw.index[0], raw.index[10]], "A": [1, 1], "B": [0, 1], "C": [1, 0]})
+    wide = pd.DataFrame(
+        {"date": [raw.index[0], raw.index[10]], "A": [1, 1], "B": [0, 1], "C": [1, 0]}
+    )
     path = tmp_path / "wide.csv"
     wide.to_csv(path, index=False, date_format="%Y-%m-%d")
     data = load_data(_frame(raw), universe=str(path))
@@ -133,7 +135,9 @@ def test_membership_errors_name_the_row(tmp_path: Path) -> None:
     )
     path = tmp_path / "members.csv"
     rows.to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"members.csv: row 2: asset 'B': start 2020-02-10 is after"):
+    with pytest.raises(
+        DataError, match=r"members.csv: row 2: asset 'B': start 2020-02-10 is after"
+    ):
         load_data(_frame(raw), universe=str(path))
     rows.loc[1, "start"] = "not a date"
     rows.to_csv(path, index=False)
@@ -168,3 +172,10 @@ def test_a_rectangle_with_ragged_on_is_the_rectangle() -> None:
     pd.testing.assert_series_equal(data.market, plain.market)
     assert not data.universe.ragged
     assert ev.load_data is not None
+
+
+def test_a_ragged_market_data_is_cut_with_its_universe() -> None:
+    data = load_data(_frame(_prices()), ragged=True)
+    early = load_data(data, end=data.prices.index[20])
+    assert early.universe is not None and early.universe.alive.shape == (20, 3)
+    assert early.universe.alive.index.equals(early.prices.index)

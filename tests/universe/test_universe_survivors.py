@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from synthetic import ragged_prices
 
 import evofolio as ev
 from evofolio.errors import DataError
+from synthetic import ragged_prices
 
 
 def test_survivors_only_equal_weight_beats_point_in_time_when_the_dying_are_the_losers() -> None:

@@ -201,7 +201,7 @@ def backtest_named(
         rows[label] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table = table.astype({"decisions": "int64", "fallbacks": "int64"})
-    meta = {
+    meta: dict[str, Any] = {
         "source": loaded.source,
         "market": loaded.market_source,
         "start": f"{first:%Y-%m-%d}",
@@ -221,13 +221,13 @@ def backtest_named(
             "exits": int((lives["last"] < prices.index[-1]).sum()),
             "membership": loaded.universe.membership,
             "delistings_applied": {
-                label: int(len(r.delistings)) for label, r in results.items() if r.delistings is not None
+                label: len(r.delistings) for label, r in results.items() if r.delistings is not None
             },
         }
     if survivors is not None:
         meta["survivors"] = list(survivors.assets)
         meta["survivorship_bias"] = {
-            label: float(table.loc[f"{label}{SURVIVORS}", "sharpe"] - table.loc[label, "sharpe"])
+            label: rows[f"{label}{SURVIVORS}"]["sharpe"] - rows[label]["sharpe"]
             for label in [*classic, *custom]
         }
     return BacktestRun(table, results, meta, warnings)

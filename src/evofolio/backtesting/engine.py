@@ -40,15 +40,18 @@ def check_investable(weights: pd.DataFrame, data: AllocationData) -> None:
     ragged universe); nothing to check without a universe."""
     if data.universe is None:
         return
-    allowed = data.universe.on(pd.DatetimeIndex(weights.index)).investable()
-    allowed = allowed.reindex(columns=weights.columns).to_numpy(dtype=bool)
-    bad = (weights.to_numpy(dtype=np.float64) > 1e-12) & ~allowed
+    frame = data.universe.on(pd.DatetimeIndex(weights.index)).investable()
+    allowed = frame.reindex(columns=weights.columns).to_numpy(dtype=bool)
+    values = weights.to_numpy(dtype=np.float64)
+    bad = (values > 1e-12) & ~allowed
     if bad.any():
         row, column = (int(k) for k in np.argwhere(bad)[0])
+        asset = str(list(weights.columns)[column])
+        day = pd.DatetimeIndex(weights.index)[row]
         raise ValueError(
-            f"allocator put weight {weights.iat[row, column]:.4g} on {weights.columns[column]!r} "
-            f"on {weights.index[row]:%Y-%m-%d}, when it is not investable (no price that day, "
-            f"or not a member of the universe); give it weight 0 ({int(bad.sum())} such cells)"
+            f"allocator put weight {values[row, column]:.4g} on '{asset}' on "
+            f"{day:%Y-%m-%d}, when it is not investable (no price that day, or not a member "
+            f"of the universe); give it weight 0 ({int(bad.sum())} such cells)"
         )
 
 

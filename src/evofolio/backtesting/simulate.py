@@ -137,7 +137,7 @@ def simulate(
     asset_returns[1:] = px[1:] / px[:-1] - 1.0
     booked = np.zeros((n_days, n_assets), dtype=bool)
     if universe is not None:
-        booked = _book_delistings(asset_returns, period.index, columns, universe)
+        booked = _book_delistings(asset_returns, pd.DatetimeIndex(period.index), columns, universe)
     delisted: list[tuple[str, pd.Timestamp, pd.Timestamp, float, float]] = []
     held = np.zeros((n_days, n_assets))
     gross = np.zeros(n_days)
@@ -152,10 +152,10 @@ def simulate(
                 for j in np.flatnonzero(booked[t] & (held[t - 1] != 0.0)):
                     delisted.append(
                         (
-                            str(columns[j]),
+                            str(columns[int(j)]),
                             period.index[t - 1],
                             period.index[t],
-                            float(held[t - 1, j]),
+                            float(held[t - 1, int(j)]),
                             float(asset_returns[t, j]),
                         )
                     )

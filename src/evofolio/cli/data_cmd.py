@@ -104,10 +104,16 @@ def _show_universe(loaded: MarketData) -> None:
             "first": f"{row['first']:%Y-%m-%d}",
             "last": f"{row['last']:%Y-%m-%d}",
             "member_days": int(row["member_days"]),
-            "delisting_return": "-" if pd.isna(row["delisting_return"]) else
-            f"{row['delisting_return']:+.2f}",
+            "delisting_return": "-"
+            if pd.isna(row["delisting_return"])
+            else f"{row['delisting_return']:+.2f}",
         }
         for asset, row in lives.iterrows()
     ]
     console.print(records_table(rows, "Lives (delisting return booked after the last price)"))
-    console.print(records_table(universe.by_year().to_dict("records"), "Universe by year"))
+    console.print(
+        records_table(
+            [{str(k): v for k, v in row.items()} for row in universe.by_year().to_dict("records")],
+            "Universe by year",
+        )
+    )

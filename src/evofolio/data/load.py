@@ -94,7 +94,7 @@ class MarketData:
 def cut_before(data: MarketData, end: pd.Timestamp) -> MarketData:
     """The prices and market series of ``data`` on the dates before ``end``."""
     keep = data.prices.index < end
-    universe = None if data.universe is None else data.universe.loc[keep]
+    universe = None if data.universe is None else data.universe.rows(keep)
     return dataclasses.replace(
         data, prices=data.prices.loc[keep], market=data.market.loc[keep], universe=universe
     )

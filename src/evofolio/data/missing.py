@@ -246,9 +246,7 @@ def _apply_lives(
         gaps = np.isnan(values[lo:hi, k])
         gap = first_long_gap(gaps, policy.max_ffill_days)
         if gap is not None:
-            raise DataError(
-                gap_message(source, names[j], dates[lo:hi], gap, policy.max_ffill_days)
-            )
+            raise DataError(gap_message(source, names[j], dates[lo:hi], gap, policy.max_ffill_days))
         filled[names[j]] = int(gaps.sum())
         lives[names[j]] = (dates[lo], dates[hi - 1])
         if gaps.any():

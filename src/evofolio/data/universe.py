@@ -90,8 +90,8 @@ class Universe:
         """``prices`` with NaN outside the lives (the padding removed)."""
         return prices.where(self.alive.reindex(index=prices.index, columns=prices.columns))
 
-    def loc(self, rows: Any) -> Universe:
-        """The same universe on fewer dates (``rows`` as for ``DataFrame.loc``)."""
+    def rows(self, rows: Any) -> Universe:
+        """The same universe on fewer dates (``rows`` as for ``DataFrame.loc[rows]``)."""
         return Universe(
             self.alive.loc[rows],
             self.member.loc[rows],
@@ -141,14 +141,16 @@ class Universe:
         investable = self.member & self.alive
         last_date = self.dates[-1]
         rows = []
-        for year, day in ends.items():
-            entries = lives.index[(lives["first"].dt.year == year) & (lives["first"] > self.dates[0])]
+        for year, day in zip(ends.index, ends.to_numpy(), strict=True):
+            entries = lives.index[
+                (lives["first"].dt.year == year) & (lives["first"] > self.dates[0])
+            ]
             exits = lives.index[(lives["last"].dt.year == year) & (lives["last"] < last_date)]
             rows.append(
                 {
                     "year": int(year),
-                    "alive": int(self.alive.loc[day].sum()),
-                    "investable": int(investable.loc[day].sum()),
+                    "alive": int(self.alive.loc[day].to_numpy().sum()),
+                    "investable": int(investable.loc[day].to_numpy().sum()),
                     "entries": ", ".join(entries) or "-",
                     "exits": ", ".join(exits) or "-",
                 }
@@ -179,14 +181,12 @@ def build_universe(
     :class:`DataError` naming the file, row and column for a bad membership file or a
     delisting return below -1.
     """
-    if not -1.0 <= delisting_return:
+    if not delisting_return >= -1.0:
         raise DataError(f"data.delisting_return must be >= -1 (-100 %), got {delisting_return:g}")
     alive = raw.notna()
     dates = pd.DatetimeIndex(raw.index)
     counts = alive.to_numpy().cumsum(axis=0) - 1
-    age = pd.DataFrame(
-        np.where(alive.to_numpy(), counts, -1), index=raw.index, columns=raw.columns
-    )
+    age = pd.DataFrame(np.where(alive.to_numpy(), counts, -1), index=raw.index, columns=raw.columns)
     source: str | None = None
     per_asset: dict[str, float] = {}
     if membership is None:
@@ -277,9 +277,7 @@ def _rows_membership(
         row = int(np.argmax(names.isna().to_numpy()))
         raise DataError(f"{source}: column '{keys['asset']}', row {row + 1}: missing asset")
     names = names.astype(str).str.strip()
-    starts = parse_dates(
-        pd.Index(table[keys["start"]]), source, keys["start"], timezone=timezone
-    )
+    starts = parse_dates(pd.Index(table[keys["start"]]), source, keys["start"], timezone=timezone)
     end_raw = table[keys["end"]]
     open_end = end_raw.isna().to_numpy() | (end_raw.astype(str).str.strip() == "").to_numpy()
     filled = end_raw.where(~open_end, "2199-12-31")
@@ -329,7 +327,7 @@ def _wide_membership(
     position = {a: k for k, a in enumerate(listed)}
     known = at >= 0
     for j, asset in enumerate(assets):
-        k = position.get(asset)
-        if k is not None:
-            member[known, j] = values[at[known], k]
+        found = position.get(asset)
+        if found is not None:
+            member[known, j] = values[at[known], found]
     return pd.DataFrame(member, index=dates, columns=pd.Index(assets)), listed
