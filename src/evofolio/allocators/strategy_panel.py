@@ -298,10 +298,15 @@ def derived_key(window: int, cost_bps: float, covariance: str) -> Hashable:
 
 
 def strategy_panel(
-    prices: pd.DataFrame, window: int = 252, cost_bps: float = 10.0, covariance: str = AUTO
+    prices: pd.DataFrame,
+    window: int = 252,
+    cost_bps: float = 10.0,
+    covariance: str = AUTO,
+    universe: Universe | None = None,
 ) -> StrategyPanel:
     """Model 2's input panel over ``prices``: every registered strategy, refit monthly on its
-    trailing ``window``, at ``cost_bps`` (cached on disk; causal at every date)."""
+    trailing ``window``, at ``cost_bps`` (cached on disk; causal at every date); with a ragged
+    ``universe``, each rule on the assets investable with a full window, delistings booked."""
     return build_strategy_panel(
         prices,
         list(STRATEGIES),
@@ -309,6 +314,7 @@ def strategy_panel(
         rules=TradingRules(PANEL_REFIT, cost_bps),
         cache_dir=default_cache_dir(),
         covariance=covariance,
+        universe=universe,
     )
 
 
@@ -318,6 +324,6 @@ def strategy_panel_into(
     """Compute the strategy panel once over ``data``'s whole history and keep it in
     ``data.derived``, where every Model 2 with these settings reads it (any slice of ``data``
     included)."""
-    panel = strategy_panel(data.prices, window, cost_bps, covariance)
+    panel = strategy_panel(data.prices, window, cost_bps, covariance, data.universe)
     data.derived[derived_key(window, cost_bps, covariance)] = panel
     return panel

@@ -12,12 +12,15 @@ from evofolio.api.search import RunResult, run, search_worker
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
+    DelistingOpt,
     FormatOpt,
     MarketOpt,
     PriceColumnOpt,
     QuietOpt,
+    RaggedOpt,
     SuspectJumpOpt,
     TimezoneOpt,
+    UniverseOpt,
     VerboseOpt,
     classic_progress,
     console,
@@ -181,6 +184,9 @@ def evolve_command(
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
     price_column: PriceColumnOpt = None,
+    ragged: RaggedOpt = None,
+    universe: UniverseOpt = None,
+    delisting_return: DelistingOpt = None,
     population: PopulationOpt = None,
     generations: GenerationsOpt = None,
     jobs: JobsOpt = None,
@@ -218,6 +224,9 @@ def evolve_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
+        ragged=ragged,
+        universe=universe,
+        delisting_return=delisting_return,
     )
     if worker_only:
         if storage is None:
@@ -266,6 +275,9 @@ def run_command(
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
     price_column: PriceColumnOpt = None,
+    ragged: RaggedOpt = None,
+    universe: UniverseOpt = None,
+    delisting_return: DelistingOpt = None,
     quick: Annotated[
         bool,
         typer.Option(
@@ -303,6 +315,9 @@ def run_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
+        ragged=ragged,
+        universe=universe,
+        delisting_return=delisting_return,
         preset="quick" if quick else "default",
     )
     result = run_and_print(

@@ -96,7 +96,7 @@ def trade_seed_ensemble(
     the holdout once with their seed ensemble; returns the fitted ensemble, its holdout
     result, and each member's alone (the same fitted models, so no extra training)."""
     start = periods.holdout[0]
-    inputs = AllocationData(data.prices, data.market)
+    inputs = AllocationData(data.prices, data.market, universe=data.universe)
     if family_of(config.model.family).reads_strategies:
         # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
         strategies = config.strategies
@@ -124,6 +124,7 @@ def holdout_backtest(
     holdout once with their seed ensemble (:func:`trade_seed_ensemble`); each member, the
     classic strategies and their equal blend trade the same dates with the same rules."""
     prices = data.prices
+    inputs = AllocationData(prices, data.market, universe=data.universe)
     start = periods.holdout[0]
     ensemble, traded, seed_results = trade_seed_ensemble(
         config, data, periods, rules, seeds=seeds, jobs=jobs
@@ -133,10 +134,10 @@ def holdout_backtest(
     names = list(STRATEGIES)
     for name in names:
         rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
-        results[name] = run_period(rule, prices, start, rules=rules)
+        results[name] = run_period(rule, inputs, start, rules=rules)
     # The blend averages the rules' decisions above (remembered by classic_compute): no refit.
     blend = functools.partial(EqualBlendAllocator, names, window, covariance=covariance)
-    results["equal_blend"] = run_period(blend, prices, start, rules=rules)
+    results["equal_blend"] = run_period(blend, inputs, start, rules=rules)
     effective = resolve_covariance(covariance, prices.shape[1], window)
     return HoldoutResult(ensemble, results, seed_results, effective)
 

@@ -176,7 +176,8 @@ def _search(
     universe's size (feasible caps, no joint encoder above its limit), the same inputs and
     fingerprint; returns the config searched, the periods, the context and the search."""
     n_assets = data.prices.shape[1]
-    config = large_universe_space(feasible_caps(config, n_assets), n_assets)
+    ragged = data.universe is not None and data.universe.ragged
+    config = large_universe_space(feasible_caps(config, n_assets), n_assets, ragged)
     periods, context = check_inputs(config, data)
     release_workers()  # the panel's idle joblib pool would sit beside the search's workers
     search = run_search(
