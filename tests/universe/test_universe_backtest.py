@@ -18,14 +18,14 @@ COST = 10.0  # bps
 
 
 def _universe_data() -> ev.MarketData:
-    """12 business days: A lives throughout, B lists on row 4, C's last price is row 7."""
+    """12 business days: A lives throughout, B lists on row 5, C's last price is row 7."""
     index = pd.bdate_range("2021-03-01", periods=12, name="date")
     rows = np.arange(12, dtype=np.float64)
     raw = pd.DataFrame(
         {"A": 100 * (1 + RA) ** rows, "B": 10 * (1 + RB) ** rows, "C": 50 * (1 + RC) ** rows},
         index=index,
     )
-    raw.iloc[:4, 1] = np.nan
+    raw.iloc[:5, 1] = np.nan
     raw.iloc[8:, 2] = np.nan
     return ev.load_data(raw, ragged=True)
 
@@ -35,7 +35,7 @@ def test_equal_weight_across_a_listing_and_a_delisting_matches_the_hand_oracle(
 ) -> None:
     data = _universe_data()
     rules = TradingRules(rebalance=4, cost_bps=COST)
-    with caplog.at_level(logging.INFO, logger="evofolio.backtesting"):
+    with caplog.at_level(logging.DEBUG, logger="evofolio.backtesting"):
         result = run_period(
             lambda: ClassicAllocator("equal_weight", window=2),
             data,
@@ -44,19 +44,19 @@ def test_equal_weight_across_a_listing_and_a_delisting_matches_the_hand_oracle(
             rules,
         )
     # decisions on rows 2, 6, 10 (every 4th date from row 2)
-    # row 2: investable with 2 returns of life: A, C (B not listed)  -> 1/2, 1/2, B 0
-    # row 6: A, B (listed row 4: 2 returns by row 6), C               -> 1/3 each
-    # row 10: A, B (C's last price was row 7)                        -> 1/2, 1/2
+    # row 2: investable with 2 returns of life: A, C (B not listed)  -> 1/2, 0, 1/2
+    # row 6: A, C (B listed on row 5: 1 return of life, not warm)   -> 1/2, 0, 1/2
+    # row 10: A, B (warm), C's last price was row 7                  -> 1/2, 1/2, 0
     weights = result.weights.to_numpy()
     np.testing.assert_allclose(weights[0], [0.5, 0.0, 0.5], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(weights[1], [1 / 3, 1 / 3, 1 / 3], rtol=1e-12)
+    np.testing.assert_allclose(weights[1], [0.5, 0.0, 0.5], rtol=0, atol=1e-15)
     np.testing.assert_allclose(weights[2], [0.5, 0.5, 0.0], rtol=0, atol=1e-15)
 
     expected = []
     w = np.array([0.5, 0.0, 0.5])  # after the row-2 trade (from cash: turnover 1)
     turnover = {2: 1.0}
     for t in range(3, 12):
-        r = np.array([RA, RB if t > 4 else 0.0, RC])
+        r = np.array([RA, RB if t > 5 else 0.0, RC])
         if t == 8:
             r[2] = -0.30  # C's delisting return, booked once, on the first date after row 7
         elif t > 8:
@@ -67,8 +67,8 @@ def test_equal_weight_across_a_listing_and_a_delisting_matches_the_hand_oracle(
             w[2] = 0.0  # the proceeds are cash until the next rebalance
         expected.append(gross)
         if t == 6:
-            turnover[6] = float(np.abs(np.array([1 / 3] * 3) - w).sum())
-            w = np.array([1 / 3] * 3)
+            turnover[6] = float(np.abs(np.array([0.5, 0.0, 0.5]) - w).sum())
+            w = np.array([0.5, 0.0, 0.5])
         if t == 10:
             turnover[10] = float(np.abs(np.array([0.5, 0.5, 0.0]) - w).sum())
             w = np.array([0.5, 0.5, 0.0])
@@ -92,6 +92,7 @@ def test_equal_weight_across_a_listing_and_a_delisting_matches_the_hand_oracle(
     assert row["asset"] == "C" and row["delisting_return"] == pytest.approx(-0.30)
     assert row["booked"] == data.prices.index[8] and row["last_price"] == data.prices.index[7]
     assert sum("delisting applied: C" in r.getMessage() for r in caplog.records) == 1
+    assert any("1 delisting(s) applied" in r.getMessage() for r in caplog.records)
 
 
 def test_a_user_allocator_sees_nan_outside_lives_and_may_not_hold_the_dead() -> None:

@@ -122,3 +122,24 @@ def test_the_joint_encoder_is_refused_for_a_ragged_universe_in_one_line() -> Non
     with pytest.raises(ParameterError, match=r"encoder = 'joint' is refused for a ragged") as info:
         model.fit(_ragged_data())
     assert "\n" not in str(info.value)
+
+
+def test_model_2_puts_exactly_zero_off_the_investable_set(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evofolio.allocators.portfolio import PortfolioLSTMAllocator
+    from evofolio.models.portfolio_lstm import PortfolioLSTMParams
+
+    monkeypatch.setenv("EVOFOLIO_CACHE_DIR", str(tmp_path))
+    data = _ragged_data()
+    model = PortfolioLSTMAllocator(
+        network=PortfolioLSTMParams(hidden=8),
+        training=TRAINING,
+        strategies=["equal_weight", "inverse_vol", "min_variance"],
+        strategy_window=60,
+    ).fit(AllocationData(data.prices, data.market, universe=data.universe))
+    dates = data.prices.index[300:]
+    weights = model.allocate(data, dates).to_numpy()
+    allowed = data.universe.on(dates).investable().to_numpy()
+    assert (weights[~allowed] == 0.0).all() and (~allowed).any()
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-9)

@@ -173,8 +173,17 @@ def simulate(
     delistings = None
     if universe is not None:
         delistings = pd.DataFrame(delisted, columns=list(DELISTING_COLUMNS))
-        for asset, last_price, day, weight, r in delisted:
+        if delisted:
+            names = ", ".join(f"{row[0]} ({row[2]:%Y-%m-%d})" for row in delisted[:5])
             logger.info(
+                "%d delisting(s) applied to held positions, delisting return booked the day "
+                "after the last price: %s%s (each at debug level, all in result.delistings)",
+                len(delisted),
+                names,
+                " ..." if len(delisted) > 5 else "",
+            )
+        for asset, last_price, day, weight, r in delisted:
+            logger.debug(
                 "delisting applied: %s, last price %s, held %.4g of the portfolio: delisting "
                 "return %+.1f %% booked on %s, proceeds in cash until the next rebalance",
                 asset,

@@ -159,7 +159,7 @@ def backtest_command(
         applied = sum(lives["delistings_applied"].values())
         console.print(
             f"universe: {lives['assets']} assets, {lives['entries']} entries, {lives['exits']} "
-            f"exits; {applied} delistings applied to held positions (logged with -v)"
+            f"exits; {applied} delistings applied to held positions (each logged with -v)"
         )
     bias = meta.get("survivorship_bias")
     if bias:
