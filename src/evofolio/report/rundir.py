@@ -57,6 +57,7 @@ VERDICT_KEYS = (
     "costs",
     "families",
     "fallbacks",
+    "survivorship",
 )
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
 TRIAL_COLUMNS = ("number", "generation", "state", PARETO)

@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from evofolio.allocators.strategy_panel import strategy_panel_into
 from evofolio.backtesting import BacktestResult, Periods, TradingRules, run_period
 from evofolio.config import RunConfig
 from evofolio.data import AllocationData, MarketData
+from evofolio.data.load import survivors_of
 from evofolio.errors import EvofolioError
 from evofolio.metrics import (
     DSRResult,
@@ -210,3 +212,35 @@ def search_statistics(
         active_dsr,
         active_pbo,
     )
+
+
+def survivorship(
+    config: RunConfig, data: MarketData, periods: Periods, rules: TradingRules, point_in_time: Any
+) -> dict[str, Any] | None:
+    """The survivorship bias of a ragged universe over the holdout, measured: equal weight on
+    the point-in-time universe (``point_in_time``, its holdout result) beside equal weight on
+    the assets alive at the data's last date only (:func:`evofolio.data.load.survivors_of`),
+    same dates and rules; None for a rectangle. JSON-ready: assets, survivors, exits,
+    delistings applied, each run's Sharpe and mean return, and ``bias_sharpe`` (survivors
+    only minus point in time)."""
+    if data.universe is None or not data.universe.ragged:
+        return None
+    survivors = survivors_of(data)
+    inputs = AllocationData(survivors.prices, survivors.market, universe=survivors.universe)
+    window = config.strategies.window
+    rule = functools.partial(ClassicAllocator, "equal_weight", window)
+    biased = run_period(rule, inputs, periods.holdout[0], rules=rules)
+    honest, only = point_in_time.metrics(), biased.metrics()
+    lives = data.universe.lives()
+    return {
+        "rule": "equal_weight",
+        "assets": len(lives),
+        "survivors": len(survivors.assets),
+        "exits": int((lives["last"] < data.prices.index[-1]).sum()),
+        "delistings_applied": 0
+        if point_in_time.delistings is None
+        else len(point_in_time.delistings),
+        "point_in_time": {"sharpe": honest["sharpe"], "mean_return": honest["mean_return"]},
+        "survivors_only": {"sharpe": only["sharpe"], "mean_return": only["mean_return"]},
+        "bias_sharpe": only["sharpe"] - honest["sharpe"],
+    }

@@ -35,6 +35,7 @@ from evofolio.search.evaluation.champion import (
     SearchStatistics,
     holdout_backtest,
     search_statistics,
+    survivorship,
     trade_seed_ensemble,
 )
 from evofolio.search.evaluation.families import (
@@ -297,6 +298,9 @@ def run_pipeline(
         "costs": cost_sensitivity(holdout.results, benchmark.name, evaluation.cost_grid_bps),
         "families": comparison,
     }
+    bias = survivorship(config, data, periods, rules, holdout.results["equal_weight"])
+    if bias is not None:
+        parts["survivorship"] = bias
     write_champion(run_dir, number, champion_trial.params, champion_config, holdout, trials, parts)
     write_holdout(run_dir, holdout)
     write_families(run_dir, list(champions))
