@@ -168,11 +168,13 @@ def _ragged_allocate(self: ClassicAllocator, data: Any, dates: pd.DatetimeIndex)
     for rows in groups.values():
         cols = np.flatnonzero(eligible[rows[0]])
         covariance = resolve_covariance(self.covariance, len(cols), self.window)
-        sub = np.ascontiguousarray(returns[:, cols])
+        ends = [int(positions[r]) for r in rows]
+        first = min(ends) - self.window  # only the rows the windows read (hashed by decide)
+        sub = np.ascontiguousarray(returns[first : max(ends), cols])
         found = decide(
             self.name,
             sub,
-            [int(positions[r]) for r in rows],
+            [end - first for end in ends],
             self.window,
             covariance,
             [assets[c] for c in cols],
