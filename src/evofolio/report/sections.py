@@ -167,7 +167,7 @@ def survivorship_section(record: RunRecord) -> str:
         "Equal weight, survivors only: Sharpe / mean return": f"{num(only['sharpe'])} / "
         f"{num(100 * only['mean_return'], 1)} %",
         "Survivorship bias (Sharpe, survivors only minus point in time)": (
-            f"{bias['bias_sharpe']:+.2f}"
+            f"{round(bias['bias_sharpe'], 2) + 0.0:+.2f}"
         ),
     }
     return section(
