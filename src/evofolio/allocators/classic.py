@@ -161,31 +161,30 @@ def _ragged_allocate(self: ClassicAllocator, data: Any, dates: pd.DatetimeIndex)
     assets = [str(asset) for asset in prices.columns]
     n = values.shape[1]
     uses_risk = STRATEGIES[self.name].uses_risk
+    columns = [np.flatnonzero(eligible[row]) for row in range(len(dates))]
+    # the estimator of each date from its own investable count (causal), one batch per estimator
+    chosen = [resolve_covariance(self.covariance, len(c), self.window) for c in columns]
     decisions: list[Any] = [None] * len(dates)
-    groups: dict[bytes, list[int]] = {}
-    for row in range(len(dates)):
-        groups.setdefault(eligible[row].tobytes(), []).append(row)
-    for rows in groups.values():
-        cols = np.flatnonzero(eligible[rows[0]])
-        covariance = resolve_covariance(self.covariance, len(cols), self.window)
-        ends = [int(positions[r]) for r in rows]
-        first = min(ends) - self.window  # only the rows the windows read (hashed by decide)
-        sub = np.ascontiguousarray(returns[first : max(ends), cols])
-        found = decide(
+    for covariance in dict.fromkeys(chosen):
+        rows = [row for row, name in enumerate(chosen) if name == covariance]
+        ends = [int(positions[row]) for row in rows]
+        first = min(ends) - self.window
+        found = decide(  # in parallel over dates, each on its own investable sub-panel
             self.name,
-            sub,
+            np.ascontiguousarray(returns[first : max(ends)]),
             [end - first for end in ends],
             self.window,
             covariance,
-            [assets[c] for c in cols],
+            assets,
+            [columns[row] for row in rows],
         )
-        for r, decision in zip(rows, found, strict=True):
+        for row, decision in zip(rows, found, strict=True):
             if isinstance(decision, str):
-                decisions[r] = decision
+                decisions[row] = decision
             else:
                 full = np.zeros(n)
-                full[cols] = decision
-                decisions[r] = full
+                full[columns[row]] = decision
+                decisions[row] = full
     out = np.empty((len(dates), n))
     previous: np.ndarray | None = None
     riskless: dict[str, list[pd.Timestamp]] = {}
