@@ -44,6 +44,10 @@ def test_backtest_survivors_only_prints_the_bias(ragged_csv: Path, tmp_path: Pat
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"]["survivorship_bias"]["equal_weight"] > 0.1
     assert metrics["settings"]["universe"]["delistings_applied"]["equal_weight"] == 7
+    again = runner.invoke(app, [*args, "--window", "63", "--out", str(tmp_path / "cached")])
+    assert again.exit_code == 0, again.output  # the panel now comes from the cache
+    cached = json.loads((tmp_path / "cached" / "metrics.json").read_text())
+    assert cached["settings"]["universe"]["delistings_applied"]["equal_weight"] == 7
 
 
 def test_a_bad_membership_file_is_one_error_line(ragged_csv: Path, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 from evofolio.allocators.classic import ClassicAllocator, rule_warnings
 from evofolio.allocators.classic_compute import remember
 from evofolio.backtesting import (
+    DELISTING_COLUMNS,
     FALLBACK_COLUMNS,
     BacktestResult,
     TradingRules,
@@ -136,7 +137,8 @@ def _split(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.DataFrame]
 def save_panel(panel: StrategyPanel, directory: Path) -> None:
     """Write ``weights``, ``held``, ``returns`` and ``fallbacks`` parquet files (long: a
     strategy column; ``fallbacks`` has one row per decision that fell back: date, strategy,
-    cause, held)."""
+    cause, held), and with a ragged universe ``delistings`` (strategy and the columns of
+    :data:`~evofolio.backtesting.simulate.DELISTING_COLUMNS`)."""
     results = panel.results
     _long({n: r.weights for n, r in results.items()}).to_parquet(directory / "weights.parquet")
     _long({n: r.held for n, r in results.items()}).to_parquet(directory / "held.parquet")
@@ -147,6 +149,12 @@ def save_panel(panel: StrategyPanel, directory: Path) -> None:
     fallbacks = pd.concat(parts) if parts else no_fallbacks().assign(strategy="")
     fallbacks = fallbacks[["date", "strategy", *FALLBACK_COLUMNS[1:]]]
     fallbacks.reset_index(drop=True).to_parquet(directory / "fallbacks.parquet")
+    delisted = [
+        r.delistings.assign(strategy=n) for n, r in results.items() if r.delistings is not None
+    ]
+    if delisted:  # a ragged universe: the delistings each strategy's backtest applied
+        table = pd.concat(delisted, ignore_index=True)
+        table[["strategy", *DELISTING_COLUMNS]].to_parquet(directory / "delistings.parquet")
 
 
 def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
@@ -157,10 +165,17 @@ def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
     fallbacks = no_fallbacks().assign(strategy="")
     if (directory / "fallbacks.parquet").is_file():
         fallbacks = pd.read_parquet(directory / "fallbacks.parquet")
+    delistings = None
+    if (directory / "delistings.parquet").is_file():
+        delistings = pd.read_parquet(directory / "delistings.parquet")
     results = {}
     for name in names:
         r = returns[name]
         mine = fallbacks[fallbacks["strategy"] == name]
+        delisted = None
+        if delistings is not None:
+            rows = delistings[delistings["strategy"] == name]
+            delisted = rows[list(DELISTING_COLUMNS)].reset_index(drop=True)
         results[name] = BacktestResult(
             weights=weights[name],
             held=held[name],
@@ -169,6 +184,7 @@ def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
             turnover=r["turnover"],
             costs=r["cost"],
             fallbacks=mine[list(FALLBACK_COLUMNS)].reset_index(drop=True),
+            delistings=delisted,
         )
     return StrategyPanel(results)
 
@@ -222,6 +238,14 @@ def build_strategy_panel(
             notes = _read_warnings(directory)
             for line in notes:
                 logger.warning(line)
+            for name, result in cached.results.items():
+                if result.delistings is not None and len(result.delistings):
+                    logger.info(
+                        "%s: %d delisting(s) applied to held positions (cached panel): %s",
+                        name,
+                        len(result.delistings),
+                        ", ".join(str(a) for a in result.delistings["asset"][:5]),
+                    )
             return StrategyPanel(cached.results, notes)
     results = {}
     allocators: list[ClassicAllocator] = []
