@@ -82,8 +82,11 @@ class ClassicAllocator(BaseAllocator):
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
         if not hasattr(self, "assets_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X) first")
-        prices = as_data(X).prices
+        data = as_data(X)
+        prices = data.prices
         dates = as_dates(dates)
+        if data.universe is not None:
+            return _ragged_allocate(self, data, dates)
         values = prices.to_numpy(dtype=np.float64)
         returns = values[1:] / values[:-1] - 1.0  # row k is the return of date k+1
         positions = prices.index.get_indexer(dates)
@@ -127,6 +130,95 @@ class ClassicAllocator(BaseAllocator):
             for line in rule_warnings([self]):
                 logger.warning(line)
         return pd.DataFrame(out, index=dates, columns=prices.columns)
+
+
+def _ragged_allocate(self: ClassicAllocator, data: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """:meth:`ClassicAllocator.allocate` on a ragged universe: at each date the rule is fitted
+    (skfolio) on the sub-panel of the assets investable then with a full window (member, alive,
+    ``window`` returns of life up to *t*: :meth:`Universe.investable`), zero elsewhere. A
+    fallback holds the previous weights restricted to those assets (renormalised), else equal
+    weight over them."""
+    prices = data.prices
+    values = prices.to_numpy(dtype=np.float64)
+    returns = values[1:] / values[:-1] - 1.0  # inside a full window: returns of the life only
+    positions = prices.index.get_indexer(dates)
+    if (positions < 0).any():
+        foreign = dates[positions < 0][0]
+        raise DataError(f"{self.name}: {foreign.date()} is not a price date of X")
+    if len(positions) and positions.min() < self.window:
+        raise InsufficientHistoryError(
+            f"{self.name} needs {self.window + 1} prices before its first decision "
+            f"({dates[0].date()}), got {positions.min() + 1}"
+        )
+    eligible = data.universe.on(dates).investable(self.window).to_numpy(dtype=bool)
+    empty = ~eligible.any(axis=1)
+    if empty.any():
+        day = dates[int(np.argmax(empty))]
+        raise InsufficientHistoryError(
+            f"{self.name}: no asset is investable with a full {self.window}-row window of its "
+            f"life on {day:%Y-%m-%d}; start later or use a shorter window"
+        )
+    assets = [str(asset) for asset in prices.columns]
+    n = values.shape[1]
+    uses_risk = STRATEGIES[self.name].uses_risk
+    columns = [np.flatnonzero(eligible[row]) for row in range(len(dates))]
+    # the estimator of each date from its own investable count (causal), one batch per estimator
+    chosen = [resolve_covariance(self.covariance, len(c), self.window) for c in columns]
+    decisions: list[Any] = [None] * len(dates)
+    for covariance in dict.fromkeys(chosen):
+        rows = [row for row, name in enumerate(chosen) if name == covariance]
+        ends = [int(positions[row]) for row in rows]
+        first = min(ends) - self.window
+        found = decide(  # in parallel over dates, each on its own investable sub-panel
+            self.name,
+            np.ascontiguousarray(returns[first : max(ends)]),
+            [end - first for end in ends],
+            self.window,
+            covariance,
+            assets,
+            [columns[row] for row in rows],
+        )
+        for row, decision in zip(rows, found, strict=True):
+            if isinstance(decision, str):
+                decisions[row] = decision
+            else:
+                full = np.zeros(n)
+                full[columns[row]] = decision
+                decisions[row] = full
+    out = np.empty((len(dates), n))
+    previous: np.ndarray | None = None
+    riskless: dict[str, list[pd.Timestamp]] = {}
+    fallbacks: list[tuple[pd.Timestamp, str, str]] = []
+    for row, decision in enumerate(decisions):
+        cols = eligible[row]
+        pos = int(positions[row])
+        flat = np.zeros(n, dtype=bool)
+        if uses_risk:
+            flat[cols] = zero_variance_mask(returns[pos - self.window : pos][:, cols])
+            for column in np.flatnonzero(flat):
+                riskless.setdefault(assets[column], []).append(dates[row])
+        if isinstance(decision, str):
+            held = "equal_weight"
+            kept = None if previous is None else np.where(cols, previous, 0.0)
+            if kept is not None and kept.sum() > 0:
+                out[row] = kept / kept.sum()
+                held = "previous"
+            else:
+                allowed = cols & ~flat if (cols & ~flat).any() else cols
+                out[row] = np.where(allowed, 1.0 / allowed.sum(), 0.0)
+            fallbacks.append((dates[row], decision.split(". ")[0], held))
+        else:
+            out[row] = decision
+        previous = out[row]
+    self.decisions_ = len(dates)
+    self.zero_variance_ = {a: pd.DatetimeIndex(d) for a, d in riskless.items()}
+    self.fallbacks_ = (
+        pd.DataFrame(fallbacks, columns=list(FALLBACK_COLUMNS)) if fallbacks else no_fallbacks()
+    )
+    if self.warn:
+        for line in rule_warnings([self]):
+            logger.warning(line)
+    return pd.DataFrame(out, index=dates, columns=prices.columns)
 
 
 def check_rule_params(owner: str, names: Any, window: Any, covariance: Any) -> None:

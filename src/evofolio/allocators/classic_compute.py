@@ -33,6 +33,8 @@ from evofolio.heartbeat import LOG_EVERY_S
 from evofolio.strategies import strategy_weights
 from evofolio.typing import FloatArray
 
+IntArray = np.ndarray
+
 logger = logging.getLogger(__name__)
 
 TASK_CELLS = 2_000
@@ -155,12 +157,17 @@ def _fit_chunk(
     window: int,
     covariance: str,
     assets: list[str],
+    columns: Sequence[IntArray] | None = None,
 ) -> list[Decision]:
-    """Decisions at the window ends ``ends`` (row positions in ``rows``); runs in a worker."""
+    """Decisions at the window ends ``ends`` (row positions in ``rows``); runs in a worker.
+    ``columns``: per end, the assets (column positions) the rule is fitted on."""
     out: list[Decision] = []
-    for end in ends:
+    for k, end in enumerate(ends):
+        block, names = rows[end - window : end], assets
+        if columns is not None:
+            block, names = block[:, columns[k]], [assets[c] for c in columns[k]]
         try:
-            out.append(strategy_weights(name, rows[end - window : end], assets, covariance))
+            out.append(strategy_weights(name, block, names, covariance))
         except ValueError as error:
             out.append(str(error))
     return out
@@ -173,17 +180,20 @@ def decide(
     window: int,
     covariance: str,
     assets: Sequence[str],
+    columns: Sequence[IntArray] | None = None,
 ) -> list[Decision]:
     """Rule ``name``'s decision at each position: fitted on ``returns[pos - window:pos]``
     (``returns``: rows × assets; the caller aligns rows so that this window ends at the
-    decision date). ``covariance`` is a resolved estimator name.
+    decision date). ``covariance`` is a resolved estimator name. ``columns`` (a ragged
+    universe): per position, the assets the rule is fitted on (column positions; the
+    decision then has one weight per such asset).
 
     Remembered decisions are reused; the others are computed in parallel over dates with the
     jobs of :func:`classic_compute`, reporting progress after each batch.
     """
     settings = _SETTINGS.get() or ComputeSettings()
     names = [str(a) for a in assets]
-    keys = _keys(name, returns, positions, window, covariance, names)
+    keys = _keys(name, returns, positions, window, covariance, names, columns)
     out: list[Decision | None] = [_MEMO.get(key) for key in keys]
     missing = [i for i, value in enumerate(out) if value is None]
     started = time.perf_counter()
@@ -198,7 +208,8 @@ def decide(
             first = positions[chunk[0]] - window
             rows = np.ascontiguousarray(returns[first : positions[chunk[-1]]])
             ends = [positions[i] - first for i in chunk]
-            tasks.append(delayed(_fit_chunk)(name, rows, ends, window, covariance, names))
+            subsets = None if columns is None else [columns[i] for i in chunk]
+            tasks.append(delayed(_fit_chunk)(name, rows, ends, window, covariance, names, subsets))
         if jobs > 1:
             results = Parallel(n_jobs=jobs, return_as="generator")(tasks)
         else:
@@ -219,14 +230,18 @@ def _keys(
     window: int,
     covariance: str,
     names: list[str],
+    columns: Sequence[IntArray] | None = None,
 ) -> list[bytes]:
     """The memo key of each decision: the rule, window, estimator, assets and the digests of
-    the window's rows (so the same window gives the same key whatever rows surround it)."""
+    the window's rows (so the same window gives the same key whatever rows surround it);
+    with ``columns``, also the assets each decision is fitted on."""
     digests = _row_digests(returns)
     head = hashlib.blake2b(repr((name, window, covariance, names)).encode(), digest_size=16)
     keys = []
-    for pos in positions:
+    for k, pos in enumerate(positions):
         key = head.copy()
+        if columns is not None:
+            key.update(np.asarray(columns[k], dtype=np.int64).tobytes())
         key.update(b"".join(digests[pos - window : pos]))
         keys.append(key.digest())
     return keys

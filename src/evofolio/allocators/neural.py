@@ -10,6 +10,7 @@ rows of ``dates``; the row of date *t* depends on prices up to *t* only.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar, Self
@@ -21,8 +22,10 @@ from torch import nn
 from evofolio.allocators.neural_base import NeuralAllocator, rows_for
 from evofolio.config import DEFAULT_FEATURES, TrainingConfig
 from evofolio.data import AllocationData, as_data
-from evofolio.errors import InsufficientHistoryError, ParameterError
+from evofolio.data.universe import Universe
+from evofolio.errors import DataError, InsufficientHistoryError, ParameterError
 from evofolio.features import FEATURES, FeaturePanel, build_panel
+from evofolio.features.scaling import MaskedFeatureScaler
 from evofolio.models.asset_lstm import AssetLSTM, AssetLSTMParams
 from evofolio.training.loop import Progress
 
@@ -31,10 +34,43 @@ __all__ = ["AssetLSTMAllocator", "next_returns", "rows_for"]
 logger = logging.getLogger(__name__)
 
 
-def next_returns(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
-    """``(len(dates) - 1, N)`` returns from each date to the next one of ``dates``."""
+def next_returns(
+    prices: pd.DataFrame, dates: pd.DatetimeIndex, universe: Universe | None = None
+) -> np.ndarray:
+    """``(len(dates) - 1, N)`` returns from each date to the next one of ``dates``; with a
+    ragged ``universe`` (padded prices), the return from an asset's last price to the next
+    date is its delisting return (what holding it then earns in the backtest)."""
     values = prices.loc[dates].to_numpy(dtype=np.float64)
-    return values[1:] / values[:-1] - 1.0
+    out = values[1:] / values[:-1] - 1.0
+    if universe is not None:
+        alive = universe.alive.reindex(index=dates, columns=prices.columns).to_numpy(bool)
+        rates = universe.delisting.reindex(prices.columns).to_numpy(dtype=np.float64)
+        ends = alive[:-1] & ~alive[1:] & np.isfinite(rates)[None, :]
+        out = np.where(ends, rates[None, :], out)
+    return out
+
+
+JOINT_REFUSED = (
+    "{owner}: network__encoder = 'joint' is refused for a ragged universe (assets that list "
+    "and delist): the joint LSTM reads all N assets as one fixed vector per day, so an asset's "
+    "empty years would be fake inputs in its slot; use encoder = 'shared' (or the "
+    "asset_attention family), which score each investable asset on its own"
+)
+
+
+def masked_inputs(panel: FeaturePanel, universe: Universe | None) -> np.ndarray:
+    """``(T, N, F + 1)``: the panel's features and, last, each asset's availability (1 where
+    investable at the date (member and alive) and every feature defined, else 0; the
+    features there are set to 0: the network never reads them)."""
+    values = panel.values
+    available = np.isfinite(values).all(axis=2)
+    if universe is not None:
+        investable = universe.on(panel.dates).investable().reindex(columns=list(panel.assets))
+        available &= investable.to_numpy(dtype=bool)
+    out = np.zeros((*values.shape[:2], values.shape[2] + 1), dtype=np.float32)
+    out[..., :-1] = np.where(available[..., None], values, 0.0)
+    out[..., -1] = available
+    return out
 
 
 class AssetLSTMAllocator(NeuralAllocator):
@@ -100,21 +136,42 @@ class AssetLSTMAllocator(NeuralAllocator):
     def _panel(self, data: AllocationData) -> FeaturePanel:
         return build_panel(data.prices, list(self.features), data.market)
 
+    def _ragged_panel(self, data: AllocationData) -> FeaturePanel:
+        """The features of a ragged universe, per asset on its own life (NaN before each
+        feature's warm-up in the life)."""
+        universe = data.universe
+        assert universe is not None
+        if getattr(self.network, "encoder", "shared") == "joint" and universe.ragged:
+            raise ParameterError(
+                JOINT_REFUSED.format(owner=type(self).__name__),
+                key="network__encoder",
+                reason="joint is refused for a ragged universe",
+            )
+        return build_panel(
+            universe.raw(data.prices), list(self.features), data.market, missing=True
+        )
+
     def fit(self, X: Any, y: Any = None) -> Self:
         self.check_params()
         data = as_data(X)
-        panel = self._panel(data)
+        masked = data.universe is not None
+        panel = self._ragged_panel(data) if masked else self._panel(data)
         if panel.n_dates < 3:
             raise InsufficientHistoryError(
                 f"{self.family} needs more training dates after the feature warm-up, "
                 f"got {panel.n_dates}"
             )
+        config = self.network_config(panel)
+        if masked:
+            config = dataclasses.replace(config, masked=True)
+        inputs = masked_inputs(panel, data.universe) if masked else panel.values
         self._train(
-            self.network_config(panel),
-            panel.values[:-1],
-            next_returns(data.prices, panel.dates),
+            config,
+            inputs[:-1],
+            next_returns(data.prices, panel.dates, data.universe),
             data.prices,
             panel.dates,
+            scaler=MaskedFeatureScaler() if masked else None,
         )
         logger.debug("%s trained: %s", self.family, self.result_)
         return self
@@ -126,11 +183,32 @@ class AssetLSTMAllocator(NeuralAllocator):
     def weights_frame(self, X: Any) -> pd.DataFrame:
         """Weights for every date of ``X`` past the feature warm-up and the burn-in."""
         data = self._check_assets(as_data(X))
-        panel = self._panel(data)
-        weights = self._stream(panel.values)
+        masked = bool(getattr(self.network_config_, "masked", False))
+        if data.universe is not None and not masked:
+            raise DataError(
+                f"the {self.family} model was trained on a rectangle of assets; X is a ragged "
+                "universe: fit it on the ragged universe"
+            )
+        if masked:
+            panel = self._ragged_panel(data) if data.universe is not None else self._panel(data)
+            values = masked_inputs(panel, data.universe)
+        else:
+            panel = self._panel(data)
+            values = panel.values
+        weights = self._stream(values)
         usable = panel.dates[len(panel.dates) - len(weights) :]
         return pd.DataFrame(weights, index=usable, columns=self.assets_)
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        """Weights (``dates`` × assets); with a ragged universe exactly 0 on the assets not
+        investable at the date (not a member, not alive, or a feature not yet defined)."""
         data = as_data(X)
-        return rows_for(self.weights_frame(data), dates, f"the {self.family} model", data.index)
+        out = rows_for(self.weights_frame(data), dates, f"the {self.family} model", data.index)
+        empty = out.to_numpy().sum(axis=1) < 0.5
+        if empty.any():
+            day = out.index[int(np.argmax(empty))]
+            raise InsufficientHistoryError(
+                f"the {self.family} model: no asset is investable with every feature defined "
+                f"on {day:%Y-%m-%d} (feature warm-up inside each life)"
+            )
+        return out

@@ -28,6 +28,7 @@ from evofolio.config import TrainingConfig
 from evofolio.data import AllocationData, as_dates
 from evofolio.errors import DataError, InsufficientHistoryError, NotFittedError, ParameterError
 from evofolio.features import FeatureScaler
+from evofolio.features.scaling import scaler_from_state
 from evofolio.training import (
     TrainResult,
     load_checkpoint,
@@ -141,9 +142,11 @@ class NeuralAllocator(BaseAllocator):
         prices: pd.DataFrame,
         dates: pd.DatetimeIndex,
         loss: ChunkLoss | None = None,
+        scaler: FeatureScaler | None = None,
     ) -> None:
-        """Fit the scaler on ``inputs`` (training rows), build and train the network."""
-        self.scaler_ = FeatureScaler().fit(inputs)
+        """Fit the scaler (``scaler``, default a :class:`FeatureScaler`) on ``inputs``
+        (training rows), build and train the network."""
+        self.scaler_ = (scaler or FeatureScaler()).fit(inputs)
         self.device_ = select_device(self.training.device)
         seed_everything(int(self.seed))
         self.network_config_ = network_config
@@ -191,6 +194,11 @@ class NeuralAllocator(BaseAllocator):
                 f"the model was trained on {len(self.assets_)} assets "
                 f"({', '.join(map(str, self.assets_))}); the prices given differ: "
                 + "; ".join(p for p in parts if p)
+            )
+        if data.universe is not None:
+            raise DataError(
+                "the prices of a ragged universe list the model's assets in another order: "
+                f"give them in the training order ({', '.join(map(str, self.assets_))})"
             )
         # the cache is left behind: an entry built on the other order would label its
         # per-asset columns wrongly
@@ -283,7 +291,7 @@ class NeuralAllocator(BaseAllocator):
                 value = validated(type(current), value, allocator, name)
             params[name] = value
         allocator.set_params(**params)
-        allocator.scaler_ = FeatureScaler.from_state(payload["scaler_state"])
+        allocator.scaler_ = scaler_from_state(payload["scaler_state"])
         allocator.device_ = torch.device("cpu")
         allocator.network_ = network
         config_cls: Any = cls.network_cls.config_cls  # type: ignore[attr-defined]

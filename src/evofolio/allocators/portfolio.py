@@ -149,7 +149,7 @@ class PortfolioLSTMAllocator(NeuralAllocator):
         return data.cached(
             key,
             lambda: strategy_panel(
-                data.prices, self.strategy_window, self.cost_bps, self.covariance
+                data.prices, self.strategy_window, self.cost_bps, self.covariance, data.universe
             ),
             covers,
         )
@@ -272,10 +272,14 @@ class PortfolioLSTMAllocator(NeuralAllocator):
             axis=1,
         )  # (dates, strategies, assets)
         blend = np.einsum("tm,tmn->tn", alpha.to_numpy(), held)
+        fallback = np.full_like(blend, 1.0 / blend.shape[1])
+        if data.universe is not None:  # a drifted holding that left the universe: sold at t
+            frame = data.universe.on(pd.DatetimeIndex(alpha.index)).investable()
+            allowed = frame.reindex(columns=self.assets_).to_numpy(bool)
+            blend = np.where(allowed, blend, 0.0)
+            fallback = allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1)
         total = blend.sum(axis=1, keepdims=True)
-        blend = np.divide(
-            blend, total, out=np.full_like(blend, 1.0 / blend.shape[1]), where=total > 0
-        )
+        blend = np.divide(blend, total, out=fallback, where=total > 0)
         return pd.DataFrame(blend, index=alpha.index, columns=self.assets_)
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:

@@ -23,6 +23,7 @@ import pandas as pd
 from evofolio.allocators.classic import ClassicAllocator, rule_warnings
 from evofolio.allocators.classic_compute import remember
 from evofolio.backtesting import (
+    DELISTING_COLUMNS,
     FALLBACK_COLUMNS,
     BacktestResult,
     TradingRules,
@@ -30,6 +31,7 @@ from evofolio.backtesting import (
     run_period,
 )
 from evofolio.data import AllocationData
+from evofolio.data.universe import Universe
 from evofolio.errors import EvofolioError, InsufficientHistoryError
 from evofolio.outdir import staged_output, write_json, write_parquet
 from evofolio.strategies import STRATEGIES
@@ -91,10 +93,15 @@ def panel_key(
     start: pd.Timestamp,
     end: pd.Timestamp,
     covariance: str = "empirical",
+    universe: Universe | None = None,
 ) -> str:
     """A hash of the prices and every setting that changes the panel (``covariance``: the
-    resolved estimator)."""
+    resolved estimator; ``universe``: the lives, membership and delisting returns)."""
     digest = hashlib.sha256()
+    if universe is not None:
+        for frame in (universe.alive, universe.member):
+            digest.update(np.packbits(frame.to_numpy(dtype=bool)).tobytes())
+        digest.update(universe.delisting.to_numpy(dtype=np.float64).tobytes())
     digest.update(np.ascontiguousarray(prices.to_numpy(dtype=np.float64)).tobytes())
     digest.update(prices.index.asi8.tobytes() if hasattr(prices.index, "asi8") else b"")
     settings = [
@@ -130,7 +137,8 @@ def _split(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.DataFrame]
 def save_panel(panel: StrategyPanel, directory: Path) -> None:
     """Write ``weights``, ``held``, ``returns`` and ``fallbacks`` parquet files (long: a
     strategy column; ``fallbacks`` has one row per decision that fell back: date, strategy,
-    cause, held)."""
+    cause, held), and with a ragged universe ``delistings`` (strategy and the columns of
+    :data:`~evofolio.backtesting.simulate.DELISTING_COLUMNS`)."""
     results = panel.results
     write_parquet(directory / "weights.parquet", _long({n: r.weights for n, r in results.items()}))
     write_parquet(directory / "held.parquet", _long({n: r.held for n, r in results.items()}))
@@ -141,6 +149,12 @@ def save_panel(panel: StrategyPanel, directory: Path) -> None:
     fallbacks = pd.concat(parts) if parts else no_fallbacks().assign(strategy="")
     fallbacks = fallbacks[["date", "strategy", *FALLBACK_COLUMNS[1:]]]
     write_parquet(directory / "fallbacks.parquet", fallbacks.reset_index(drop=True))
+    delisted = [
+        r.delistings.assign(strategy=n) for n, r in results.items() if r.delistings is not None
+    ]
+    if delisted:  # a ragged universe: the delistings each strategy's backtest applied
+        table = pd.concat(delisted, ignore_index=True)
+        write_parquet(directory / "delistings.parquet", table[["strategy", *DELISTING_COLUMNS]])
 
 
 def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
@@ -151,10 +165,17 @@ def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
     fallbacks = no_fallbacks().assign(strategy="")
     if (directory / "fallbacks.parquet").is_file():
         fallbacks = pd.read_parquet(directory / "fallbacks.parquet")
+    delistings = None
+    if (directory / "delistings.parquet").is_file():
+        delistings = pd.read_parquet(directory / "delistings.parquet")
     results = {}
     for name in names:
         r = returns[name]
         mine = fallbacks[fallbacks["strategy"] == name]
+        delisted = None
+        if delistings is not None:
+            rows = delistings[delistings["strategy"] == name]
+            delisted = rows[list(DELISTING_COLUMNS)].reset_index(drop=True)
         results[name] = BacktestResult(
             weights=weights[name],
             held=held[name],
@@ -163,6 +184,7 @@ def load_panel(directory: Path, names: Sequence[str]) -> StrategyPanel:
             turnover=r["turnover"],
             costs=r["cost"],
             fallbacks=mine[list(FALLBACK_COLUMNS)].reset_index(drop=True),
+            delistings=delisted,
         )
     return StrategyPanel(results)
 
@@ -178,6 +200,7 @@ def build_strategy_panel(
     cache_dir: Path | None = None,
     on_step: StepCallback | None = None,
     covariance: str = AUTO,
+    universe: Universe | None = None,
 ) -> StrategyPanel:
     """Backtest every rule in ``names`` from ``start`` (default: the first date with a full
     window of returns) to ``end``; read from / write to the cache when ``cache_dir`` is given.
@@ -205,21 +228,31 @@ def build_strategy_panel(
     effective = resolve_covariance(covariance, prices.shape[1], window)
     directory = None
     if cache_dir is not None:
-        key = panel_key(prices, names, window, rules, start, end, effective)
+        key = panel_key(prices, names, window, rules, start, end, effective, universe)
         directory = Path(cache_dir) / "strategy_panel" / key
         if (directory / "returns.parquet").is_file():
             logger.info("strategy panel read from cache %s", directory)
             cached = load_panel(directory, names)
-            _remember(cached, prices, window, effective)
+            if universe is None:
+                _remember(cached, prices, window, effective)
             notes = _read_warnings(directory)
             for line in notes:
                 logger.warning(line)
+            for name, result in cached.results.items():
+                if result.delistings is not None and len(result.delistings):
+                    logger.info(
+                        "%s: %d delisting(s) applied to held positions (cached panel): %s",
+                        name,
+                        len(result.delistings),
+                        ", ".join(str(a) for a in result.delistings["asset"][:5]),
+                    )
             return StrategyPanel(cached.results, notes)
     results = {}
     allocators: list[ClassicAllocator] = []
+    inputs = prices if universe is None else AllocationData(prices, universe=universe)
     for name in names:
         factory = functools.partial(_made, allocators, name, window, effective)
-        results[name] = run_period(factory, prices, start, end, rules)
+        results[name] = run_period(factory, inputs, start, end, rules)
         if on_step is not None:
             on_step(name)
     notes = tuple(rule_warnings(allocators))
@@ -289,10 +322,15 @@ def derived_key(window: int, cost_bps: float, covariance: str) -> Hashable:
 
 
 def strategy_panel(
-    prices: pd.DataFrame, window: int = 252, cost_bps: float = 10.0, covariance: str = AUTO
+    prices: pd.DataFrame,
+    window: int = 252,
+    cost_bps: float = 10.0,
+    covariance: str = AUTO,
+    universe: Universe | None = None,
 ) -> StrategyPanel:
     """Model 2's input panel over ``prices``: every registered strategy, refit monthly on its
-    trailing ``window``, at ``cost_bps`` (cached on disk; causal at every date)."""
+    trailing ``window``, at ``cost_bps`` (cached on disk; causal at every date); with a ragged
+    ``universe``, each rule on the assets investable with a full window, delistings booked."""
     return build_strategy_panel(
         prices,
         list(STRATEGIES),
@@ -300,6 +338,7 @@ def strategy_panel(
         rules=TradingRules(PANEL_REFIT, cost_bps),
         cache_dir=default_cache_dir(),
         covariance=covariance,
+        universe=universe,
     )
 
 
@@ -309,6 +348,6 @@ def strategy_panel_into(
     """Compute the strategy panel once over ``data``'s whole history and keep it in
     ``data.derived``, where every Model 2 with these settings reads it (any slice of ``data``
     included)."""
-    panel = strategy_panel(data.prices, window, cost_bps, covariance)
+    panel = strategy_panel(data.prices, window, cost_bps, covariance, data.universe)
     data.derived[derived_key(window, cost_bps, covariance)] = panel
     return panel

@@ -31,6 +31,7 @@ from evofolio.backtesting import (
 )
 from evofolio.config import RunConfig, override
 from evofolio.data import load_from_config
+from evofolio.data.load import survivors_of
 from evofolio.errors import InsufficientHistoryError, UsageError
 from evofolio.outdir import staged_output, write_json
 from evofolio.strategies import resolve_strategies
@@ -96,6 +97,7 @@ def backtest(
     end: DateLike = None,
     cache: bool = True,
     on_step: StepCallback | None = None,
+    survivors_only: bool = False,
 ) -> BacktestRun:
     """Backtest classic rules (or your own allocators) over one period, after costs.
 
@@ -120,6 +122,11 @@ def backtest(
             date (default: the last price).
         cache: read/write the rules' results in the cache directory.
         on_step: called with each rule's name when it is done (progress).
+        survivors_only: with a ragged universe (``data.ragged`` / ``data.universe``), also run
+            the same rules on the assets alive at the data's last date only, each reported
+            as ``<name> (survivors only)`` beside its point-in-time result: the survivorship
+            bias of the data, measured (``settings["survivorship_bias"]``: the Sharpe ratio
+            of the survivors-only run minus the point-in-time one, per rule).
 
     Raises:
         InsufficientHistoryError: fewer than ``window + 2`` dates.
@@ -145,6 +152,7 @@ def backtest_named(
     end: DateLike = None,
     cache: bool = True,
     on_step: StepCallback | None = None,
+    survivors_only: bool = False,
 ) -> BacktestRun:
     """:func:`backtest`, its errors naming ``start``/``end``/``window`` as ``names`` says (a
     front end's own option names, e.g. the CLI's ``--start``); not part of the public API."""
@@ -164,23 +172,28 @@ def backtest_named(
     first, last = backtest_period(pd.DatetimeIndex(prices.index), start_ts, end_ts, win, names)
     results: dict[str, BacktestResult] = {}
     warnings: tuple[str, ...] = ()
-    if classic:
-        panel = build_strategy_panel(
-            prices,
-            classic,
-            window=win,
-            rules=rules,
-            start=first,
-            end=last,
-            cache_dir=default_cache_dir() if cache else None,
-            on_step=on_step,
-            covariance=base.strategies.covariance,
-        )
-        results, warnings = dict(panel.results), panel.warnings
-    for label, factory in custom.items():
-        results[label] = run_period(factory, prices, first, last, rules)
-        if on_step is not None:
-            on_step(label)
+    survivors = survivors_of(loaded) if survivors_only else None
+    runs = [("", loaded)] + ([(SURVIVORS, survivors)] if survivors is not None else [])
+    for suffix, source in runs:
+        if classic:
+            panel = build_strategy_panel(
+                source.prices,
+                classic,
+                window=win,
+                rules=rules,
+                start=first,
+                end=last,
+                cache_dir=default_cache_dir() if cache else None,
+                on_step=on_step,
+                covariance=base.strategies.covariance,
+                universe=source.universe,
+            )
+            results.update({f"{name}{suffix}": r for name, r in panel.results.items()})
+            warnings = warnings + panel.warnings
+        for label, factory in custom.items():
+            results[f"{label}{suffix}"] = run_period(factory, source, first, last, rules)
+            if on_step is not None:
+                on_step(label)
     rows = {}
     for label, result in results.items():
         row: dict[str, float] = dict(result.metrics())
@@ -190,7 +203,7 @@ def backtest_named(
         rows[label] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table = table.astype({"decisions": "int64", "fallbacks": "int64"})
-    meta = {
+    meta: dict[str, Any] = {
         "source": loaded.source,
         "market": loaded.market_source,
         "start": f"{first:%Y-%m-%d}",
@@ -202,7 +215,28 @@ def backtest_named(
         "covariance": resolve_covariance(base.strategies.covariance, prices.shape[1], win),
         "returns": "net of costs",
     }
+    if loaded.universe is not None:
+        lives = loaded.universe.lives()
+        meta["universe"] = {
+            "assets": len(lives),
+            "entries": int((lives["first"] > prices.index[0]).sum()),
+            "exits": int((lives["last"] < prices.index[-1]).sum()),
+            "membership": loaded.universe.membership,
+            "delistings_applied": {
+                label: len(r.delistings) for label, r in results.items() if r.delistings is not None
+            },
+        }
+    if survivors is not None:
+        meta["survivors"] = list(survivors.assets)
+        meta["survivorship_bias"] = {
+            label: rows[f"{label}{SURVIVORS}"]["sharpe"] - rows[label]["sharpe"]
+            for label in [*classic, *custom]
+        }
     return BacktestRun(table, results, meta, warnings)
+
+
+SURVIVORS = " (survivors only)"
+"""The suffix of a survivors-only result's name (see :func:`backtest`'s ``survivors_only``)."""
 
 
 def _split_strategies(strategies: Strategies) -> tuple[list[str], dict[str, AllocatorFactory]]:

@@ -100,7 +100,10 @@ class Champion:
                 else the equal-weight average of the assets, as the run had it).
 
         Returns:
-            Weights, ``dates`` × assets: long-only, each row summing to 1.
+            Weights, ``dates`` × assets: long-only, each row summing to 1. With a ragged
+            universe (``data.ragged`` / ``data.universe``) the weights are 0 off the assets
+            investable at each date, and for the default date (the last one) only the
+            investable assets of that date are returned as columns.
 
         Raises:
             DataError: the prices lack the run's assets, or ``dates`` are not price dates.
@@ -114,7 +117,12 @@ class Champion:
         if len(missing):
             raise DataError(f"{loaded.source}: no prices on {missing[0]:%Y-%m-%d} (dates)")
         ensemble = SeedEnsemble.load(self.models)
-        return ensemble.allocate(AllocationData(frame, loaded.market), when)
+        inputs = AllocationData(frame, loaded.market, universe=loaded.universe)
+        weights = ensemble.allocate(inputs, when)
+        if dates is None and loaded.universe is not None:
+            investable = loaded.universe.investable().iloc[-1]
+            weights = weights.loc[:, investable.reindex(weights.columns).to_numpy(bool)]
+        return weights
 
     def _market_data(
         self, prices: PricesInput | None, market: str | pd.Series | None
@@ -132,6 +140,9 @@ class Champion:
             on_suspect_jump=section.on_suspect_jump,
             max_ffill_days=section.max_ffill_days,
             max_missing_frac=section.max_missing_frac,
+            ragged=section.ragged,
+            universe=section.universe,
+            delisting_return=section.delisting_return,
         )
 
 

@@ -8,6 +8,7 @@ command line.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pandas as pd
@@ -23,6 +24,7 @@ from evofolio.data.load import cut_before
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, align_market, load_market
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stamps import check_timezone
+from evofolio.data.universe import DEFAULT_DELISTING_RETURN, build_universe, pad_lives
 from evofolio.data.yf_table import price_level
 from evofolio.errors import DataError, UsageError
 
@@ -47,6 +49,9 @@ def load_data(
     name: str = FRAME_SOURCE,
     end: pd.Timestamp | str | None = None,
     price_column: str | None = None,
+    ragged: bool = False,
+    universe: str | os.PathLike[str] | pd.DataFrame | None = None,
+    delisting_return: float = DEFAULT_DELISTING_RETURN,
 ) -> MarketData:
     """Validated prices and their market series, from a source or an in-memory frame.
 
@@ -77,6 +82,14 @@ def load_data(
             with several per asset (``("Adj Close", "AAPL")`` levels, ``AAPL Close`` /
             ``AAPL Adj Close`` columns); default the adjusted close when there is one
             (:mod:`evofolio.data.fields`, an info line says so).
+        ragged: prices may start late and end early: each asset lives from its first to its
+            last price (``data.ragged``; see :mod:`evofolio.data.universe`). ``MarketData``
+            then has a ``universe`` (lives, membership, delisting returns) and its prices
+            outside a life are padded (return 0).
+        universe: a membership file (``data.universe``) or table: rows of (asset, start,
+            end[, delisting_return]) or a wide 0/1 table by date; implies ``ragged``.
+        delisting_return: the return booked when a life ends before the data's last date
+            (``data.delisting_return``; default -0.30, Shumway 1997; 0 for mergers).
 
     A frame may also be long (row numbers as its index; date, asset and price columns, as a
     long file), have two-level columns as ``yfinance.download`` returns them, or asset-field
@@ -100,7 +113,9 @@ def load_data(
         if not (source_or_prices.prices.index < cut).any():
             raise DataError(f"{source_or_prices.source}: no dates before {cut:%Y-%m-%d}")
         return cut_before(source_or_prices, cut)
-    policy = MissingPolicy(max_ffill_days, max_missing_frac)
+    if isinstance(universe, os.PathLike):
+        universe = os.fspath(universe)
+    policy = MissingPolicy(max_ffill_days, max_missing_frac, ragged or universe is not None)
     if isinstance(market, os.PathLike):
         market = os.fspath(market)
     if isinstance(source_or_prices, os.PathLike):
@@ -116,6 +131,8 @@ def load_data(
             on_suspect_jump=on_suspect_jump,
             end=cut,
             price_column=price_column,
+            universe=universe,
+            delisting_return=delisting_return,
         )
         if isinstance(market, pd.Series):
             return _with_market(loaded, market, policy)
@@ -126,7 +143,16 @@ def load_data(
             f"{type(source_or_prices).__name__}"
         )
     frame = _wide_frame(source_or_prices, name, timezone, price_column)
-    return _from_frame(frame, market, policy, name, timezone, on_suspect_jump, cut)
+    loaded = _from_frame(frame, market, policy, name, timezone, on_suspect_jump, cut)
+    if not policy.lives:
+        return loaded
+    lives = build_universe(
+        loaded.prices,
+        membership=universe,
+        delisting_return=delisting_return,
+        timezone=check_timezone(timezone),
+    )
+    return dataclasses.replace(loaded, prices=pad_lives(loaded.prices), universe=lives)
 
 
 def _wide_frame(

@@ -115,7 +115,10 @@ def train(
     loaded = load_data(data)
     periods = split_periods(pd.DatetimeIndex(loaded.prices.index), holdout, source=loaded.source)
     development = periods.development
-    inputs = AllocationData(loaded.prices.loc[development], loaded.market.loc[development])
+    universe = None if loaded.universe is None else loaded.universe.on(development)
+    inputs = AllocationData(
+        loaded.prices.loc[development], loaded.market.loc[development], universe=universe
+    )
     if isinstance(estimator, PortfolioLSTMAllocator):
         strategy_panel_into(
             inputs, estimator.strategy_window, estimator.cost_bps, estimator.covariance

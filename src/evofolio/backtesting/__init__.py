@@ -4,7 +4,12 @@ from evofolio.backtesting.engine import check_weights, run_folds, run_period
 from evofolio.backtesting.protocol import Allocator, AllocatorFactory
 from evofolio.backtesting.rebalance import parse_rebalance, rebalance_dates, rebalance_mask
 from evofolio.backtesting.results import FALLBACK_COLUMNS, BacktestResult, no_fallbacks
-from evofolio.backtesting.simulate import TradingRules, ewm_volatility, simulate
+from evofolio.backtesting.simulate import (
+    DELISTING_COLUMNS,
+    TradingRules,
+    ewm_volatility,
+    simulate,
+)
 from evofolio.backtesting.splits import (
     Fold,
     Periods,
@@ -14,6 +19,7 @@ from evofolio.backtesting.splits import (
 )
 
 __all__ = [
+    "DELISTING_COLUMNS",
     "FALLBACK_COLUMNS",
     "Allocator",
     "AllocatorFactory",

@@ -34,10 +34,36 @@ def check_weights(weights: pd.DataFrame, dates: pd.DatetimeIndex, assets: pd.Ind
         raise ValueError("allocator returned weights that are not long-only and fully invested")
 
 
+def check_investable(weights: pd.DataFrame, data: AllocationData) -> None:
+    """Raise ``ValueError`` naming the first asset and date where ``weights`` put a positive
+    weight on an asset that is not investable then (not alive, or not a member, in ``data``'s
+    ragged universe); nothing to check without a universe."""
+    if data.universe is None:
+        return
+    frame = data.universe.on(pd.DatetimeIndex(weights.index)).investable()
+    allowed = frame.reindex(columns=weights.columns).to_numpy(dtype=bool)
+    values = weights.to_numpy(dtype=np.float64)
+    bad = (values > 1e-12) & ~allowed
+    if bad.any():
+        row, column = (int(k) for k in np.argwhere(bad)[0])
+        asset = str(list(weights.columns)[column])
+        day = pd.DatetimeIndex(weights.index)[row]
+        raise ValueError(
+            f"allocator put weight {values[row, column]:.4g} on '{asset}' on "
+            f"{day:%Y-%m-%d}, when it is not investable (no price that day, or not a member "
+            f"of the universe); give it weight 0 ({int(bad.sum())} such cells)"
+        )
+
+
 def _view(allocator: object, data: AllocationData) -> AllocationInput:
     """What ``allocator`` reads: the whole ``data`` if it says ``accepts_data`` (every
-    evofolio allocator), else the prices ``DataFrame`` (a user's own allocator)."""
-    return data if getattr(allocator, "accepts_data", False) else data.prices
+    evofolio allocator), else the prices ``DataFrame`` (a user's own allocator; with a
+    ragged universe, NaN outside the assets' lives)."""
+    if getattr(allocator, "accepts_data", False):
+        return data
+    if data.universe is not None:
+        return data.universe.raw(data.prices)
+    return data.prices
 
 
 def run_folds(
@@ -52,6 +78,10 @@ def run_folds(
     prices and decides the weights of the fold's rebalance dates seeing prices up to the end of
     the fold's test period only. The decisions of all folds are simulated as one period (drift
     and costs carry across fold boundaries).
+
+    With a ragged universe (``data.universe``), weights on an asset not investable at the
+    decision date are a ``ValueError`` (:func:`check_investable`), and delistings are booked
+    (:func:`~evofolio.backtesting.simulate`).
 
     An allocator that sets a ``fallbacks_`` table (see :class:`BacktestResult`) after
     ``allocate`` has its rows, over all folds, in the result's ``fallbacks``.
@@ -72,6 +102,7 @@ def run_folds(
         visible = _view(allocator, data.loc[: fold.test[-1]])
         weights = allocator.allocate(visible, fold_dates)
         check_weights(weights, fold_dates, prices.columns)
+        check_investable(weights, data)
         decisions.append(weights)
         fold_fallbacks = getattr(allocator, "fallbacks_", None)
         if fold_fallbacks is not None and len(fold_fallbacks):
@@ -79,7 +110,9 @@ def run_folds(
         logger.debug("fold %d: %d decisions", fold.index, len(fold_dates))
         if on_fold is not None:
             on_fold(fold)
-    result = simulate(pd.concat(decisions), prices, rules, end=test_dates[-1])
+    result = simulate(
+        pd.concat(decisions), prices, rules, end=test_dates[-1], universe=data.universe
+    )
     if not fallbacks:
         return result
     table = pd.concat(fallbacks, ignore_index=True) if len(fallbacks) > 1 else fallbacks[0]

@@ -47,6 +47,10 @@ class BacktestResult:
     turnover: pd.Series
     costs: pd.Series
     fallbacks: pd.DataFrame = field(default_factory=no_fallbacks)
+    delistings: pd.DataFrame | None = None
+    """With a ragged universe, one row per delisting applied to a held position: ``asset``,
+    ``last_price`` (date), ``booked`` (the date the delisting return is booked), ``weight``
+    (held at the last price's close) and ``delisting_return``."""
 
     @property
     def fallback_count(self) -> int:

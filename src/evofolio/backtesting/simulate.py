@@ -9,11 +9,18 @@ Conventions (the project's look-ahead rules):
   ``cost_bps`` basis points of the traded amount ``sum |target - drifted|`` and is charged to
   the return of the following period (net = gross - cost). Entering the first portfolio from
   cash is a trade too;
-* a decision on the last date of the period has no following return and is not traded.
+* a decision on the last date of the period has no following return and is not traded;
+* with a ragged universe (:mod:`evofolio.data.universe`), an asset whose life ends before the
+  data's last date while held is closed at its last price times ``1 + r`` (its delisting
+  return), booked on the first date after the last price (as CRSP books delisting returns);
+  the proceeds are cash (return 0) until the next rebalance, whose trade buys with them (the
+  closed position is not sold a second time). Each applied delisting is logged and listed in
+  the result's ``delistings``.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,9 +29,13 @@ import pandas as pd
 from evofolio.backtesting.rebalance import RebalanceRule
 from evofolio.backtesting.results import BacktestResult
 from evofolio.config import BacktestConfig
+from evofolio.data.universe import Universe
 from evofolio.errors import InsufficientHistoryError
 
+logger = logging.getLogger(__name__)
+
 TRADING_DAYS = 252
+DELISTING_COLUMNS = ("asset", "last_price", "booked", "weight", "delisting_return")
 
 
 @dataclass(frozen=True)
@@ -50,9 +61,21 @@ def ewm_volatility(prices: pd.DataFrame, span: int) -> pd.DataFrame:
 
 
 def _vol_scale(
-    prices: pd.DataFrame, decisions: pd.DatetimeIndex, target: float, span: int
+    prices: pd.DataFrame,
+    decisions: pd.DatetimeIndex,
+    target: float,
+    span: int,
+    held: np.ndarray | None = None,
 ) -> np.ndarray:
     vol = ewm_volatility(prices, span).reindex(decisions).to_numpy(dtype=np.float64)
+    if held is not None:  # a ragged universe: only the held assets need a volatility
+        usable = np.isfinite(vol) & (vol > 0)
+        if np.any((held > 0) & ~usable):
+            raise InsufficientHistoryError(
+                f"volatility targeting needs {span + 1} days of an asset's life before it is "
+                f"held (first decision {decisions[0].date()})"
+            )
+        return np.where(held > 0, target / np.where(usable, vol, 1.0), 0.0)
     if not np.all(np.isfinite(vol)) or np.any(vol <= 0):
         raise InsufficientHistoryError(
             f"volatility targeting needs {span + 1} days of prices before the first decision "
@@ -67,6 +90,7 @@ def simulate(
     rules: TradingRules = TradingRules(),
     *,
     end: pd.Timestamp | None = None,
+    universe: Universe | None = None,
 ) -> BacktestResult:
     """Simulate holding ``weights`` (decision dates × assets) on ``prices`` (dates × assets).
 
@@ -96,10 +120,13 @@ def simulate(
     decided = weights.to_numpy(dtype=np.float64)
     if rules.vol_target is not None:
         scale = _vol_scale(
-            prices[columns].loc[:last],
+            prices[columns].loc[:last]
+            if universe is None
+            else universe.raw(prices[columns].loc[:last]),
             pd.DatetimeIndex(weights.index),
             rules.vol_target,
             rules.vol_span,
+            None if universe is None else decided,
         )
         decided = decided * scale
     targets[rows] = decided
@@ -108,6 +135,10 @@ def simulate(
 
     asset_returns = np.zeros_like(px)
     asset_returns[1:] = px[1:] / px[:-1] - 1.0
+    booked = np.zeros((n_days, n_assets), dtype=bool)
+    if universe is not None:
+        booked = _book_delistings(asset_returns, pd.DatetimeIndex(period.index), columns, universe)
+    delisted: list[tuple[str, pd.Timestamp, pd.Timestamp, float, float]] = []
     held = np.zeros((n_days, n_assets))
     gross = np.zeros(n_days)
     turnover = np.zeros(n_days)
@@ -117,6 +148,18 @@ def simulate(
             growth = held[t - 1] * (1.0 + asset_returns[t])
             gross[t] = growth.sum() - held[t - 1].sum()
             current = growth / (1.0 + gross[t])
+            if booked[t].any():  # delisted: the proceeds become cash (the implicit remainder)
+                for j in np.flatnonzero(booked[t] & (held[t - 1] != 0.0)):
+                    delisted.append(
+                        (
+                            str(columns[int(j)]),
+                            period.index[t - 1],
+                            period.index[t],
+                            float(held[t - 1, int(j)]),
+                            float(asset_returns[t, j]),
+                        )
+                    )
+                current = np.where(booked[t], 0.0, current)
         if is_decision[t] and t < n_days - 1:
             turnover[t] = np.abs(targets[t] - current).sum()
             current = targets[t]
@@ -127,6 +170,28 @@ def simulate(
     realised = index[1:]
     gross_s = pd.Series(gross[1:], index=realised, name="gross")
     cost_s = pd.Series(cost[:-1], index=realised, name="cost")
+    delistings = None
+    if universe is not None:
+        delistings = pd.DataFrame(delisted, columns=list(DELISTING_COLUMNS))
+        if delisted:
+            names = ", ".join(f"{row[0]} ({row[2]:%Y-%m-%d})" for row in delisted[:5])
+            logger.info(
+                "%d delisting(s) applied to held positions, delisting return booked the day "
+                "after the last price: %s%s (each at debug level, all in result.delistings)",
+                len(delisted),
+                names,
+                " ..." if len(delisted) > 5 else "",
+            )
+        for asset, last_price, day, weight, r in delisted:
+            logger.debug(
+                "delisting applied: %s, last price %s, held %.4g of the portfolio: delisting "
+                "return %+.1f %% booked on %s, proceeds in cash until the next rebalance",
+                asset,
+                f"{last_price:%Y-%m-%d}",
+                weight,
+                100 * r,
+                f"{day:%Y-%m-%d}",
+            )
     return BacktestResult(
         weights=weights,
         held=pd.DataFrame(held, index=index, columns=columns),
@@ -134,4 +199,23 @@ def simulate(
         net=(gross_s - cost_s).rename("net"),
         turnover=pd.Series(turnover[:-1], index=realised, name="turnover"),
         costs=cost_s,
+        delistings=delistings,
     )
+
+
+def _book_delistings(
+    asset_returns: np.ndarray, dates: pd.DatetimeIndex, columns: pd.Index, universe: Universe
+) -> np.ndarray:
+    """Put each delisting return on the first date after the asset's last price (in place);
+    the bool mask (dates × assets) of those cells."""
+    booked = np.zeros(asset_returns.shape, dtype=bool)
+    alive = universe.alive.reindex(index=dates, columns=columns).to_numpy(dtype=bool)
+    rates = universe.delisting.reindex(columns).to_numpy(dtype=np.float64)
+    # the first date after a life's end: alive yesterday, not today, with a delisting return
+    ends = np.zeros_like(alive)
+    ends[1:] = alive[:-1] & ~alive[1:]
+    ends &= np.isfinite(rates)[None, :]
+    rows, cols = np.nonzero(ends)
+    asset_returns[rows, cols] = rates[cols]
+    booked[rows, cols] = True
+    return booked

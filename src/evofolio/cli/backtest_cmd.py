@@ -13,12 +13,15 @@ from rich.table import Table
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
+    DelistingOpt,
     FormatOpt,
     MarketOpt,
     PriceColumnOpt,
     QuietOpt,
+    RaggedOpt,
     SuspectJumpOpt,
     TimezoneOpt,
+    UniverseOpt,
     VerboseOpt,
     classic_progress,
     console,
@@ -53,6 +56,17 @@ def backtest_command(
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
     price_column: PriceColumnOpt = None,
+    ragged: RaggedOpt = None,
+    universe: UniverseOpt = None,
+    delisting_return: DelistingOpt = None,
+    survivors_only: Annotated[
+        bool,
+        typer.Option(
+            "--survivors-only",
+            help="Also run the rules on the assets alive at the last date only, beside the "
+            "point-in-time result: the survivorship bias, measured (needs --ragged/--universe).",
+        ),
+    ] = False,
     start: Annotated[
         str | None,
         typer.Option(help="First decision date (default: first date with a full window)."),
@@ -111,9 +125,13 @@ def backtest_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
+        ragged=ragged,
+        universe=universe,
+        delisting_return=delisting_return,
     )
     with progress_bar() as progress, classic_progress(progress, jobs):
-        task = progress.add_task("strategies", total=len(names))
+        steps = len(names) * (2 if survivors_only else 1)
+        task = progress.add_task("strategies", total=steps)
         result = backtest_named(
             OPTION_NAMES,
             names,
@@ -126,6 +144,7 @@ def backtest_command(
             start=start,
             end=end,
             on_step=lambda _: progress.advance(task),
+            survivors_only=survivors_only,
         )
     result.save(out)
     meta = result.settings
@@ -135,6 +154,20 @@ def backtest_command(
         f"{meta['rebalance']}, {meta['cost_bps']:g} bps (net of costs)"
     )
     console.print(_table(rows, title))
+    lives = meta.get("universe")
+    if lives:
+        applied = sum(lives["delistings_applied"].values())
+        console.print(
+            f"universe: {lives['assets']} assets, {lives['entries']} entries, {lives['exits']} "
+            f"exits; {applied} delistings applied to held positions (each logged with -v)"
+        )
+    bias = meta.get("survivorship_bias")
+    if bias:
+        console.print(
+            f"survivorship bias (Sharpe, survivors only minus point in time; "
+            f"{len(meta['survivors'])} survivors): "
+            + ", ".join(f"{name} {value:+.2f}" for name, value in bias.items())
+        )
     console.print(
         f"wrote {out}/weights.parquet, held.parquet, returns.parquet, fallbacks.parquet, "
         "metrics.json"

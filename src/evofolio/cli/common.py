@@ -101,6 +101,31 @@ DeviceOpt = Annotated[
         "(training.device).",
     ),
 ]
+RaggedOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--ragged/--rectangular",
+        help="Prices may start late and end early: each asset lives from its first to its "
+        "last price (data.ragged; default: a rectangle, assets missing too much are dropped).",
+        show_default=False,
+    ),
+]
+UniverseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--universe",
+        help="Membership file (data.universe): rows of asset,start,end[,delisting_return] or a "
+        "wide 0/1 table by date; implies --ragged.",
+    ),
+]
+DelistingOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--delisting-return",
+        help="Return booked when an asset's prices end before the data's last date "
+        "(data.delisting_return; default -0.30, Shumway 1997; 0 for mergers).",
+    ),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 
@@ -268,6 +293,9 @@ def resolve_config(
     price_column: str | None = None,
     families: bool = True,
     device: str | None = None,
+    ragged: bool | None = None,
+    universe: str | None = None,
+    delisting_return: float | None = None,
 ) -> RunConfig:
     """The file's configuration (or, without a file, the named ``preset``, else the
     defaults) with the data options of the command line on top.
@@ -296,6 +324,9 @@ def resolve_config(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
+        ragged=ragged,
+        universe=universe,
+        delisting_return=delisting_return,
     )
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
+    DelistingOpt,
     FormatOpt,
     MarketOpt,
     PriceColumnOpt,
     QuietOpt,
+    RaggedOpt,
     SuspectJumpOpt,
     TimezoneOpt,
+    UniverseOpt,
     VerboseOpt,
     console,
     handle_errors,
@@ -18,6 +23,9 @@ from evofolio.cli.common import (
     resolve_config,
     setup_logging,
 )
+
+if TYPE_CHECKING:
+    from evofolio.data import MarketData
 
 
 @handle_errors
@@ -29,11 +37,15 @@ def data_command(
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
     price_column: PriceColumnOpt = None,
+    ragged: RaggedOpt = None,
+    universe: UniverseOpt = None,
+    delisting_return: DelistingOpt = None,
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Show the assets, the date range and frequency, the periods and the missing-data report
-    of a source."""
+    of a source; with a ragged universe, each asset's life (first and last date, delisting
+    return) and per year the assets alive and investable, the entries and the exits."""
     setup_logging(verbose, quiet)
     import pandas as pd  # imported when the command runs: `data --help` stays instant
 
@@ -49,6 +61,9 @@ def data_command(
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
         families=False,
+        ragged=ragged,
+        universe=universe,
+        delisting_return=delisting_return,
     )
     loaded = load_market_data(run_config)
     prices = loaded.prices
@@ -72,3 +87,43 @@ def data_command(
     console.print(f"market:      {loaded.market_source}")
     console.print(f"missing:     {loaded.report.summary()}")
     console.print(records_table(loaded.report.rows(), "Missing-data report"))
+    if loaded.universe is not None:
+        _show_universe(loaded)
+
+
+def _show_universe(loaded: MarketData) -> None:
+    """The lives, and per year who is alive and investable, who enters and who exits."""
+    import pandas as pd
+
+    from evofolio.report.tables import records_table
+
+    universe = loaded.universe
+    assert universe is not None
+    lives = universe.lives()
+    last = universe.dates[-1]
+    exits = lives[lives["last"] < last]
+    entries = lives[lives["first"] > universe.dates[0]]
+    membership = universe.membership or "none (every asset is a member)"
+    console.print(
+        f"universe:    ragged: {len(entries)} entries, {len(exits)} exits; membership: "
+        f"{membership}; investable = member and alive (and warm for each allocator)"
+    )
+    rows = [
+        {
+            "asset": str(asset),
+            "first": f"{row['first']:%Y-%m-%d}",
+            "last": f"{row['last']:%Y-%m-%d}",
+            "member_days": int(row["member_days"]),
+            "delisting_return": "-"
+            if pd.isna(row["delisting_return"])
+            else f"{row['delisting_return']:+.2f}",
+        }
+        for asset, row in lives.iterrows()
+    ]
+    console.print(records_table(rows, "Lives (delisting return booked after the last price)"))
+    console.print(
+        records_table(
+            [{str(k): v for k, v in row.items()} for row in universe.by_year().to_dict("records")],
+            "Universe by year",
+        )
+    )

@@ -11,13 +11,16 @@ import typer
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
+    DelistingOpt,
     DeviceOpt,
     FormatOpt,
     MarketOpt,
     PriceColumnOpt,
     QuietOpt,
+    RaggedOpt,
     SuspectJumpOpt,
     TimezoneOpt,
+    UniverseOpt,
     VerboseOpt,
     classic_progress,
     console,
@@ -186,6 +189,9 @@ def evolve_command(
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
     price_column: PriceColumnOpt = None,
+    ragged: RaggedOpt = None,
+    universe: UniverseOpt = None,
+    delisting_return: DelistingOpt = None,
     population: PopulationOpt = None,
     generations: GenerationsOpt = None,
     jobs: JobsOpt = None,
@@ -225,6 +231,9 @@ def evolve_command(
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
         device=device,
+        ragged=ragged,
+        universe=universe,
+        delisting_return=delisting_return,
     )
     if worker_only:
         if storage is None:
@@ -276,6 +285,9 @@ def run_command(
     timezone: TimezoneOpt = None,
     on_suspect_jump: SuspectJumpOpt = None,
     price_column: PriceColumnOpt = None,
+    ragged: RaggedOpt = None,
+    universe: UniverseOpt = None,
+    delisting_return: DelistingOpt = None,
     quick: Annotated[
         bool,
         typer.Option(
@@ -314,6 +326,9 @@ def run_command(
         timezone=timezone,
         on_suspect_jump=on_suspect_jump,
         price_column=price_column,
+        ragged=ragged,
+        universe=universe,
+        delisting_return=delisting_return,
         preset="quick" if quick else "default",
         device=device,
     )

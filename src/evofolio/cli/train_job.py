@@ -108,13 +108,14 @@ def strategy_panel_for(config: RunConfig, data: AllocationData) -> StrategyPanel
 
 def baselines(
     config: RunConfig,
-    prices: pd.DataFrame,
+    prices: pd.DataFrame | AllocationData,
     folds: list[Fold],
     rules: TradingRules,
     panel: StrategyPanel | None,
 ) -> dict[str, BacktestResult]:
     """What the model is compared with over the same dates and rules: equal weight, and for
-    Model 2 each of its strategies and their equal-weight blend."""
+    Model 2 each of its strategies and their equal-weight blend (``prices``: a frame, or the
+    ``AllocationData`` of a ragged universe)."""
     out = {
         "equal_weight": run_folds(lambda: ClassicAllocator("equal_weight", 1), prices, folds, rules)
     }
@@ -168,7 +169,8 @@ def train_job(
         pd.DatetimeIndex(loaded.prices.index), run_config.data.holdout_start, source=loaded.source
     )
     prices = loaded.prices.loc[periods.development]
-    inputs = AllocationData(prices, loaded.market.loc[periods.development])
+    universe = None if loaded.universe is None else loaded.universe.on(periods.development)
+    inputs = AllocationData(prices, loaded.market.loc[periods.development], universe=universe)
     walk = run_config.walk_forward
     folds = walk_forward_years(
         pd.DatetimeIndex(prices.index),
@@ -208,7 +210,7 @@ def train_job(
     seconds = time.perf_counter() - started
     label = f"model_{run_config.model.family}"
     with progress_bar() as progress, classic_progress(progress, jobs):
-        classic = baselines(run_config, prices, folds, rules, panel)
+        classic = baselines(run_config, inputs, folds, rules, panel)
     results = {label: result, **classic}
     _write(out, results, fitted[-1], run_config, loaded.source, folds, seconds)
     rows = {name: r.metrics() for name, r in results.items()}

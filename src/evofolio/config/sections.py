@@ -54,6 +54,22 @@ class DataConfig(_Section):
         description="the price column of a long file, or the field of a file with several "
         "per asset (Close, Adj Close, ...); default the adjusted close when there is one",
     )
+    ragged: bool = Field(
+        False,
+        description="prices may start late and end early: each asset lives from its first to "
+        "its last price (implied by universe)",
+    )
+    universe: str | None = Field(
+        None,
+        description="membership file: rows of asset,start,end (optional delisting_return) or "
+        "a wide 0/1 table by date",
+    )
+    delisting_return: float = Field(
+        -0.30,
+        ge=-1.0,
+        description="return booked when a life ends before the last date (Shumway 1997: -0.30; "
+        "0 for mergers)",
+    )
 
 
 class BacktestConfig(_Section):

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from evofolio.data.universe import Universe
 from evofolio.errors import DataError
 
 __all__ = ["AllocationData", "AllocationInput", "as_data", "as_dates", "check_prices"]
@@ -44,9 +45,19 @@ class AllocationData:
     prices: pd.DataFrame
     market: pd.Series | None = None
     derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    universe: Universe | None = None
+    """The lives and membership of a ragged universe (None: every asset investable at every
+    date); see :mod:`evofolio.data.universe`."""
 
     def __post_init__(self) -> None:
         check_prices(self.prices)
+
+    def investable(self, warmup: int = 0) -> pd.DataFrame | None:
+        """Bool frame (dates × assets) of :meth:`Universe.investable`, or None without a
+        universe (every asset investable)."""
+        if self.universe is None:
+            return None
+        return self.universe.investable(warmup)
 
     @property
     def index(self) -> pd.DatetimeIndex:
@@ -81,8 +92,16 @@ class _Rows:
         market = self.data.market
         if market is not None:  # its values on these dates (a missing one stays missing)
             market = market[market.index.isin(prices.index)]
+        universe = self.data.universe
+        if universe is not None:
+            universe = universe.on(pd.DatetimeIndex(prices.index))
         rows = object.__new__(AllocationData)  # checked prices' rows: no second check
-        for name, value in (("prices", prices), ("market", market), ("derived", self.data.derived)):
+        for name, value in (
+            ("prices", prices),
+            ("market", market),
+            ("derived", self.data.derived),
+            ("universe", universe),
+        ):
             object.__setattr__(rows, name, value)
         return rows
 
@@ -102,7 +121,12 @@ def as_data(X: Any) -> AllocationData:
         return AllocationData(X)
     if isinstance(getattr(X, "prices", None), pd.DataFrame):
         market = getattr(X, "market", None)
-        return AllocationData(X.prices, market if isinstance(market, pd.Series) else None)
+        universe = getattr(X, "universe", None)
+        return AllocationData(
+            X.prices,
+            market if isinstance(market, pd.Series) else None,
+            universe=universe if isinstance(universe, Universe) else None,
+        )
     raise DataError(
         f"X must be a prices DataFrame (dates x assets), MarketData or AllocationData, "
         f"got {type(X).__name__}"

@@ -48,6 +48,7 @@ from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stale import check_stale
 from evofolio.data.stamps import check_timezone
+from evofolio.data.universe import DEFAULT_DELISTING_RETURN, Universe, build_universe, pad_lives
 from evofolio.data.yahoo import PREFIX, Downloader, download_prices, parse_tickers
 from evofolio.errors import DataError
 
@@ -68,8 +69,11 @@ class MarketData:
     (a dataset's ``source`` is its lower-case name); ``report`` is what the missing-data
     policy found and did; ``frequency`` the sampling frequency inferred at load (always
     ``"daily"``: other frequencies are refused) and ``periods_per_year`` the periods a
-    year that annualisations of these prices use. (``eq=False``: records holding frames
-    compare by identity.)
+    year that annualisations of these prices use. ``universe``: the lives, membership and
+    delisting returns of a ragged universe (:mod:`evofolio.data.universe`; None for a
+    rectangle); with one, ``prices`` outside an asset's life hold the nearest price of the
+    life (returns 0, not prices: see :meth:`Universe.raw`). (``eq=False``: records holding
+    frames compare by identity.)
     """
 
     prices: pd.DataFrame
@@ -79,6 +83,7 @@ class MarketData:
     report: MissingReport
     frequency: str = "daily"
     periods_per_year: int = 252
+    universe: Universe | None = None
 
     @property
     def assets(self) -> list[str]:
@@ -89,7 +94,38 @@ class MarketData:
 def cut_before(data: MarketData, end: pd.Timestamp) -> MarketData:
     """The prices and market series of ``data`` on the dates before ``end``."""
     keep = data.prices.index < end
-    return dataclasses.replace(data, prices=data.prices.loc[keep], market=data.market.loc[keep])
+    universe = None if data.universe is None else data.universe.rows(keep)
+    return dataclasses.replace(
+        data, prices=data.prices.loc[keep], market=data.market.loc[keep], universe=universe
+    )
+
+
+def survivors_of(data: MarketData) -> MarketData:
+    """``data`` on the assets alive at its last date only (each keeps its life and
+    membership): the universe a survivorship-biased backtest sees. ``DataError`` without a
+    ragged universe, or with fewer than 2 survivors."""
+    if data.universe is None:
+        raise DataError(
+            f"{data.source}: survivors-only needs a ragged universe: set data.ragged = true "
+            "(--ragged) or give a membership file (data.universe, --universe)"
+        )
+    keep = data.universe.survivors()
+    if len(keep) < 2:
+        raise DataError(
+            f"{data.source}: {len(keep)} asset(s) alive on the last date "
+            f"({data.prices.index[-1]:%Y-%m-%d}); a survivors-only run needs at least 2"
+        )
+    universe = data.universe
+    lives = Universe(
+        universe.alive[keep],
+        universe.member[keep],
+        universe.age[keep],
+        universe.delisting[keep],
+        universe.membership,
+    )
+    return dataclasses.replace(
+        data, prices=data.prices[keep], source=f"{data.source} (survivors only)", universe=lives
+    )
 
 
 def load_data(
@@ -103,6 +139,9 @@ def load_data(
     on_suspect_jump: OnSuspectJump = "warn",
     end: pd.Timestamp | None = None,
     price_column: str | None = None,
+    ragged: bool = False,
+    universe: str | pd.DataFrame | None = None,
+    delisting_return: float = DEFAULT_DELISTING_RETURN,
 ) -> MarketData:
     """Load, validate and align prices and a market series; see the module doc for sources.
 
@@ -114,7 +153,12 @@ def load_data(
     any value is read or checked (see :func:`evofolio.data.validate_prices`);
     ``price_column`` (``data.price_column``, files only): the price column of a long table,
     or the field of a table with several per asset (default: the adjusted close, see
-    :mod:`evofolio.data.fields`).
+    :mod:`evofolio.data.fields`); ``ragged`` (``data.ragged``): prices may start late and
+    end early, each asset living from its first to its last price; ``universe``
+    (``data.universe``, implies ``ragged``): a membership file or table (rows of asset, start,
+    end or a wide 0/1 table); ``delisting_return`` (``data.delisting_return``, default -0.30
+    after Shumway 1997): the return booked when a life ends before the last date. See
+    :mod:`evofolio.data.universe`.
 
     Raises :class:`~evofolio.errors.DataError` (one line naming the file, column, row or
     date) for anything unreadable, invalid, intraday or not daily.
@@ -122,6 +166,8 @@ def load_data(
     if fmt not in FORMATS:
         raise DataError(f"unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     policy = policy or MissingPolicy()
+    if (ragged or universe is not None) and not policy.lives:
+        policy = dataclasses.replace(policy, lives=True)
     timezone = check_timezone(timezone)
     text = source.strip()
     if price_column is not None and not is_table_path(text):
@@ -160,6 +206,12 @@ def load_data(
     require_daily(frequency, text)
     check_jumps(prices, text, on_suspect_jump)
     check_stale(prices, text)
+    lives: Universe | None = None
+    if policy.lives:
+        lives = build_universe(
+            prices, membership=universe, delisting_return=delisting_return, timezone=timezone
+        )
+        _log_lives(lives, text)
 
     if market is None and dataset is not None:
         market = dataset.market
@@ -167,6 +219,8 @@ def load_data(
         series, market_source = load_market(market, dates, policy, timezone=timezone)
     else:
         series, market_source = equal_weight_index(prices), EQUAL_WEIGHT_SOURCE
+    if lives is not None:
+        prices = pad_lives(prices)
     logger.info(
         "loaded %s: %d dates x %d assets, %s to %s, %s; market: %s",
         text,
@@ -178,7 +232,29 @@ def load_data(
         market_source,
     )
     return MarketData(
-        prices, series, text, market_source, report, frequency.name, frequency.periods_per_year
+        prices,
+        series,
+        text,
+        market_source,
+        report,
+        frequency.name,
+        frequency.periods_per_year,
+        lives,
+    )
+
+
+def _log_lives(universe: Universe, source: str) -> None:
+    lives = universe.lives()
+    late = int((lives["first"] > universe.dates[0]).sum())
+    early = int((lives["last"] < universe.dates[-1]).sum())
+    logger.info(
+        "%s: ragged universe: %d assets, %d start after the first date, %d end before the last "
+        "(delisting returns booked for those)%s",
+        source,
+        len(lives),
+        late,
+        early,
+        f"; membership from {universe.membership}" if universe.membership else "",
     )
 
 
@@ -197,6 +273,9 @@ def load_from_config(
         on_suspect_jump=section.on_suspect_jump,
         end=end,
         price_column=section.price_column,
+        ragged=section.ragged,
+        universe=section.universe,
+        delisting_return=section.delisting_return,
     )
 
 

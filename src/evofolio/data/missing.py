@@ -8,6 +8,14 @@ frame (dates x assets) whose only remaining defect may be NaN cells. In order:
 2. trim the leading dates before every remaining asset has its first price;
 3. forward-fill the remaining runs of at most ``max_ffill_days`` consecutive missing dates;
    a longer run (interior or trailing) is an error naming the asset and its first date.
+
+With ``lives=True`` (a ragged universe, see :mod:`evofolio.data.universe`) an asset's
+**life** runs from its first to its last price, and only the dates inside it count: step 1
+counts the missing dates inside the life against ``max_missing_frac`` of the life's length
+(an asset with fewer than 2 prices is dropped), step 2 trims only the leading (and trailing)
+dates on which no asset has a price, step 3 fills and checks the gaps inside each life. The
+dates outside a life stay NaN (:func:`apply_missing_policy` returns them so; the loader pads
+them, see :func:`evofolio.data.universe.pad_lives`).
 """
 
 from __future__ import annotations
@@ -32,11 +40,13 @@ class MissingPolicy:
 
     ``max_ffill_days``: the longest run of consecutive missing dates of one asset that is
     forward-filled (0 disables filling). ``max_missing_frac``: an asset missing on more than
-    this fraction of the dates is dropped.
+    this fraction of the dates is dropped. ``lives``: prices may start late and end early
+    (each asset's life is its first to last price; see the module doc).
     """
 
     max_ffill_days: int = 5
     max_missing_frac: float = 0.10
+    lives: bool = False
 
     def __post_init__(self) -> None:
         if self.max_ffill_days < 0:
@@ -49,7 +59,8 @@ class MissingPolicy:
 class MissingReport:
     """What the missing-data policy found and did.
 
-    ``missing``: NaN cells per input asset, counted before anything was dropped or trimmed;
+    ``missing``: NaN cells per input asset, counted before anything was dropped or trimmed
+    (with lives: inside the asset's life only);
     ``filled``: cells forward-filled per kept asset; ``dropped``: the assets removed for
     missing too much; ``trimmed_rows``: leading dates removed; ``n_dates``: input dates.
     """
@@ -59,6 +70,7 @@ class MissingReport:
     filled: dict[str, int]
     dropped: tuple[str, ...]
     trimmed_rows: int
+    lives: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
 
     @property
     def kept(self) -> tuple[str, ...]:
@@ -122,6 +134,8 @@ def apply_missing_policy(
     prices: pd.DataFrame, source: str, policy: MissingPolicy
 ) -> tuple[pd.DataFrame, MissingReport]:
     """Apply ``policy`` to a float frame with a sorted, unique DatetimeIndex (see module doc)."""
+    if policy.lives:
+        return _apply_lives(prices, source, policy)
     names = [str(c) for c in prices.columns]
     values = prices.to_numpy(dtype=np.float64)
     isnan = np.isnan(values)
@@ -180,6 +194,72 @@ def apply_missing_policy(
         frame = frame.ffill()
     report = MissingReport(n_dates, missing, filled, dropped, start)
     return frame, report
+
+
+def _apply_lives(
+    prices: pd.DataFrame, source: str, policy: MissingPolicy
+) -> tuple[pd.DataFrame, MissingReport]:
+    """The policy of a ragged universe (module doc): NaN outside the lives is kept."""
+    names = [str(c) for c in prices.columns]
+    present = ~np.isnan(prices.to_numpy(dtype=np.float64))
+    n_dates = len(prices)
+    has = present.any(axis=0)
+    first = np.argmax(present, axis=0)
+    last = n_dates - 1 - np.argmax(present[::-1], axis=0)
+    length = np.where(has, last - first + 1, 0)
+    inside = length - present.sum(axis=0)
+    missing = {name: int(c) for name, c in zip(names, inside, strict=True)}
+    short = present.sum(axis=0) < 2
+    sparse = inside > policy.max_missing_frac * length
+    drop = short | sparse
+    for j in np.flatnonzero(drop):
+        why = (
+            "fewer than 2 prices"
+            if short[j]
+            else f"missing on {inside[j]} of the {length[j]} dates of its life "
+            f"(> max_missing_frac={policy.max_missing_frac:g})"
+        )
+        logger.warning("%s: dropping asset %s: %s", source, names[j], why)
+    dropped = tuple(names[j] for j in np.flatnonzero(drop))
+    keep = np.flatnonzero(~drop)
+    if keep.size < 2:
+        left = ", ".join(names[j] for j in keep) or "none"
+        raise DataError(
+            f"{source}: {keep.size} asset(s) left ({left}) after dropping "
+            f"{', '.join(dropped)} for missing data; need at least 2"
+        )
+    start, stop = int(first[keep].min()), int(last[keep].max()) + 1
+    if start > 0 or stop < n_dates:
+        logger.info(
+            "%s: trimming %d leading and %d trailing dates on which no asset has a price",
+            source,
+            start,
+            n_dates - stop,
+        )
+    frame = prices.iloc[start:stop, keep]
+    dates = pd.DatetimeIndex(frame.index)
+    values = frame.to_numpy(dtype=np.float64, copy=True)
+    lives: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
+    filled: dict[str, int] = {}
+    for k, j in enumerate(keep):
+        lo, hi = int(first[j]) - start, int(last[j]) - start + 1
+        gaps = np.isnan(values[lo:hi, k])
+        gap = first_long_gap(gaps, policy.max_ffill_days)
+        if gap is not None:
+            raise DataError(gap_message(source, names[j], dates[lo:hi], gap, policy.max_ffill_days))
+        filled[names[j]] = int(gaps.sum())
+        lives[names[j]] = (dates[lo], dates[hi - 1])
+        if gaps.any():
+            values[lo:hi, k] = pd.Series(values[lo:hi, k]).ffill().to_numpy()
+    alive_count = (~np.isnan(values)).sum(axis=1)
+    if (alive_count == 0).any():
+        day = dates[int(np.argmax(alive_count == 0))]
+        raise DataError(f"{source}: no asset has a price on {_day(day)} (between two lives)")
+    n_filled = sum(filled.values())
+    if n_filled:
+        logger.info("%s: forward-filled %d missing cells inside lives", source, n_filled)
+    out = pd.DataFrame(values, index=frame.index, columns=frame.columns)
+    return out, MissingReport(n_dates, missing, filled, dropped, start, lives)
 
 
 def _day(stamp: pd.Timestamp) -> str:

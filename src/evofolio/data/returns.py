@@ -30,11 +30,19 @@ def equal_weight_index(prices: pd.DataFrame, name: str = "equal_weight") -> pd.S
     """A daily-rebalanced equal-weight index of the assets, starting at 1.0.
 
     Used as the market series (for beta) when the data source has none. Causal: the value at
-    *t* uses prices up to *t* only.
+    *t* uses prices up to *t* only. NaN prices (outside the lives of a ragged universe) are
+    left out: each day's return is the mean over the assets priced on both days (0 when
+    none is).
     """
     values = prices.to_numpy(dtype=np.float64)
     daily = np.ones(len(prices))
     if len(prices) > 1:
-        daily[1:] = 1.0 + np.mean(values[1:] / values[:-1] - 1.0, axis=1)
+        step = values[1:] / values[:-1] - 1.0
+        if np.isnan(step).any():
+            both = ~np.isnan(step)
+            total = np.where(both, step, 0.0).sum(axis=1)
+            daily[1:] = 1.0 + total / np.maximum(both.sum(axis=1), 1)
+        else:
+            daily[1:] = 1.0 + np.mean(step, axis=1)
     logger.info("market series: equal-weight average of the %d assets", prices.shape[1])
     return pd.Series(np.cumprod(daily), index=prices.index, name=name)

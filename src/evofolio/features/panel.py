@@ -117,6 +117,8 @@ def build_panel(
     prices: pd.DataFrame,
     names: Sequence[str] | None = None,
     market: pd.Series | None = None,
+    *,
+    missing: bool = False,
 ) -> FeaturePanel:
     """Compute features from validated prices.
 
@@ -125,6 +127,10 @@ def build_panel(
         names: feature names in the order wanted (``None``: all of :data:`FEATURES`).
         market: ``(T,)`` market prices on the same dates (``None``: the equal-weight index
             of ``prices``); used by the beta features.
+        missing: a ragged universe's prices, NaN outside each asset's life: every feature
+            is then computed per asset on its own life only (a window reaching before the
+            life's first price is NaN: undefined, never filled across a life's start) and
+            the panel keeps those NaN cells (the caller masks them).
 
     Returns:
         A panel of shape ``(T - w, N, F)`` in float32, where ``w`` is the longest warm-up of
@@ -145,12 +151,20 @@ def build_panel(
             f"{longest} plus one), but prices have {len(prices)} rows"
         )
     mkt = resolve_market(prices, market)
+    if missing and np.isinf(prices.to_numpy(dtype=np.float64)).any():
+        raise DataError("prices must be finite or NaN (outside a life)")
     rows = len(prices) - warmup
     values = np.empty((rows, prices.shape[1], len(chosen)), dtype=np.float32)
+    age = None
+    if missing:  # returns of each life up to t: a feature is undefined before its warm-up
+        present = prices.notna().to_numpy()
+        age = np.where(present, present.cumsum(axis=0) - 1, -1)[warmup:]
     for j, name in enumerate(chosen):
         frame = FEATURES[name].fn(prices, mkt)
         block = frame.to_numpy(dtype=np.float64)[warmup:]
-        if not np.isfinite(block).all():
+        if age is not None:
+            block = np.where(age >= FEATURES[name].warmup, block, np.nan)
+        if not missing and not np.isfinite(block).all():
             row, col = np.argwhere(~np.isfinite(block))[0]
             raise DataError(
                 f"feature {name!r} is not finite for asset {prices.columns[col]!r} on "

@@ -124,3 +124,46 @@ class FeatureScaler:
     def __repr__(self) -> str:
         fitted = "unfitted" if self.mean_ is None else f"{self.mean_.shape[0]} features"
         return f"FeatureScaler(clip={self.clip}, min_scale={self.min_scale}, {fitted})"
+
+
+class MaskedFeatureScaler(FeatureScaler):
+    """A :class:`FeatureScaler` for a ragged universe's inputs ``(..., F + 1)``: the last
+    channel is each asset's 0/1 availability (investable and every feature defined).
+
+    ``fit`` learns the ``F`` means and scales from the available cells only; ``transform``
+    standardises the ``F`` features of the available cells, puts 0 in the others (their
+    features are undefined: NaN before the warm-up of a life, never filled from another life)
+    and keeps the availability channel as it is (the network masks its softmax with it).
+    """
+
+    def fit(self, values: np.ndarray) -> MaskedFeatureScaler:
+        array = np.asarray(values)
+        available = array[..., -1] > 0.5
+        if not available.any():
+            raise DataError("no available (investable, warm) asset-date to fit the scaler on")
+        super().fit(array[..., :-1][available])
+        return self
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        array = np.asarray(values)
+        available = array[..., -1] > 0.5
+        features = np.where(available[..., None], array[..., :-1], self._fitted()[0])
+        out = np.empty(array.shape, dtype=np.float32)
+        out[..., :-1] = super().transform(features)
+        out[..., :-1][~available] = 0.0
+        out[..., -1] = available
+        return out
+
+    def to_state(self) -> ScalerState:
+        return {**super().to_state(), "masked": 1.0}
+
+
+def scaler_from_state(state: dict[str, Any]) -> FeatureScaler:
+    """:meth:`FeatureScaler.from_state`, or a :class:`MaskedFeatureScaler` for a state written
+    by one."""
+    plain = FeatureScaler.from_state(state)
+    if not state.get("masked"):
+        return plain
+    masked = MaskedFeatureScaler(plain.clip, plain.min_scale)
+    masked.mean_, masked.scale_ = plain.mean_, plain.scale_
+    return masked

@@ -103,6 +103,9 @@ class AssetAttentionConfig:
     dropout: float = 0.0
     max_weight: float | None = None
     temperature: float = 1.0
+    masked: bool = False
+    """A ragged universe: the input's last channel is the 0/1 availability of each asset
+    (see :class:`~evofolio.models.asset_lstm.AssetLSTMConfig`)."""
 
     def __post_init__(self) -> None:
         if self.n_assets < 1 or self.n_features < 1:
@@ -253,8 +256,11 @@ class AssetAttention(nn.Module):
         """The weights of the last ``outputs`` rows of ``x`` and the state after them."""
         if x.dim() != 4:
             raise ValueError(f"x must be (batch, time, assets, features), got {tuple(x.shape)}")
-        b, t, n, f = x.shape
         cfg = self.config
+        mask = None
+        if cfg.masked:  # the availability channel: exactly 0 weight off it
+            x, mask = x[..., :-1], x[..., -1] > 0.5
+        b, t, n, f = x.shape
         if n != cfg.n_assets or f != cfg.n_features:
             raise ValueError(
                 f"x has {n} assets x {f} features; the model expects "
@@ -271,7 +277,7 @@ class AssetAttention(nn.Module):
             encoded = self._encode(embedded, rows - outputs)
         scores = self.proj(encoded).reshape(b, n, outputs).transpose(1, 2)
         new_state = embedded[:, max(0, rows - cfg.memory) :, :].detach()
-        return self.head(scores), new_state
+        return self.head(scores, None if mask is None else mask[:, t - outputs :]), new_state
 
     def _encode(self, embedded: Tensor, start: int) -> Tensor:
         """The encoder's output on rows ``start ..`` of ``embedded`` ``(sequences, rows,

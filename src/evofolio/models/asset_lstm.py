@@ -86,6 +86,9 @@ class AssetLSTMConfig:
     dropout: float = 0.0
     max_weight: float | None = None
     temperature: float = 1.0
+    masked: bool = False
+    """A ragged universe: the input's last channel (after the ``n_features``) is the 0/1
+    availability of each asset, and the head's softmax is masked to the available assets."""
 
     def __post_init__(self) -> None:
         if self.n_assets < 1 or self.n_features < 1:
@@ -128,8 +131,11 @@ class AssetLSTM(nn.Module):
             weights ``(batch, time, assets)``, decided at the close of each row, and the
             new state (see :data:`LSTMState`).
         """
+        mask = None
+        if self.config.masked:  # the availability channel: exactly 0 weight off it
+            x, mask = x[..., :-1], x[..., -1] > 0.5
         scores, new_state = self.scores(x, state)
-        return self.head(scores), new_state
+        return self.head(scores, mask), new_state
 
     def step_flops(self) -> float:
         """Forward FLOPs per sample and time step (2 per weight of the LSTM and projection,

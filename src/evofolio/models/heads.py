@@ -61,6 +61,47 @@ def capped_softmax(scores: Tensor, max_weight: float | None = None) -> Tensor:
     return weights
 
 
+def masked_capped_softmax(scores: Tensor, mask: Tensor, max_weight: float | None = None) -> Tensor:
+    """:func:`capped_softmax` over the investable assets only (a ragged universe).
+
+    Args:
+        scores: ``(..., assets)`` real scores.
+        mask: ``(..., assets)`` bool, True where the asset is investable.
+        max_weight: cap per asset, applied to the investable count ``k`` of each row: the
+            effective cap is ``max(max_weight, 1 / k)`` (``1 / k``: only the uniform portfolio
+            over the ``k`` assets is feasible).
+
+    Returns:
+        ``(..., assets)`` weights: **exactly 0** where ``mask`` is False (their scores never
+        enter the softmax), non-negative and summing to 1 over the investable assets; a row
+        with no investable asset is all 0 (cash).
+    """
+    mask = mask.to(torch.bool)
+    some = mask.any(dim=-1, keepdim=True)
+    usable = mask | ~some  # a row without any: computed on all, zeroed below
+    filled = scores.masked_fill(~usable, float("-inf"))
+    weights = torch.softmax(filled, dim=-1)
+    if max_weight is not None and max_weight < 1.0:
+        if not 0.0 < max_weight <= 1.0:
+            raise ValueError(f"max_weight must lie in (0, 1], got {max_weight}")
+        count = usable.sum(dim=-1, keepdim=True).to(scores.dtype)
+        cap = torch.clamp(1.0 / count, min=max_weight)
+        capped = torch.zeros_like(usable)
+        for _ in range(scores.shape[-1] - 1):
+            newly = (weights > cap + _CAP_TOL) & ~capped
+            if not bool(newly.any()):
+                break
+            capped = capped | newly
+            free_mass = 1.0 - cap * capped.sum(dim=-1, keepdim=True).to(scores.dtype)
+            free = torch.nan_to_num(
+                torch.softmax(filled.masked_fill(capped, float("-inf")), dim=-1), nan=0.0
+            )
+            weights = torch.where(capped, cap.expand_as(weights), free * free_mass)
+        uniform = (max_weight * count <= 1.0 + _CAP_TOL).expand_as(weights)
+        weights = torch.where(uniform, usable.to(scores.dtype) / count, weights)
+    return torch.where(mask, weights, torch.zeros_like(weights))
+
+
 class SimplexHead(nn.Module):
     """Temperature softmax with an optional weight cap: ``(..., assets)`` to weights."""
 
@@ -75,8 +116,11 @@ class SimplexHead(nn.Module):
         self.temperature = temperature
         self.max_weight = max_weight
 
-    def forward(self, scores: Tensor) -> Tensor:
-        """Weights ``(..., assets)`` from scores ``(..., assets)``."""
+    def forward(self, scores: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Weights ``(..., assets)`` from scores ``(..., assets)``; with ``mask`` (bool, same
+        shape: the investable assets) exactly 0 off it (:func:`masked_capped_softmax`)."""
+        if mask is not None:
+            return masked_capped_softmax(scores / self.temperature, mask, self.max_weight)
         return capped_softmax(scores / self.temperature, self.max_weight)
 
     def extra_repr(self) -> str:

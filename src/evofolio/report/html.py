@@ -148,6 +148,7 @@ def render_report(record: RunRecord) -> tuple[str, int]:
         verdict_section(record.champion.verdict, figures),
         families_section(record.champion.verdict, figures),
         sections.holdout_section(record),
+        sections.survivorship_section(record),
         tearsheet_section(record, figures),
         sections.performance_section(record, figures),
         sections.champion_section(record, figures),

@@ -65,6 +65,7 @@ VERDICT_KEYS = (
     "costs",
     "families",
     "fallbacks",
+    "survivorship",
 )
 RETURN_COLUMNS = ("date", "strategy", "gross", "net", "turnover", "cost")
 SIGNIFICANCE = float(EvaluationConfig.model_fields["significance"].default)

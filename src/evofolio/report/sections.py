@@ -29,6 +29,7 @@ __all__ = [
     "ordered_strategies",
     "performance_section",
     "search_section",
+    "survivorship_section",
 ]
 
 # Columns where a smaller value is better (the rest: larger is better).
@@ -162,6 +163,41 @@ def active_block(returns: Any, benchmark: str, figures: Figures, who: str = "cha
         plots.active_return_figure(returns, benchmark, who),
         f"The {who}'s growth of 1 divided by {benchmark}'s, minus 1, both net of costs: "
         f"{final:+.1%} at the end. Rising where the {who} did better than {benchmark}.",
+    )
+
+
+def survivorship_section(record: RunRecord) -> str:
+    """The survivorship bias of a ragged universe over the holdout (equal weight on the
+    point-in-time universe beside the survivors only); "" for a rectangle."""
+    bias = record.champion.verdict.get("survivorship")
+    if not bias:
+        return ""
+    honest, only = bias["point_in_time"], bias["survivors_only"]
+    rows = {
+        "Assets / alive at the last date / exits": f"{bias['assets']} / {bias['survivors']} / "
+        f"{bias['exits']}",
+        "Delistings applied (equal weight, holdout)": str(bias["delistings_applied"]),
+        "Equal weight, point in time: Sharpe / mean return": f"{num(honest['sharpe'])} / "
+        f"{num(100 * honest['mean_return'], 1)} %",
+        "Equal weight, survivors only: Sharpe / mean return": f"{num(only['sharpe'])} / "
+        f"{num(100 * only['mean_return'], 1)} %",
+        "Survivorship bias (Sharpe, survivors only minus point in time)": (
+            f"{round(bias['bias_sharpe'], 2) + 0.0:+.2f}"
+        ),
+    }
+    return section(
+        "survivorship",
+        "Survivorship bias of this universe",
+        [
+            paragraph(
+                "The universe is ragged (assets list and delist). Every result above is point "
+                "in time: an asset is held only while it is a member, alive and warm, and a "
+                "delisting closes the position at the last price times (1 + its delisting "
+                "return). Below, equal weight over the holdout on the assets alive at the "
+                "data's last date only, as a survivorship-biased backtest would see them."
+            ),
+            kv_table(rows),
+        ],
     )
 
 

@@ -109,7 +109,8 @@ def build_context(config: RunConfig, data: MarketData) -> SearchContext:
     )
     section = config.backtest
     rules = TradingRules.from_config(section)
-    inputs = AllocationData(prices, market)
+    universe = None if data.universe is None else data.universe.on(periods.development)
+    inputs = AllocationData(prices, market, universe=universe)
     panel = None
     if any(family_of(name).reads_strategies for name in search.families):
         strategies = config.strategies

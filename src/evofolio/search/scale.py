@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from evofolio.config import RunConfig
+from evofolio.errors import ConfigError
 
 __all__ = ["JOINT_MAX_ASSETS", "large_universe_space"]
 
@@ -25,11 +26,29 @@ JOINT_MAX_ASSETS = 100
 per day with the 8 default features)."""
 
 
-def large_universe_space(config: RunConfig, n_assets: int) -> RunConfig:
+def large_universe_space(config: RunConfig, n_assets: int, ragged: bool = False) -> RunConfig:
     """``config`` whose ``search.space.encoders`` drop ``joint`` when ``n_assets`` exceeds
     :data:`JOINT_MAX_ASSETS` (an info line says so). When ``joint`` is the only encoder asked
-    for it is kept, with a warning on its cost."""
+    for it is kept, with a warning on its cost.
+
+    ``ragged`` (a universe whose assets list and delist): ``joint`` is always left out (its
+    fixed slots would read an asset's empty years as inputs; see
+    :data:`evofolio.allocators.neural.JOINT_REFUSED`); ``ConfigError`` when it is the only
+    encoder asked for."""
     space = config.search.space
+    if ragged and "joint" in space.bounds("encoder"):
+        kept = [encoder for encoder in space.bounds("encoder") if encoder != "joint"]
+        if not kept:
+            raise ConfigError(
+                "search.space.encoders = ['joint'] is refused for a ragged universe: the joint "
+                "LSTM reads all assets as one fixed vector per day; use 'shared'"
+            )
+        logger.info("ragged universe: the joint encoder is left out of the search")
+        search = config.search.model_copy(
+            update={"space": space.model_copy(update={"encoders": kept})}
+        )
+        config = config.model_copy(update={"search": search})
+        space = config.search.space
     if n_assets <= JOINT_MAX_ASSETS or "joint" not in space.bounds("encoder"):
         return config
     kept = [encoder for encoder in space.bounds("encoder") if encoder != "joint"]

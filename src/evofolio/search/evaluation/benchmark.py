@@ -77,7 +77,7 @@ def classic_validation_returns(
     out = {}
     for name in names:
         rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
-        out[name] = run_folds(rule, context.prices, context.folds, context.rules).net
+        out[name] = run_folds(rule, context.data, context.folds, context.rules).net
     return out
 
 

@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from evofolio.backtesting import BacktestResult, Periods, TradingRules, run_peri
 from evofolio.config import RunConfig
 from evofolio.config.space import PARETO_PICKS
 from evofolio.data import AllocationData, MarketData
+from evofolio.data.load import survivors_of
 from evofolio.errors import EvofolioError
 from evofolio.metrics import (
     DSRResult,
@@ -115,7 +117,7 @@ def trade_seed_ensemble(
     result, each member's alone (the same fitted models, so no extra training), and, for a
     family that blends strategies, its mix at each holdout decision (:func:`strategy_mix`)."""
     start = periods.holdout[0]
-    inputs = AllocationData(data.prices, data.market)
+    inputs = AllocationData(data.prices, data.market, universe=data.universe)
     if family_of(config.model.family).reads_strategies:
         # Model 2 reads the strategies' behaviour up to each date: causal over all dates.
         strategies = config.strategies
@@ -146,6 +148,7 @@ def holdout_backtest(
     holdout once with their seed ensemble (:func:`trade_seed_ensemble`); each member, the
     classic strategies and their equal blend trade the same dates with the same rules."""
     prices = data.prices
+    inputs = AllocationData(prices, data.market, universe=data.universe)
     start = periods.holdout[0]
     ensemble, traded, seed_results, mix = trade_seed_ensemble(
         config, data, periods, rules, seeds=seeds, jobs=jobs
@@ -155,10 +158,10 @@ def holdout_backtest(
     names = list(STRATEGIES)
     for name in names:
         rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
-        results[name] = run_period(rule, prices, start, rules=rules)
+        results[name] = run_period(rule, inputs, start, rules=rules)
     # The blend averages the rules' decisions above (remembered by classic_compute): no refit.
     blend = functools.partial(EqualBlendAllocator, names, window, covariance=covariance)
-    results["equal_blend"] = run_period(blend, prices, start, rules=rules)
+    results["equal_blend"] = run_period(blend, inputs, start, rules=rules)
     effective = resolve_covariance(covariance, prices.shape[1], window)
     return HoldoutResult(ensemble, results, seed_results, effective, mix)
 
@@ -231,3 +234,35 @@ def search_statistics(
         active_dsr,
         active_pbo,
     )
+
+
+def survivorship(
+    config: RunConfig, data: MarketData, periods: Periods, rules: TradingRules, point_in_time: Any
+) -> dict[str, Any] | None:
+    """The survivorship bias of a ragged universe over the holdout, measured: equal weight on
+    the point-in-time universe (``point_in_time``, its holdout result) beside equal weight on
+    the assets alive at the data's last date only (:func:`evofolio.data.load.survivors_of`),
+    same dates and rules; None for a rectangle. JSON-ready: assets, survivors, exits,
+    delistings applied, each run's Sharpe and mean return, and ``bias_sharpe`` (survivors
+    only minus point in time)."""
+    if data.universe is None or not data.universe.ragged:
+        return None
+    survivors = survivors_of(data)
+    inputs = AllocationData(survivors.prices, survivors.market, universe=survivors.universe)
+    window = config.strategies.window
+    rule = functools.partial(ClassicAllocator, "equal_weight", window)
+    biased = run_period(rule, inputs, periods.holdout[0], rules=rules)
+    honest, only = point_in_time.metrics(), biased.metrics()
+    lives = data.universe.lives()
+    return {
+        "rule": "equal_weight",
+        "assets": len(lives),
+        "survivors": len(survivors.assets),
+        "exits": int((lives["last"] < data.prices.index[-1]).sum()),
+        "delistings_applied": 0
+        if point_in_time.delistings is None
+        else len(point_in_time.delistings),
+        "point_in_time": {"sharpe": honest["sharpe"], "mean_return": honest["mean_return"]},
+        "survivors_only": {"sharpe": only["sharpe"], "mean_return": only["mean_return"]},
+        "bias_sharpe": only["sharpe"] - honest["sharpe"],
+    }

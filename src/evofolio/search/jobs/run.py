@@ -36,6 +36,7 @@ from evofolio.search.evaluation.champion import (
     SearchStatistics,
     holdout_backtest,
     search_statistics,
+    survivorship,
     trade_seed_ensemble,
 )
 from evofolio.search.evaluation.families import (
@@ -177,7 +178,8 @@ def _search(
     universe's size (feasible caps, no joint encoder above its limit), the same inputs and
     fingerprint; returns the config searched, the periods, the context and the search."""
     n_assets = data.prices.shape[1]
-    config = large_universe_space(feasible_caps(config, n_assets), n_assets)
+    ragged = data.universe is not None and data.universe.ragged
+    config = large_universe_space(feasible_caps(config, n_assets), n_assets, ragged)
     periods, context = check_inputs(config, data)
     release_workers()  # the panel's idle joblib pool would sit beside the search's workers
     search = run_search(
@@ -332,6 +334,9 @@ def _pipeline(
         "costs": cost_sensitivity(holdout.results, benchmark.name, evaluation.cost_grid_bps),
         "families": comparison,
     }
+    bias = survivorship(config, data, periods, rules, holdout.results["equal_weight"])
+    if bias is not None:
+        parts["survivorship"] = bias
     write_champion(run_dir, number, champion_trial.params, champion_config, holdout, trials, parts)
     write_holdout(run_dir, holdout)
     write_families(run_dir, list(champions))

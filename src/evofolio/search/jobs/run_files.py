@@ -116,6 +116,11 @@ def write_champion(
         "seeds": verdict_parts["seeds"],
         "costs": verdict_parts["costs"],
         "families": verdict_parts.get("families"),
+        **(
+            {"survivorship": verdict_parts["survivorship"]}
+            if "survivorship" in verdict_parts
+            else {}
+        ),
         "fallbacks": fallbacks(holdout),
         # Kept for readers of earlier run directories: the DSR against zero.
         "dsr": asdict(statistics.dsr),
