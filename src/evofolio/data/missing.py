@@ -149,13 +149,20 @@ def apply_missing_policy(
     drop = (counts > policy.max_missing_frac * n_dates) | (counts == n_dates)
     dropped = tuple(name for name, d in zip(names, drop, strict=True) if d)
     if dropped:
+        lives = [_life(prices, isnan, names.index(name)) for name in dropped]
+        ragged = any("list" in life for life in lives)
         logger.warning(
-            "%s: dropping %d asset(s) missing on more than %g%% of the %d dates: %s",
+            "%s: dropping %d asset(s) missing on more than %g%% of the %d dates: %s%s",
             source,
             len(dropped),
             100 * policy.max_missing_frac,
             n_dates,
-            ", ".join(dropped),
+            "; ".join(f"{name} ({life})" for name, life in zip(dropped, lives, strict=True)),
+            "; dropping assets that list late or delist early keeps the survivors "
+            "(survivorship bias): read the file point in time with --ragged "
+            "(data.ragged = true)"
+            if ragged
+            else "",
         )
     keep = np.flatnonzero(~drop)
     if keep.size < 2:
@@ -264,3 +271,19 @@ def _apply_lives(
 
 def _day(stamp: pd.Timestamp) -> str:
     return stamp.strftime("%Y-%m-%d")
+
+
+def _life(prices: pd.DataFrame, isnan: np.ndarray, j: int) -> str:
+    """Where asset ``j`` has prices, in words: its first and last price dates and whether it
+    lists after the first date or stops before the last (a listing or a delisting)."""
+    have = np.flatnonzero(~isnan[:, j])
+    if have.size == 0:
+        return "no price at all"
+    dates = pd.DatetimeIndex(prices.index)
+    first, last = dates[have[0]], dates[have[-1]]
+    parts = [f"prices {first:%Y-%m-%d} to {last:%Y-%m-%d}"]
+    if have[0] > 0:
+        parts.append(f"lists after the first date {dates[0]:%Y-%m-%d}")
+    if have[-1] < len(dates) - 1:
+        parts.append(f"stops before the last date {dates[-1]:%Y-%m-%d}, likely delisted")
+    return ", ".join(parts)
