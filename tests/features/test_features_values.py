@@ -163,3 +163,20 @@ def test_bounded_features_stay_in_range(log_steps: np.ndarray) -> None:
     assert (dd > -1.0).all()
     for name in ("vol_21", "downside_vol_63"):
         assert (_compute(name, prices, market)[FEATURES[name].warmup :] >= 0.0).all()
+
+
+def test_drawdown_of_an_asset_listed_late_starts_at_its_first_price() -> None:
+    """Fresh-eyes finding: NaN before a life start made every later drawdown NaN, and the
+    masked Model 1 then never held the asset."""
+    dates = pd.bdate_range("2020-01-01", periods=6)
+    prices = pd.DataFrame(
+        {"OLD": [10.0, 11.0, 9.0, 12.0, 6.0, 12.0], "NEW": [np.nan, np.nan, 5.0, 4.0, 6.0, 3.0]},
+        index=dates,
+    )
+    out = _compute("drawdown", prices, prices.mean(axis=1))
+    np.testing.assert_allclose(
+        out[:, 1], [np.nan, np.nan, 0.0, 4 / 5 - 1, 0.0, 3 / 6 - 1], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        out[:, 0], [0.0, 0.0, 9 / 11 - 1, 0.0, 6 / 12 - 1, 0.0], rtol=1e-12
+    )

@@ -61,9 +61,11 @@ def ma_ratio_50_200(prices: pd.DataFrame, market: pd.Series) -> pd.DataFrame:
 
 
 def drawdown(prices: pd.DataFrame, market: pd.Series) -> pd.DataFrame:
-    """``p_t / running max - 1``, ``(T, N)``, in ``[-1, 0]``; no warm-up."""
+    """``p_t / running max - 1``, ``(T, N)``, in ``[-1, 0]``; no warm-up. The running max
+    skips missing prices (``np.fmax``), so an asset listed late starts its own maximum at its
+    first price instead of carrying the NaN before its life through its whole life."""
     values = prices.to_numpy(dtype=np.float64)
-    return like(values / np.maximum.accumulate(values, axis=0) - 1.0, prices)
+    return like(values / np.fmax.accumulate(values, axis=0) - 1.0, prices)
 
 
 FAMILY: tuple[Feature, ...] = (
