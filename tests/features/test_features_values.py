@@ -177,6 +177,4 @@ def test_drawdown_of_an_asset_listed_late_starts_at_its_first_price() -> None:
     np.testing.assert_allclose(
         out[:, 1], [np.nan, np.nan, 0.0, 4 / 5 - 1, 0.0, 3 / 6 - 1], rtol=1e-12
     )
-    np.testing.assert_allclose(
-        out[:, 0], [0.0, 0.0, 9 / 11 - 1, 0.0, 6 / 12 - 1, 0.0], rtol=1e-12
-    )
+    np.testing.assert_allclose(out[:, 0], [0.0, 0.0, 9 / 11 - 1, 0.0, 6 / 12 - 1, 0.0], rtol=1e-12)

@@ -187,7 +187,10 @@ def apply_missing_policy(
         )
     frame = prices.iloc[start:, keep]
     isnan = isnan[start:]
+    end = _trailing_cut(isnan, pd.DatetimeIndex(frame.index), source)
+    frame, isnan = frame.iloc[:end], isnan[:end]
     dates = pd.DatetimeIndex(frame.index)
+    _warn_stale_end(isnan, dates, kept, source)
 
     filled: dict[str, int] = {}
     for j, name in enumerate(kept):
@@ -287,3 +290,48 @@ def _life(prices: pd.DataFrame, isnan: np.ndarray, j: int) -> str:
     if have[-1] < len(dates) - 1:
         parts.append(f"stops before the last date {dates[-1]:%Y-%m-%d}, likely delisted")
     return ", ".join(parts)
+
+
+def _trailing_cut(isnan: np.ndarray, dates: pd.DatetimeIndex, source: str) -> int:
+    """The row count without the trailing dates on which no asset has a price (a file that
+    ends with empty rows), each dropped with a warning: forward-filling them would date a
+    decision to a close that has no price."""
+    has_any = ~isnan.all(axis=1)
+    if has_any.all() or not has_any.any():
+        return len(dates)
+    end = int(np.flatnonzero(has_any)[-1]) + 1
+    if end < len(dates):
+        logger.warning(
+            "%s: dropping %d trailing date(s) from %s on, on which no asset has a price "
+            "(the last prices are on %s): empty rows at the end of the file?",
+            source,
+            len(dates) - end,
+            _day(dates[end]),
+            _day(dates[end - 1]),
+        )
+    return end
+
+
+def _warn_stale_end(
+    isnan: np.ndarray, dates: pd.DatetimeIndex, names: list[str], source: str
+) -> None:
+    """A warning per asset whose price is missing on the last date(s) and so carried forward
+    into the latest decision (a stale price there, not a return of 0 by choice)."""
+    if not len(dates):
+        return
+    for j, name in enumerate(names):
+        if not isnan[-1, j]:
+            continue
+        have = np.flatnonzero(~isnan[:, j])
+        last = _day(dates[have[-1]]) if have.size else "never"
+        logger.warning(
+            "%s: asset '%s' has no price on the last %d date(s) (from %s; its last price is "
+            "on %s): it is carried forward, so a decision at the close of %s uses a stale "
+            "price; likely a late or missing quote",
+            source,
+            name,
+            len(dates) - 1 - (int(have[-1]) if have.size else -1),
+            _day(dates[int(have[-1]) + 1 if have.size else 0]),
+            last,
+            _day(dates[-1]),
+        )
