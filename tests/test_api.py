@@ -255,6 +255,8 @@ def test_backtest_errors_name_the_argument() -> None:
         ev.backtest("nope", prices, window=60)
     with pytest.raises(UsageError, match=r"^strategies: give 'all'.*got int 5$"):
         ev.backtest(5, prices)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=r"got MarketData: the data comes second"):
+        ev.backtest(ev.load_data(prices))  # type: ignore[arg-type]
     with pytest.raises(UsageError, match=r"^config: expected a RunConfig or None, got dict$"):
         ev.backtest("all", prices, config={"backtest": {}})  # type: ignore[arg-type]
 
@@ -272,6 +274,9 @@ def test_run_takes_a_mapping_and_checks_every_key_before_any_work(tmp_path: Path
         ev.run(ev.RunConfig(search={"families": ["x"]}), prices, out=out)
     with pytest.raises(UsageError, match=r"^config: expected a RunConfig.*got int$"):
         ev.run(7, prices, out=out)  # type: ignore[arg-type]
+    quoted = {"search": {"space": {"fixed": {"feature_rsi_14": "no"}}}}
+    with pytest.raises(ConfigError, match=r"^config: search.space.fixed.feature_rsi_14 = \"no\""):
+        ev.run(quoted, prices, out=out)
     assert not out.exists()
 
 
@@ -338,6 +343,9 @@ def test_the_champion_decides_causally(notebook: dict[str, Any]) -> None:
     later.loc[later.index > day] *= 3.0  # prices after the decision must not matter
     pd.testing.assert_frame_equal(champion.allocate(later, [day]), full)
     assert champion.seeds == [3, 4]
+    pd.testing.assert_frame_equal(champion.allocate(prices, f"{day:%Y-%m-%d}"), full)
+    with pytest.raises(UsageError, match="dates: expected a date or a list of dates"):
+        champion.allocate(prices, "soon")
 
 
 @pytest.mark.slow

@@ -96,3 +96,29 @@ def test_a_config_built_in_python_fails_in_one_line_naming_the_key() -> None:
     with pytest.raises(ConfigError, match=r"^my\.toml: invalid value for 'search\.population'"):
         parse_config({"search": {"population": 1}}, "my.toml")
     assert RunConfig.model_validate({"search": {"population": 4}}).search.population == 4
+
+
+def test_a_mapping_typed_in_python_is_held_to_a_files_types() -> None:
+    """Fresh-eyes finding: quoted booleans in search.space.fixed passed through the Python API
+    turned the features on (field case 22's kind, which the TOML path refuses)."""
+    import datetime
+
+    import pytest
+
+    from evofolio.config import DataConfig, RunConfig
+    from evofolio.errors import ConfigError
+
+    fixed = {"search": {"space": {"fixed": {"feature_vol_21": "false"}}}}
+    with pytest.raises(ConfigError, match=r"feature_vol_21 = \"false\" is a string"):
+        RunConfig.model_validate(fixed)
+    with pytest.raises(ConfigError, match=r"search.population = \"3\" is a string"):
+        RunConfig(search={"population": "3"})
+    with pytest.raises(ConfigError, match=r"training.epochs = 5.0 is a number"):
+        RunConfig(training={"epochs": 5.0})
+    with pytest.raises(ConfigError, match=r"training.device': expected auto, cpu, cuda"):
+        RunConfig(training={"device": "tpu"})
+    # what Python writes naturally still works: sections as models, ISO date strings
+    config = RunConfig(data=DataConfig(source="x.csv"), validate={"first_test": 2005})
+    assert config.data.source == "x.csv" and config.validation.first_test == 2005
+    dated = RunConfig.model_validate({"data": {"holdout_start": "2018-01-01"}})
+    assert dated.data.holdout_start == datetime.date(2018, 1, 1)

@@ -248,8 +248,13 @@ def _split_strategies(strategies: Strategies) -> tuple[list[str], dict[str, Allo
     if callable(strategies):
         return [], {"allocator": strategies}
     message = "strategies: give 'all', rule names, an allocator factory or a mapping of them, got "
+    if hasattr(strategies, "prices") or isinstance(strategies, pd.DataFrame):
+        raise UsageError(
+            message + f"{type(strategies).__name__}: the data comes second, as in "
+            "backtest('all', data)"
+        )
     if not isinstance(strategies, Iterable):
-        raise UsageError(message + f"{type(strategies).__name__} {strategies!r}")
+        raise UsageError(message + f"{type(strategies).__name__} {str(strategies)[:40]!r}")
     items = list(strategies)
     if not items or not all(isinstance(item, str) for item in items):
         raise UsageError(message + repr(items)[:80])

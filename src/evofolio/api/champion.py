@@ -94,7 +94,8 @@ class Champion:
             prices: a prices DataFrame (dates × the run's assets, adjusted closes), a source
                 string or ``MarketData``; default the run's own source reloaded. A frame is
                 validated like a file (see :func:`evofolio.load_data`).
-            dates: decision dates among the price dates (default: the last one). The row for
+            dates: decision dates among the price dates, one date or several (default: the
+                last one). The row for
                 date *t* depends on prices up to *t* only; it is held from *t+1* on.
             market: the market series for beta (a frame's default: the run's market spec,
                 else the equal-weight average of the assets, as the run had it).
@@ -112,7 +113,16 @@ class Champion:
         """
         loaded = self._market_data(prices, market)
         frame = loaded.prices
-        when = pd.DatetimeIndex([frame.index[-1]] if dates is None else pd.to_datetime(dates))
+        if dates is None:
+            when = pd.DatetimeIndex([frame.index[-1]])
+        else:
+            single = isinstance(dates, str) or not isinstance(dates, Sequence | pd.Index)
+            try:
+                when = pd.DatetimeIndex(pd.to_datetime([dates] if single else list(dates)))
+            except (TypeError, ValueError):
+                raise UsageError(
+                    f"dates: expected a date or a list of dates (YYYY-MM-DD), got {dates!r}"
+                ) from None
         missing = when.difference(pd.DatetimeIndex(frame.index))
         if len(missing):
             raise DataError(f"{loaded.source}: no prices on {missing[0]:%Y-%m-%d} (dates)")

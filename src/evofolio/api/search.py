@@ -20,6 +20,7 @@ from evofolio.api.config import load_config, load_preset
 from evofolio.api.data import PricesInput, load_data
 from evofolio.api.progress import progress_callbacks
 from evofolio.config import RunConfig, override, parse_config
+from evofolio.config.run import check_mapping
 from evofolio.data import MarketData, load_from_config
 from evofolio.data.load import anchored
 from evofolio.errors import UsageError
@@ -251,6 +252,7 @@ def _base_config(config: ConfigInput, preset: str) -> RunConfig:
     if isinstance(config, RunConfig):
         return check_model(config, "config")
     if isinstance(config, Mapping):
+        check_mapping(config, "config")  # "false" is text, as in a file
         return check_model(parse_config(dict(config), "config"), "config")
     if isinstance(config, str | os.PathLike):
         return load_config(config)

@@ -9,12 +9,15 @@ file's values.
 from __future__ import annotations
 
 import contextvars
+import datetime
+import re
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evofolio.config.sections import (
     BacktestConfig,
@@ -34,6 +37,7 @@ from evofolio.errors import ConfigError
 
 __all__ = [
     "RunConfig",
+    "check_mapping",
     "load_config",
     "load_preset",
     "override",
@@ -45,6 +49,10 @@ __all__ = [
 _SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("source", default="RunConfig")
 """What a :class:`RunConfig` being validated came from (a file, ``command line``), for its
 error messages."""
+
+
+_VALIDATING: contextvars.ContextVar[bool] = contextvars.ContextVar("validating", default=False)
+"""Whether :meth:`RunConfig.model_validate` is running (it checked the types itself)."""
 
 
 class RunConfig(_Section):
@@ -87,6 +95,8 @@ class RunConfig(_Section):
 
     def __init__(self, /, **values: Any) -> None:
         # pydantic runs this for model_validate too: the error names the source it was given
+        if not _VALIDATING.get():  # RunConfig(**values) typed in Python: strict types too
+            check_types(_as_written(values), RunConfig, "RunConfig")
         try:
             super().__init__(**values)
         except ValidationError as error:
@@ -97,14 +107,39 @@ class RunConfig(_Section):
         """Validate a mapping; :class:`~evofolio.errors.ConfigError` naming the key (and
         ``context["source"]``, e.g. the file, when given) otherwise."""
         source = context.get("source") if isinstance(context, dict) else None
+        if source is None and isinstance(obj, Mapping):
+            # a mapping typed in Python is held to a file's strict types: "false" is text,
+            # not a boolean, and "3" no integer (parse_config's callers check their own)
+            check_types(_as_written(obj), cls, "RunConfig")
         token = _SOURCE.set(str(source or "RunConfig"))
+        validating = _VALIDATING.set(True)
         try:
             return super().model_validate(obj, context=context, **options)
         except ValidationError as error:
             raise ConfigError(_describe(error, _SOURCE.get())) from None
         finally:
+            _VALIDATING.reset(validating)
             _SOURCE.reset(token)
 
+
+def _as_written(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping typed in Python, as :func:`check_types` reads a TOML file's: sections given
+    as models are validated already (left out), and an ISO date string is a date (Python
+    has no unquoted date literal)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, BaseModel):
+            continue
+        if isinstance(value, Mapping):
+            out[key] = _as_written(value)
+        elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            out[key] = datetime.date.fromisoformat(value)
+        else:
+            out[key] = value
+    return out
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _UNION_TAGS = {"int", "float", "str", "bool", "date", "none"}
 
@@ -120,7 +155,15 @@ def _describe(error: ValidationError, source: str) -> str:
     key = ".".join(parts) or "(root)"
     if first["type"] == "extra_forbidden":
         return f"{source}: unknown config key '{key}'"
-    return f"{source}: invalid value for '{key}': {first['msg']}"
+    message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's wrapper words
+    return f"{source}: invalid value for '{key}': {message}"
+
+
+def check_mapping(values: Mapping[str, Any], source: str = "config") -> None:
+    """Hold a configuration typed in Python as a mapping to a TOML file's strict types
+    (:mod:`evofolio.config.strict`; an ISO date string counts as a date): ``ConfigError``
+    naming ``source``, the dotted key, the value and the type expected."""
+    check_types(_as_written(values), RunConfig, source)
 
 
 def parse_config(values: dict[str, Any], source: str = "config") -> RunConfig:

@@ -9,6 +9,7 @@ key, never a silently ignored setting. ``[search]`` and ``[search.space]`` are i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import (
@@ -172,11 +173,15 @@ class TrainingConfig(_Section):
         ge=1,
         description="torch threads in each fit (None: the process's, see evofolio.compute)",
     )
-    device: str = Field(
-        "auto",
-        pattern=r"^(auto|cpu|cuda(:[0-9]+)?)$",
-        description="auto (CUDA when present), cpu, cuda or cuda:N",
-    )
+    device: str = Field("auto", description="auto (CUDA when present), cpu, cuda or cuda:N")
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        if re.fullmatch(r"auto|cpu|cuda(:[0-9]+)?", value) is None:
+            raise ValueError(f"expected auto, cpu, cuda or cuda:N, got '{value}'")
+        return value
+
     max_gflop: float | None = Field(
         None, gt=0.0, description="compute budget per fit (caps the epochs; None: none)"
     )
