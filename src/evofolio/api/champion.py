@@ -118,7 +118,8 @@ class Champion:
         else:
             single = isinstance(dates, str) or not isinstance(dates, Sequence | pd.Index)
             try:
-                when = pd.DatetimeIndex(pd.to_datetime([dates] if single else list(dates)))
+                given: list[Any] = [dates] if single else list(dates)
+                when = pd.DatetimeIndex([pd.Timestamp(day) for day in given])
             except (TypeError, ValueError):
                 raise UsageError(
                     f"dates: expected a date or a list of dates (YYYY-MM-DD), got {dates!r}"
