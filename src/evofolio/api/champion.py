@@ -124,6 +124,7 @@ class Champion:
                 raise UsageError(
                     f"dates: expected a date or a list of dates (YYYY-MM-DD), got {dates!r}"
                 ) from None
+        when = when.as_unit(pd.DatetimeIndex(frame.index).unit)  # the prices' resolution
         missing = when.difference(pd.DatetimeIndex(frame.index))
         if len(missing):
             raise DataError(f"{loaded.source}: no prices on {missing[0]:%Y-%m-%d} (dates)")
