@@ -106,8 +106,10 @@ def run_and_print(
     active = "n/a" if stats.active_pbo is None else f"{stats.active_pbo.pbo:.2f}"
     console.print(
         f"champion: trial {result.champion_trial} ({result.champion_config.model.family}), "
-        f"a seed ensemble of {config.champion.seeds}; {stats.n_evaluated} trials evaluated "
-        f"({stats.n_pruned} pruned); probability of backtest overfitting {active} on the "
+        f"a seed ensemble of {config.champion.seeds}; N = {stats.n_evaluated} configurations "
+        f"tried ({stats.n_configs} completed + {stats.n_pruned} pruned; a clone of an earlier "
+        "genome counts once, the report's Search section lists every trial); probability of "
+        f"backtest overfitting {active} on the "
         f"returns over {stats.benchmark}, {pbo} on the raw returns; deflated Sharpe vs zero "
         f"{'n/a' if math.isnan(dsr) else f'{dsr:.2f}'} (not the verdict)",
         soft_wrap=True,
