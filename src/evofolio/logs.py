@@ -54,13 +54,11 @@ def warnings_once(logger_name: str = LOGGER) -> Iterator[OnceFilter]:
     per repeated warning gives its count. A handler that already holds a
     :class:`OnceFilter` (the command line's, or an outer job's) keeps counting in it."""
     logger = logging.getLogger(logger_name)
-    handlers = _handlers(logger)
-    existing = next((f for h in handlers for f in h.filters if isinstance(f, OnceFilter)), None)
-    if existing is not None:
-        yield existing
-        return
+    handlers = [
+        h for h in _handlers(logger) if not any(isinstance(f, OnceFilter) for f in h.filters)
+    ]
     once = OnceFilter()
-    for handler in handlers:
+    for handler in handlers:  # a handler that already counts keeps its own filter
         handler.addFilter(once)
     try:
         yield once
