@@ -254,7 +254,7 @@ def _split_strategies(strategies: Strategies) -> tuple[list[str], dict[str, Allo
             "backtest('all', data)"
         )
     if not isinstance(strategies, Iterable):
-        raise UsageError(message + f"{type(strategies).__name__} {str(strategies)[:40]!r}")
+        raise UsageError(message + f"{type(strategies).__name__} {str(strategies)[:40]}")
     items = list(strategies)
     if not items or not all(isinstance(item, str) for item in items):
         raise UsageError(message + repr(items)[:80])
