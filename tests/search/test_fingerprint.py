@@ -65,6 +65,12 @@ def test_same_inputs_resume_other_inputs_are_refused(tmp_path: Path) -> None:
     lam = search_config(population=3, generations=2, fold_lambda=1.5)
     with pytest.raises(RunDirMismatchError, match=r"fitness \(fold_lambda 0.5 -> 1.5\)"):
         _search(lam, run_dir, _print(lam, data_a))
+    # a key of a nested table is named down to its leaf, with its values (fresh-eyes finding:
+    # "fitness (training) differ" named no key)
+    fewer = bigger.model_copy(update={"training": bigger.training.model_copy(update={"epochs": 2})})
+    epochs = bigger.training.epochs
+    with pytest.raises(RunDirMismatchError, match=rf"fitness \(training.epochs {epochs} -> 2\)"):
+        _search(fewer, run_dir, _print(fewer, data_a))
     assert _snapshot(run_dir) == before  # nothing in the directory changed
     # the same prices read from another path (a copy, a relative path) resume
     copy = tmp_path / "elsewhere" / "a_copy.csv"

@@ -111,15 +111,26 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
         if _canonical(before) == _canonical(after):
             continue
         if isinstance(before, Mapping) and isinstance(after, Mapping):
-            keys = sorted(
-                _shown(k, before.get(k), after.get(k))
-                for k in set(before) | set(after)
-                if _canonical(before.get(k)) != _canonical(after.get(k))
-            )
+            keys = sorted(_leaves(before, after, ""))
             out.append(f"{group} ({', '.join(keys)})")
         else:
             out.append(group)
     return out
+
+
+def _leaves(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str) -> list[str]:
+    """Every differing key, down to the leaves of nested tables (``training.epochs 6 -> 2``),
+    each with its values when they are short."""
+    found = []
+    for key in set(before) | set(after):
+        a, b = before.get(key), after.get(key)
+        if _canonical(a) == _canonical(b):
+            continue
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            found.extend(_leaves(a, b, f"{prefix}{key}."))
+        else:
+            found.append(_shown(f"{prefix}{key}", a, b))
+    return found
 
 
 def _refuse(where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
