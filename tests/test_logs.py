@@ -78,3 +78,26 @@ def test_the_command_line_shows_each_warning_once_and_the_error_last() -> None:
     assert failed.exit_code == 2
     assert failed.stderr.strip().splitlines()[-1] == "error: prices.csv: column 'X': bad"
     assert failed.stderr.count("suspicious jump") == 2  # the warning, then its count
+
+
+def test_ctrl_c_says_how_to_resume_a_search() -> None:
+    """Fresh-eyes finding: Ctrl-C gave a bare "error: interrupted" with no word on resuming."""
+    app = typer.Typer()
+
+    @app.command("evolve")
+    @handle_errors
+    def evolve_command() -> None:
+        raise KeyboardInterrupt
+
+    @app.command("data")
+    @handle_errors
+    def data_command() -> None:
+        raise KeyboardInterrupt
+
+    search = CliRunner().invoke(app, ["evolve"])
+    assert search.exit_code == 130
+    assert search.stderr.strip().splitlines()[-1] == (
+        "error: interrupted; the same command resumes the search (its finished trials are kept)"
+    )
+    other = CliRunner().invoke(app, ["data"])
+    assert other.exit_code == 130 and other.stderr.strip() == "error: interrupted"

@@ -130,6 +130,10 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug det
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 
 
+SEARCH_COMMANDS = frozenset({"run_command", "evolve_command", "validate_command"})
+"""The commands whose run directory a second call resumes (named by their functions)."""
+
+
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn user errors into ``error: ...`` on stderr and exit code 2."""
 
@@ -143,7 +147,18 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            err_console.print("error: interrupted", markup=False, highlight=False)
+            resumes = command.__name__ in SEARCH_COMMANDS
+            err_console.print(
+                "error: interrupted"
+                + (
+                    "; the same command resumes the search (its finished trials are kept)"
+                    if resumes
+                    else ""
+                ),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(130) from None
         finally:
             _report_repeats()
