@@ -41,3 +41,19 @@ def test_a_price_table_with_one_bad_cell_gets_no_returns_hint() -> None:
     prices.iloc[50, 1] = -3.0
     with pytest.raises(DataError, match=r"column 'B', 2020-03-11: price must be > 0, got -3$"):
         ev.load_data(prices)
+
+
+def test_gross_returns_given_as_prices_are_named(caplog: pytest.LogCaptureFixture) -> None:
+    """Fresh-eyes finding: 1 + returns saved as prices passed silently (Sharpe 0.08 instead of
+    1.67); a real price series near 1 (a random walk) is not flagged."""
+    import logging
+
+    gross = 1.0 + returns_frame()
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        ev.load_data(gross)
+    assert "'A', 'B', 'C', 'D' look like gross returns (1 + r), not prices" in caplog.text
+    caplog.clear()
+    near_one = (1.0 + returns_frame() * 0.2).cumprod()  # a price that stays near 1
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        ev.load_data(near_one)
+    assert "gross returns" not in caplog.text

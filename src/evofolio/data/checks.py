@@ -12,6 +12,7 @@ named, for frames whose rows are not the rows of a file).
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sized
 
@@ -22,6 +23,8 @@ from evofolio.data.missing import MissingPolicy, MissingReport, apply_missing_po
 from evofolio.data.stamps import check_one_per_day, wall_times, warn_weekends
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.typing import FloatArray
+
+logger = logging.getLogger(__name__)
 
 # The resolution pandas itself gives parsed dates ("us" in pandas 3, "ns" before), so that
 # validated frames line up with frames built by pandas' own constructors.
@@ -63,7 +66,35 @@ def validate_prices(
             + (f" ({found})" if found else "")
         )
     frame = parse_frame(df, source, cite_rows=cite_rows, timezone=timezone, end=end)
+    _warn_gross_returns(frame, source)
     return apply_missing_policy(frame, source, policy or MissingPolicy())
+
+
+def _warn_gross_returns(frame: pd.DataFrame, source: str) -> None:
+    """A warning naming the columns that look like gross returns (1 + r) rather than prices:
+    every value within (0.5, 1.5), a median distance from 1 under 0.05, and levels without
+    memory (lag-one autocorrelation of the levels under 0.5, where a price series, a random
+    walk, has nearly 1). Such a column is read as a price near 1 whose 'returns' are noise."""
+    suspects = []
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if values.size < 30 or not ((values > 0.5) & (values < 1.5)).all():
+            continue
+        if float(np.median(np.abs(values - 1.0))) >= 0.05:
+            continue
+        centred = values - values.mean()
+        scale = float(np.dot(centred, centred))
+        if scale > 0 and float(np.dot(centred[1:], centred[:-1])) / scale < 0.5:
+            suspects.append(str(column))
+    if suspects:
+        logger.warning(
+            "%s: column(s) %s look like gross returns (1 + r), not prices: values near 1 "
+            "without memory from one date to the next; give prices, e.g. 100 * "
+            "gross.cumprod(), or the results are computed on noise",
+            source,
+            ", ".join(f"'{c}'" for c in suspects[:5]) + (" ..." if len(suspects) > 5 else ""),
+        )
 
 
 def require_history(prices: Sized, n_rows: int, what: str) -> None:
