@@ -82,8 +82,9 @@ def allocate_command(
         return
     console.print(
         f"target weights decided at the close of {last[0]:%Y-%m-%d} "
-        f"({champion.family} champion, the average of {len(seeds)} seeds' "
-        "weights), to hold from the next trading day"
+        f"({champion.family} champion, "
+        + (f"the average of {len(seeds)} seeds' weights" if len(seeds) > 1 else "one seed")
+        + "), to hold from the next trading day"
     )
     table = Table()
     table.add_column("Asset", style="bold")
