@@ -44,8 +44,13 @@ def test_backtest_survivors_only_prints_the_bias(ragged_csv: Path, tmp_path: Pat
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"]["survivorship_bias"]["equal_weight"] > 0.1
     assert metrics["settings"]["universe"]["delistings_applied"]["equal_weight"] == 7
+    # each rule's delistings in one line naming the rule, computed or cached (fresh-eyes
+    # finding: the computed ones came unnamed, once per rule)
+    assert "equal_weight: 7 delisting(s) applied to held positions: " in result.stderr
+    assert "info: 7 delisting(s) applied" not in result.stderr
     again = runner.invoke(app, [*args, "--window", "63", "--out", str(tmp_path / "cached")])
     assert again.exit_code == 0, again.output  # the panel now comes from the cache
+    assert "equal_weight: 7 delisting(s) applied to held positions (cached panel)" in (again.stderr)
     cached = json.loads((tmp_path / "cached" / "metrics.json").read_text())
     assert cached["settings"]["universe"]["delistings_applied"]["equal_weight"] == 7
 

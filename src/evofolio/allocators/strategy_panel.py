@@ -8,12 +8,13 @@ the panel is read from the cache, so a second run is not quieter than the first.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,20 +240,16 @@ def build_strategy_panel(
             for line in notes:
                 logger.warning(line)
             for name, result in cached.results.items():
-                if result.delistings is not None and len(result.delistings):
-                    logger.info(
-                        "%s: %d delisting(s) applied to held positions (cached panel): %s",
-                        name,
-                        len(result.delistings),
-                        ", ".join(str(a) for a in result.delistings["asset"][:5]),
-                    )
+                _log_delistings(name, result, " (cached panel)")
             return StrategyPanel(cached.results, notes)
     results = {}
     allocators: list[ClassicAllocator] = []
     inputs = prices if universe is None else AllocationData(prices, universe=universe)
     for name in names:
         factory = functools.partial(_made, allocators, name, window, effective)
-        results[name] = run_period(factory, inputs, start, end, rules)
+        with _quiet_simulate():  # one line per rule below, naming it
+            results[name] = run_period(factory, inputs, start, end, rules)
+        _log_delistings(name, results[name], "")
         if on_step is not None:
             on_step(name)
     notes = tuple(rule_warnings(allocators))
@@ -351,3 +348,32 @@ def strategy_panel_into(
     panel = strategy_panel(data.prices, window, cost_bps, covariance, data.universe)
     data.derived[derived_key(window, cost_bps, covariance)] = panel
     return panel
+
+
+def _log_delistings(name: str, result: BacktestResult, where: str) -> None:
+    """One info line naming the rule and the delistings its backtest applied."""
+    if result.delistings is not None and len(result.delistings):
+        logger.info(
+            "%s: %d delisting(s) applied to held positions%s: %s",
+            name,
+            len(result.delistings),
+            where,
+            ", ".join(str(a) for a in result.delistings["asset"][:5])
+            + (" ..." if len(result.delistings) > 5 else ""),
+        )
+
+
+def _unnamed_summary(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("%d delisting(s) applied")
+
+
+@contextlib.contextmanager
+def _quiet_simulate() -> Iterator[None]:
+    """The simulator's own unnamed delisting summary held back (the caller names the rule;
+    the per-delisting debug lines stay)."""
+    simulator = logging.getLogger("evofolio.backtesting.simulate")
+    simulator.addFilter(_unnamed_summary)
+    try:
+        yield
+    finally:
+        simulator.removeFilter(_unnamed_summary)
