@@ -79,10 +79,15 @@ def test_a_running_shared_search_is_refused_from_any_machine(tmp_path: Path) -> 
     finally:
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
-    # its heartbeat goes stale (after 2 x heartbeat_seconds): a dead worker blocks nobody
-    time.sleep(2.5)
+    # its heartbeat goes stale (after 2 x heartbeat_seconds): a dead worker blocks nobody.
+    # Polled up to a deadline: on a loaded machine the last beat may land late.
     storage = make_storage(url, SearchConfig(heartbeat_seconds=1))
-    assert live_running_trials(optuna.load_study(study_name="shared", storage=storage)) == []
+    deadline = time.monotonic() + 30.0
+    live = live_running_trials(optuna.load_study(study_name="shared", storage=storage))
+    while live and time.monotonic() < deadline:
+        time.sleep(0.5)
+        live = live_running_trials(optuna.load_study(study_name="shared", storage=storage))
+    assert live == []
 
 
 def test_a_resumed_study_is_refused_until_its_new_champion_is_published(
