@@ -179,7 +179,8 @@ def test_coordinator_and_two_workers_share_one_study(tmp_path: Path, postgres_ur
     )
     assert result.exit_code == 0, result.output
     weights = json.loads((fourth / "allocation.json").read_text())["weights"]
-    assert abs(sum(weights.values()) - 1.0) < 1e-9
+    # the networks decide in float32: a sum within a few float32 epsilons of 1
+    assert abs(sum(weights.values()) - 1.0) < 1e-6
     here = json.loads((out_c / "champion" / "config.json").read_text())
     assert json.loads((fourth / "champion" / "config.json").read_text()) == here
 
