@@ -1,6 +1,7 @@
-"""An asset dropped for missing data is named with its first and last price and, when it
-lists late or stops early, the survivorship bias and the fix (issue 24: "dropped from the
-whole history with one line that gives neither its last date nor the bias this causes")."""
+"""A file whose assets list late or stop early is read point in time by default (issue 22:
+"Prices may start late and end early"); read as a rectangle (``ragged=False``), an asset
+dropped for missing data is named with its first and last price and, when it lists late or
+stops early, the survivorship bias and the fix (issue 24)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ import pytest
 import evofolio as ev
 
 
-def test_a_late_listing_and_an_early_exit_are_named_with_their_dates(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def _listing_and_exit() -> tuple[pd.DatetimeIndex, pd.DataFrame]:
     dates = pd.bdate_range("2010-01-01", periods=1000, name="date")
     rng = np.random.default_rng(1)
     prices = pd.DataFrame(
@@ -25,8 +24,65 @@ def test_a_late_listing_and_an_early_exit_are_named_with_their_dates(
     )
     prices.iloc[:400, 2] = np.nan  # lists on row 400
     prices.iloc[600:, 3] = np.nan  # stops after row 599
+    return dates, prices
+
+
+def test_by_default_a_listing_and_an_exit_are_read_point_in_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dates, prices = _listing_and_exit()
+    with caplog.at_level(logging.DEBUG, logger="evofolio"):
+        data = ev.load_data(prices)
+    assert list(data.prices.columns) == ["A", "B", "LATE", "GONE"]
+    assert data.universe is not None
+    lives = data.universe.lives()
+    assert lives.loc["LATE", "first"] == dates[400] and lives.loc["GONE", "last"] == dates[599]
+    assert len(data.prices) == len(dates)  # nothing trimmed, nothing dropped
+    text = " ".join(r.getMessage() for r in caplog.records)
+    assert "ragged universe, read point in time: 4 assets, 1 start after the first date" in text
+    assert "--rectangular" in text
+    assert "1 asset(s) list after the first date and 1 end before the last" in text
+    assert f"LATE lists {dates[400]:%Y-%m-%d}" in text
+    assert f"GONE ends {dates[599]:%Y-%m-%d}" in text
+    assert "dropping" not in text
+
+
+def test_a_rectangle_keeps_todays_reading_exactly() -> None:
+    """No asset starts or ends more than max_ffill_days dates off: no universe, and the
+    leading dates of a late first quote are trimmed as before."""
+    dates, prices = _listing_and_exit()
+    prices = prices[["A", "B"]].copy()
+    prices.iloc[:3, 1] = np.nan  # 3 <= max_ffill_days = 5: a late quote, not a listing
+    data = ev.load_data(prices)
+    assert data.universe is None
+    assert data.prices.index[0] == dates[3] and data.report.trimmed_rows == 3
+    forced = ev.load_data(prices, ragged=False)
+    pd.testing.assert_frame_equal(forced.prices, data.prices)
+
+
+def test_an_exit_a_few_days_before_the_end_is_a_late_quote_not_a_delisting(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """In a ragged file, a life ending within max_ffill_days of the last date is carried to
+    the end with the stale-price warning: no delisting return is booked on a lagging feed."""
+    dates, prices = _listing_and_exit()
+    prices.iloc[-2:, 0] = np.nan  # A's feed is 2 days behind
     with caplog.at_level(logging.WARNING, logger="evofolio"):
         data = ev.load_data(prices)
+    assert data.universe is not None
+    lives = data.universe.lives()
+    assert lives.loc["A", "last"] == dates[-1] and lives.loc["GONE", "last"] == dates[599]
+    assert data.prices["A"].iloc[-1] == prices["A"].iloc[-3]
+    text = " ".join(r.getMessage() for r in caplog.records)
+    assert "asset 'A' has no price on the last 2 date(s)" in text
+
+
+def test_read_as_a_rectangle_a_dropped_listing_and_exit_are_named_with_their_dates(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dates, prices = _listing_and_exit()
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        data = ev.load_data(prices, ragged=False)
     assert list(data.prices.columns) == ["A", "B"]
     text = " ".join(r.getMessage() for r in caplog.records if "dropping" in r.getMessage())
     late, gone = dates[400], dates[599]

@@ -114,11 +114,16 @@ def test_policy_reaches_the_file_loader(
     prices.iloc[:9, 0] = np.nan  # 15% missing at the start
     path = write_wide(prices)
     with caplog.at_level(logging.WARNING):
-        data = load_data(str(path))
+        data = load_data(str(path), policy=MissingPolicy(lives=False))
     assert data.report.dropped == ("ALPHA",)
     assert "ALPHA" in caplog.text
-    lenient = load_data(str(path), policy=MissingPolicy(max_missing_frac=0.2))
+    lenient = load_data(str(path), policy=MissingPolicy(max_missing_frac=0.2, lives=False))
     assert lenient.report.trimmed_rows == 9
+    listed = load_data(str(path))  # 9 > max_ffill_days: a listing, read point in time
+    assert listed.universe is not None and listed.report.dropped == ()
+    assert listed.universe.lives().loc["ALPHA", "first"] == prices.index[9]
+    tight = load_data(str(path), policy=MissingPolicy(10, 0.2))  # 9 <= 10: a late quote
+    assert tight.universe is None and tight.report.trimmed_rows == 9
     assert lenient.prices.index[0] == prices.index[9]
     assert lenient.market.index.equals(lenient.prices.index)
 

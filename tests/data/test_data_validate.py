@@ -155,7 +155,9 @@ def test_gap_longer_than_policy_names_column_and_first_date(prices: pd.DataFrame
 def test_trailing_gap_longer_than_policy_is_an_error(prices: pd.DataFrame) -> None:
     prices.iloc[-6:, 0] = np.nan
     with pytest.raises(DataError, match=r"column 'ALPHA': 6 .* to the last date"):
-        validate_prices(prices, "mem")
+        validate_prices(prices, "mem", MissingPolicy(lives=False))
+    _, report = validate_prices(prices, "mem")  # by default: 6 > 5 dates, a delisting
+    assert report.lives is not None and report.lives["ALPHA"][1] == prices.index[-7]
 
 
 def test_sparse_asset_is_dropped_with_a_warning(

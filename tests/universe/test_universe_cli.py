@@ -28,7 +28,9 @@ def test_data_shows_lives_entries_and_exits(ragged_csv: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "ragged: 4 entries, 7 exits" in result.stdout
     assert "Universe by year" in result.stdout and "R13" in result.stdout
-    plain = runner.invoke(app, ["data", "--data", str(ragged_csv)])
+    default = runner.invoke(app, ["data", "--data", str(ragged_csv)])  # the file decides
+    assert default.exit_code == 0 and "ragged: 4 entries, 7 exits" in default.stdout
+    plain = runner.invoke(app, ["data", "--data", str(ragged_csv), "--rectangular"])
     assert plain.exit_code == 0 and "Universe by year" not in plain.stdout  # a rectangle
 
 

@@ -34,8 +34,9 @@ def _write(frame: pd.DataFrame, path: Path) -> Path:
 def test_a_ragged_file_keeps_every_life(tmp_path: Path) -> None:
     raw = _prices()
     path = _write(raw, tmp_path / "prices.csv")
-    with pytest.raises(DataError, match=r"after dropping B, C"):  # today's behaviour, unchanged
-        load_data(str(path))
+    with pytest.raises(DataError, match=r"after dropping B, C"):  # read as a rectangle
+        load_data(str(path), ragged=False)
+    assert load_data(str(path)).universe is not None  # by default the file decides: ragged
     data = load_data(str(path), ragged=True)
     assert data.assets == ["A", "B", "C"] and len(data.prices) == 40
     lives = data.universe.lives()

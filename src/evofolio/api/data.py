@@ -20,7 +20,7 @@ from evofolio.data.fields import asset_name, select_fielded
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import Format, to_wide
-from evofolio.data.load import cut_before
+from evofolio.data.load import cut_before, log_lives
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, align_market, load_market
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stamps import check_timezone
@@ -49,7 +49,7 @@ def load_data(
     name: str = FRAME_SOURCE,
     end: pd.Timestamp | str | None = None,
     price_column: str | None = None,
-    ragged: bool = False,
+    ragged: bool | None = None,
     universe: str | os.PathLike[str] | pd.DataFrame | None = None,
     delisting_return: float = DEFAULT_DELISTING_RETURN,
 ) -> MarketData:
@@ -82,10 +82,14 @@ def load_data(
             with several per asset (``("Adj Close", "AAPL")`` levels, ``AAPL Close`` /
             ``AAPL Adj Close`` columns); default the adjusted close when there is one
             (:mod:`evofolio.data.fields`, an info line says so).
-        ragged: prices may start late and end early: each asset lives from its first to its
-            last price (``data.ragged``; see :mod:`evofolio.data.universe`). ``MarketData``
-            then has a ``universe`` (lives, membership, delisting returns) and its prices
-            outside a life are padded (return 0).
+        ragged: True: prices may start late and end early, each asset living from its
+            first to its last price (``data.ragged``; see :mod:`evofolio.data.universe`);
+            ``MarketData`` then has a ``universe`` (lives, membership, delisting returns) and
+            its prices outside a life are padded (return 0). False: a rectangle (an asset
+            missing on more than ``max_missing_frac`` of the dates is dropped). None
+            (default): with lives when an asset starts or ends more than ``max_ffill_days``
+            dates after the first or before the last price (a listing or a delisting), else a
+            rectangle; an info line says which.
         universe: a membership file (``data.universe``) or table: rows of (asset, start,
             end[, delisting_return]) or a wide 0/1 table by date; implies ``ragged``.
         delisting_return: the return booked when a life ends before the data's last date
@@ -115,7 +119,9 @@ def load_data(
         return cut_before(source_or_prices, cut)
     if isinstance(universe, os.PathLike):
         universe = os.fspath(universe)
-    policy = MissingPolicy(max_ffill_days, max_missing_frac, ragged or universe is not None)
+    policy = MissingPolicy(
+        max_ffill_days, max_missing_frac, True if universe is not None else ragged
+    )
     if isinstance(market, os.PathLike):
         market = os.fspath(market)
     if isinstance(source_or_prices, os.PathLike):
@@ -144,7 +150,7 @@ def load_data(
         )
     frame = _wide_frame(source_or_prices, name, timezone, price_column)
     loaded = _from_frame(frame, market, policy, name, timezone, on_suspect_jump, cut)
-    if not policy.lives:
+    if loaded.report.lives is None:
         return loaded
     lives = build_universe(
         loaded.prices,
@@ -152,6 +158,7 @@ def load_data(
         delisting_return=delisting_return,
         timezone=check_timezone(timezone),
     )
+    log_lives(lives, name)
     return dataclasses.replace(loaded, prices=pad_lives(loaded.prices), universe=lives)
 
 

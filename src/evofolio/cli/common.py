@@ -105,8 +105,10 @@ RaggedOpt = Annotated[
     bool | None,
     typer.Option(
         "--ragged/--rectangular",
-        help="Prices may start late and end early: each asset lives from its first to its "
-        "last price (data.ragged; default: a rectangle, assets missing too much are dropped).",
+        help="Read prices point in time (each asset lives from its first to its last price, "
+        "delisting returns booked) or as a rectangle (assets missing too much are dropped). "
+        "Default (data.ragged unset): point in time when an asset starts or ends more than "
+        "max_ffill_days dates after the first or before the last price.",
         show_default=False,
     ),
 ]

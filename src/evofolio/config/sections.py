@@ -55,10 +55,12 @@ class DataConfig(_Section):
         description="the price column of a long file, or the field of a file with several "
         "per asset (Close, Adj Close, ...); default the adjusted close when there is one",
     )
-    ragged: bool = Field(
-        False,
-        description="prices may start late and end early: each asset lives from its first to "
-        "its last price (implied by universe)",
+    ragged: bool | None = Field(
+        None,
+        description="true: prices may start late and end early, each asset living from its "
+        "first to its last price (implied by universe); false: a rectangle, assets missing "
+        "too much dropped; unset: true when an asset starts or ends more than max_ffill_days "
+        "dates after the first or before the last price",
     )
     universe: str | None = Field(
         None,

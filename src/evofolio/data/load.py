@@ -139,7 +139,7 @@ def load_data(
     on_suspect_jump: OnSuspectJump = "warn",
     end: pd.Timestamp | None = None,
     price_column: str | None = None,
-    ragged: bool = False,
+    ragged: bool | None = None,
     universe: str | pd.DataFrame | None = None,
     delisting_return: float = DEFAULT_DELISTING_RETURN,
 ) -> MarketData:
@@ -153,8 +153,11 @@ def load_data(
     any value is read or checked (see :func:`evofolio.data.validate_prices`);
     ``price_column`` (``data.price_column``, files only): the price column of a long table,
     or the field of a table with several per asset (default: the adjusted close, see
-    :mod:`evofolio.data.fields`); ``ragged`` (``data.ragged``): prices may start late and
-    end early, each asset living from its first to its last price; ``universe``
+    :mod:`evofolio.data.fields`); ``ragged`` (``data.ragged``): True, prices may start late
+    and end early, each asset living from its first to its last price; False, a rectangle
+    (assets missing too much are dropped); None (default), the policy's ``lives`` (by
+    default: with lives when an asset lists or delists, see
+    :mod:`evofolio.data.missing`); ``universe``
     (``data.universe``, implies ``ragged``): a membership file or table (rows of asset, start,
     end or a wide 0/1 table); ``delisting_return`` (``data.delisting_return``, default -0.30
     after Shumway 1997): the return booked when a life ends before the last date. See
@@ -166,8 +169,10 @@ def load_data(
     if fmt not in FORMATS:
         raise DataError(f"unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     policy = policy or MissingPolicy()
-    if (ragged or universe is not None) and not policy.lives:
-        policy = dataclasses.replace(policy, lives=True)
+    if universe is not None:
+        ragged = True
+    if ragged is not None and policy.lives is not ragged:
+        policy = dataclasses.replace(policy, lives=ragged)
     timezone = check_timezone(timezone)
     text = source.strip()
     if price_column is not None and not is_table_path(text):
@@ -207,11 +212,11 @@ def load_data(
     check_jumps(prices, text, on_suspect_jump)
     check_stale(prices, text)
     lives: Universe | None = None
-    if policy.lives:
+    if report.lives is not None:
         lives = build_universe(
             prices, membership=universe, delisting_return=delisting_return, timezone=timezone
         )
-        _log_lives(lives, text)
+        log_lives(lives, text)
 
     if market is None and dataset is not None:
         market = dataset.market
@@ -243,13 +248,15 @@ def load_data(
     )
 
 
-def _log_lives(universe: Universe, source: str) -> None:
+def log_lives(universe: Universe, source: str) -> None:
+    """One info line: the assets of a ragged universe, its listings and exits."""
     lives = universe.lives()
     late = int((lives["first"] > universe.dates[0]).sum())
     early = int((lives["last"] < universe.dates[-1]).sum())
     logger.info(
-        "%s: ragged universe: %d assets, %d start after the first date, %d end before the last "
-        "(delisting returns booked for those)%s",
+        "%s: ragged universe, read point in time: %d assets, %d start after the first date, "
+        "%d end before the last (delisting returns booked for those)%s; --rectangular reads "
+        "a rectangle instead (assets missing too much dropped, survivorship bias)",
         source,
         len(lives),
         late,

@@ -9,13 +9,23 @@ frame (dates x assets) whose only remaining defect may be NaN cells. In order:
 3. forward-fill the remaining runs of at most ``max_ffill_days`` consecutive missing dates;
    a longer run (interior or trailing) is an error naming the asset and its first date.
 
+With ``lives=None`` (the default, ``data.ragged`` unset) the file decides: it is read with
+lives when an asset's first price comes more than ``max_ffill_days`` dates after the first
+asset's, or its last price more than ``max_ffill_days`` dates before the last asset's (a
+listing or a delisting, not a late quote); otherwise as a rectangle, exactly as with
+``lives=False``. An info line says which and why.
+
 With ``lives=True`` (a ragged universe, see :mod:`evofolio.data.universe`) an asset's
 **life** runs from its first to its last price, and only the dates inside it count: step 1
 counts the missing dates inside the life against ``max_missing_frac`` of the life's length
 (an asset with fewer than 2 prices is dropped), step 2 trims only the leading (and trailing)
 dates on which no asset has a price, step 3 fills and checks the gaps inside each life. The
 dates outside a life stay NaN (:func:`apply_missing_policy` returns them so; the loader pads
-them, see :func:`evofolio.data.universe.pad_lives`).
+them, see :func:`evofolio.data.universe.pad_lives`). When the file decided (``lives=None``),
+a life that ends within ``max_ffill_days`` dates of the data's last date is read as a late
+quote, not a delisting, as in a rectangle: its last price is carried to the end with the
+stale-price warning (booking a delisting return on a feed a few days behind would be a large
+wrong number). With ``lives=True`` every early end is a delisting, as the user said.
 """
 
 from __future__ import annotations
@@ -41,12 +51,13 @@ class MissingPolicy:
     ``max_ffill_days``: the longest run of consecutive missing dates of one asset that is
     forward-filled (0 disables filling). ``max_missing_frac``: an asset missing on more than
     this fraction of the dates is dropped. ``lives``: prices may start late and end early
-    (each asset's life is its first to last price; see the module doc).
+    (each asset's life is its first to last price); None (the default) decides from the file:
+    with lives when an asset lists or delists, else a rectangle (see the module doc).
     """
 
     max_ffill_days: int = 5
     max_missing_frac: float = 0.10
-    lives: bool = False
+    lives: bool | None = None
 
     def __post_init__(self) -> None:
         if self.max_ffill_days < 0:
@@ -62,7 +73,9 @@ class MissingReport:
     ``missing``: NaN cells per input asset, counted before anything was dropped or trimmed
     (with lives: inside the asset's life only);
     ``filled``: cells forward-filled per kept asset; ``dropped``: the assets removed for
-    missing too much; ``trimmed_rows``: leading dates removed; ``n_dates``: input dates.
+    missing too much; ``trimmed_rows``: leading dates removed; ``n_dates``: input dates;
+    ``lives``: each kept asset's first and last price date when the prices were read with
+    lives (a ragged universe), else None.
     """
 
     n_dates: int
@@ -134,8 +147,11 @@ def apply_missing_policy(
     prices: pd.DataFrame, source: str, policy: MissingPolicy
 ) -> tuple[pd.DataFrame, MissingReport]:
     """Apply ``policy`` to a float frame with a sorted, unique DatetimeIndex (see module doc)."""
-    if policy.lives:
-        return _apply_lives(prices, source, policy)
+    with_lives = policy.lives
+    if with_lives is None:
+        with_lives = _lists_or_delists(prices, source, policy.max_ffill_days)
+    if with_lives:
+        return _apply_lives(prices, source, policy, late_quotes=policy.lives is None)
     names = [str(c) for c in prices.columns]
     values = prices.to_numpy(dtype=np.float64)
     isnan = np.isnan(values)
@@ -206,8 +222,75 @@ def apply_missing_policy(
     return frame, report
 
 
+def _late_quotes(
+    present: npt.NDArray[np.bool_],
+    last: IntArray,
+    prices: pd.DataFrame,
+    source: str,
+    max_ffill_days: int,
+) -> IntArray:
+    """``last`` with each life that ends 1 to ``max_ffill_days`` dates before the latest last
+    price moved to that date (its last price is carried forward there): a feed a few days
+    behind, not a delisting. A warning names each asset, as for a rectangle's stale end."""
+    usable = present.sum(axis=0) >= 2
+    if not usable.any() or max_ffill_days == 0:
+        return last
+    stop = int(last[usable].max())
+    near = usable & (last < stop) & (stop - last <= max_ffill_days)
+    if not near.any():
+        return last
+    dates = pd.DatetimeIndex(prices.index)
+    _warn_stale_end(
+        ~present[: stop + 1, near],
+        dates[: stop + 1],
+        [str(c) for c in prices.columns[near]],
+        source,
+    )
+    out = last.copy()
+    out[near] = stop
+    return out
+
+
+def _lists_or_delists(prices: pd.DataFrame, source: str, max_ffill_days: int) -> bool:
+    """Whether some asset (with 2 prices or more) starts more than ``max_ffill_days`` dates
+    after the earliest first price or ends more than that before the latest last price: a
+    listing or a delisting, so the file is read with lives (an info line names them)."""
+    present = ~np.isnan(prices.to_numpy(dtype=np.float64))
+    counts = present.sum(axis=0)
+    usable = counts >= 2
+    if usable.sum() < 2:
+        return False
+    n_dates = len(prices)
+    first = np.argmax(present, axis=0)
+    last = n_dates - 1 - np.argmax(present[::-1], axis=0)
+    start, stop = int(first[usable].min()), int(last[usable].max())
+    late = usable & (first - start > max_ffill_days)
+    early = usable & (stop - last > max_ffill_days)
+    if not (late.any() or early.any()):
+        return False
+    names = [str(c) for c in prices.columns]
+    dates = pd.DatetimeIndex(prices.index)
+    shown = [
+        f"{names[j]} {'lists ' + _day(dates[first[j]]) if late[j] else ''}"
+        f"{' and ' if late[j] and early[j] else ''}"
+        f"{'ends ' + _day(dates[last[j]]) if early[j] else ''}"
+        for j in np.flatnonzero(late | early)[:3]
+    ]
+    more = int((late | early).sum()) - len(shown)
+    logger.debug(
+        "%s: %d asset(s) list after the first date and %d end before the last (%s%s): read "
+        "point in time",
+        source,
+        int(late.sum()),
+        int(early.sum()),
+        "; ".join(shown),
+        f"; {more} more" if more > 0 else "",
+    )
+    return True
+
+
 def _apply_lives(
-    prices: pd.DataFrame, source: str, policy: MissingPolicy
+    prices: pd.DataFrame, source: str, policy: MissingPolicy, *, late_quotes: bool = False
 ) -> tuple[pd.DataFrame, MissingReport]:
     """The policy of a ragged universe (module doc): NaN outside the lives is kept."""
     names = [str(c) for c in prices.columns]
@@ -216,6 +299,8 @@ def _apply_lives(
     has = present.any(axis=0)
     first = np.argmax(present, axis=0)
     last = n_dates - 1 - np.argmax(present[::-1], axis=0)
+    if late_quotes:
+        last = _late_quotes(present, last, prices, source, policy.max_ffill_days)
     length = np.where(has, last - first + 1, 0)
     inside = length - present.sum(axis=0)
     missing = {name: int(c) for name, c in zip(names, inside, strict=True)}
