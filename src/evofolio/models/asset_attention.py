@@ -261,7 +261,8 @@ class AssetAttention(nn.Module):
         if cfg.masked:  # the availability channel: exactly 0 weight off it
             x, mask = x[..., :-1], x[..., -1] > 0.5
         b, t, n, f = x.shape
-        if n != cfg.n_assets or f != cfg.n_features:
+        # masked: a ragged universe's chunks hold the assets they can use, fewer than n_assets
+        if (n > cfg.n_assets if cfg.masked else n != cfg.n_assets) or f != cfg.n_features:
             raise ValueError(
                 f"x has {n} assets x {f} features; the model expects "
                 f"{cfg.n_assets} x {cfg.n_features}"

@@ -151,7 +151,8 @@ class AssetLSTM(nn.Module):
             raise ValueError(f"x must be (batch, time, assets, features), got {tuple(x.shape)}")
         b, t, n, f = x.shape
         cfg = self.config
-        if n != cfg.n_assets or f != cfg.n_features:
+        # masked: a ragged universe's chunks hold the assets they can use, fewer than n_assets
+        if (n > cfg.n_assets if cfg.masked else n != cfg.n_assets) or f != cfg.n_features:
             raise ValueError(
                 f"x has {n} assets x {f} features; the model expects "
                 f"{cfg.n_assets} x {cfg.n_features}"

@@ -87,6 +87,45 @@ def make_chunks(
     return Chunks(inputs=inputs, returns=returns, mask=mask, burn_in=burn_in)
 
 
+def compact_chunks(chunks: Chunks) -> tuple[Chunks, Tensor | None]:
+    """A ragged universe's chunks on the assets each chunk can use, and where they came from.
+
+    For a masked model (the last feature is the availability channel: 1 where the asset is
+    investable, see :func:`evofolio.allocators.neural.masked_inputs`) an asset that is never
+    available in a chunk's input rows (burn-in included) gets weight exactly 0 on every row of
+    that chunk and costs nothing to trade, and each asset is encoded on its own (the shared
+    LSTM and ``asset_attention`` batch assets; only the head's masked softmax mixes them). So
+    each chunk keeps only its available assets: its columns are reordered, available ones
+    first, and all chunks are cut to the largest available count ``K``. A 20-year universe of
+    1,000 assets that ever lived, 500 at a time, then trains on about 500 columns per chunk,
+    not 1,000: the weights of the kept columns are those of the full chunk (up to float
+    summation order in the softmax).
+
+    Returns the compacted chunks (``inputs`` ``(chunks, rows, K, features)``, ``returns``
+    ``(chunks, chunk_len, K)``) and ``index`` ``(chunks, K)``, the original column of each
+    kept one; ``(chunks, None)`` when no column can be dropped.
+    """
+    active = chunks.inputs[..., -1].amax(dim=1) > 0.5  # (chunks, assets)
+    n = int(active.shape[1])
+    width = max(1, int(active.sum(dim=1).max()))
+    if width >= n:
+        return chunks, None
+    # available columns first, in their order; then the others (weight 0 there)
+    rank = torch.arange(n, device=active.device) + n * (~active).long()
+    index = rank.argsort(dim=1)[:, :width]
+    inputs = torch.take_along_dim(chunks.inputs, index[:, None, :, None], dim=2)
+    returns = None
+    if chunks.returns is not None:
+        returns = torch.take_along_dim(chunks.returns, index[:, None, :], dim=2)
+    return Chunks(inputs=inputs, returns=returns, mask=chunks.mask, burn_in=chunks.burn_in), index
+
+
+def is_masked(model: nn.Module) -> bool:
+    """Whether ``model`` reads an availability channel as its last feature (a ragged
+    universe's Model 1: ``config.masked``)."""
+    return bool(getattr(getattr(model, "config", None), "masked", False))
+
+
 def run_chunks(
     model: nn.Module | Step, inputs: Tensor, burn_in: int, grad: bool
 ) -> tuple[Tensor, Tensor | None]:
@@ -158,7 +197,11 @@ def predict_weights(
     if x.dim() != 3:
         raise ValueError(f"features must be (time, assets, features), got {tuple(x.shape)}")
     chunks = make_chunks(x, 0, x.shape[0], chunk_len, seq_len)
-    per_pass = max(1, min(max_batch, PREDICT_SEQUENCES // max(1, int(x.shape[1]))))
+    index = None
+    if is_masked(model):
+        chunks, index = compact_chunks(chunks)
+    width = int(chunks.inputs.shape[2])
+    per_pass = max(1, min(max_batch, PREDICT_SEQUENCES // max(1, width)))
     was_training = model.training
     model.eval()
     try:
@@ -168,5 +211,9 @@ def predict_weights(
         ]
     finally:
         model.train(was_training)
-    weights = torch.cat(parts).reshape(-1, x.shape[1])[: x.shape[0]]
+    weights = torch.cat(parts)
+    if index is not None:  # back to every column: 0 where a chunk had no use for the asset
+        full = weights.new_zeros((*weights.shape[:2], int(x.shape[1])))
+        weights = full.scatter_(2, index[:, None, :].expand(-1, weights.shape[1], -1), weights)
+    weights = weights.reshape(-1, x.shape[1])[: x.shape[0]]
     return weights.detach().cpu().double().numpy()

@@ -39,7 +39,7 @@ from torch import Tensor, nn
 from evofolio.config import TrainingConfig
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.objectives import get_objective
-from evofolio.training.chunks import Chunks, make_chunks
+from evofolio.training.chunks import Chunks, compact_chunks, is_masked, make_chunks
 from evofolio.training.losses import ChunkLoss, objective_loss
 from evofolio.training.seeding import seed_everything
 
@@ -111,25 +111,38 @@ def epoch_gflop(model: nn.Module, train_chunks: Chunks, val_chunks: Chunks | Non
     new rows per sample, and may give ``warm_up_flops(rows)``, those of its ``warm_up`` on a
     chunk's burn-in (see :func:`~evofolio.training.chunks.run_chunks`; else
     ``chunk_flops``); otherwise ``step_flops()`` per row is used. Backward counts twice.
+    Those count the model's ``n_assets``; a masked model's chunks, compacted to the assets
+    they can use (:func:`~evofolio.training.chunks.compact_chunks`), cost their share.
     """
     chunk_len = int(train_chunks.inputs.shape[1]) - train_chunks.burn_in
+    train_share, val_share = _width_share(model, train_chunks), _width_share(model, val_chunks)
     chunk = getattr(model, "chunk_flops", None)
     if chunk is not None:  # the cost of a call depends on its length (attention)
         warm = getattr(model, "warm_up_flops", chunk)
         burn_in = float(warm(train_chunks.burn_in)) if train_chunks.burn_in else 0.0
-        flops = train_chunks.n_chunks * (burn_in + 3.0 * float(chunk(chunk_len)))
+        flops = train_chunks.n_chunks * (burn_in + 3.0 * float(chunk(chunk_len))) * train_share
         if val_chunks is not None:
             val_len = int(val_chunks.inputs.shape[1]) - val_chunks.burn_in
             val_burn = float(warm(val_chunks.burn_in)) if val_chunks.burn_in else 0.0
-            flops += val_chunks.n_chunks * (val_burn + float(chunk(val_len)))
+            flops += val_chunks.n_chunks * (val_burn + float(chunk(val_len))) * val_share
         return flops / 1e9
     step = getattr(model, "step_flops", None)
     if step is None:
         return 0.0
-    steps = train_chunks.n_chunks * (train_chunks.burn_in + 3 * chunk_len)
+    steps = train_chunks.n_chunks * (train_chunks.burn_in + 3 * chunk_len) * train_share
     if val_chunks is not None:
-        steps += val_chunks.n_chunks * int(val_chunks.inputs.shape[1])
+        steps += val_chunks.n_chunks * int(val_chunks.inputs.shape[1]) * val_share
     return float(step()) * steps / 1e9
+
+
+def _width_share(model: nn.Module, chunks: Chunks | None) -> float:
+    """The share of the model's ``n_assets`` columns that a masked model's compacted
+    ``chunks`` hold (1 for any other model)."""
+    if chunks is None or not is_masked(model):
+        return 1.0
+    n_assets = int(getattr(getattr(model, "config", None), "n_assets", 0) or 0)
+    width = int(chunks.inputs.shape[2])
+    return width / n_assets if n_assets > 0 else 1.0
 
 
 def budget_epochs(
@@ -217,6 +230,10 @@ def train(
             if n_val
             else None
         )
+        if is_masked(model):  # a ragged universe: each chunk on the assets it can use
+            train_chunks = compact_chunks(train_chunks)[0]
+            if val_chunks is not None:
+                val_chunks = compact_chunks(val_chunks)[0]
         params = [p for p in model.parameters() if p.requires_grad]
         opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
         optimizer = opt_cls(params, lr=config.lr, weight_decay=config.weight_decay)
