@@ -5,22 +5,24 @@ count lists each year (at a random date) and about 5 % dies each year, always af
 drawdown: an asset's prices end the day after its price first falls ``DRAWDOWN`` below its
 running peak. Daily returns are ``drift_i + beta_i · market + noise_i`` (betas in [0.5, 1.5],
 idiosyncratic volatility 1-2.5 % a day). The file is written as wide parquet (NaN outside the
-lives) and run with ``--ragged`` and the ``quick`` budget traded monthly.
+lives), read point in time (the default for a file that lists and delists) and run with the
+``quick`` budget traded monthly (``--rebalance weekly`` for the preset's own), from a cold
+classic-panel cache. It prints the wall time, the peak PSS of the run's process tree
+(sampled every 0.25 s, as ``bench_scale.py`` does) and the largest process.
 
 Run: ``.venv/bin/python benchmarks/bench_ragged.py --out /tmp/ragged500`` (``--generate-only``
-writes the file and prints its lives); time it with ``/usr/bin/time -v``.
+writes the file and prints its lives).
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from bench_scale import quick_run
 
 DRAWDOWN = 0.65
 """A drawdown from the running peak past which an asset dies (about 5 % a year die)."""
@@ -62,6 +64,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--generate-only", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rebalance", default="monthly", help="monthly (default) or weekly")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     prices = ragged_universe()
@@ -79,25 +82,22 @@ def main() -> None:
     )
     if args.generate_only:
         return
-    text = (resources.files("evofolio.presets") / "quick.toml").read_text()
-    config = args.out / "quick_monthly.toml"
-    config.write_text(text.replace('rebalance = "weekly"', 'rebalance = "monthly"'))
-    command = [
-        sys.executable,
-        "-m",
-        "evofolio",
-        "run",
-        "--config",
-        str(config),
-        "-d",
-        str(path),
-        "--ragged",
-        "--jobs",
-        str(args.jobs),
-        "-o",
-        str(args.out / "run"),
-    ]
-    raise SystemExit(subprocess.call(command))
+    # read point in time by default (the file lists and delists); a cold classic-panel cache
+    log = args.out / f"run_{args.rebalance}.log"
+    run = quick_run(path, args.out, args.jobs, log, args.rebalance)
+    gib = 2**30
+    print(
+        f"run --quick ({args.rebalance}, --jobs {args.jobs}, cold cache): "
+        f"{run.seconds / 60:.1f} min, peak PSS {run.pss_peak / gib:.2f} GiB (RSS sum "
+        f"{run.tree_peak / gib:.2f}, largest process {run.largest / gib:.2f}); "
+        f"{'ok' if run.ok else 'FAILED'}; log: {log}"
+    )
+    parts = ", ".join(f"{role} {pss / gib:.2f}" for role, pss in run.peak_parts)
+    print(f"at the peak ({run.peak_at:.0f} s in): {parts}")
+    for line in log.read_text().splitlines():  # the classic panel's rules, as they end
+        if "strategy panel" in line or ("decisions" in line and " done" in line):
+            print(line[:160])
+    raise SystemExit(0 if run.ok else 1)
 
 
 if __name__ == "__main__":
