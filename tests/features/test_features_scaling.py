@@ -120,3 +120,30 @@ def test_transform_is_bounded_and_finite(values: np.ndarray) -> None:
     assert z.dtype == np.float32
     assert np.isfinite(z).all()
     assert np.abs(z).max() <= 5.0
+
+
+def test_the_masked_scaler_standardises_available_cells_only_block_by_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ragged universe's inputs: the statistics come from the available cells, the others
+    are 0, the availability channel is kept; transforming in blocks of rows (as a 1,000-asset
+    panel is) gives exactly the one-block result."""
+    import evofolio.features.scaling as scaling
+
+    rng = np.random.default_rng(4)
+    values = np.empty((50, 7, 4), dtype=np.float32)
+    values[..., :3] = rng.normal(3.0, 2.0, (50, 7, 3))
+    available = rng.random((50, 7)) < 0.6
+    values[..., :3][~available] = np.nan  # undefined outside a life
+    values[..., 3] = available
+    scaler = scaling.MaskedFeatureScaler(clip=None).fit(values)
+    cells = values[..., :3][available].astype(np.float64)
+    np.testing.assert_allclose(scaler.mean_, cells.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(scaler.scale_, cells.std(axis=0), rtol=1e-12)
+    whole = scaler.transform(values)
+    expected = (cells - cells.mean(axis=0)) / cells.std(axis=0)
+    np.testing.assert_allclose(whole[..., :3][available], expected, rtol=1e-5, atol=1e-6)
+    assert (whole[..., :3][~available] == 0.0).all()
+    np.testing.assert_array_equal(whole[..., 3], available)
+    monkeypatch.setattr(scaling, "_CHUNK_ROWS", 20)  # blocks of 2 rows of 7 assets
+    np.testing.assert_array_equal(scaler.transform(values), whole)

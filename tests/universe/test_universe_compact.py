@@ -64,12 +64,29 @@ def test_each_chunk_keeps_its_available_assets_first_in_order() -> None:
         assert chunks.inputs[c][:, dropped, -1].eq(0).all()  # never available in the chunk
 
 
+def test_chunks_cut_compact_equal_the_full_chunks_compacted() -> None:
+    """``make_chunks(compact=True)`` gathers the kept columns straight from the series (no
+    full copy first): the same chunks as compacting the full ones."""
+    x, returns = _ragged_inputs()
+    for start, stop in ((BURN, 90), (90, ROWS), (0, ROWS)):
+        full, index = compact_chunks(make_chunks(x, start, stop, CHUNK, BURN, returns))
+        direct = make_chunks(x, start, stop, CHUNK, BURN, returns, compact=True)
+        assert index is not None and direct.index is not None
+        torch.testing.assert_close(direct.index, index, rtol=0, atol=0)
+        torch.testing.assert_close(direct.inputs, full.inputs, rtol=0, atol=0)
+        torch.testing.assert_close(direct.returns, full.returns, rtol=0, atol=0)
+        torch.testing.assert_close(direct.mask, full.mask, rtol=0, atol=0)
+
+
 def test_a_rectangle_is_left_as_it_is() -> None:
     x, returns = _ragged_inputs()
     x[..., -1] = 1.0
     chunks = make_chunks(x, BURN, ROWS, CHUNK, BURN, returns)
     same, index = compact_chunks(chunks)
     assert index is None and same is chunks
+    direct = make_chunks(x, BURN, ROWS, CHUNK, BURN, returns, compact=True)
+    assert direct.index is None
+    torch.testing.assert_close(direct.inputs, chunks.inputs, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["shared_lstm", "asset_attention"])

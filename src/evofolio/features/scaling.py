@@ -146,12 +146,19 @@ class MaskedFeatureScaler(FeatureScaler):
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         array = np.asarray(values)
-        available = array[..., -1] > 0.5
-        features = np.where(available[..., None], array[..., :-1], self._fitted()[0])
         out = np.empty(array.shape, dtype=np.float32)
-        out[..., :-1] = super().transform(features)
-        out[..., :-1][~available] = 0.0
-        out[..., -1] = available
+        if array.ndim < 2:
+            raise ValueError(f"expected (..., features + 1) values, got shape {array.shape}")
+        # a block of leading rows at a time: the float64 temporaries of a 20-year, 1,000-asset
+        # panel would otherwise take several times the panel itself
+        step = max(1, _CHUNK_ROWS // max(1, int(np.prod(array.shape[1:-1]))))
+        for first in range(0, array.shape[0], step):
+            block, target = array[first : first + step], out[first : first + step]
+            available = block[..., -1] > 0.5
+            features = np.where(available[..., None], block[..., :-1], self._fitted()[0])
+            target[..., :-1] = super().transform(features)
+            target[..., :-1][~available] = 0.0
+            target[..., -1] = available
         return out
 
     def to_state(self) -> ScalerState:

@@ -40,12 +40,15 @@ class Chunks:
         mask: ``(chunks, chunk_len)`` bool, True on rows of ``[start, stop)`` (False on
             the zero padding after ``stop``).
         burn_in: rows of each input that only warm the state up.
+        index: ``(chunks, K)``, for chunks compacted to the assets each can use (see
+            :func:`compact_chunks`), the original column of each kept one; else None.
     """
 
     inputs: Tensor
     returns: Tensor | None
     mask: Tensor
     burn_in: int
+    index: Tensor | None = None
 
     @property
     def n_chunks(self) -> int:
@@ -59,11 +62,16 @@ def make_chunks(
     chunk_len: int,
     burn_in: int,
     next_returns: Tensor | None = None,
+    *,
+    compact: bool = False,
 ) -> Chunks:
     """Cut rows ``[start, stop)`` of ``features`` ``(time, assets, features)`` into chunks.
 
     Rows ``>= stop`` are never read (the padding after ``stop`` is zeros), so a training
-    span never sees the validation rows that follow it.
+    span never sees the validation rows that follow it. ``compact`` (a masked model's inputs,
+    the last feature the availability channel): each chunk keeps only the assets it can use
+    (:func:`compact_chunks`), gathered straight from the series, without first copying
+    every column into chunks.
     """
     if not 0 <= start < stop <= features.shape[0]:
         raise ValueError(f"need 0 <= start < stop <= {features.shape[0]}, got {start}, {stop}")
@@ -76,7 +84,12 @@ def make_chunks(
     _, n, f = features.shape
     body = features[max(0, start - burn_in) : stop]
     padded = torch.cat([body.new_zeros(left, n, f), body, body.new_zeros(right, n, f)])
-    inputs = padded.unfold(0, burn_in + chunk_len, chunk_len).permute(0, 3, 1, 2).contiguous()
+    window = padded.unfold(0, burn_in + chunk_len, chunk_len).permute(0, 3, 1, 2)  # a view
+    index = _usable_columns(window[..., -1]) if compact else None
+    if index is None:
+        inputs = window.contiguous()
+    else:
+        inputs = torch.take_along_dim(window, index[:, None, :, None], dim=2)
     mask = (torch.arange(n_chunks * chunk_len, device=features.device) < span).reshape(
         n_chunks, chunk_len
     )
@@ -84,7 +97,22 @@ def make_chunks(
     if next_returns is not None:
         r = next_returns[start:stop]
         returns = torch.cat([r, r.new_zeros(right, n)]).reshape(n_chunks, chunk_len, n)
-    return Chunks(inputs=inputs, returns=returns, mask=mask, burn_in=burn_in)
+        if index is not None:
+            returns = torch.take_along_dim(returns, index[:, None, :], dim=2)
+    return Chunks(inputs=inputs, returns=returns, mask=mask, burn_in=burn_in, index=index)
+
+
+def _usable_columns(availability: Tensor) -> Tensor | None:
+    """``(chunks, K)``: per chunk, the columns available on some row of ``availability``
+    ``(chunks, rows, assets)``, in order, then the others, cut to the largest available
+    count ``K``; None when that is every column."""
+    active = availability.amax(dim=1) > 0.5  # (chunks, assets)
+    n = int(active.shape[1])
+    width = max(1, int(active.sum(dim=1).max()))
+    if width >= n:
+        return None
+    rank = torch.arange(n, device=active.device) + n * (~active).long()
+    return rank.argsort(dim=1)[:, :width]
 
 
 def compact_chunks(chunks: Chunks) -> tuple[Chunks, Tensor | None]:
@@ -105,19 +133,17 @@ def compact_chunks(chunks: Chunks) -> tuple[Chunks, Tensor | None]:
     ``(chunks, chunk_len, K)``) and ``index`` ``(chunks, K)``, the original column of each
     kept one; ``(chunks, None)`` when no column can be dropped.
     """
-    active = chunks.inputs[..., -1].amax(dim=1) > 0.5  # (chunks, assets)
-    n = int(active.shape[1])
-    width = max(1, int(active.sum(dim=1).max()))
-    if width >= n:
+    index = _usable_columns(chunks.inputs[..., -1])
+    if index is None:
         return chunks, None
-    # available columns first, in their order; then the others (weight 0 there)
-    rank = torch.arange(n, device=active.device) + n * (~active).long()
-    index = rank.argsort(dim=1)[:, :width]
     inputs = torch.take_along_dim(chunks.inputs, index[:, None, :, None], dim=2)
     returns = None
     if chunks.returns is not None:
         returns = torch.take_along_dim(chunks.returns, index[:, None, :], dim=2)
-    return Chunks(inputs=inputs, returns=returns, mask=chunks.mask, burn_in=chunks.burn_in), index
+    compacted = Chunks(
+        inputs=inputs, returns=returns, mask=chunks.mask, burn_in=chunks.burn_in, index=index
+    )
+    return compacted, index
 
 
 def is_masked(model: nn.Module) -> bool:
@@ -196,10 +222,8 @@ def predict_weights(
     x = torch.as_tensor(features, dtype=torch.float32).to(device)
     if x.dim() != 3:
         raise ValueError(f"features must be (time, assets, features), got {tuple(x.shape)}")
-    chunks = make_chunks(x, 0, x.shape[0], chunk_len, seq_len)
-    index = None
-    if is_masked(model):
-        chunks, index = compact_chunks(chunks)
+    chunks = make_chunks(x, 0, x.shape[0], chunk_len, seq_len, compact=is_masked(model))
+    index = chunks.index
     width = int(chunks.inputs.shape[2])
     per_pass = max(1, min(max_batch, PREDICT_SEQUENCES // max(1, width)))
     was_training = model.training

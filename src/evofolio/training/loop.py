@@ -39,7 +39,7 @@ from torch import Tensor, nn
 from evofolio.config import TrainingConfig
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.objectives import get_objective
-from evofolio.training.chunks import Chunks, compact_chunks, is_masked, make_chunks
+from evofolio.training.chunks import Chunks, is_masked, make_chunks
 from evofolio.training.losses import ChunkLoss, objective_loss
 from evofolio.training.seeding import seed_everything
 
@@ -222,18 +222,15 @@ def train(
     with _threads(config.threads):
         generator = seed_everything(seed)
         model.to(device)
+        compact = is_masked(model)  # a ragged universe: each chunk on the assets it can use
         train_chunks = make_chunks(
-            x, config.seq_len, val_start, config.chunk_len, config.seq_len, r
+            x, config.seq_len, val_start, config.chunk_len, config.seq_len, r, compact=compact
         )
         val_chunks = (
-            make_chunks(x, val_start, n_rows, config.chunk_len, config.seq_len, r)
+            make_chunks(x, val_start, n_rows, config.chunk_len, config.seq_len, r, compact=compact)
             if n_val
             else None
         )
-        if is_masked(model):  # a ragged universe: each chunk on the assets it can use
-            train_chunks = compact_chunks(train_chunks)[0]
-            if val_chunks is not None:
-                val_chunks = compact_chunks(val_chunks)[0]
         params = [p for p in model.parameters() if p.requires_grad]
         opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
         optimizer = opt_cls(params, lr=config.lr, weight_decay=config.weight_decay)
