@@ -89,3 +89,61 @@ def test_read_as_a_rectangle_a_dropped_listing_and_exit_are_named_with_their_dat
     assert f"LATE (prices {late:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}, lists after" in text
     assert f"GONE (prices {dates[0]:%Y-%m-%d} to {gone:%Y-%m-%d}, stops before the last" in text
     assert "survivorship bias" in text and "--ragged" in text
+
+
+def test_a_membership_file_alone_keeps_a_late_quote_a_late_quote(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With a membership (which implies lives) an end within max_ffill_days of the last date
+    is still a stale quote; only data.ragged = true makes every early end a delisting."""
+    dates, prices = _listing_and_exit()
+    prices.iloc[-3:, 0] = np.nan  # A's feed is 3 days behind
+    members = pd.DataFrame(
+        {"asset": ["A", "B", "LATE", "GONE"], "start": ["2000-01-01"] * 4, "end": [""] * 4}
+    )
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        data = ev.load_data(prices, universe=members)
+    assert data.universe is not None
+    assert data.universe.lives().loc["A", "last"] == dates[-1]
+    assert "asset 'A' has no price on the last 3 date(s)" in caplog.text
+    forced = ev.load_data(prices, universe=members, ragged=True)
+    assert forced.universe is not None
+    assert forced.universe.lives().loc["A", "last"] == dates[-4]
+    assert forced.universe.lives().loc["A", "delisting_return"] == pytest.approx(-0.30)
+
+
+def test_exits_that_look_like_data_are_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    """Many assets ending on one date (a file whose columns stop early) and exits in the last
+    weeks (a feed behind by more than max_ffill_days) are read as delistings, with warnings
+    naming the assets and dates."""
+    dates = pd.bdate_range("2012-01-02", periods=600, name="date")
+    rng = np.random.default_rng(2)
+    prices = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.01, (600, 6)), axis=0)),
+        index=dates,
+        columns=["LONG", "B", "C", "D", "E", "F"],
+    )
+    prices.iloc[-7:, 1:5] = np.nan  # four columns stop 7 dates early, together
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        data = ev.load_data(prices)
+    assert data.universe is not None  # read as delistings ...
+    text = caplog.text
+    day = f"{dates[-8]:%Y-%m-%d}"  # ... but not silently
+    assert f"4 of the 6 assets priced on {day} have their last price that day (B, C, D, E)" in text
+    assert "4 asset(s) stop within 21 dates of the last date" in text and "B on " + day in text
+    caplog.clear()
+    prices = prices.ffill()
+    prices.iloc[-30:, 2] = np.nan  # one exit 30 dates before the end: an ordinary delisting
+    with caplog.at_level(logging.WARNING, logger="evofolio"):
+        ev.load_data(prices)
+    assert "have their last price that day" not in caplog.text
+    assert "stop within" not in caplog.text
+
+
+def test_an_asset_with_one_price_is_dropped_and_counted_missing_everywhere_else() -> None:
+    dates, prices = _listing_and_exit()
+    prices["ONCE"] = np.nan
+    prices.iloc[500, 4] = 12.0
+    data = ev.load_data(prices)
+    assert "ONCE" not in data.assets and data.report.dropped == ("ONCE",)
+    assert data.report.missing["ONCE"] == len(dates) - 1

@@ -125,7 +125,16 @@ def test_membership_wide_table_is_as_of_and_checked(tmp_path: Path) -> None:
     assert member["B"].iloc[10:].all() and not member["B"].iloc[:10].any()
     wide.loc[1, "B"] = 2
     wide.to_csv(path, index=False, date_format="%Y-%m-%d")
-    with pytest.raises(DataError, match=r"wide.csv: column 'B', row 2: membership must be 0 or 1"):
+    day = f"{raw.index[10]:%Y-%m-%d}"
+    with pytest.raises(
+        DataError, match=rf"column 'B', row 2 \({day}\): membership must be 0 or 1, got 2$"
+    ):
+        load_data(_frame(raw), universe=str(path))
+    wide.loc[1, "B"] = None  # an empty cell is named as one, not as a float
+    wide.to_csv(path, index=False, date_format="%Y-%m-%d")
+    with pytest.raises(
+        DataError, match=r"row 2 \(.*\): membership must be 0 or 1, got an empty cell"
+    ):
         load_data(_frame(raw), universe=str(path))
 
 

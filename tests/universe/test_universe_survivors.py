@@ -26,7 +26,12 @@ def test_survivors_only_equal_weight_beats_point_in_time_when_the_dying_are_the_
     assert run.settings["survivors"] == data.universe.survivors()
     held = run.results["equal_weight"].delistings
     assert held is not None and set(held["asset"]) <= set(dead) and len(held) >= 1
-    assert run.results["equal_weight (survivors only)"].delistings.empty
+    survivors = run.results["equal_weight (survivors only)"]
+    assert survivors.delistings.empty
+    # the survivors' weights cover every asset, exactly 0 on the dead (never NaN)
+    for frame in (survivors.weights, survivors.held):
+        assert list(frame.columns) == data.assets and not frame.isna().any().any()
+        assert (frame[dead] == 0.0).all().all()
 
 
 def test_survivors_only_needs_a_ragged_universe() -> None:

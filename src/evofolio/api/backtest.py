@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -191,9 +191,14 @@ def backtest_named(
             results.update({f"{name}{suffix}": r for name, r in panel.results.items()})
             warnings = warnings + panel.warnings
         for label, factory in custom.items():
-            results[f"{label}{suffix}"] = run_period(factory, source, first, last, rules)
+            results[f"{label}{suffix}"] = run_period(
+                factory, source, first, last, rules, label=f"{label}{suffix}"
+            )
             if on_step is not None:
                 on_step(label)
+    if survivors is not None:  # the survivors' weights on every asset: 0 on the dead
+        for label in [label for label in results if label.endswith(SURVIVORS)]:
+            results[label] = _on_columns(results[label], prices.columns)
     rows = {}
     for label, result in results.items():
         row: dict[str, float] = dict(result.metrics())
@@ -233,6 +238,15 @@ def backtest_named(
             for label in [*classic, *custom]
         }
     return BacktestRun(table, results, meta, warnings)
+
+
+def _on_columns(result: BacktestResult, columns: pd.Index) -> BacktestResult:
+    """``result`` with its decided and held weights on ``columns`` (0 where it had none)."""
+    return replace(
+        result,
+        weights=result.weights.reindex(columns=columns, fill_value=0.0),
+        held=result.held.reindex(columns=columns, fill_value=0.0),
+    )
 
 
 SURVIVORS = " (survivors only)"

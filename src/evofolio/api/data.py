@@ -120,7 +120,10 @@ def load_data(
     if isinstance(universe, os.PathLike):
         universe = os.fspath(universe)
     policy = MissingPolicy(
-        max_ffill_days, max_missing_frac, True if universe is not None else ragged
+        max_ffill_days,
+        max_missing_frac,
+        True if universe is not None else ragged,
+        exits_as_given=ragged is True,
     )
     if isinstance(market, os.PathLike):
         market = os.fspath(market)

@@ -73,6 +73,7 @@ def run_folds(
     rules: TradingRules = TradingRules(),
     *,
     on_fold: FoldCallback | None = None,
+    label: str | None = None,
 ) -> BacktestResult:
     """Walk-forward backtest: for each fold a fresh allocator is fitted on the fold's training
     prices and decides the weights of the fold's rebalance dates seeing prices up to the end of
@@ -81,7 +82,7 @@ def run_folds(
 
     With a ragged universe (``data.universe``), weights on an asset not investable at the
     decision date are a ``ValueError`` (:func:`check_investable`), and delistings are booked
-    (:func:`~evofolio.backtesting.simulate`).
+    (:func:`~evofolio.backtesting.simulate`; ``label`` names the portfolio in its log line).
 
     An allocator that sets a ``fallbacks_`` table (see :class:`BacktestResult`) after
     ``allocate`` has its rows, over all folds, in the result's ``fallbacks``.
@@ -111,7 +112,12 @@ def run_folds(
         if on_fold is not None:
             on_fold(fold)
     result = simulate(
-        pd.concat(decisions), prices, rules, end=test_dates[-1], universe=data.universe
+        pd.concat(decisions),
+        prices,
+        rules,
+        end=test_dates[-1],
+        universe=data.universe,
+        label=label,
     )
     if not fallbacks:
         return result
@@ -127,11 +133,12 @@ def run_period(
     rules: TradingRules = TradingRules(),
     *,
     on_fold: FoldCallback | None = None,
+    label: str | None = None,
 ) -> BacktestResult:
     """Fit on every price before ``start``, then decide and simulate from ``start`` to ``end``
-    (``X`` as in :func:`run_folds`)."""
+    (``X`` and ``label`` as in :func:`run_folds`)."""
     data = as_data(X)
     dates = data.index
     end = dates[-1] if end is None else end
     fold = Fold(0, dates[dates < start], dates[(dates >= start) & (dates <= end)])
-    return run_folds(factory, data, [fold], rules, on_fold=on_fold)
+    return run_folds(factory, data, [fold], rules, on_fold=on_fold, label=label)

@@ -91,6 +91,7 @@ def simulate(
     *,
     end: pd.Timestamp | None = None,
     universe: Universe | None = None,
+    label: str | None = None,
 ) -> BacktestResult:
     """Simulate holding ``weights`` (decision dates × assets) on ``prices`` (dates × assets).
 
@@ -175,9 +176,11 @@ def simulate(
         delistings = pd.DataFrame(delisted, columns=list(DELISTING_COLUMNS))
         if delisted:
             names = ", ".join(f"{row[0]} ({row[2]:%Y-%m-%d})" for row in delisted[:5])
-            logger.info(
-                "%d delisting(s) applied to held positions, delisting return booked the day "
+            logger.log(  # named: one info line; unnamed (a search fold, a seed alone): debug
+                logging.INFO if label else logging.DEBUG,
+                "%s%d delisting(s) applied to held positions, delisting return booked the day "
                 "after the last price: %s%s (each at debug level, all in result.delistings)",
+                f"{label}: " if label else "",
                 len(delisted),
                 names,
                 " ..." if len(delisted) > 5 else "",

@@ -64,7 +64,8 @@ def backtest_command(
         typer.Option(
             "--survivors-only",
             help="Also run the rules on the assets alive at the last date only, beside the "
-            "point-in-time result: the survivorship bias, measured (needs --ragged/--universe).",
+            "point-in-time result: the survivorship bias, measured (needs a ragged universe: a "
+            "file whose assets list or delist, --ragged or --universe).",
         ),
     ] = False,
     start: Annotated[

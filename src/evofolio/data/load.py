@@ -169,10 +169,12 @@ def load_data(
     if fmt not in FORMATS:
         raise DataError(f"unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     policy = policy or MissingPolicy()
-    if universe is not None:
-        ragged = True
-    if ragged is not None and policy.lives is not ragged:
-        policy = dataclasses.replace(policy, lives=ragged)
+    if ragged is True:  # the user's word: every early end is a delisting
+        policy = dataclasses.replace(policy, lives=True, exits_as_given=True)
+    elif universe is not None:  # a membership implies lives; a late quote stays one
+        policy = dataclasses.replace(policy, lives=True)
+    elif ragged is False:
+        policy = dataclasses.replace(policy, lives=False)
     timezone = check_timezone(timezone)
     text = source.strip()
     if price_column is not None and not is_table_path(text):
@@ -262,6 +264,67 @@ def log_lives(universe: Universe, source: str) -> None:
         late,
         early,
         f"; membership from {universe.membership}" if universe.membership else "",
+    )
+    _warn_suspect_exits(universe, lives, source)
+
+
+RECENT_EXIT_DATES = 21
+"""An exit this many dates or fewer before the data's last date gets a warning: a feed a few
+weeks behind is as likely as a delisting there."""
+MASS_EXIT_SHARE = 0.25
+"""A date on which at least this share of the assets alive (and 3 or more) have their last
+price gets a warning: simultaneous delistings are rare, a file whose columns stop early is
+not."""
+
+
+def _warn_suspect_exits(universe: Universe, lives: pd.DataFrame, source: str) -> None:
+    """Warnings for the exits that look like data rather than delistings: many assets ending
+    on the same date, and exits in the data's last weeks (each names the assets and dates)."""
+    dates = universe.dates
+    final = dates[-1]
+    exits = lives[lives["last"] < final]
+    if exits.empty:
+        return
+    alive = universe.alive.to_numpy().sum(axis=1)
+    for day, group in exits.groupby("last"):
+        count = len(group)
+        living = int(alive[dates.get_loc(day)])
+        if count >= 3 and count >= MASS_EXIT_SHARE * living:
+            logger.warning(
+                "%s: %d of the %d assets priced on %s have their last price that day (%s): "
+                "read as %d delistings, each booking its delisting return; simultaneous "
+                "delistings are rare: if the file's other columns just stop early (merged "
+                "files, a partial update), cut the file at %s or read it as a rectangle "
+                "(--rectangular)",
+                source,
+                count,
+                living,
+                f"{day:%Y-%m-%d}",
+                _names(group.index),
+                count,
+                f"{day:%Y-%m-%d}",
+            )
+    position = pd.Index(dates).get_indexer(pd.Index(exits["last"]))
+    recent = exits[len(dates) - 1 - position <= RECENT_EXIT_DATES]
+    if not recent.empty:
+        logger.warning(
+            "%s: %d asset(s) stop within %d dates of the last date %s (%s): each is read as a "
+            "delisting (return %s booked the next date); if their quotes are only late, update "
+            "the file or read it as a rectangle (--rectangular)",
+            source,
+            len(recent),
+            RECENT_EXIT_DATES,
+            f"{final:%Y-%m-%d}",
+            "; ".join(f"{name} on {last:%Y-%m-%d}" for name, last in recent["last"].head(5).items())
+            + (f"; {len(recent) - 5} more" if len(recent) > 5 else ""),
+            ", ".join(sorted({f"{r:+.0%}" for r in recent["delisting_return"]})),
+        )
+
+
+def _names(index: pd.Index, limit: int = 5) -> str:
+    names = [str(n) for n in index]
+    return ", ".join(names[:limit]) + (
+        f" and {len(names) - limit} more" if len(names) > limit else ""
     )
 
 

@@ -21,11 +21,12 @@ counts the missing dates inside the life against ``max_missing_frac`` of the lif
 (an asset with fewer than 2 prices is dropped), step 2 trims only the leading (and trailing)
 dates on which no asset has a price, step 3 fills and checks the gaps inside each life. The
 dates outside a life stay NaN (:func:`apply_missing_policy` returns them so; the loader pads
-them, see :func:`evofolio.data.universe.pad_lives`). When the file decided (``lives=None``),
-a life that ends within ``max_ffill_days`` dates of the data's last date is read as a late
-quote, not a delisting, as in a rectangle: its last price is carried to the end with the
-stale-price warning (booking a delisting return on a feed a few days behind would be a large
-wrong number). With ``lives=True`` every early end is a delisting, as the user said.
+them, see :func:`evofolio.data.universe.pad_lives`). A life that ends within
+``max_ffill_days`` dates of the data's last date is read as a late quote, not a delisting, as
+in a rectangle: its last price is carried to the end with the stale-price warning (booking a
+delisting return on a feed a few days behind would be a large wrong number), unless
+``exits_as_given`` (``data.ragged = true``: every early end is a delisting, as the user
+said).
 """
 
 from __future__ import annotations
@@ -53,11 +54,15 @@ class MissingPolicy:
     this fraction of the dates is dropped. ``lives``: prices may start late and end early
     (each asset's life is its first to last price); None (the default) decides from the file:
     with lives when an asset lists or delists, else a rectangle (see the module doc).
+    ``exits_as_given``: with lives, every early end is a delisting, even one within
+    ``max_ffill_days`` of the last date (``data.ragged = true``); otherwise such an end is a
+    late quote, carried forward with a warning.
     """
 
     max_ffill_days: int = 5
     max_missing_frac: float = 0.10
     lives: bool | None = None
+    exits_as_given: bool = False
 
     def __post_init__(self) -> None:
         if self.max_ffill_days < 0:
@@ -151,7 +156,7 @@ def apply_missing_policy(
     if with_lives is None:
         with_lives = _lists_or_delists(prices, source, policy.max_ffill_days)
     if with_lives:
-        return _apply_lives(prices, source, policy, late_quotes=policy.lives is None)
+        return _apply_lives(prices, source, policy, late_quotes=not policy.exits_as_given)
     names = [str(c) for c in prices.columns]
     values = prices.to_numpy(dtype=np.float64)
     isnan = np.isnan(values)
@@ -303,8 +308,10 @@ def _apply_lives(
         last = _late_quotes(present, last, prices, source, policy.max_ffill_days)
     length = np.where(has, last - first + 1, 0)
     inside = length - present.sum(axis=0)
-    missing = {name: int(c) for name, c in zip(names, inside, strict=True)}
     short = present.sum(axis=0) < 2
+    # an asset with fewer than 2 prices has no life to count inside: every other date is missing
+    counted = np.where(short, n_dates - present.sum(axis=0), inside)
+    missing = {name: int(c) for name, c in zip(names, counted, strict=True)}
     sparse = inside > policy.max_missing_frac * length
     drop = short | sparse
     for j in np.flatnonzero(drop):

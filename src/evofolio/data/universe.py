@@ -317,8 +317,8 @@ def _wide_membership(
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(
-                f"{source}: column '{column}', row {row + 1}: membership must be 0 or 1, got "
-                f"{table[column].iloc[row]!r}"
+                f"{source}: column '{column}', row {row + 1} ({stamps[row]:%Y-%m-%d}): "
+                f"membership must be 0 or 1, got {_cell(table[column].iloc[row])}"
             )
         values[:, k] = numbers == 1.0
     values, sorted_stamps = values[order], stamps[order]
@@ -331,3 +331,12 @@ def _wide_membership(
         if found is not None:
             member[known, j] = values[at[known], found]
     return pd.DataFrame(member, index=dates, columns=pd.Index(assets)), listed
+
+
+def _cell(value: Any) -> str:
+    """A table cell as a message shows it: an empty cell in words, a number as written."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return "an empty cell"
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)

@@ -125,7 +125,8 @@ def trade_seed_ensemble(
             inputs, strategies.window, config.backtest.cost_bps, strategies.covariance
         )
     ensemble = SeedEnsemble(estimator_for(config), seed_list(config.seed, seeds), jobs=jobs)
-    result = run_period(lambda: ensemble, inputs, start, rules=rules)
+    label = f"{config.model.family} champion's seed ensemble, holdout"
+    result = run_period(lambda: ensemble, inputs, start, rules=rules, label=label)
     seed_results = {
         seed: run_period(functools.partial(FittedAllocator, member), inputs, start, rules=rules)
         for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
@@ -158,10 +159,12 @@ def holdout_backtest(
     names = list(STRATEGIES)
     for name in names:
         rule = functools.partial(ClassicAllocator, name, window, covariance=covariance)
-        results[name] = run_period(rule, inputs, start, rules=rules)
+        results[name] = run_period(rule, inputs, start, rules=rules, label=f"{name}, holdout")
     # The blend averages the rules' decisions above (remembered by classic_compute): no refit.
     blend = functools.partial(EqualBlendAllocator, names, window, covariance=covariance)
-    results["equal_blend"] = run_period(blend, inputs, start, rules=rules)
+    results["equal_blend"] = run_period(
+        blend, inputs, start, rules=rules, label="equal_blend, holdout"
+    )
     effective = resolve_covariance(covariance, prices.shape[1], window)
     return HoldoutResult(ensemble, results, seed_results, effective, mix)
 
@@ -251,7 +254,13 @@ def survivorship(
     inputs = AllocationData(survivors.prices, survivors.market, universe=survivors.universe)
     window = config.strategies.window
     rule = functools.partial(ClassicAllocator, "equal_weight", window)
-    biased = run_period(rule, inputs, periods.holdout[0], rules=rules)
+    biased = run_period(
+        rule,
+        inputs,
+        periods.holdout[0],
+        rules=rules,
+        label="equal_weight (survivors only), holdout",
+    )
     honest, only = point_in_time.metrics(), biased.metrics()
     lives = data.universe.lives()
     return {
