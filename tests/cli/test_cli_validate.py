@@ -158,11 +158,15 @@ def test_the_second_outer_search_starts_from_the_first_ones_best_genomes(validat
 
 
 def test_validate_never_reads_the_holdout(validated: Path, tmp_path: Path) -> None:
-    """Holdout prices scaled and one asset missing through the holdout (which drops it from
-    the whole file, as `run` reads it): every output is unchanged."""
+    """Holdout prices scaled and one asset missing through the holdout (which makes it a
+    delisting of the whole file, read point in time, and drops it from a rectangle): every
+    output is unchanged."""
     source, config = _inputs(tmp_path, scale_holdout=1.7, blank="A1")
     assert not pd.read_csv(source)["A0"].equals(pd.read_csv(validated.parent / "prices.csv")["A0"])
-    assert "A1" not in ev.load_data(str(source)).prices.columns  # the whole file drops it
+    whole = ev.load_data(str(source))
+    assert whole.universe is not None
+    assert whole.universe.lives().loc["A1", "last"] < whole.prices.index[-1]
+    assert "A1" not in ev.load_data(str(source), ragged=False).prices.columns
     out = tmp_path / "out"
     result = runner.invoke(app, _args(source, config, out))
     assert result.exit_code == 0, result.output
