@@ -61,7 +61,5 @@ print(result.results["equal_weight"].delistings)
 # %%
 # The two equal-weight tracks: the survivors-only one never holds a company into its
 # collapse.
-wealth = pd.DataFrame(
-    {name: (1 + result.results[name].net).cumprod() for name in result.results}
-)
+wealth = pd.DataFrame({name: (1 + result.results[name].net).cumprod() for name in result.results})
 px.line(wealth, labels={"value": "wealth", "variable": "portfolio"})
