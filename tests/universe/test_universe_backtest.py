@@ -12,6 +12,7 @@ import evofolio as ev
 from evofolio.allocators.classic import ClassicAllocator
 from evofolio.backtesting import TradingRules, run_period
 from evofolio.data import AllocationData
+from evofolio.errors import InsufficientHistoryError
 
 RA, RB, RC = 0.01, 0.02, -0.05  # daily returns of A, B, C
 COST = 10.0  # bps
@@ -119,3 +120,29 @@ def test_a_rectangle_backtests_as_before() -> None:
     pd.testing.assert_series_equal(plain.net, ragged.net)
     assert ragged.delistings is not None and ragged.delistings.empty
     assert isinstance(AllocationData(full), AllocationData)
+
+
+def test_a_date_with_nothing_investable_names_why() -> None:
+    """No member that day (a hole in the membership) and no full window (too early) are two
+    different errors, each naming the date and the cause."""
+    data = _universe_data()
+    index = data.prices.index
+    wide = pd.DataFrame({"date": [index[0], index[6], index[8]], "A": [1, 0, 1]})
+    wide["B"], wide["C"] = wide["A"], wide["A"]
+    holed = ev.load_data(data.universe.raw(data.prices), universe=wide, ragged=True)
+    rule = ClassicAllocator("equal_weight", window=2)
+    with pytest.raises(
+        InsufficientHistoryError,
+        match=rf"no asset is investable on {index[6]:%Y-%m-%d}: 3 asset\(s\) alive, none a "
+        r"member that day \(membership: membership table\)",
+    ):
+        run_period(lambda: rule, holed, index[2], None, TradingRules(rebalance=4))
+    only_b = pd.DataFrame({"date": [index[0]], "A": [0], "B": [1], "C": [0]})
+    young = ev.load_data(data.universe.raw(data.prices), universe=only_b, ragged=True)
+    with pytest.raises(  # B listed on row 5: one return of life on row 6
+        InsufficientHistoryError,
+        match=rf"on {index[6]:%Y-%m-%d}: 1 member\(s\) alive, none with a full 3-row window",
+    ):
+        ClassicAllocator("equal_weight", window=3).fit(young).allocate(
+            AllocationData(young.prices, young.market, universe=young.universe), index[6:7]
+        )

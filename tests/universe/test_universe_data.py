@@ -189,3 +189,15 @@ def test_a_ragged_market_data_is_cut_with_its_universe() -> None:
     early = load_data(data, end=data.prices.index[20])
     assert early.universe is not None and early.universe.alive.shape == (20, 3)
     assert early.universe.alive.index.equals(early.prices.index)
+
+
+def test_a_membership_file_of_neither_layout_says_what_each_needs(tmp_path: Path) -> None:
+    raw = _prices()
+    path = tmp_path / "members.csv"
+    pd.DataFrame({"ticker": ["A", "B"], "from": ["2020-01-01"] * 2, "to": ["", ""]}).to_csv(
+        path, index=False
+    )
+    with pytest.raises(
+        DataError, match=r"column 'ticker'.*; a membership file has columns asset, start, end"
+    ):
+        load_data(_frame(raw), universe=str(path))

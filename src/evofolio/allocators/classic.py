@@ -154,9 +154,19 @@ def _ragged_allocate(self: ClassicAllocator, data: Any, dates: pd.DatetimeIndex)
     empty = ~eligible.any(axis=1)
     if empty.any():
         day = dates[int(np.argmax(empty))]
+        universe = data.universe
+        alive = universe.alive.loc[day].to_numpy()
+        members = alive & universe.member.loc[day].to_numpy()
+        if members.any():
+            cause = (
+                f"{int(members.sum())} member(s) alive, none with a full {self.window}-row "
+                "window of its life; start later or use a shorter window"
+            )
+        else:
+            where = f" (membership: {universe.membership})" if universe.membership else ""
+            cause = f"{int(alive.sum())} asset(s) alive, none a member that day{where}"
         raise InsufficientHistoryError(
-            f"{self.name}: no asset is investable with a full {self.window}-row window of its "
-            f"life on {day:%Y-%m-%d}; start later or use a shorter window"
+            f"{self.name}: no asset is investable on {day:%Y-%m-%d}: {cause}"
         )
     assets = [str(asset) for asset in prices.columns]
     n = values.shape[1]

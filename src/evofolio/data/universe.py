@@ -305,7 +305,13 @@ def _wide_membership(
     timezone: str | None,
 ) -> tuple[pd.DataFrame, list[str]]:
     when = date_column(table)
-    stamps = parse_dates(pd.Index(table[when]), source, when, timezone=timezone)
+    try:
+        stamps = parse_dates(pd.Index(table[when]), source, when, timezone=timezone)
+    except DataError as error:  # neither layout: say what each needs
+        raise DataError(
+            f"{error}; a membership file has columns {', '.join(ROW_COLUMNS)} (rows) or a date "
+            "column and one 0/1 column per asset (wide)"
+        ) from None
     order = np.argsort(stamps.asi8, kind="stable")
     if (np.diff(stamps.asi8[order]) == 0).any():
         raise DataError(f"{source}: column '{when}': a date appears twice")
