@@ -74,7 +74,7 @@ def budget_epochs_of(allocator: Any, config: RunConfig, data: AllocationData) ->
         features, training.seq_len, val_start, training.chunk_len, training.seq_len
     )
     val_chunks = make_chunks(features, val_start, rows, training.chunk_len, training.seq_len)
-    return budget_epochs(allocator.network_, training, train_chunks, val_chunks)
+    return budget_epochs(allocator.network_, training, train_chunks, val_chunks).epochs
 
 
 def main() -> None:

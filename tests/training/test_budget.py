@@ -12,7 +12,7 @@ from torch import nn
 from evofolio.config import TrainingConfig, parse_config
 from evofolio.search.fitness import budgeted
 from evofolio.training.chunks import Chunks
-from evofolio.training.loop import budget_epochs, epoch_gflop
+from evofolio.training.loop import FitBudget, budget_epochs, epoch_gflop
 
 STEP_FLOPS = 1e6  # forward FLOPs per sample and time step of the stub model
 
@@ -45,13 +45,31 @@ def test_an_epoch_costs_three_passes_of_the_scored_rows_and_one_of_the_rest() ->
         (100, None, 100),  # no budget
         (100, 1.0, 3),  # 3 x 0.27 = 0.81 <= 1.0 < 4 x 0.27
         (2, 1.0, 2),  # the budget never adds epochs
-        (100, 0.1, 1),  # below one epoch: still one
         (100, 0.54, 2),  # exactly two epochs
+        (100, 0.27, 1),  # exactly one epoch, on every chunk
     ],
 )
 def test_the_budget_caps_the_epochs(epochs: int, max_gflop: float | None, expected: int) -> None:
     config = TrainingConfig(epochs=epochs, max_gflop=max_gflop)
-    assert budget_epochs(Counted(), config, TRAIN, VALIDATION) == expected
+    assert budget_epochs(Counted(), config, TRAIN, VALIDATION) == FitBudget(expected)
+
+
+@pytest.mark.parametrize(
+    ("max_gflop", "chunks"),
+    [
+        # an epoch: 3 training chunks of 70 MFLOP each (10 burn-in + 3 x 20 scored steps)
+        # and a 60-MFLOP validation pass; below 270 MFLOP the validation pass is paid first
+        (0.26, 2),  # 200 MFLOP left: two chunks
+        (0.20, 2),  # 140: exactly two
+        (0.19, 1),  # 130: one
+        (0.05, 1),  # less than the validation pass: still one chunk
+    ],
+)
+def test_below_one_epoch_the_budget_trains_the_chunks_it_pays_for(
+    max_gflop: float, chunks: int
+) -> None:
+    config = TrainingConfig(epochs=100, max_gflop=max_gflop)
+    assert budget_epochs(Counted(), config, TRAIN, VALIDATION) == FitBudget(1, chunks)
 
 
 def test_a_model_without_a_flop_count_ignores_the_budget(caplog: pytest.LogCaptureFixture) -> None:
@@ -59,7 +77,7 @@ def test_a_model_without_a_flop_count_ignores_the_budget(caplog: pytest.LogCaptu
         epochs = budget_epochs(
             nn.Linear(1, 1), TrainingConfig(epochs=7, max_gflop=0.1), TRAIN, None
         )
-    assert epochs == 7
+    assert epochs == FitBudget(7)
     assert "Linear has no step_flops()" in caplog.text
 
 

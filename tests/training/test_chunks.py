@@ -77,3 +77,28 @@ def test_predict_weights_caps_the_sequences_per_pass_at_large_n(
     capped = predict_weights(model, x, 10, 16)
     assert max(passes) <= 12 and len(passes) == 2 * 5  # 3 chunks a pass: burn-in + rows, 5x
     np.testing.assert_array_equal(capped, whole)
+
+
+@pytest.mark.parametrize("start", [0, 5, 31, 32, 33, 150, 299])
+def test_predict_weights_from_a_start_row_runs_only_the_chunks_it_needs(
+    monkeypatch: pytest.MonkeyPatch, start: int
+) -> None:
+    """``start`` keeps the chunks cut from row 0: the rows from ``start`` on get the weights of
+    the whole series' pass, and the chunks that end before ``start`` are never run."""
+    x = np.random.default_rng(3).standard_normal((300, 3, 2)).astype(np.float32)
+    model = fresh_model(assets=3, features=2)
+    whole = predict_weights(model, x, seq_len=20, chunk_len=32)
+    rows: list[int] = []
+    forward = model.forward
+
+    def counted(inputs: torch.Tensor, state: object = None) -> object:
+        rows.append(int(inputs.shape[0]))
+        return forward(inputs, state)
+
+    monkeypatch.setattr(model, "forward", counted)
+    part = predict_weights(model, x, seq_len=20, chunk_len=32, start=start)
+    assert part.shape == (300 - start, 3)
+    np.testing.assert_allclose(part, whole[start:], rtol=1e-5, atol=1e-7)
+    assert max(rows) == 10 - start // 32  # chunks from start's own on (10 in the series)
+    with pytest.raises(ValueError, match="start"):
+        predict_weights(model, x, seq_len=20, chunk_len=32, start=300)

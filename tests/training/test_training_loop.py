@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -17,7 +20,8 @@ from evofolio.training import (
     predict_weights,
     train,
 )
-from evofolio.training.chunks import run_chunks
+from evofolio.training.chunks import Chunks, run_chunks
+from evofolio.training.loop import validation_start
 
 
 def test_seeded_run_repeats_bit_for_bit() -> None:
@@ -159,3 +163,58 @@ def test_the_search_bounds_each_fit_in_time_unless_training_sets_its_own() -> No
     assert budgeted(parse_config({})).training.max_seconds is None
     with pytest.raises(ConfigError):
         parse_config({"training": {"max_seconds": 0}})
+
+
+def test_a_budget_below_one_epoch_trains_the_chunks_it_pays_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One pass over the number of training chunks that budget_epochs allows, drawn at random
+    (seeded), whatever the epochs asked for; the result says what share of an epoch it was."""
+    import evofolio.training.loop as loop
+    from evofolio.objectives import get_objective
+    from evofolio.training.losses import objective_loss
+
+    x, r = make_market()
+    base = objective_loss(get_objective("sharpe", 1.0), 0.0)
+    seen: list[list[int]] = []
+
+    def counting(model: Any, chunks: Any, idx: Any) -> Any:
+        if isinstance(idx, torch.Tensor):  # a training batch (validation passes a slice)
+            seen.append(idx.tolist())
+        return base(model, chunks, idx)
+
+    budgets: list[Any] = []
+    real = loop.budget_epochs
+
+    def spy(*args: Any) -> Any:
+        budgets.append(real(*args))
+        return budgets[-1]
+
+    monkeypatch.setattr(loop, "budget_epochs", spy)
+    epoch = loop.epoch_gflop(
+        fresh_model(),
+        *_split_chunks(x, r, SMALL),
+    )
+    cfg = SMALL.model_copy(update={"epochs": 50, "max_gflop": epoch * 0.5})
+    result = train(fresh_model(), x, r, cfg, loss=counting)
+    (budget,) = budgets
+    assert budget.epochs == 1 and budget.chunks is not None
+    trained = [i for batch in seen for i in batch]
+    assert len(trained) == budget.chunks == len(set(trained))  # distinct chunks, once each
+    assert result.epochs_run == 1
+    n_chunks = math.ceil((validation_start(len(x), SMALL.val_frac) - SMALL.seq_len) / 40)
+    assert result.epoch_fraction == pytest.approx(budget.chunks / n_chunks)
+    assert 0.0 < result.epoch_fraction < 0.5  # the validation pass is paid first
+    again: list[list[int]] = []
+    seen = again
+    train(fresh_model(), x, r, cfg, loss=counting)
+    assert sorted(i for b in again for i in b) == sorted(trained)  # seeded: the same chunks
+
+
+def _split_chunks(x: np.ndarray, r: np.ndarray, cfg: TrainingConfig) -> tuple[Chunks, Chunks]:
+    """The training and validation chunks ``train`` cuts from ``x`` and ``r``."""
+    xt, rt = torch.as_tensor(x), torch.as_tensor(r)
+    val = validation_start(len(x), cfg.val_frac)
+    train_chunks = make_chunks(xt, cfg.seq_len, val, cfg.chunk_len, cfg.seq_len, rt)
+    val_chunks = make_chunks(xt, val, len(x), cfg.chunk_len, cfg.seq_len, rt)
+    return train_chunks, val_chunks

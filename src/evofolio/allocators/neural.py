@@ -21,7 +21,7 @@ from torch import nn
 
 from evofolio.allocators.neural_base import NeuralAllocator, rows_for
 from evofolio.config import DEFAULT_FEATURES, TrainingConfig
-from evofolio.data import AllocationData, as_data
+from evofolio.data import AllocationData, as_data, as_dates
 from evofolio.data.universe import Universe
 from evofolio.errors import DataError, InsufficientHistoryError, ParameterError
 from evofolio.features import FEATURES, FeaturePanel, build_panel
@@ -180,8 +180,10 @@ class AssetLSTMAllocator(NeuralAllocator):
         """The network's dataclass config for ``panel``'s assets and features."""
         return self._network_config(n_assets=panel.n_assets, n_features=panel.n_features)
 
-    def weights_frame(self, X: Any) -> pd.DataFrame:
-        """Weights for every date of ``X`` past the feature warm-up and the burn-in."""
+    def weights_frame(self, X: Any, start: Any = None) -> pd.DataFrame:
+        """Weights for every date of ``X`` past the feature warm-up and the burn-in (from
+        ``start`` on when given: the same weights, without running the network on the
+        chunks of rows before it)."""
         data = self._check_assets(as_data(X))
         masked = bool(getattr(self.network_config_, "masked", False))
         if data.universe is not None and not masked:
@@ -195,7 +197,10 @@ class AssetLSTMAllocator(NeuralAllocator):
         else:
             panel = self._panel(data)
             values = panel.values
-        weights = self._stream(values)
+        first = 0 if start is None else int(panel.dates.searchsorted(pd.Timestamp(start)))
+        if first >= len(panel.dates):
+            return pd.DataFrame(np.empty((0, len(self.assets_))), columns=self.assets_)
+        weights = self._stream(values, first)
         usable = panel.dates[len(panel.dates) - len(weights) :]
         return pd.DataFrame(weights, index=usable, columns=self.assets_)
 
@@ -203,7 +208,9 @@ class AssetLSTMAllocator(NeuralAllocator):
         """Weights (``dates`` × assets); with a ragged universe exactly 0 on the assets not
         investable at the date (not a member, not alive, or a feature not yet defined)."""
         data = as_data(X)
-        out = rows_for(self.weights_frame(data), dates, f"the {self.family} model", data.index)
+        wanted = as_dates(dates)
+        frame = self.weights_frame(data, wanted.min() if len(wanted) else None)
+        out = rows_for(frame, wanted, f"the {self.family} model", data.index)
         empty = out.to_numpy().sum(axis=1) < 0.5
         if empty.any():
             day = out.index[int(np.argmax(empty))]

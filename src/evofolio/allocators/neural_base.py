@@ -204,18 +204,21 @@ class NeuralAllocator(BaseAllocator):
         # per-asset columns wrongly
         return AllocationData(data.prices.loc[:, self.assets_], data.market)
 
-    def _stream(self, values: np.ndarray) -> np.ndarray:
-        """The network's outputs for every row of ``values`` (time, items, features), minus
-        the first ``seq_len`` rows, whose burn-in is incomplete."""
-        seq_len = self.training.seq_len
-        outputs = predict_weights(
+    def _stream(self, values: np.ndarray, first: int = 0) -> np.ndarray:
+        """The network's outputs for the rows of ``values`` (time, items, features) from
+        ``max(first, seq_len)`` on (the first ``seq_len`` rows' burn-in is incomplete; rows
+        before ``first`` are not wanted, and the chunks that hold only those are not run)."""
+        start = max(first, self.training.seq_len)
+        if start >= len(values):
+            return np.empty((0, *values.shape[1:2]))
+        return predict_weights(
             self.network_,
             self.scaler_.transform(values),
-            seq_len,
+            self.training.seq_len,
             self.training.chunk_len,
             self.device_,
+            start=start,
         )
-        return outputs[seq_len:]
 
     def _payload(self) -> dict[str, Any]:
         """The family-specific fitted state kept in the checkpoint (subclasses add to it)."""

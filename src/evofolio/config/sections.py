@@ -185,7 +185,10 @@ class TrainingConfig(_Section):
         return value
 
     max_gflop: float | None = Field(
-        None, gt=0.0, description="compute budget per fit (caps the epochs; None: none)"
+        None,
+        gt=0.0,
+        description="compute budget per fit in GFLOP: caps the epochs, or trains part of one "
+        "epoch when one costs more (None: none)",
     )
     max_seconds: float | None = Field(
         None,

@@ -145,7 +145,8 @@ class SearchConfig(_Section):
         500.0,
         gt=0.0,
         description="compute budget of each fit in the search (and of the champion's refit), "
-        "unless training.max_gflop is set; caps the epochs of large networks",
+        "unless training.max_gflop is set; caps the epochs of large networks (part of one "
+        "epoch when a single one costs more)",
     )
     fit_seconds: float | None = Field(
         None,

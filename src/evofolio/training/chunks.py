@@ -200,8 +200,9 @@ def predict_weights(
     chunk_len: int,
     device: torch.device | None = None,
     max_batch: int = 512,
+    start: int = 0,
 ) -> np.ndarray:
-    """Weights for every row of a series, with the chunking used in training.
+    """Weights for every row of a series from ``start`` on, with the chunking used in training.
 
     Args:
         model: a trained model (put in eval mode here).
@@ -211,18 +212,26 @@ def predict_weights(
         device: where to run; defaults to the model's device.
         max_batch: chunks per forward pass (bounds memory on long series); fewer when
             ``chunks × assets`` would exceed :data:`PREDICT_SEQUENCES`.
+        start: the first row wanted. The chunks stay cut from row 0 (so each row's weights
+            are those of the whole series' pass), but those that end before ``start`` are not
+            run: a holdout after 15 years of history costs its own chunks only.
 
     Returns:
-        ``(time, assets)`` float64 weights; row ``t`` is decided at the close of ``t`` from
-        rows ``<= t`` only. The first ``seq_len`` rows see zero-padded history (warm-up):
-        give at least ``seq_len`` rows before the first date you trade.
+        ``(time - start, assets)`` float64 weights of rows ``start, ..., time - 1``; row
+        ``t`` is decided at the close of ``t`` from rows ``<= t`` only. The first
+        ``seq_len`` rows of the series see zero-padded history (warm-up): give at least
+        ``seq_len`` rows before the first date you trade.
     """
     if device is None:
         device = next(model.parameters()).device
     x = torch.as_tensor(features, dtype=torch.float32).to(device)
     if x.dim() != 3:
         raise ValueError(f"features must be (time, assets, features), got {tuple(x.shape)}")
-    chunks = make_chunks(x, 0, x.shape[0], chunk_len, seq_len, compact=is_masked(model))
+    n_rows = int(x.shape[0])
+    if not 0 <= start < n_rows:
+        raise ValueError(f"need 0 <= start < {n_rows}, got {start}")
+    origin = (start // chunk_len) * chunk_len  # the first row of start's chunk
+    chunks = make_chunks(x, origin, n_rows, chunk_len, seq_len, compact=is_masked(model))
     index = chunks.index
     width = int(chunks.inputs.shape[2])
     per_pass = max(1, min(max_batch, PREDICT_SEQUENCES // max(1, width)))
@@ -239,5 +248,5 @@ def predict_weights(
     if index is not None:  # back to every column: 0 where a chunk had no use for the asset
         full = weights.new_zeros((*weights.shape[:2], int(x.shape[1])))
         weights = full.scatter_(2, index[:, None, :].expand(-1, weights.shape[1], -1), weights)
-    weights = weights.reshape(-1, x.shape[1])[: x.shape[0]]
+    weights = weights.reshape(-1, x.shape[1])[start - origin : n_rows - origin]
     return weights.detach().cpu().double().numpy()

@@ -16,11 +16,14 @@ at row ``seq_len`` so that every output sees at least ``seq_len`` rows of real h
 
 Two bounds end a fit before ``epochs``: the compute budget ``max_gflop`` caps the epochs
 before the first (an epoch's FLOPs, estimated from the network and the chunks: the same cap
-on every machine), and the wall-time bound ``max_seconds`` stops training after the epoch
-that reaches it, keeping the best epoch so far (``TrainResult.out_of_time``). The wall-time
-bound depends on the machine's speed and load, so a fit it stops is not reproducible: it is
-a safety net against a stalled or oversubscribed machine (a search trial measured at 30x
-its cost alone), to be set well above a fit's normal time (``search.fit_seconds``).
+on every machine; when a single epoch costs more than the budget, the fit trains one pass
+over a seeded random subset of the chunks that the budget pays for, at least one chunk, so
+that a large network on a large universe costs what the budget says), and the wall-time
+bound ``max_seconds`` stops training after the epoch that reaches it, keeping the best epoch
+so far (``TrainResult.out_of_time``). The wall-time bound depends on the machine's speed and
+load, so a fit it stops is not reproducible: it is a safety net against a stalled or
+oversubscribed machine (a search trial measured at 30x its cost alone), to be set well above
+a fit's normal time (``search.fit_seconds``).
 """
 
 from __future__ import annotations
@@ -56,7 +59,9 @@ class TrainingDivergedError(RuntimeError):
 @dataclass(frozen=True)
 class TrainResult:
     """What a training run did; the model itself holds the best state. ``out_of_time``:
-    the wall-time bound (``TrainingConfig.max_seconds``) stopped it."""
+    the wall-time bound (``TrainingConfig.max_seconds``) stopped it. ``epoch_fraction``: the
+    share of the training chunks each epoch used (below 1 when the compute budget paid for
+    part of one epoch only, see :func:`budget_epochs`)."""
 
     history: list[tuple[int, float, float]] = field(default_factory=list)
     best_epoch: int = 0
@@ -64,6 +69,7 @@ class TrainResult:
     epochs_run: int = 0
     seconds: float = 0.0
     out_of_time: bool = False
+    epoch_fraction: float = 1.0
 
 
 @contextmanager
@@ -145,24 +151,58 @@ def _width_share(model: nn.Module, chunks: Chunks | None) -> float:
     return width / n_assets if n_assets > 0 else 1.0
 
 
+@dataclass(frozen=True)
+class FitBudget:
+    """What the compute budget allows a fit: ``epochs`` passes, each over ``chunks`` of the
+    training chunks (``None``: all of them; fewer only in the single pass of a fit whose one
+    epoch costs more than the budget)."""
+
+    epochs: int
+    chunks: int | None = None
+
+
 def budget_epochs(
     model: nn.Module, config: TrainingConfig, train_chunks: Chunks, val_chunks: Chunks | None
-) -> int:
-    """``config.epochs``, capped by the compute budget ``config.max_gflop``."""
+) -> FitBudget:
+    """``config.epochs``, capped by the compute budget ``config.max_gflop``.
+
+    An epoch costs :func:`epoch_gflop`. When the budget pays for at least one, the fit runs
+    ``min(epochs, floor(max_gflop / cost))`` full epochs. When it does not, the fit runs one
+    pass over as many training chunks as the budget left after the validation pass pays for
+    (``floor((max_gflop - validation) / training cost per chunk)``, at least one): a network
+    whose epoch on a large universe costs TFLOPs gets the compute the budget gives every
+    genome, not a whole epoch (which at 500 assets took minutes per fit).
+    """
     if config.max_gflop is None:
-        return config.epochs
+        return FitBudget(config.epochs)
     cost = epoch_gflop(model, train_chunks, val_chunks)
     if cost <= 0.0:
         logger.warning(
             "%s has no step_flops(): the compute budget is ignored", type(model).__name__
         )
-        return config.epochs
-    capped = max(1, min(config.epochs, int(config.max_gflop // cost)))
-    if capped < config.epochs:
-        logger.debug(
-            "compute budget %.0f GFLOP: %d epochs of %.1f GFLOP", config.max_gflop, capped, cost
-        )
-    return capped
+        return FitBudget(config.epochs)
+    if cost <= config.max_gflop:
+        capped = min(config.epochs, int(config.max_gflop // cost))
+        if capped < config.epochs:
+            logger.debug(
+                "compute budget %.0f GFLOP: %d epochs of %.1f GFLOP",
+                config.max_gflop,
+                capped,
+                cost,
+            )
+        return FitBudget(capped)
+    train_cost = epoch_gflop(model, train_chunks, None)
+    per_chunk = train_cost / train_chunks.n_chunks
+    affordable = int(max(0.0, config.max_gflop - (cost - train_cost)) // per_chunk)
+    chunks = max(1, min(train_chunks.n_chunks, affordable))
+    logger.debug(
+        "compute budget %.0f GFLOP: one pass over %d of %d chunks (an epoch costs %.1f GFLOP)",
+        config.max_gflop,
+        chunks,
+        train_chunks.n_chunks,
+        cost,
+    )
+    return FitBudget(1, chunks if chunks < train_chunks.n_chunks else None)
 
 
 def train(
@@ -236,11 +276,14 @@ def train(
         optimizer = opt_cls(params, lr=config.lr, weight_decay=config.weight_decay)
         history: list[tuple[int, float, float]] = []
         best = (0, float("inf"), copy.deepcopy(model.state_dict()))
-        epochs = budget_epochs(model, config, train_chunks, val_chunks)
+        budget = budget_epochs(model, config, train_chunks, val_chunks)
+        epochs = budget.epochs
         out_of_time = False
         for epoch in range(1, epochs + 1):
             model.train()
             order = torch.randperm(train_chunks.n_chunks, generator=generator)
+            if budget.chunks is not None:  # the budget pays for part of one epoch
+                order = order[: budget.chunks]
             losses = []
             for step, idx in enumerate(order.split(config.batch_size)):
                 batch_loss = loss(model, train_chunks, idx.to(device))
@@ -288,4 +331,5 @@ def train(
         epochs_run=len(history),
         seconds=time.perf_counter() - started,
         out_of_time=out_of_time,
+        epoch_fraction=(1.0 if budget.chunks is None else budget.chunks / train_chunks.n_chunks),
     )
