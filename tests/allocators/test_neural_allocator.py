@@ -11,6 +11,7 @@ import pytest
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.config import TrainingConfig
 from evofolio.data import AllocationData
+from evofolio.data.lives import abbreviated
 from evofolio.data.returns import equal_weight_index
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.models.asset_lstm import AssetLSTMParams
@@ -126,11 +127,19 @@ def test_clear_errors(fitted: AssetLSTMAllocator, long_prices: pd.DataFrame) -> 
         fitted.allocate(long_prices, long_prices.index[:5])
     missing = str(long_prices.columns[3])
     with pytest.raises(
-        DataError, match=f"trained on {long_prices.shape[1]} assets.*missing {missing}"
+        DataError, match=f"trained on {long_prices.shape[1]} assets.*missing 2: {missing}, "
     ):
         fitted.allocate(long_prices.iloc[:, :3], long_prices.index[600:610])
     renamed = long_prices.rename(columns={long_prices.columns[0]: "ZZZ"})
-    with pytest.raises(DataError, match="not trained on ZZZ"):
+    with pytest.raises(DataError, match="not trained on 1: ZZZ"):
         fitted.allocate(renamed, long_prices.index[600:610])
+    # a large universe's message names five assets of each list and counts the rest
+    wide = long_prices.copy()
+    for k in range(3):
+        wide[f"NEW{k}"] = long_prices.iloc[:, 0]
+    with pytest.raises(DataError, match="not trained on 3: NEW0, NEW1, NEW2$"):
+        fitted.allocate(wide, long_prices.index[600:610])
+    assert abbreviated(list("abcdefg")) == "a, b, c, d, e and 2 more"
+    assert abbreviated(list("abcde")) == "a, b, c, d, e"
     with pytest.raises(DataError, match="X must be"):
         fitted.allocate(long_prices.to_numpy(), long_prices.index[600:610])

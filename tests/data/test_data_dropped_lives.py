@@ -147,3 +147,29 @@ def test_an_asset_with_one_price_is_dropped_and_counted_missing_everywhere_else(
     data = ev.load_data(prices)
     assert "ONCE" not in data.assets and data.report.dropped == ("ONCE",)
     assert data.report.missing["ONCE"] == len(dates) - 1
+
+
+def test_assets_without_a_price_before_the_end_asked_for_are_left_out_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Cut before they list (``end=``), late listings have no life in the period: one info line
+    counts and names a few of them, no warning per asset; a single price is still warned."""
+    dates, prices = _listing_and_exit()
+    for k in range(7):
+        prices[f"NEW{k}"] = np.nan
+        prices.iloc[800 + k :, 4 + k] = 50.0 + k
+    prices.iloc[300, 4] = 9.0  # NEW0 has one price before the cut
+    with caplog.at_level(logging.INFO, logger="evofolio"):
+        data = ev.load_data(prices, end=dates[699])  # LATE and GONE: read point in time
+    assert data.universe is not None
+    assert [a for a in data.assets if a.startswith("NEW")] == []
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(
+        "6 asset(s) without a price in these dates left out: NEW1, NEW2, NEW3, NEW4, NEW5 "
+        "and 1 more" in m
+        for m in infos
+    )
+    assert [m for m in warnings if "dropping" in m] == [
+        f"{data.source}: dropping asset NEW0: a single price"
+    ]

@@ -200,3 +200,34 @@ def test_the_burn_in_warm_up_is_the_last_row_of_a_call() -> None:
     assert prev is not None
     assert_close_scaled(prev, burn[:, -1], rtol=1e-5, msg="the weights before the chunk")
     assert_close_scaled(chunk, plain, rtol=1e-5, msg="chunk")
+
+
+def test_a_long_context_is_grouped_by_its_scores_below_the_sequences_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scores grow as rows²: 15 sequences of 9 rows and 2 heads (162 scores each) run in
+    groups of CHECKPOINT_SCORES // 162 sequences although they are under the sequences
+    limit, with the weights of one pass; within the scores limit, one pass."""
+    model = AssetAttention(AssetAttentionConfig(n_assets=5, n_features=2, layers=2)).eval()
+    assert model.config.heads == 2
+    x = torch.randn(3, 9, 5, 2)  # 15 sequences
+    with torch.no_grad():
+        whole, _ = model(x)
+    sizes: list[int] = []
+    encode = model._encode
+
+    def counted(embedded: torch.Tensor, start: int) -> torch.Tensor:
+        sizes.append(int(embedded.shape[0]))
+        return encode(embedded, start)
+
+    monkeypatch.setattr(model, "_encode", counted)
+    monkeypatch.setattr(module, "CHECKPOINT_SCORES", 15 * 162)
+    with torch.no_grad():
+        model(x)
+    assert sizes == [15]  # at the limit: one pass
+    sizes.clear()
+    monkeypatch.setattr(module, "CHECKPOINT_SCORES", 4 * 162 + 100)
+    with torch.no_grad():
+        grouped, _ = model(x)
+    assert sizes == [4, 4, 4, 3]
+    assert_close_scaled(grouped, whole, rtol=1e-5, msg="weights")

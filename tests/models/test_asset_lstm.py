@@ -187,3 +187,29 @@ def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
     assert_close_scaled(grouped, streamed, rtol=1e-5, msg="weights from a state")
     for name, got, expected in zip("hc", grouped_state, streamed_state, strict=True):
         assert_close_scaled(got, expected, rtol=1e-5, msg=f"state {name}")
+
+
+def test_a_call_of_many_units_is_grouped_below_the_sequences_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One chunk of a ragged 500-asset universe is fewer sequences than CHECKPOINT_SEQUENCES
+    but tens of millions of units: above CHECKPOINT_CALL_UNITS a call runs in groups (of
+    group_sequences) with the weights of one pass; at or below it, in one pass."""
+    import evofolio.models.asset_lstm as module
+
+    model = AssetLSTM(AssetLSTMConfig(n_assets=6, n_features=3, layers=2, hidden=8)).eval()
+    x = torch.randn(4, 7, 6, 3)  # 24 sequences of 7 rows: 24 x 7 x 8 x 2 = 2,688 units
+    with torch.no_grad():
+        whole, _ = model(x)
+    sizes = _lstm_sizes(model, monkeypatch)
+    monkeypatch.setattr(module, "CHECKPOINT_UNITS", 7 * 8 * 2 * 10)  # groups of 10
+    monkeypatch.setattr(module, "CHECKPOINT_CALL_UNITS", 2_688)
+    with torch.no_grad():
+        model(x)
+    assert sizes == [24]
+    sizes.clear()
+    monkeypatch.setattr(module, "CHECKPOINT_CALL_UNITS", 2_687)
+    with torch.no_grad():
+        grouped, _ = model(x)
+    assert sizes == [10, 10, 4]
+    assert_close_scaled(grouped, whole, rtol=1e-5, msg="weights")

@@ -26,6 +26,7 @@ from torch import nn
 from evofolio.allocators.base import BaseAllocator, validated
 from evofolio.config import TrainingConfig
 from evofolio.data import AllocationData, as_dates
+from evofolio.data.lives import abbreviated
 from evofolio.errors import DataError, InsufficientHistoryError, NotFittedError, ParameterError
 from evofolio.features import FeatureScaler
 from evofolio.features.scaling import scaler_from_state
@@ -188,11 +189,11 @@ class NeuralAllocator(BaseAllocator):
         missing = [str(a) for a in self.assets_ if a not in columns]
         extra = [str(a) for a in columns if a not in self.assets_]
         if missing or extra or len(columns) != len(self.assets_):
-            parts = [f"missing {', '.join(missing)}" if missing else ""]
-            parts.append(f"not trained on {', '.join(extra)}" if extra else "")
+            parts = [f"missing {len(missing)}: {abbreviated(missing)}" if missing else ""]
+            parts.append(f"not trained on {len(extra)}: {abbreviated(extra)}" if extra else "")
             raise DataError(
                 f"the model was trained on {len(self.assets_)} assets "
-                f"({', '.join(map(str, self.assets_))}); the prices given differ: "
+                f"({abbreviated([str(a) for a in self.assets_])}); the prices given differ: "
                 + "; ".join(p for p in parts if p)
             )
         if data.universe is not None:

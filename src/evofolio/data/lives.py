@@ -98,6 +98,12 @@ def lists_or_delists(prices: pd.DataFrame, source: str, max_ffill_days: int) -> 
     return True
 
 
+def abbreviated(names: list[str], limit: int = 5) -> str:
+    """The first ``limit`` of ``names``, then how many more (for one-line messages)."""
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
 def apply_lives(
     prices: pd.DataFrame, source: str, policy: MissingPolicy, *, late_quotes: bool = False
 ) -> tuple[pd.DataFrame, MissingReport]:
@@ -118,9 +124,17 @@ def apply_lives(
     missing = {name: int(c) for name, c in zip(names, counted, strict=True)}
     sparse = inside > policy.max_missing_frac * length
     drop = short | sparse
-    for j in np.flatnonzero(drop):
+    absent = np.flatnonzero(~has)  # no life in these dates (e.g. listed after load_data's end)
+    if absent.size:
+        logger.info(
+            "%s: %d asset(s) without a price in these dates left out: %s",
+            source,
+            absent.size,
+            abbreviated([names[j] for j in absent]),
+        )
+    for j in np.flatnonzero(drop & has):
         why = (
-            "fewer than 2 prices"
+            "a single price"
             if short[j]
             else f"missing on {inside[j]} of the {length[j]} dates of its life "
             f"(> max_missing_frac={policy.max_missing_frac:g})"
@@ -132,7 +146,7 @@ def apply_lives(
         left = ", ".join(names[j] for j in keep) or "none"
         raise DataError(
             f"{source}: {keep.size} asset(s) left ({left}) after dropping "
-            f"{', '.join(dropped)} for missing data; need at least 2"
+            f"{abbreviated(list(dropped))} for missing data; need at least 2"
         )
     start, stop = int(first[keep].min()), int(last[keep].max()) + 1
     if start > 0 or stop < n_dates:

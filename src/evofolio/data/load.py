@@ -43,6 +43,7 @@ from evofolio.data.files import (
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import FORMATS, Format, to_wide
+from evofolio.data.lives import abbreviated
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, load_market, split_market_spec
 from evofolio.data.missing import MissingPolicy, MissingReport
 from evofolio.data.returns import equal_weight_index
@@ -300,7 +301,7 @@ def _warn_suspect_exits(universe: Universe, lives: pd.DataFrame, source: str) ->
                 count,
                 living,
                 f"{day:%Y-%m-%d}",
-                _names(group.index),
+                abbreviated([str(n) for n in group.index]),
                 count,
                 f"{day:%Y-%m-%d}",
             )
@@ -319,13 +320,6 @@ def _warn_suspect_exits(universe: Universe, lives: pd.DataFrame, source: str) ->
             + (f"; {len(recent) - 5} more" if len(recent) > 5 else ""),
             ", ".join(sorted({f"{r:+.0%}" for r in recent["delisting_return"]})),
         )
-
-
-def _names(index: pd.Index, limit: int = 5) -> str:
-    names = [str(n) for n in index]
-    return ", ".join(names[:limit]) + (
-        f" and {len(names) - limit} more" if len(names) > limit else ""
-    )
 
 
 def load_from_config(

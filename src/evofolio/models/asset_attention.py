@@ -63,6 +63,14 @@ attention scores and activations at a time, and in training each group is checkp
 chunks of 500 assets: 2.8 GiB instead of 8.2 GiB; its prediction over 20 years, 1.1 GiB
 instead of 9.1 GiB (``benchmarks/bench_memory.py``)."""
 
+CHECKPOINT_SCORES = 2**24
+"""At most this many attention scores (sequences × heads × rows²) per group, 64 MiB of
+float32: a long context squares each sequence's scores, so a count of sequences alone does
+not bound them. A training step on one chunk of 536 assets (a ragged 500-asset universe) of 3
+layers, 4 heads, a context of 116 rows and 221 new rows, under the sequences limit, peaked at
+8.7 GiB resident in one pass, and at 1.0 GiB in groups of this many scores (1.7 GiB at 2²⁵;
+measured 2026-12-06, one thread)."""
+
 AttentionState = Tensor
 """``(batch · assets, rows, width)``: the last embedded inputs,
 ``rows <= layers · (context - 1)``."""
@@ -272,7 +280,8 @@ class AssetAttention(nn.Module):
             embedded = torch.cat([state.to(embedded.dtype), embedded], dim=1)
         rows = int(embedded.shape[1])
         outputs = min(outputs, t)
-        if embedded.shape[0] > CHECKPOINT_SEQUENCES:
+        sequences = int(embedded.shape[0])
+        if sequences > CHECKPOINT_SEQUENCES or sequences * self._scores(rows) > CHECKPOINT_SCORES:
             encoded = self._grouped(embedded, rows - outputs)
         else:
             encoded = self._encode(embedded, rows - outputs)
@@ -299,15 +308,27 @@ class AssetAttention(nn.Module):
             at = first
         return hidden
 
+    def _scores(self, rows: int) -> int:
+        """The attention scores of one sequence of ``rows`` rows in a layer (heads × rows²)."""
+        return max(1, self.config.heads * rows * rows)
+
     def _grouped(self, embedded: Tensor, start: int) -> Tensor:
-        """The encoder over groups of sequences (at most :data:`CHECKPOINT_TOKENS` tokens),
+        """The encoder over groups of sequences (at most :data:`CHECKPOINT_TOKENS` tokens and
+        :data:`CHECKPOINT_SCORES` scores),
         its output from row ``start`` on: the attention scores and activations of one group
         at a time. With gradients each group is checkpointed (recomputed in the backward
         pass). Sequences are independent, so without dropout this is exactly the one-pass
         encoding; with dropout each group's masks are drawn once and replayed in its
         recomputation (the same distribution as one pass, other draws)."""
         rows = int(embedded.shape[1])
-        size = max(1, min(CHECKPOINT_SEQUENCES, CHECKPOINT_TOKENS // rows))
+        size = max(
+            1,
+            min(
+                CHECKPOINT_SEQUENCES,
+                CHECKPOINT_TOKENS // rows,
+                CHECKPOINT_SCORES // self._scores(rows),
+            ),
+        )
 
         def step(part: slice) -> Tensor:
             return self._encode(embedded[part], start)

@@ -48,6 +48,16 @@ memory the C allocator freed but keeps). Smaller groups were not slower on this 
 step of the default 2-layer, 64-unit network took 7.6 s in groups of 2**20 units and 12.9 s
 in groups of 2**24."""
 
+CHECKPOINT_CALL_UNITS = 2**24
+"""Above this many ``sequences × time steps × hidden units × layers`` in one call the shared
+encoder runs in groups too, under :data:`CHECKPOINT_SEQUENCES` sequences. One chunk of a
+ragged 500-asset universe is 536 sequences: a training step on it of 2 layers of 161 units
+over 27 + 192 rows (38 million units) peaked at 1.84 GiB resident in one pass, 0.54 GiB in
+groups (and took 6.3 s instead of 4.5 s: the groups' forward pass runs again in the backward
+one; measured 2026-12-06, one thread). At 20 assets and the default lengths a call stays
+below it (16 chunks × 20 assets × 150 rows × 64 units × 2 layers: 6.1 million) and nothing
+is grouped."""
+
 LSTMState = tuple[Tensor, Tensor]
 """``(h, c)``, each ``(layers, sequences, hidden)``; sequences = batch (joint) or
 batch · assets (shared)."""
@@ -159,7 +169,8 @@ class AssetLSTM(nn.Module):
             )
         if cfg.encoder == "shared":
             seq = x.permute(0, 2, 1, 3).reshape(b * n, t, f)
-            if b * n > CHECKPOINT_SEQUENCES:
+            units = b * n * t * cfg.hidden * cfg.layers
+            if b * n > CHECKPOINT_SEQUENCES or units > CHECKPOINT_CALL_UNITS:
                 flat, new_state = self._grouped(seq, state)
             else:
                 flat, new_state = self._encode(seq, state)
