@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 
 from evofolio.allocators.ensemble import (
-    FittedAllocator,
+    RecordedAllocator,
     SeedEnsemble,
     SeedEnsembleAllocator,
     seed_list,
@@ -18,7 +18,7 @@ from evofolio.allocators.ensemble import (
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.allocators.registry import estimator_for
 from evofolio.config import parse_config
-from evofolio.errors import ParameterError
+from evofolio.errors import DataError, ParameterError
 from synthetic import random_prices
 
 CONFIG = parse_config(
@@ -103,12 +103,23 @@ def test_save_and_load_give_the_same_weights(
     pd.testing.assert_frame_equal(loaded.allocate(prices, dates), expected)
 
 
-def test_a_fitted_member_is_not_trained_again(ensemble: SeedEnsemble, prices: pd.DataFrame) -> None:
-    member = ensemble.members_[0]
-    wrapped = FittedAllocator(member)
-    assert wrapped.fit(prices.iloc[:100]) is wrapped  # not refitted on 100 days
+def test_each_members_decisions_are_recorded_for_its_own_backtest(
+    ensemble: SeedEnsemble, prices: pd.DataFrame
+) -> None:
+    """The ensemble keeps each member's weights of its last allocate; a RecordedAllocator
+    gives them back for those dates (what the member alone decides), and refuses a date it
+    did not record."""
     dates = prices.index[450:460]
-    pd.testing.assert_frame_equal(wrapped.allocate(prices, dates), member.allocate(prices, dates))
+    mean = ensemble.allocate(prices, dates)
+    for member, recorded in zip(ensemble.members_, ensemble.member_weights_, strict=True):
+        pd.testing.assert_frame_equal(recorded, member.allocate(prices, dates))
+        replay = RecordedAllocator(recorded)
+        assert replay.fit(prices.iloc[:100]) is replay  # nothing trained
+        pd.testing.assert_frame_equal(replay.allocate(prices, dates[2:5]), recorded.iloc[2:5])
+    total = sum(ensemble.member_weights_[1:], ensemble.member_weights_[0])
+    pd.testing.assert_frame_equal(mean, total / 3)
+    with pytest.raises(DataError, match=f"no recorded decision for {prices.index[460]:%Y-%m-%d}"):
+        RecordedAllocator(mean).allocate(prices, prices.index[455:461])
 
 
 def test_members_fitted_in_worker_processes_are_the_same_models(

@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from evofolio.errors import DataError
 from evofolio.features import FeatureScaler
+from evofolio.features.scaling import MaskedFeatureScaler
 
 
 def _panel(seed: int = 0) -> np.ndarray:
@@ -147,3 +148,22 @@ def test_the_masked_scaler_standardises_available_cells_only_block_by_block(
     np.testing.assert_array_equal(whole[..., 3], available)
     monkeypatch.setattr(scaling, "_CHUNK_ROWS", 20)  # blocks of 2 rows of 7 assets
     np.testing.assert_array_equal(scaler.transform(values), whole)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_transform_in_place_gives_the_copys_values(masked: bool) -> None:
+    """``out=values`` standardises the caller's array where it is (a ragged universe's largest
+    array, not copied), with the values of the copy; a wrong ``out`` is refused."""
+    rng = np.random.default_rng(5)
+    values = rng.normal(3.0, 2.0, (40, 6, 4)).astype(np.float32)
+    if masked:
+        values[..., -1] = rng.random((40, 6)) > 0.3
+    scaler = (MaskedFeatureScaler() if masked else FeatureScaler()).fit(values)
+    copied = scaler.transform(values)
+    same = values.copy()
+    assert scaler.transform(same, out=same) is same
+    np.testing.assert_array_equal(same, copied)
+    with pytest.raises(ValueError, match="C-contiguous float32"):
+        scaler.transform(values, out=np.empty((40, 6, 4), dtype=np.float64))
+    with pytest.raises(ValueError, match="C-contiguous float32"):
+        scaler.transform(values[:, ::2], out=values[:, ::2])

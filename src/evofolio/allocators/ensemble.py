@@ -30,7 +30,13 @@ from evofolio.outdir import write_json
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENSEMBLE_FILE", "FittedAllocator", "SeedEnsemble", "SeedEnsembleAllocator", "seed_list"]
+__all__ = [
+    "ENSEMBLE_FILE",
+    "RecordedAllocator",
+    "SeedEnsemble",
+    "SeedEnsembleAllocator",
+    "seed_list",
+]
 
 ENSEMBLE_FILE = "ensemble.json"
 
@@ -123,6 +129,7 @@ class SeedEnsemble(BaseAllocator):
             raise NotFittedError("SeedEnsemble is not fitted yet: call fit(X) first")
         data = as_data(X)
         frames = [member.allocate(data, dates) for member in self.members_]
+        self.member_weights_ = frames  # each member's own decisions, for its solo backtest
         return sum(frames[1:], frames[0]) / len(frames)
 
     def save(self, directory: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> Path:
@@ -176,15 +183,24 @@ def _fit_member(member: Any, data: Any, threads: int) -> Any:
     return member.fit(data)
 
 
-class FittedAllocator(BaseAllocator):
-    """An already fitted allocator whose :meth:`fit` does nothing: to backtest one member of
-    a fitted ensemble on the dates the ensemble traded, without training it again."""
+class RecordedAllocator(BaseAllocator):
+    """Decisions already made (``weights``: dates × assets), given back for the dates asked:
+    to backtest one member of an ensemble on the very dates and data the ensemble traded
+    (:attr:`SeedEnsemble.member_weights_`) without running its network again. A date it did
+    not decide is a ``DataError``, never a guess."""
 
-    def __init__(self, fitted: Any = None) -> None:
-        self.fitted = fitted
+    def __init__(self, weights: pd.DataFrame | None = None) -> None:
+        self.weights = weights
 
     def fit(self, X: Any, y: Any = None) -> Self:
         return self
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
-        return self.fitted.allocate(X, dates)
+        assert self.weights is not None
+        missing = pd.DatetimeIndex(dates).difference(self.weights.index)
+        if len(missing):
+            raise DataError(
+                f"no recorded decision for {missing[0]:%Y-%m-%d} (recorded: "
+                f"{len(self.weights)} dates from {self.weights.index[0]:%Y-%m-%d})"
+            )
+        return self.weights.loc[dates]

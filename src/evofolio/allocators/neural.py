@@ -164,14 +164,19 @@ class AssetLSTMAllocator(NeuralAllocator):
         config = self.network_config(panel)
         if masked:
             config = dataclasses.replace(config, masked=True)
+        dates = panel.dates
+        # the masked inputs are a new array: drop the panel's before training, and
+        # standardise them in place (a ragged universe's largest arrays, one copy each)
         inputs = masked_inputs(panel, data.universe) if masked else panel.values
+        del panel
         self._train(
             config,
             inputs[:-1],
-            next_returns(data.prices, panel.dates, data.universe),
+            next_returns(data.prices, dates, data.universe),
             data.prices,
-            panel.dates,
+            dates,
             scaler=MaskedFeatureScaler() if masked else None,
+            in_place=masked,
         )
         logger.debug("%s trained: %s", self.family, self.result_)
         return self

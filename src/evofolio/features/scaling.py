@@ -62,15 +62,17 @@ class FeatureScaler:
         self.scale_ = np.maximum(std, self.min_scale)
         return self
 
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        """Standardise ``values`` of shape ``(..., F)``; returns a new float32 array, same shape."""
+    def transform(self, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Standardise ``values`` of shape ``(..., F)``; returns a new float32 array, same shape
+        (or ``out``, a C-contiguous float32 array of that shape, which may be ``values``
+        itself: standardised in place, a block of rows at a time)."""
         mean, scale = self._fitted()
         array = np.asarray(values)
         if array.ndim < 1 or array.shape[-1] != mean.shape[0]:
             raise ValueError(
                 f"FeatureScaler was fitted on {mean.shape[0]} features; got shape {array.shape}"
             )
-        out = np.empty(array.shape, dtype=np.float32)
+        out = _output(array, out)
         flat_in = array.reshape(-1, array.shape[-1])
         flat_out = out.reshape(-1, array.shape[-1])
         # Standardise in float64 (exact enough for features with large means and small
@@ -144,9 +146,9 @@ class MaskedFeatureScaler(FeatureScaler):
         super().fit(array[..., :-1][available])
         return self
 
-    def transform(self, values: np.ndarray) -> np.ndarray:
+    def transform(self, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         array = np.asarray(values)
-        out = np.empty(array.shape, dtype=np.float32)
+        out = _output(array, out)
         if array.ndim < 2:
             raise ValueError(f"expected (..., features + 1) values, got shape {array.shape}")
         # a block of leading rows at a time: the float64 temporaries of a 20-year, 1,000-asset
@@ -174,3 +176,16 @@ def scaler_from_state(state: dict[str, Any]) -> FeatureScaler:
     masked = MaskedFeatureScaler(plain.clip, plain.min_scale)
     masked.mean_, masked.scale_ = plain.mean_, plain.scale_
     return masked
+
+
+def _output(array: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """A new float32 array shaped like ``array``, or ``out`` checked to be one (C-contiguous,
+    so that its row blocks are views that the transform writes into)."""
+    if out is None:
+        return np.empty(array.shape, dtype=np.float32)
+    if out.shape != array.shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(
+            f"out must be a C-contiguous float32 array of shape {array.shape}, got "
+            f"{out.dtype} {out.shape}"
+        )
+    return out

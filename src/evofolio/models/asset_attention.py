@@ -63,13 +63,13 @@ attention scores and activations at a time, and in training each group is checkp
 chunks of 500 assets: 2.8 GiB instead of 8.2 GiB; its prediction over 20 years, 1.1 GiB
 instead of 9.1 GiB (``benchmarks/bench_memory.py``)."""
 
-CHECKPOINT_SCORES = 2**24
-"""At most this many attention scores (sequences × heads × rows²) per group, 64 MiB of
+CHECKPOINT_SCORES = 2**23
+"""At most this many attention scores (sequences × heads × rows²) per group, 32 MiB of
 float32: a long context squares each sequence's scores, so a count of sequences alone does
 not bound them. A training step on one chunk of 536 assets (a ragged 500-asset universe) of 3
 layers, 4 heads, a context of 116 rows and 221 new rows, under the sequences limit, peaked at
-8.7 GiB resident in one pass, and at 1.0 GiB in groups of this many scores (1.7 GiB at 2²⁵;
-measured 2026-12-06, one thread)."""
+8.7 GiB resident in one pass, and in groups of this many scores at 0.82 GiB (1.0 GiB at 2²⁴,
+1.7 GiB at 2²⁵; measured 2026-12-06, one thread)."""
 
 AttentionState = Tensor
 """``(batch · assets, rows, width)``: the last embedded inputs,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from evofolio.allocators.classic import ClassicAllocator, EqualBlendAllocator
-from evofolio.allocators.ensemble import FittedAllocator, SeedEnsemble, seed_list
+from evofolio.allocators.ensemble import RecordedAllocator, SeedEnsemble, seed_list
 from evofolio.allocators.registry import estimator_for, family_of
 from evofolio.allocators.strategy_panel import strategy_panel_into
 from evofolio.backtesting import BacktestResult, Periods, TradingRules, run_period
@@ -127,9 +127,10 @@ def trade_seed_ensemble(
     ensemble = SeedEnsemble(estimator_for(config), seed_list(config.seed, seeds), jobs=jobs)
     label = f"{config.model.family} champion's seed ensemble, holdout"
     result = run_period(lambda: ensemble, inputs, start, rules=rules, label=label)
+    # each member alone on the same dates and data: the decisions it made for the ensemble
     seed_results = {
-        seed: run_period(functools.partial(FittedAllocator, member), inputs, start, rules=rules)
-        for seed, member in zip(ensemble.seeds, ensemble.members_, strict=True)
+        seed: run_period(functools.partial(RecordedAllocator, weights), inputs, start, rules=rules)
+        for seed, weights in zip(ensemble.seeds, ensemble.member_weights_, strict=True)
     }
     mix = None
     if family_of(config.model.family).reads_strategies:

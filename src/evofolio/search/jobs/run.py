@@ -284,6 +284,7 @@ def _pipeline(
     validation = seed_validation_sharpes(
         champion_config, context, seeds, returns.get(source), jobs=jobs or config.search.jobs
     )
+    del context  # the development panel (every rule's daily holdings): not needed from here
     stage(
         f"refitting the champion with {len(seeds)} seed{'s' if len(seeds) != 1 else ''} on the "
         "development period and "
