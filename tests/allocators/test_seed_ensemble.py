@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,9 @@ def test_members_fitted_in_worker_processes_are_the_same_models(
     parallel = SeedEnsemble(estimator_for(CONFIG), seed_list(4, 3), jobs=2)
     with caplog.at_level("INFO", logger="evofolio.allocators.ensemble"):
         parallel.fit(prices.iloc[:400])
+    # the worker processes are stopped once the members are in (not left idle for 300 s,
+    # each holding a fit's memory, beside what runs next)
+    assert _children() == []
     lines = [r.getMessage() for r in caplog.records if "members fitted" in r.getMessage()]
     counts = [int(line.split(" of 3 ")[0].rsplit(" ", 1)[1]) for line in lines]
     assert counts == sorted(counts) and {1, 2, 3} <= set(counts), lines
@@ -138,3 +142,19 @@ def test_members_fitted_in_worker_processes_are_the_same_models(
         ensemble.allocate(prices, dates).to_numpy(),
         atol=1e-5,
     )
+
+
+def _children() -> list[int]:
+    """The live child processes of this one but the resource trackers (a few MB each, kept by
+    joblib and multiprocessing for the life of the process): Linux, read from /proc."""
+    mine = str(os.getpid())
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if fields[1] == mine and fields[0] != "Z" and b"resource_tracker" not in command:
+            found.append(int(stat.parent.name))
+    return found

@@ -87,14 +87,7 @@ def test_inference_above_the_limit_runs_in_groups_with_the_same_weights(
     x = torch.randn(3, 9, 5, 2)  # 15 sequences
     with torch.no_grad():
         whole, state = model(x)
-    sizes: list[int] = []
-    encode = model._encode
-
-    def counted(embedded: torch.Tensor, start: int) -> torch.Tensor:
-        sizes.append(int(embedded.shape[0]))
-        return encode(embedded, start)
-
-    monkeypatch.setattr(model, "_encode", counted)
+    sizes = _encoded_sizes(model, monkeypatch)
     monkeypatch.setattr(module, "CHECKPOINT_SEQUENCES", 4)
     with torch.no_grad():
         grouped, grouped_state = model(x)
@@ -213,14 +206,7 @@ def test_a_long_context_is_grouped_by_its_scores_below_the_sequences_limit(
     x = torch.randn(3, 9, 5, 2)  # 15 sequences
     with torch.no_grad():
         whole, _ = model(x)
-    sizes: list[int] = []
-    encode = model._encode
-
-    def counted(embedded: torch.Tensor, start: int) -> torch.Tensor:
-        sizes.append(int(embedded.shape[0]))
-        return encode(embedded, start)
-
-    monkeypatch.setattr(model, "_encode", counted)
+    sizes = _encoded_sizes(model, monkeypatch)
     monkeypatch.setattr(module, "CHECKPOINT_SCORES", 15 * 162)
     with torch.no_grad():
         model(x)
@@ -231,3 +217,16 @@ def test_a_long_context_is_grouped_by_its_scores_below_the_sequences_limit(
         grouped, _ = model(x)
     assert sizes == [4, 4, 4, 3]
     assert_close_scaled(grouped, whole, rtol=1e-5, msg="weights")
+
+
+def _encoded_sizes(model: AssetAttention, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of sequences of each call of ``model._encode`` (recorded from now on)."""
+    sizes: list[int] = []
+    encode = model._encode
+
+    def counted(embedded: torch.Tensor, start: int) -> torch.Tensor:
+        sizes.append(int(embedded.shape[0]))
+        return encode(embedded, start)
+
+    monkeypatch.setattr(model, "_encode", counted)
+    return sizes

@@ -216,3 +216,17 @@ def test_every_family_champion_trades_the_holdout_chosen_on_validation_only(
     assert other["families"][0]["holdout"]["sharpe"] != pytest.approx(
         comparison["families"][0]["holdout"]["sharpe"]
     )
+
+
+def test_each_fold_records_the_share_of_an_epoch_the_budget_paid_for(tmp_path: Path) -> None:
+    """Under a budget smaller than one epoch every fold trains part of one (its share is
+    recorded per fold, and reaches the trial's attributes); without a budget, whole epochs."""
+    source = write_prices(tmp_path / "p.csv")
+    config = tiny_config(source)
+    context = build_context(config, load_data(str(source)))
+    whole = evaluate(config, context)
+    assert whole.epoch_fractions == (1.0, 1.0)
+    search = config.search.model_copy(update={"fit_gflop": 1e-6})
+    starved = evaluate(config.model_copy(update={"search": search}), context)
+    assert len(starved.epoch_fractions) == 2
+    assert all(0.0 < share < 1.0 for share in starved.epoch_fractions)

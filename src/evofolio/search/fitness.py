@@ -67,6 +67,9 @@ class FitnessResult:
     fold_metrics: list[dict[str, float]]
     returns: pd.Series = field(repr=False)
     seconds: float
+    epoch_fractions: tuple[float, ...] = ()
+    """Per fold, the share of an epoch's chunks each epoch trained on (below 1 when the
+    compute budget paid for part of one epoch only)."""
 
 
 LATER_HOLDOUT = "move data.holdout_start later"
@@ -171,6 +174,7 @@ def evaluate(
     returns: list[pd.Series] = []
     turnovers: list[pd.Series] = []
     last: list[NeuralAllocator] = []
+    fractions: list[float] = []
 
     def factory() -> NeuralAllocator:
         last[:] = [clone(prototype)]  # a fresh, unfitted estimator per fold
@@ -181,6 +185,8 @@ def evaluate(
         if note is not None:
             note(f"fold {position}/{n_folds}, training", now=True)
         result = run_folds(factory, context.data, [fold], context.rules)
+        fitted = getattr(last[0], "result_", None) if last else None
+        fractions.append(float(getattr(fitted, "epoch_fraction", 1.0)))
         metrics = result.metrics()
         if not np.isfinite(metrics["sharpe"]):
             raise ValueError(f"fold {fold.index}: Sharpe ratio is not finite")
@@ -202,7 +208,9 @@ def evaluate(
     else:
         values = (fitness,)
     seconds = time.perf_counter() - started
-    outcome = FitnessResult(values, fitness, fold_metrics, net.rename("net"), seconds)
+    outcome = FitnessResult(
+        values, fitness, fold_metrics, net.rename("net"), seconds, tuple(fractions)
+    )
     if trial_dir is not None:
         write_trial(trial_dir, outcome, last[0] if last else None)
     return outcome
@@ -251,6 +259,7 @@ class FitnessEvaluator:
             "fold_sharpes": [m["sharpe"] for m in result.fold_metrics],
             "fold_metrics": result.fold_metrics,
             "train_seconds": result.seconds,
+            "epoch_fractions": list(result.epoch_fractions),
         }
         return TrialOutcome(result.values, attrs)
 
