@@ -105,13 +105,23 @@ def test_save_and_load_give_the_same_weights(
 
 
 def test_each_members_decisions_are_recorded_for_its_own_backtest(
-    ensemble: SeedEnsemble, prices: pd.DataFrame
+    ensemble: SeedEnsemble, prices: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The ensemble keeps each member's weights of its last allocate; a RecordedAllocator
-    gives them back for those dates (what the member alone decides), and refuses a date it
-    did not record."""
+    """The ensemble computes its members' shared inputs once and keeps each member's weights
+    of its last allocate; a RecordedAllocator gives them back for those dates (what the member
+    alone decides), and refuses a date it did not record."""
     dates = prices.index[450:460]
+    computed: list[int] = []
+    model_inputs = AssetLSTMAllocator.model_inputs
+
+    def counted(self: AssetLSTMAllocator, X: object) -> object:
+        computed.append(1)
+        return model_inputs(self, X)
+
+    monkeypatch.setattr(AssetLSTMAllocator, "model_inputs", counted)
     mean = ensemble.allocate(prices, dates)
+    assert len(computed) == 1  # three members, one set of inputs
+    monkeypatch.undo()
     for member, recorded in zip(ensemble.members_, ensemble.member_weights_, strict=True):
         pd.testing.assert_frame_equal(recorded, member.allocate(prices, dates))
         replay = RecordedAllocator(recorded)

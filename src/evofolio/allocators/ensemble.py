@@ -132,7 +132,15 @@ class SeedEnsemble(BaseAllocator):
         if not hasattr(self, "members_"):
             raise NotFittedError("SeedEnsemble is not fitted yet: call fit(X) first")
         data = as_data(X)
-        frames = [member.allocate(data, dates) for member in self.members_]
+        first = self.members_[0]
+        if hasattr(first, "model_inputs") and all(
+            type(m) is type(first) and list(m.features) == list(first.features)
+            for m in self.members_
+        ):  # the same features of the same prices: computed once for every member
+            inputs = first.model_inputs(data)
+            frames = [member.allocate(data, dates, inputs) for member in self.members_]
+        else:
+            frames = [member.allocate(data, dates) for member in self.members_]
         self.member_weights_ = frames  # each member's own decisions, for its solo backtest
         return sum(frames[1:], frames[0]) / len(frames)
 

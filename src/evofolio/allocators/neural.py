@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,14 @@ JOINT_REFUSED = (
     "empty years would be fake inputs in its slot; use encoder = 'shared' (or the "
     "asset_attention family), which score each investable asset on its own"
 )
+
+
+class ModelInputs(NamedTuple):
+    """A neural allocator's inputs for some prices (:meth:`AssetLSTMAllocator.model_inputs`):
+    the feature ``dates`` and the ``values`` ``(dates, assets, features)``, unstandardised."""
+
+    dates: pd.DatetimeIndex
+    values: np.ndarray
 
 
 def masked_inputs(panel: FeaturePanel, universe: Universe | None) -> np.ndarray:
@@ -185,10 +193,11 @@ class AssetLSTMAllocator(NeuralAllocator):
         """The network's dataclass config for ``panel``'s assets and features."""
         return self._network_config(n_assets=panel.n_assets, n_features=panel.n_features)
 
-    def weights_frame(self, X: Any, start: Any = None) -> pd.DataFrame:
-        """Weights for every date of ``X`` past the feature warm-up and the burn-in (from
-        ``start`` on when given: the same weights, without running the network on the
-        chunks of rows before it)."""
+    def model_inputs(self, X: Any) -> ModelInputs:
+        """The network's inputs for ``X`` before standardisation: the feature dates and
+        ``(dates, assets, features)`` values (a ragged universe's with the availability channel
+        last). What :meth:`weights_frame` computes first; members of a seed ensemble with the
+        same features share it (``inputs=``)."""
         data = self._check_assets(as_data(X))
         masked = bool(getattr(self.network_config_, "masked", False))
         if data.universe is not None and not masked:
@@ -198,23 +207,34 @@ class AssetLSTMAllocator(NeuralAllocator):
             )
         if masked:
             panel = self._ragged_panel(data) if data.universe is not None else self._panel(data)
-            values = masked_inputs(panel, data.universe)
-        else:
-            panel = self._panel(data)
-            values = panel.values
-        first = 0 if start is None else int(panel.dates.searchsorted(pd.Timestamp(start)))
-        if first >= len(panel.dates):
+            return ModelInputs(panel.dates, masked_inputs(panel, data.universe))
+        panel = self._panel(data)
+        return ModelInputs(panel.dates, panel.values)
+
+    def weights_frame(
+        self, X: Any, start: Any = None, inputs: ModelInputs | None = None
+    ) -> pd.DataFrame:
+        """Weights for every date of ``X`` past the feature warm-up and the burn-in (from
+        ``start`` on when given: the same weights, without running the network on the
+        chunks of rows before it). ``inputs``: :meth:`model_inputs` of ``X``, when the caller
+        already has them (never modified here)."""
+        dates, values = inputs if inputs is not None else self.model_inputs(X)
+        first = 0 if start is None else int(dates.searchsorted(pd.Timestamp(start)))
+        if first >= len(dates):
             return pd.DataFrame(np.empty((0, len(self.assets_))), columns=self.assets_)
         weights = self._stream(values, first)
-        usable = panel.dates[len(panel.dates) - len(weights) :]
+        usable = dates[len(dates) - len(weights) :]
         return pd.DataFrame(weights, index=usable, columns=self.assets_)
 
-    def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    def allocate(
+        self, X: Any, dates: pd.DatetimeIndex, inputs: ModelInputs | None = None
+    ) -> pd.DataFrame:
         """Weights (``dates`` × assets); with a ragged universe exactly 0 on the assets not
-        investable at the date (not a member, not alive, or a feature not yet defined)."""
+        investable at the date (not a member, not alive, or a feature not yet defined).
+        ``inputs``: :meth:`model_inputs` of ``X``, if already computed."""
         data = as_data(X)
         wanted = as_dates(dates)
-        frame = self.weights_frame(data, wanted.min() if len(wanted) else None)
+        frame = self.weights_frame(data, wanted.min() if len(wanted) else None, inputs)
         out = rows_for(frame, wanted, f"the {self.family} model", data.index)
         empty = out.to_numpy().sum(axis=1) < 0.5
         if empty.any():
