@@ -162,11 +162,18 @@ def test_a_ragged_fit_standardises_its_own_inputs_in_place(
         calls.append(out is not None and np.shares_memory(out, values))
         return transform(self, values, out=out)
 
+    def copying(
+        self: MaskedFeatureScaler, values: np.ndarray, out: np.ndarray | None = None
+    ) -> Any:
+        return transform(self, values)  # what a fit did before: a standardised copy
+
     data = _ragged_data()
+    monkeypatch.setattr(MaskedFeatureScaler, "transform", copying)
     copied = AssetLSTMAllocator(training=TRAINING, features=FEATS, seed=3).fit(data)
     monkeypatch.setattr(MaskedFeatureScaler, "transform", spy)
     in_place = AssetLSTMAllocator(training=TRAINING, features=FEATS, seed=3).fit(data)
     assert calls == [True]
+    monkeypatch.undo()
     dates = data.prices.index[-30:]
     np.testing.assert_allclose(
         in_place.allocate(data, dates).to_numpy(), copied.allocate(data, dates).to_numpy()

@@ -118,14 +118,16 @@ class SeedEnsemble(BaseAllocator):
                 time.perf_counter() - started,
             )
 
-        with heartbeat(log):
-            for member in fitted:  # in seed order
-                self.members_.append(member)
-                log()
-        if jobs > 1:  # loky keeps idle workers 300 s, each with a fit's memory: stop them now
-            from joblib.externals.loky import get_reusable_executor
+        try:
+            with heartbeat(log):
+                for member in fitted:  # in seed order
+                    self.members_.append(member)
+                    log()
+        finally:
+            if jobs > 1:  # loky keeps idle workers 300 s, each with a fit's memory: stop them
+                from joblib.externals.loky import get_reusable_executor
 
-            get_reusable_executor().shutdown(wait=True)
+                get_reusable_executor().shutdown(wait=True)
         return self
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
