@@ -211,7 +211,7 @@ class RecordedAllocator(BaseAllocator):
 
     def allocate(self, X: Any, dates: pd.DatetimeIndex) -> pd.DataFrame:
         assert self.weights is not None
-        missing = pd.DatetimeIndex(dates).difference(self.weights.index)
+        missing = pd.DatetimeIndex(dates).difference(pd.DatetimeIndex(self.weights.index))
         if len(missing):
             raise DataError(
                 f"no recorded decision for {missing[0]:%Y-%m-%d} (recorded: "

@@ -294,8 +294,8 @@ def run_command(
         bool,
         typer.Option(
             "--quick",
-            help="The same pipeline on a demonstration budget (quick preset: 2 min 46 s on sp500, "
-            "1 min 35 s on 15 assets x 8 years, 2 cores; see benchmarks/RESULTS.md).",
+            help="The same pipeline on a demonstration budget (quick preset: 1 min 56 s on sp500, "
+            "1 min 07 s on 15 assets x 8 years, 2 cores; see benchmarks/RESULTS.md).",
         ),
     ] = False,
     population: PopulationOpt = None,
@@ -314,10 +314,9 @@ def run_command(
     """The main job: data → features → strategy panel → genetic search over the model
     families → champion → holdout backtest against every classic strategy → report.html.
 
-    Without --config it uses the `default` budget (configs/default.toml; 8 min 53 s from a
-    fresh clone on an idle 2-core machine before pruned genomes counted toward the budget,
-    see benchmarks/RESULTS.md); --quick uses the `quick` one (2 min 46 s on sp500 with 2
-    cores, the strategy panel cached).
+    Without --config it uses the `default` budget (configs/default.toml; 6 min 40 s from a
+    fresh clone on an idle 2-core machine, see benchmarks/RESULTS.md); --quick uses the
+    `quick` one (1 min 56 s on sp500 with 2 cores, the strategy panel cached).
     """
     setup_logging(verbose, quiet)
     if quick and config is not None:
