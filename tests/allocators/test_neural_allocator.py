@@ -11,7 +11,7 @@ import pytest
 from evofolio.allocators.neural import AssetLSTMAllocator
 from evofolio.config import TrainingConfig
 from evofolio.data import AllocationData
-from evofolio.data.lives import abbreviated
+from evofolio.data.missing import abbreviated
 from evofolio.data.returns import equal_weight_index
 from evofolio.errors import DataError, InsufficientHistoryError
 from evofolio.models.asset_lstm import AssetLSTMParams

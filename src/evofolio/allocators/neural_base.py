@@ -26,7 +26,7 @@ from torch import nn
 from evofolio.allocators.base import BaseAllocator, validated
 from evofolio.config import TrainingConfig
 from evofolio.data import AllocationData, as_dates
-from evofolio.data.lives import abbreviated
+from evofolio.data.missing import abbreviated
 from evofolio.errors import DataError, InsufficientHistoryError, NotFittedError, ParameterError
 from evofolio.features import FeatureScaler
 from evofolio.features.scaling import scaler_from_state

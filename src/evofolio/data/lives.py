@@ -21,8 +21,10 @@ from evofolio.data.missing import (
     MissingReport,
     _day,
     _warn_stale_end,
+    abbreviated,
     first_long_gap,
     gap_message,
+    kept_assets,
 )
 from evofolio.errors import DataError
 
@@ -98,12 +100,6 @@ def lists_or_delists(prices: pd.DataFrame, source: str, max_ffill_days: int) -> 
     return True
 
 
-def abbreviated(names: list[str], limit: int = 5) -> str:
-    """The first ``limit`` of ``names``, then how many more (for one-line messages)."""
-    more = len(names) - limit
-    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
-
-
 def apply_lives(
     prices: pd.DataFrame, source: str, policy: MissingPolicy, *, late_quotes: bool = False
 ) -> tuple[pd.DataFrame, MissingReport]:
@@ -141,13 +137,7 @@ def apply_lives(
         )
         logger.warning("%s: dropping asset %s: %s", source, names[j], why)
     dropped = tuple(names[j] for j in np.flatnonzero(drop))
-    keep = np.flatnonzero(~drop)
-    if keep.size < 2:
-        left = ", ".join(names[j] for j in keep) or "none"
-        raise DataError(
-            f"{source}: {keep.size} asset(s) left ({left}) after dropping "
-            f"{abbreviated(list(dropped))} for missing data; need at least 2"
-        )
+    keep = kept_assets(names, drop, source)
     start, stop = int(first[keep].min()), int(last[keep].max()) + 1
     if start > 0 or stop < n_dates:
         logger.info(

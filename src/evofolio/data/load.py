@@ -43,9 +43,8 @@ from evofolio.data.files import (
 from evofolio.data.frequency import infer_frequency, require_daily
 from evofolio.data.jumps import OnSuspectJump, check_jumps
 from evofolio.data.layout import FORMATS, Format, to_wide
-from evofolio.data.lives import abbreviated
 from evofolio.data.market import EQUAL_WEIGHT_SOURCE, load_market, split_market_spec
-from evofolio.data.missing import MissingPolicy, MissingReport
+from evofolio.data.missing import MissingPolicy, MissingReport, abbreviated
 from evofolio.data.returns import equal_weight_index
 from evofolio.data.stale import check_stale
 from evofolio.data.stamps import check_timezone

@@ -189,13 +189,7 @@ def apply_missing_policy(
             if ragged
             else "",
         )
-    keep = np.flatnonzero(~drop)
-    if keep.size < 2:
-        left = ", ".join(names[j] for j in keep) or "none"
-        raise DataError(
-            f"{source}: {keep.size} asset(s) left ({left}) after dropping "
-            f"{', '.join(dropped)} for missing data; need at least 2"
-        )
+    keep = kept_assets(names, drop, source)
     isnan = isnan[:, keep]
     kept = [names[j] for j in keep]
 
@@ -229,6 +223,25 @@ def apply_missing_policy(
         frame = frame.ffill()
     report = MissingReport(n_dates, missing, filled, dropped, start)
     return frame, report
+
+
+def abbreviated(names: list[str], limit: int = 5) -> str:
+    """The first ``limit`` of ``names``, then how many more (for one-line messages)."""
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def kept_assets(names: list[str], drop: npt.NDArray[np.bool_], source: str) -> IntArray:
+    """The positions of the assets not in ``drop``; ``DataError`` when fewer than 2 are left."""
+    keep = np.flatnonzero(~drop)
+    if keep.size < 2:
+        left = ", ".join(names[j] for j in keep) or "none"
+        dropped = [names[j] for j in np.flatnonzero(drop)]
+        raise DataError(
+            f"{source}: {keep.size} asset(s) left ({left}) after dropping "
+            f"{abbreviated(dropped)} for missing data; need at least 2"
+        )
+    return keep
 
 
 def _day(stamp: pd.Timestamp) -> str:

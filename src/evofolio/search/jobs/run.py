@@ -26,7 +26,6 @@ from evofolio.config import RunConfig
 from evofolio.config.genes import GENES, NO_CAP
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
-from evofolio.run_layout import TRIAL_RETURNS, trial_file
 from evofolio.runlock import search_lock
 from evofolio.search.engine import SearchEvent, SearchResult
 from evofolio.search.engine.records import champion_source
@@ -52,6 +51,7 @@ from evofolio.search.fitness import SearchContext, budgeted, build_context, make
 from evofolio.search.jobs.handoff import fetch_trial_files, publish_champion
 from evofolio.search.jobs.run_files import (
     statistics_payload,
+    trial_returns,
     write_champion,
     write_families,
     write_holdout,
@@ -115,17 +115,6 @@ def feasible_caps(config: RunConfig, n_assets: int) -> RunConfig:
     space = space.model_copy(update={GENES["max_weight"].space: caps or [NO_CAP]})
     search = config.search.model_copy(update={"space": space})
     return config.model_copy(update={"search": search})
-
-
-def trial_returns(run_dir: Path, trials: pd.DataFrame) -> dict[int, pd.Series]:
-    """Validation returns of each completed trial that has its own files (clones reuse them)."""
-    out = {}
-    done = trials[trials["state"] == "COMPLETE"]
-    for number in done["number"]:
-        path = run_dir / trial_file(int(number), TRIAL_RETURNS)
-        if path.is_file():
-            out[int(number)] = pd.read_parquet(path)["net"]
-    return out
 
 
 def run_worker(

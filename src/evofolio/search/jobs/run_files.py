@@ -36,6 +36,8 @@ from evofolio.run_layout import (
     MIX,
     MODELS_DIR,
     RUN_JSON,
+    TRIAL_RETURNS,
+    trial_file,
 )
 from evofolio.search.evaluation.benchmark import Benchmark
 from evofolio.search.evaluation.champion import HoldoutResult, SearchStatistics
@@ -230,3 +232,14 @@ def write_run_json(
         "seconds": seconds,
     }
     write_json(run_dir / RUN_JSON, payload)
+
+
+def trial_returns(run_dir: Path, trials: pd.DataFrame) -> dict[int, pd.Series]:
+    """Validation returns of each completed trial that has its own files (clones reuse them)."""
+    out = {}
+    done = trials[trials["state"] == "COMPLETE"]
+    for number in done["number"]:
+        path = run_dir / trial_file(int(number), TRIAL_RETURNS)
+        if path.is_file():
+            out[int(number)] = pd.read_parquet(path)["net"]
+    return out
