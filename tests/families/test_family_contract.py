@@ -165,3 +165,30 @@ def test_a_toy_family_is_one_module_and_one_line(
     assert len(done) >= 4 and set(done["params_family"]) == {"gru"}
     assert np.isfinite(done["fitness"]).all()
     assert result.pipeline is not None and result.config.model.family == "gru"
+
+
+def test_streaming_from_a_start_reads_its_own_chunks_only(
+    family: str, data: AllocationData
+) -> None:
+    """``weights_frame(X, start)`` gives the rows of the whole pass from ``start`` on, and
+    reads no row before :func:`~evofolio.training.first_row_read` (NaN there changes
+    nothing): the holdout standardises and runs its own chunks only."""
+    from evofolio.allocators.neural import ModelInputs
+    from evofolio.training import first_row_read
+
+    fitted = estimator_for(tiny_config(family)).fit(data.loc[data.index[:330]])
+    if not hasattr(fitted, "model_inputs"):
+        pytest.skip("a family over strategies: its weights come from the whole panel")
+    dates, values = fitted.model_inputs(data)
+    whole = fitted.weights_frame(data, inputs=ModelInputs(dates, values))
+    first = 300
+    part = fitted.weights_frame(data, dates[first], ModelInputs(dates, values))
+    assert part.index[0] == dates[first]
+    pd.testing.assert_frame_equal(part, whole.loc[dates[first] :], rtol=1e-6, atol=1e-9)
+    read = first_row_read(first, chunk_len=20, burn_in=10)
+    assert 0 < read < first
+    spoiled = values.copy()
+    spoiled[:read] = np.nan
+    pd.testing.assert_frame_equal(
+        fitted.weights_frame(data, dates[first], ModelInputs(dates, spoiled)), part
+    )

@@ -69,6 +69,28 @@ def test_features_never_read_across_a_lifes_start() -> None:
     np.testing.assert_array_equal(again.values, panel.values)
 
 
+def test_masked_inputs_keep_the_available_cells_and_zero_the_others() -> None:
+    """The network's inputs on a ragged universe: each feature as computed where the asset is
+    a member, alive and warm; exactly 0 elsewhere (NaN never reaches the network); the
+    availability channel last."""
+    from evofolio.allocators.neural import masked_inputs
+
+    raw = ragged_prices(n_days=300, n_assets=4, seed=3, deaths=0.5, births=0.5)
+    members = pd.DataFrame({"date": [raw.index[0], raw.index[200]]})
+    for k, asset in enumerate(raw.columns):
+        members[asset] = [1, 0 if k == 0 else 1]  # asset 0 leaves the index on row 200
+    data = ev.load_data(raw, ragged=True, universe=members)
+    panel = build_panel(data.universe.raw(data.prices), FEATS, data.market, missing=True)
+    out = masked_inputs(panel, data.universe)
+    investable = data.universe.on(panel.dates).investable().to_numpy(dtype=bool)
+    available = np.isfinite(panel.values).all(axis=2) & investable
+    assert out.shape == (*panel.values.shape[:2], len(FEATS) + 1) and out.dtype == np.float32
+    assert available.any() and (~available).any() and not available[-1, 0]
+    np.testing.assert_array_equal(out[..., -1], available.astype(np.float32))
+    np.testing.assert_array_equal(out[..., :-1][available], panel.values[available])
+    assert (out[..., :-1][~available] == 0.0).all()
+
+
 def _ragged_data(members: pd.DataFrame | None = None) -> ev.MarketData:
     raw = ragged_prices(n_days=500, n_assets=6, seed=7, deaths=0.3, births=0.3)
     return ev.load_data(raw, ragged=True, universe=members)

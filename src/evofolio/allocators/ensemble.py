@@ -26,6 +26,7 @@ from evofolio.compute import threads_per_process
 from evofolio.data import as_data
 from evofolio.errors import DataError, NotFittedError, ParameterError
 from evofolio.heartbeat import heartbeat
+from evofolio.memory import MemoryGuard
 from evofolio.outdir import write_json
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,8 @@ def _fit_member(member: Any, data: Any, threads: int) -> Any:
     import torch  # layer 5: torch is allowed here; imported in the worker process
 
     torch.set_num_threads(threads)
-    return member.fit(data)
+    with MemoryGuard():  # a large universe's fit fragments the C heap (evofolio.memory)
+        return member.fit(data)
 
 
 class RecordedAllocator(BaseAllocator):

@@ -76,7 +76,7 @@ def masked_inputs(panel: FeaturePanel, universe: Universe | None) -> np.ndarray:
         investable = universe.on(panel.dates).investable().reindex(columns=list(panel.assets))
         available &= investable.to_numpy(dtype=bool)
     out = np.zeros((*values.shape[:2], values.shape[2] + 1), dtype=np.float32)
-    out[..., :-1] = np.where(available[..., None], values, 0.0)
+    np.copyto(out[..., :-1], values, where=available[..., None])  # no panel-sized temporary
     out[..., -1] = available
     return out
 

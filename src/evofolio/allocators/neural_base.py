@@ -32,6 +32,7 @@ from evofolio.features import FeatureScaler
 from evofolio.features.scaling import scaler_from_state
 from evofolio.training import (
     TrainResult,
+    first_row_read,
     load_checkpoint,
     predict_weights,
     save_checkpoint,
@@ -212,16 +213,16 @@ class NeuralAllocator(BaseAllocator):
         """The network's outputs for the rows of ``values`` (time, items, features) from
         ``max(first, seq_len)`` on (the first ``seq_len`` rows' burn-in is incomplete; rows
         before ``first`` are not wanted, and the chunks that hold only those are not run)."""
-        start = max(first, self.training.seq_len)
+        seq_len, chunk_len = self.training.seq_len, self.training.chunk_len
+        start = max(first, seq_len)
         if start >= len(values):
             return np.empty((0, *values.shape[1:2]))
+        # standardise only the rows the chunks read; the others stay zero pages, never touched
+        read = first_row_read(start, chunk_len, seq_len)
+        standardised = np.zeros(values.shape, dtype=np.float32)
+        self.scaler_.transform(np.ascontiguousarray(values[read:]), out=standardised[read:])
         return predict_weights(
-            self.network_,
-            self.scaler_.transform(values),
-            self.training.seq_len,
-            self.training.chunk_len,
-            self.device_,
-            start=start,
+            self.network_, standardised, seq_len, chunk_len, self.device_, start=start
         )
 
     def _payload(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """evofolio.training: model-agnostic training, seeding, devices and checkpoints (layer 4)."""
 
 from evofolio.training.checkpoint import load_checkpoint, save_checkpoint
-from evofolio.training.chunks import make_chunks, predict_weights
+from evofolio.training.chunks import first_row_read, make_chunks, predict_weights
 from evofolio.training.device import select_device
 from evofolio.training.loop import (
     TrainingDivergedError,
@@ -16,6 +16,7 @@ __all__ = [
     "ChunkLoss",
     "TrainResult",
     "TrainingDivergedError",
+    "first_row_read",
     "load_checkpoint",
     "make_chunks",
     "objective_loss",

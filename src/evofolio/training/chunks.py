@@ -193,6 +193,12 @@ a 20-year series is ~50 chunks, 25,000 sequences at 500 assets, whose activation
 gigabytes. Chunks are independent (each has its own burn-in), so the weights are the same."""
 
 
+def first_row_read(start: int, chunk_len: int, burn_in: int) -> int:
+    """The first row of a series that :func:`predict_weights` reads for the rows from
+    ``start`` on: the burn-in of ``start``'s chunk (the chunks are cut from row 0)."""
+    return max(0, (start // chunk_len) * chunk_len - burn_in)
+
+
 def predict_weights(
     model: nn.Module,
     features: np.ndarray | Tensor,
@@ -214,7 +220,8 @@ def predict_weights(
             ``chunks × assets`` would exceed :data:`PREDICT_SEQUENCES`.
         start: the first row wanted. The chunks stay cut from row 0 (so each row's weights
             are those of the whole series' pass), but those that end before ``start`` are not
-            run: a holdout after 15 years of history costs its own chunks only.
+            run: a holdout after 15 years of history costs its own chunks only. Rows before
+            :func:`first_row_read` are never read.
 
     Returns:
         ``(time - start, assets)`` float64 weights of rows ``start, ..., time - 1``; row

@@ -36,6 +36,7 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from evofolio.config import SearchConfig
+from evofolio.memory import MemoryGuard, release_memory
 from evofolio.run_layout import trial_dir
 from evofolio.search.engine.artifacts import ArtifactStore, open_store, upload_trial_files
 from evofolio.search.engine.evaluator import (
@@ -347,7 +348,8 @@ def work(
             for the next search to re-queue), never counted as a failed genome.
     """
     try:
-        _work(study, storage, evaluator, plan, on_trial, on_wait)
+        with MemoryGuard():  # a large universe's trials fragment the C heap (evofolio.memory)
+            _work(study, storage, evaluator, plan, on_trial, on_wait)
     except Exception as error:
         failure = storage_failure(error, storage.url, plan.run_dir)
         if failure is None:
@@ -414,5 +416,6 @@ def _work(
                     time.sleep(plan.poll_seconds)
                     continue
         frozen = run_trial(study, storage, evaluator, plan, worker, store)
+        release_memory()  # the trial's freed memory, kept by malloc, back before the next
         if on_trial is not None:
             on_trial(frozen)

@@ -26,6 +26,7 @@ from evofolio.config import RunConfig
 from evofolio.config.genes import GENES, NO_CAP
 from evofolio.data import MarketData
 from evofolio.errors import UsageError
+from evofolio.memory import release_memory
 from evofolio.runlock import search_lock
 from evofolio.search.engine import SearchEvent, SearchResult
 from evofolio.search.engine.records import champion_source
@@ -171,6 +172,7 @@ def _search(
     config = large_universe_space(feasible_caps(config, n_assets), n_assets, ragged)
     periods, context = check_inputs(config, data)
     release_workers()  # the panel's idle joblib pool would sit beside the search's workers
+    release_memory()  # and what the rules' fits left in this process's C heap
     search = run_search(
         config,
         run_dir,
