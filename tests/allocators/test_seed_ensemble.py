@@ -152,6 +152,32 @@ def test_members_fitted_in_worker_processes_are_the_same_models(
         ensemble.allocate(prices, dates).to_numpy(),
         atol=1e-5,
     )
+    # members predicting in parallel threads: each one's own decisions, in seed order
+    for member, recorded in zip(parallel.members_, parallel.member_weights_, strict=True):
+        pd.testing.assert_frame_equal(recorded, member.allocate(prices, dates))
+
+
+def test_members_predict_in_parallel_as_far_as_the_cores_hold_their_threads(
+    ensemble: SeedEnsemble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    import evofolio.allocators.ensemble as module
+
+    threads = torch.get_num_threads()
+    parallel = clone(ensemble).set_params(jobs=2)
+    parallel.members_ = ensemble.members_
+    try:
+        torch.set_num_threads(1)
+        monkeypatch.setattr(module, "usable_cores", lambda: 2)
+        assert parallel._predicting_threads() == 2
+        assert ensemble._predicting_threads() == 1  # jobs = 1
+        torch.set_num_threads(2)  # one member's kernels take both cores
+        assert parallel._predicting_threads() == 1
+        monkeypatch.setattr(module, "usable_cores", lambda: 16)
+        assert parallel._predicting_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _children() -> list[int]:
