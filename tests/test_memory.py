@@ -41,10 +41,10 @@ def test_the_guard_releases_above_its_bound_only() -> None:
 
 
 def test_the_guard_stops_its_thread_on_leaving() -> None:
-    before = {t.name for t in threading.enumerate()}
+    before = set(threading.enumerate())
     with MemoryGuard(0, 0.01, release=Recorder()):
-        assert "memory-guard" in {t.name for t in threading.enumerate()}
-    assert "memory-guard" not in {t.name for t in threading.enumerate()} - before
+        assert len(set(threading.enumerate()) - before) == 1
+    assert set(threading.enumerate()) - before == set()
     with pytest.raises(ValueError, match="every"):
         MemoryGuard(every=0)
 

@@ -22,13 +22,15 @@ Elsewhere than glibc (macOS, musl) both do nothing.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import os
-import threading
 from collections.abc import Callable
 from types import TracebackType
+
+from evofolio.heartbeat import heartbeat
 
 __all__ = ["GUARD_ABOVE", "GUARD_EVERY", "MemoryGuard", "release_memory", "resident_bytes"]
 
@@ -75,9 +77,10 @@ def resident_bytes() -> int | None:
 
 
 class MemoryGuard:
-    """While active (``with MemoryGuard():``), a daemon thread checks the resident memory every
-    ``every`` seconds and calls ``release`` (:func:`release_memory`) when it is at least
-    ``above`` bytes; on leaving, it releases once more.
+    """While active (``with MemoryGuard():``), a daemon thread
+    (:func:`evofolio.heartbeat.heartbeat`) checks the resident memory every ``every`` seconds
+    and calls ``release`` (:func:`release_memory`) when it is at least ``above`` bytes; on
+    leaving, it releases once more.
 
     ``resident`` and ``release`` are the functions it calls (the tests give their own).
     """
@@ -96,21 +99,18 @@ class MemoryGuard:
         self.every = every
         self._resident = resident
         self._release = release
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._beat: contextlib.AbstractContextManager[None] | None = None
         self.releases = 0
         """How many times the thread released memory (the bound was reached)."""
 
-    def _watch(self) -> None:
-        while not self._stop.wait(self.every):
-            size = self._resident()
-            if size is not None and size >= self.above and self._release():
-                self.releases += 1
+    def _check(self) -> None:
+        size = self._resident()
+        if size is not None and size >= self.above and self._release():
+            self.releases += 1
 
     def __enter__(self) -> MemoryGuard:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._watch, name="memory-guard", daemon=True)
-        self._thread.start()
+        self._beat = heartbeat(self._check, self.every)
+        self._beat.__enter__()
         return self
 
     def __exit__(
@@ -119,8 +119,7 @@ class MemoryGuard:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        if self._beat is not None:
+            self._beat.__exit__(kind, error, trace)
+            self._beat = None
         self._release()
