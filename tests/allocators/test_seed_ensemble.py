@@ -194,3 +194,22 @@ def _children() -> list[int]:
         if fields[1] == mine and fields[0] != "Z" and b"resource_tracker" not in command:
             found.append(int(stat.parent.name))
     return found
+
+
+def test_members_fitted_in_this_process_run_under_the_memory_guard(
+    prices: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    import evofolio.allocators.ensemble as module
+
+    entered: list[int] = []
+
+    @contextlib.contextmanager
+    def guard() -> object:
+        entered.append(1)
+        yield
+
+    monkeypatch.setattr(module, "MemoryGuard", guard)
+    SeedEnsemble(estimator_for(CONFIG), seed_list(4, 2)).fit(prices.iloc[:300])
+    assert entered == [1]  # one guard around both fits (jobs 1)

@@ -15,10 +15,11 @@ import pytest
 from optuna.trial import TrialState
 from search_helpers import StubEvaluator, evaluations, search_config
 
+from evofolio.search.engine.admission import admitted_in_generation
 from evofolio.search.engine.progress import ProgressTracker, SearchEvent
 from evofolio.search.engine.storage import make_storage
 from evofolio.search.engine.trial_record import GENERATION_KEY
-from evofolio.search.engine.workers import _admitted_in_generation, trial_directory
+from evofolio.search.engine.workers import trial_directory
 from evofolio.search.plan import run_search, search_plan
 
 
@@ -101,7 +102,7 @@ def test_a_third_trial_of_a_generation_of_two_runs_only_if_needed(
     tmp_path: Path, ahead: list[TrialState], admitted: bool
 ) -> None:
     plan, storage, study = _study_with(tmp_path, [*ahead, TrialState.RUNNING])
-    assert _admitted_in_generation(study, storage, 2, replace(plan, sync=True), None) is admitted
+    assert admitted_in_generation(study, storage, 2, replace(plan, sync=True), None) is admitted
 
 
 def test_a_third_trial_waits_while_two_run_ahead_of_it(tmp_path: Path) -> None:
@@ -110,5 +111,5 @@ def test_a_third_trial_waits_while_two_run_ahead_of_it(tmp_path: Path) -> None:
     timer = threading.Timer(0.5, lambda: study.tell(0, state=TrialState.FAIL))
     started = time.monotonic()
     timer.start()
-    assert _admitted_in_generation(study, storage, 2, replace(plan, sync=True), None)
+    assert admitted_in_generation(study, storage, 2, replace(plan, sync=True), None)
     assert time.monotonic() - started >= 0.5  # it waited for trial 0 to fail

@@ -8,6 +8,7 @@ invested. The choice is fixed before the holdout is touched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -120,8 +121,10 @@ class SeedEnsemble(BaseAllocator):
                 time.perf_counter() - started,
             )
 
+        # the fits run here (jobs 1) or in the workers, each under its own guard (_fit_member)
+        guard = MemoryGuard() if jobs <= 1 else contextlib.nullcontext()
         try:
-            with heartbeat(log):
+            with heartbeat(log), guard:
                 for member in fitted:  # in seed order
                     self.members_.append(member)
                     log()

@@ -38,6 +38,7 @@ from optuna.trial import FrozenTrial, TrialState
 from evofolio.config import SearchConfig
 from evofolio.memory import MemoryGuard, release_memory
 from evofolio.run_layout import trial_dir
+from evofolio.search.engine.admission import admitted, admitted_in_generation
 from evofolio.search.engine.artifacts import ArtifactStore, open_store, upload_trial_files
 from evofolio.search.engine.evaluator import (
     Direction,
@@ -68,7 +69,6 @@ from evofolio.search.engine.trial_record import (
     ERROR_ATTR,
     FAILURE_ATTR,
     PROGRESS_ATTR,
-    SPENT_STATES,
     WORKER_ATTR,
     ProgressNote,
     count_trials,
@@ -173,58 +173,6 @@ def _island(study: optuna.Study, storage: RDBStorage, number: int, plan: SearchP
     return None if trial is None else island_of(trial, plan.island_param)
 
 
-def _admitted(
-    study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan, island: str | None
-) -> bool:
-    """Wait until trial ``number`` may run (True) or is not needed any more (False): its
-    island's spent (complete or pruned) trials plus the running ones numbered before it stay
-    below the island's target (the whole study's without islands)."""
-    target = plan.target_of(island)
-    while True:
-        trials = plan.scope(study.get_trials(deepcopy=False), island)
-        spent = sum(t.state in SPENT_STATES for t in trials)
-        if spent >= target:
-            return False
-        ahead = sum(t.state == TrialState.RUNNING and t.number < number for t in trials)
-        if spent + ahead < target:
-            return True
-        plan.fail_stale(study, storage)
-        time.sleep(plan.poll_seconds)
-
-
-def _admitted_in_generation(
-    study: optuna.Study, storage: RDBStorage, number: int, plan: SearchPlan, island: str | None
-) -> bool:
-    """With ``plan.sync``: wait (heartbeat on) until trial ``number`` is one of its
-    generation's population (True), or the generation completed without it (False).
-    Generations are counted within the trial's island.
-
-    Two processes may pass :func:`~evofolio.search.engine.trial_record.generation_barrier`
-    at the same moment and both ask; the later-numbered trial then waits here, as in
-    :func:`_admitted`, until a trial ahead of it in its generation fails (it runs) or the
-    generation completes (it is released, never evaluated).
-    """
-    while True:
-        trials = plan.scope(study.get_trials(deepcopy=False), island)
-        mine = next((t for t in trials if t.number == number), None)
-        generation = None if mine is None else generation_of(mine)
-        if generation is None:
-            return True
-        done = sum(t.state in SPENT_STATES and generation_of(t) == generation for t in trials)
-        if done >= plan.search.population:
-            return False
-        ahead = sum(
-            t.state == TrialState.RUNNING
-            and t.number < number
-            and generation_of(t) in (generation, None)
-            for t in trials
-        )
-        if done + ahead < plan.search.population:
-            return True
-        plan.fail_stale(study, storage)
-        time.sleep(plan.poll_seconds)
-
-
 def trial_directory(run_dir: Path, trial: FrozenTrial) -> Path:
     """``run_dir/trials/{number:05d}``: a trial's files (its twin's, for a duplicate)."""
     number = trial.user_attrs.get(DUPLICATE_ATTR, trial.number)
@@ -281,12 +229,10 @@ def run_trial(
             trial.set_user_attr(WORKER_ATTR, worker)  # before anything slow (see recovery)
             genome = plan.suggest(trial)
             island = _island(study, storage, trial.number, plan)
-            if not _admitted(study, storage, trial.number, plan, island):
+            if not admitted(study, storage, trial.number, plan, island):
                 finish_trial(study, trial, failure="released", error=RELEASED)
                 return None
-            if plan.sync and not _admitted_in_generation(
-                study, storage, trial.number, plan, island
-            ):
+            if plan.sync and not admitted_in_generation(study, storage, trial.number, plan, island):
                 finish_trial(study, trial, failure="released", error=RELEASED_GENERATION)
                 return None
             twin = _twin(study, trial.params)
