@@ -114,15 +114,16 @@ def test_oas_reaches_the_rule_too() -> None:
     assert np.abs(oas - empirical).max() > 1e-4
 
 
-def test_a_large_universe_solves_to_the_looser_gap_and_a_small_one_to_skfolios_default(
+def test_a_large_universe_gets_the_large_settings_and_a_small_one_skfolios_defaults(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Above LARGE_UNIVERSE assets every convex rule is given the looser gap tolerance; at or
-    below it, skfolio's default (sp500 unchanged); the looser solve stays close to a strict one.
-    """
+    """Above LARGE_UNIVERSE assets every convex rule is given the looser gap tolerance, the
+    ``faer`` solver and no redundant weight cap, and HRP its tree's leaf order; at or below it,
+    skfolio's defaults (sp500 unchanged). The looser, uncapped solve stays close to a strict,
+    capped one: the cap was redundant."""
     import dataclasses
 
-    from skfolio.optimization import RiskBudgeting
+    from skfolio.optimization import MaximumDiversification, RiskBudgeting
 
     from evofolio.strategies import STRATEGIES
     from evofolio.strategies.covariance import prior_for
@@ -136,43 +137,78 @@ def test_a_large_universe_solves_to_the_looser_gap_and_a_small_one_to_skfolios_d
     looser = {"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE, **LARGE_SOLVER}
     assert solver_params(LARGE_UNIVERSE) is None
     assert solver_params(LARGE_UNIVERSE + 1) == looser
-    seen: list[tuple[str, Any]] = []
+    seen: list[tuple[str, Any, Any, Any]] = []
     for name, strategy in list(STRATEGIES.items()):
-        probe = strategy.make()
-        if "solver_params" not in probe.get_params():
-            continue
 
         def recording(make: Any = strategy.make, name: str = name) -> Any:
             estimator = make()
             fit = estimator.fit
 
             def fit_and_record(X: Any, y: Any = None) -> Any:
-                seen.append((name, estimator.solver_params))
+                params = estimator.get_params(deep=False)
+                seriation = params.get("seriation_estimator")
+                seen.append(
+                    (
+                        name,
+                        params.get("solver_params"),
+                        params.get("max_weights", "absent"),
+                        None if seriation is None else seriation.optimal_ordering,
+                    )
+                )
                 return fit(X, y)
 
             estimator.fit = fit_and_record
             return estimator
 
         monkeypatch.setitem(STRATEGIES, name, dataclasses.replace(strategy, make=recording))
-    convex = [
-        name
-        for name in STRATEGIES
-        if name in {"min_variance", "max_sharpe", "risk_parity", "max_diversification"}
-    ]
-    for n_assets, expected in ((LARGE_UNIVERSE, None), (LARGE_UNIVERSE + 20, looser)):
+    convex = ("min_variance", "max_sharpe", "risk_parity", "max_diversification")
+    for n_assets, large in ((LARGE_UNIVERSE, False), (LARGE_UNIVERSE + 20, True)):
         window = _returns(252, n_assets, seed=3)
         seen.clear()
-        for name in convex:
+        for name in (*convex, "hrp"):
             strategy_weights(name, window, covariance="ledoit_wolf")
-        assert seen == [(name, expected) for name in convex]
+        cap = None if large else 1.0
+        expected = [(name, looser if large else None, cap, None) for name in convex]
+        expected.append(("hrp", None, 1.0, False if large else None))
+        assert seen == expected
+    strict = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10}
+    for name, rule in (
+        ("risk_parity", RiskBudgeting),
+        ("max_diversification", MaximumDiversification),
+    ):
+        ours = strategy_weights(name, window, covariance="ledoit_wolf")
+        capped = rule(prior_estimator=prior_for("ledoit_wolf"), solver_params=strict).fit(window)
+        np.testing.assert_allclose(ours, capped.weights_, atol=1e-5)
     ours = strategy_weights("risk_parity", window, covariance="ledoit_wolf")
-    strict = RiskBudgeting(
-        prior_estimator=prior_for("ledoit_wolf"),
-        solver_params={"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10},
-    ).fit(window)
-    np.testing.assert_allclose(ours, strict.weights_, atol=1e-5)
     qdldl = RiskBudgeting(
         prior_estimator=prior_for("ledoit_wolf"),
         solver_params={"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE},
+        max_weights=None,
     ).fit(window)
     np.testing.assert_allclose(ours, qdldl.weights_, atol=1e-5)  # the solver, not the answer
+
+
+def test_hrp_keeps_skfolios_leaf_order_up_to_the_large_size_and_the_tree_order_above() -> None:
+    """HRP above LARGE_UNIVERSE assets is skfolio's HRP with the clustering tree's own leaf
+    order (López de Prado 2016), at or below it skfolio's default (optimal leaf ordering);
+    the two orders give different weights on these windows, so the test tells them apart."""
+    from skfolio.optimization import HierarchicalRiskParity
+    from skfolio.seriation import HierarchicalSeriation
+
+    from evofolio.strategies.covariance import prior_for
+    from evofolio.strategies.weights import LARGE_UNIVERSE
+
+    for n_assets, optimal in ((LARGE_UNIVERSE, True), (LARGE_UNIVERSE + 20, False)):
+        window = _returns(252, n_assets, seed=5)
+        ours = strategy_weights("hrp", window, covariance="ledoit_wolf")
+        by_order = {
+            order: HierarchicalRiskParity(
+                prior_estimator=prior_for("ledoit_wolf"),
+                seriation_estimator=HierarchicalSeriation(optimal_ordering=order),
+            )
+            .fit(window)
+            .weights_
+            for order in (True, False)
+        }
+        assert np.abs(by_order[True] - by_order[False]).max() > 1e-4 * by_order[True].max()
+        np.testing.assert_allclose(ours, by_order[optimal], rtol=1e-9, atol=1e-15)

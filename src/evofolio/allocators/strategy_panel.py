@@ -40,7 +40,7 @@ from evofolio.strategies.covariance import AUTO, resolve_covariance
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "5"
+CACHE_VERSION = "6"
 StepCallback = Callable[[str], None]
 
 
