@@ -125,6 +125,9 @@ def test_the_same_assets_in_another_column_order_are_reordered(
 def test_clear_errors(fitted: AssetLSTMAllocator, long_prices: pd.DataFrame) -> None:
     with pytest.raises(InsufficientHistoryError, match="first usable date"):
         fitted.allocate(long_prices, long_prices.index[:5])
+    short = long_prices.iloc[:10]  # shorter than the warm-up: no usable date at all
+    with pytest.raises(InsufficientHistoryError, match="X has no usable date at all \\(10 rows\\)"):
+        fitted.allocate(short, short.index[-1:])
     missing = str(long_prices.columns[3])
     with pytest.raises(
         DataError, match=f"trained on {long_prices.shape[1]} assets.*missing 2: {missing}, "

@@ -12,7 +12,7 @@ from evofolio.search.engine.optuna_private import (
     reseed_nsga2,
     trial_id,
 )
-from evofolio.search.engine.storage import TrialSeededNSGAIISampler
+from evofolio.search.engine.samplers import TrialSeededNSGAIISampler
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -19,7 +19,7 @@ from test_fingerprint import _data, _print
 from evofolio.config import SearchConfig, parse_config
 from evofolio.errors import ConfigError
 from evofolio.search.engine.optuna_private import GENERATION_KEY, tag_generation
-from evofolio.search.engine.storage import (
+from evofolio.search.engine.samplers import (
     TrialSeededNSGAIISampler,
     TrialSeededRandomSampler,
     TrialSeededTPESampler,

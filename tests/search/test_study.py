@@ -29,8 +29,8 @@ from evofolio.features import FEATURES
 from evofolio.search.engine.progress import SearchEvent
 from evofolio.search.engine.records import trials_frame
 from evofolio.search.engine.recovery import fail_stale
+from evofolio.search.engine.samplers import TrialSeededNSGAIISampler
 from evofolio.search.engine.storage import (
-    TrialSeededNSGAIISampler,
     default_storage_url,
     make_storage,
     open_study,

@@ -117,10 +117,10 @@ def test_oas_reaches_the_rule_too() -> None:
 def test_a_large_universe_gets_the_large_settings_and_a_small_one_skfolios_defaults(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Above LARGE_UNIVERSE assets every convex rule is given the looser gap tolerance, the
-    ``faer`` solver and no redundant weight cap, and HRP its tree's leaf order; at or below it,
-    skfolio's defaults (sp500 unchanged). The looser, uncapped solve stays close to a strict,
-    capped one: the cap was redundant."""
+    """Above LARGE_UNIVERSE assets every convex rule is given the looser gap tolerance and the
+    ``faer`` solver, the fully invested ones no weight cap (implied by the budget), and HRP its
+    tree's leaf order; at or below it, skfolio's defaults (sp500 unchanged). The looser,
+    uncapped solve stays close to a strict, capped one: the cap was redundant."""
     import dataclasses
 
     from skfolio.optimization import MaximumDiversification, RiskBudgeting
@@ -167,8 +167,16 @@ def test_a_large_universe_gets_the_large_settings_and_a_small_one_skfolios_defau
         seen.clear()
         for name in (*convex, "hrp"):
             strategy_weights(name, window, covariance="ledoit_wolf")
-        cap = None if large else 1.0
-        expected = [(name, looser if large else None, cap, None) for name in convex]
+        expected = [
+            # risk budgeting has no budget constraint, so its cap is not implied: kept
+            (
+                name,
+                looser if large else None,
+                None if large and name != "risk_parity" else 1.0,
+                None,
+            )
+            for name in convex
+        ]
         expected.append(("hrp", None, 1.0, False if large else None))
         assert seen == expected
     strict = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10}
@@ -183,7 +191,6 @@ def test_a_large_universe_gets_the_large_settings_and_a_small_one_skfolios_defau
     qdldl = RiskBudgeting(
         prior_estimator=prior_for("ledoit_wolf"),
         solver_params={"tol_gap_abs": LARGE_TOLERANCE, "tol_gap_rel": LARGE_TOLERANCE},
-        max_weights=None,
     ).fit(window)
     np.testing.assert_allclose(ours, qdldl.weights_, atol=1e-5)  # the solver, not the answer
 

@@ -61,9 +61,16 @@ def rows_for(
             )
     missing = dates.difference(pd.DatetimeIndex(frame.index))
     if len(missing):
+        first = (
+            f"its first usable date is {frame.index[0].date()}"
+            if len(frame)
+            else f"X has no usable date at all ({len(price_dates)} rows)"
+            if price_dates is not None
+            else "it has no usable date at all"
+        )
         raise InsufficientHistoryError(
-            f"{what} has no weights for {missing[0].date()}: its first usable date is "
-            f"{frame.index[0].date()} (feature warm-up plus sequence burn-in)"
+            f"{what} has no weights for {missing[0].date()}: {first} (feature warm-up plus "
+            "sequence burn-in)"
         )
     return frame.loc[dates]
 

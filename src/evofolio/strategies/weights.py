@@ -77,12 +77,15 @@ def large_universe_params(estimator: Any, n_assets: int) -> dict[str, Any]:
     ``sp500`` is unchanged bit for bit); above it, for the parameters the estimator has:
 
     * ``solver_params``: :func:`solver_params` (looser gap, ``faer`` factorisation);
-    * ``max_weights=None`` instead of skfolio's default 1.0 for the convex rules: with weights
-      long-only and summing to 1 (to the homogenising scale for ratio objectives), each
-      ``w_i <= 1`` is implied, so the optimum is the same; the 500 redundant inequalities,
-      though, made Clarabel take more interior-point steps (at 500 assets ``max_sharpe`` fell
-      from 26-30 to 14-16 iterations on three seeded windows, ``max_diversification`` and
-      ``risk_parity`` by ~20 %, ``min_variance`` about even; ``benchmarks/bench_solver.py``);
+    * ``max_weights=None`` instead of skfolio's default 1.0 for the rules whose weights are
+      long-only and sum to a budget of 1 (``min_variance``, ``max_sharpe``,
+      ``max_diversification``; for a ratio objective, to the homogenising scale): each
+      ``w_i <= 1`` is then implied, so the optimum is the same, but the 500 redundant
+      inequalities made Clarabel take more interior-point steps (at 500 assets ``max_sharpe``
+      fell from 26-30 to 14-16 iterations on three seeded windows;
+      ``benchmarks/bench_solver.py``). Risk budgeting has no budget constraint (skfolio solves
+      it on a free scale and normalises after), so its cap is not implied and it keeps it:
+      without it Clarabel failed on some 500-asset windows;
     * ``seriation_estimator``: HRP orders its assets by the clustering tree's own leaves
       (``HierarchicalSeriation(optimal_ordering=False)``, the quasi-diagonalisation of
       López de Prado 2016, "Building diversified portfolios that outperform out of sample",
@@ -97,13 +100,23 @@ def large_universe_params(estimator: Any, n_assets: int) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     if "solver_params" in names:
         settings["solver_params"] = solver_params(n_assets)
-        if "max_weights" in names:
+        if _cap_is_implied(names):
             settings["max_weights"] = None
     if "seriation_estimator" in names:
         from skfolio.seriation import HierarchicalSeriation
 
         settings["seriation_estimator"] = HierarchicalSeriation(optimal_ordering=False)
     return settings
+
+
+def _cap_is_implied(params: dict[str, Any]) -> bool:
+    """Whether skfolio's ``max_weights`` cap of 1 is implied by the other constraints:
+    weights at least 0 (``min_weights == 0``) that sum to ``budget == 1``."""
+    return (
+        params.get("budget") == 1
+        and params.get("min_weights") == 0
+        and params.get("max_weights") == 1
+    )
 
 
 def zero_variance_mask(returns: FloatArray) -> npt.NDArray[np.bool_]:

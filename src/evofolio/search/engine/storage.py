@@ -1,4 +1,4 @@
-"""Open the search's Optuna study: storage with heartbeats, seeded NSGA-II, pruner.
+"""Open the search's Optuna study: storage with heartbeats, the sampler, the pruner.
 
 Storage is an SQLite file ``search.db`` in the run directory unless a database URL is given
 (``postgresql://...``), so several processes or machines can share one study by running the
@@ -18,19 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import optuna
 import sqlalchemy
-from optuna.samplers import NSGAIISampler
-from optuna.samplers.nsgaii import (
-    BaseCrossover,
-    BLXAlphaCrossover,
-    SBXCrossover,
-    SPXCrossover,
-    UNDXCrossover,
-    UniformCrossover,
-    VSBXCrossover,
-)
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
@@ -39,27 +28,16 @@ from evofolio.errors import ConfigError, OutputError
 from evofolio.outdir import output_error, storage_errno
 from evofolio.run_layout import SEARCH_DB
 from evofolio.search.engine.evaluator import Direction
-from evofolio.search.engine.islands import Island, IslandPruner, IslandSampler
-from evofolio.search.engine.optuna_private import (
-    island_parent_keys,
-    keep_nsga2_keys,
-    reseed_nsga2,
-    reseed_random,
-    reseed_tpe,
-    tag_generation,
-)
+from evofolio.search.engine.islands import Island, IslandPruner
+from evofolio.search.engine.samplers import make_sampler
 from evofolio.search.engine.trial_record import ERROR_ATTR, FAILURE_ATTR, PROGRESS_ATTR, WORKER_ATTR
 
 __all__ = [
     "RequeueCallback",
-    "TrialSeededNSGAIISampler",
-    "TrialSeededRandomSampler",
-    "TrialSeededTPESampler",
     "check_storage",
     "default_storage_url",
     "driver_hint",
     "engine_options",
-    "make_sampler",
     "make_storage",
     "masked_url",
     "normalized_url",
@@ -69,14 +47,6 @@ __all__ = [
     "storage_path",
 ]
 
-CROSSOVERS: dict[str, type[BaseCrossover]] = {
-    "uniform": UniformCrossover,
-    "blxalpha": BLXAlphaCrossover,
-    "sbx": SBXCrossover,
-    "vsbx": VSBXCrossover,
-    "undx": UNDXCrossover,
-    "spx": SPXCrossover,
-}
 SQLITE_TIMEOUT_S = 60
 SERVER_POOL_SIZE = 1
 SERVER_MAX_OVERFLOW = 2
@@ -296,101 +266,6 @@ def _tune_sqlite(engine: sqlalchemy.engine.Engine) -> None:
     """
     sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
     engine.dispose()  # connections opened while Optuna created the tables lack the pragmas
-
-
-class TrialSeededNSGAIISampler(NSGAIISampler):
-    """NSGA-II whose random draws for a trial depend only on (seed, trial number).
-
-    Processes sharing a study (and a resumed run) thus never replay each other's random
-    genomes, while a single-process search stays reproducible from its seed. The reseeding
-    happens in ``before_trial``, which Optuna calls before any parameter is sampled.
-    """
-
-    def __init__(self, *, seed: int, **options: Any) -> None:
-        super().__init__(seed=seed, **options)
-        self._base_seed = seed
-
-    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        states = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(2)
-        reseed_nsga2(self, int(states[0]), int(states[1]))
-        # the generation first, pruned trials counted (Optuna's rule counts completed ones
-        # only): NSGA-II then reads it back instead of computing its own
-        tag_generation(study, trial, int(self._population_size or 1))
-        super().before_trial(study, trial)
-
-
-# Optuna names a GA subclass's bookkeeping keys after the class; keep NSGA-II's own keys, so the
-# study reads the same to plain NSGAIISampler, dashboards and search.engine.trial_record.
-keep_nsga2_keys(TrialSeededNSGAIISampler)
-
-
-class TrialSeededRandomSampler(optuna.samplers.RandomSampler):
-    """Random search whose draws for a trial depend only on (seed, trial number), its trials
-    tagged with generations of ``population`` as NSGA-II's are (the barrier and the display
-    treat both alike)."""
-
-    def __init__(self, *, seed: int, population: int) -> None:
-        super().__init__(seed=seed)
-        self._base_seed, self._population = seed, population
-
-    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        state = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(1)
-        reseed_random(self, int(state[0]))
-        tag_generation(study, trial, self._population)
-        super().before_trial(study, trial)
-
-
-class TrialSeededTPESampler(optuna.samplers.TPESampler):
-    """TPE (Bergstra et al. 2011; multivariate, Falkner et al. 2018) whose random draws for a
-    trial depend only on (seed, trial number), its first ``population`` trials random, its
-    trials tagged with generations as NSGA-II's are."""
-
-    def __init__(self, *, seed: int, population: int) -> None:
-        super().__init__(seed=seed, n_startup_trials=population, multivariate=True)
-        self._base_seed, self._population = seed, population
-
-    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        states = np.random.SeedSequence([self._base_seed, trial.number]).generate_state(2)
-        reseed_tpe(self, int(states[0]), int(states[1]))
-        tag_generation(study, trial, self._population)
-        super().before_trial(study, trial)
-
-
-def make_sampler(
-    search: SearchConfig,
-    seed: int,
-    islands: Sequence[Island] = (),
-    island_param: str = "",
-    *,
-    sync: bool = False,
-) -> optuna.samplers.BaseSampler:
-    """The trial-seeded sampler of ``search.sampler``: NSGA-II with the configured operators,
-    random search or TPE; with ``islands``, one of them per island behind an
-    :class:`~evofolio.search.engine.islands.IslandSampler` (``island_param`` names the
-    parameter whose value is the island; ``sync``: keep each island's generations whole)."""
-    if islands:
-        samplers = {island.name: _one_sampler(search, seed, island.name) for island in islands}
-        return IslandSampler(
-            samplers, islands, island_param, population=search.population, sync=sync
-        )
-    return _one_sampler(search, seed, None)
-
-
-def _one_sampler(
-    search: SearchConfig, seed: int, island: str | None
-) -> optuna.samplers.BaseSampler:
-    if search.sampler == "random":
-        return TrialSeededRandomSampler(seed=seed, population=search.population)
-    if search.sampler == "tpe":
-        return TrialSeededTPESampler(seed=seed, population=search.population)
-    sampler = TrialSeededNSGAIISampler(
-        population_size=search.population,
-        mutation_prob=search.mutation_prob,
-        crossover=CROSSOVERS[search.crossover](),
-        crossover_prob=search.crossover_prob,
-        seed=seed,
-    )
-    return sampler if island is None else island_parent_keys(sampler, island)
 
 
 def open_study(

@@ -92,7 +92,7 @@ class SearchPlan:
     ``directions`` says which way each is better. ``search`` gives the engine's settings
     (population, NSGA-II operators, heartbeats, retries, pruning); the engine reads no other
     field of it. ``seed`` seeds the sampler (per trial number, see
-    :class:`~evofolio.search.engine.storage.TrialSeededNSGAIISampler`). ``sync``: keep
+    :class:`~evofolio.search.engine.samplers.TrialSeededNSGAIISampler`). ``sync``: keep
     generations whole (see :mod:`evofolio.search.engine.trial_record`); the engine sets it
     from ``search.sync_generations``.
     """
