@@ -125,8 +125,8 @@ def test_the_same_assets_in_another_column_order_are_reordered(
 def test_clear_errors(fitted: AssetLSTMAllocator, long_prices: pd.DataFrame) -> None:
     with pytest.raises(InsufficientHistoryError, match="first usable date"):
         fitted.allocate(long_prices, long_prices.index[:5])
-    short = long_prices.iloc[:10]  # shorter than the warm-up: no usable date at all
-    with pytest.raises(InsufficientHistoryError, match="X has no usable date at all \\(10 rows\\)"):
+    short = long_prices.iloc[:70]  # features from row 64, but not the sequence burn-in too
+    with pytest.raises(InsufficientHistoryError, match="X has no usable date at all \\(70 rows\\)"):
         fitted.allocate(short, short.index[-1:])
     missing = str(long_prices.columns[3])
     with pytest.raises(
