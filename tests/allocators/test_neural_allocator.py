@@ -126,7 +126,9 @@ def test_clear_errors(fitted: AssetLSTMAllocator, long_prices: pd.DataFrame) -> 
     with pytest.raises(InsufficientHistoryError, match="first usable date"):
         fitted.allocate(long_prices, long_prices.index[:5])
     short = long_prices.iloc[:70]  # features from row 64, but not the sequence burn-in too
-    with pytest.raises(InsufficientHistoryError, match="X has no usable date at all \\(70 rows\\)"):
+    with pytest.raises(
+        InsufficientHistoryError, match="X has no usable date at all: its 70 rows do not cover"
+    ):
         fitted.allocate(short, short.index[-1:])
     missing = str(long_prices.columns[3])
     with pytest.raises(

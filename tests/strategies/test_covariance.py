@@ -168,7 +168,7 @@ def test_a_large_universe_gets_the_large_settings_and_a_small_one_skfolios_defau
         for name in (*convex, "hrp"):
             strategy_weights(name, window, covariance="ledoit_wolf")
         expected = [
-            # risk budgeting has no budget constraint, so its cap is not implied: kept
+            # risk parity keeps its cap (Clarabel needs it on some windows)
             (
                 name,
                 looser if large else None,

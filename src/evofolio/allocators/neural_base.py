@@ -61,17 +61,14 @@ def rows_for(
             )
     missing = dates.difference(pd.DatetimeIndex(frame.index))
     if len(missing):
-        first = (
-            f"its first usable date is {frame.index[0].date()}"
-            if len(frame)
-            else f"X has no usable date at all ({len(price_dates)} rows)"
-            if price_dates is not None
-            else "it has no usable date at all"
-        )
-        raise InsufficientHistoryError(
-            f"{what} has no weights for {missing[0].date()}: {first} (feature warm-up plus "
-            "sequence burn-in)"
-        )
+        if len(frame):
+            reason = f"its first usable date is {frame.index[0].date()} (feature warm-up plus "
+            reason += "sequence burn-in)"
+        else:
+            rows = "its rows" if price_dates is None else f"its {len(price_dates)} rows"
+            reason = f"X has no usable date at all: {rows} do not cover the feature warm-up plus "
+            reason += "sequence burn-in"
+        raise InsufficientHistoryError(f"{what} has no weights for {missing[0].date()}: {reason}")
     return frame.loc[dates]
 
 

@@ -15,6 +15,7 @@ __all__ = ["fmt", "periods_table", "samplers_section", "subsets_section"]
 
 
 def fmt(value: Any, digits: int = 2) -> str:
+    """A JSON number of ``validate.json`` as report text (``None``, a missing value, as NaN)."""
     return num(math.nan if value is None else float(value), digits)
 
 

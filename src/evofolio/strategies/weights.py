@@ -49,7 +49,7 @@ LARGE_TOLERANCE = 1e-7
 """Clarabel's duality-gap tolerance (absolute and relative) for the optimiser rules above
 :data:`LARGE_UNIVERSE` assets; skfolio's own default, kept up to that size, is 1e-9. At 500
 assets the interior-point method spends its last ~15 of ~38 iterations on the gap's last two
-digits: risk parity's solve falls from 1.1 s to 0.7 s, the mean-variance rules' by ~15 %.
+digits (the cost of each setting: ``benchmarks/bench_solver.py`` and the large-universes page).
 Measured on a 500-asset window, risk parity's weights move by < 1e-6 and minimum variance's by
 < 2e-4 (its optimum is flat: many portfolios have nearly the same variance)."""
 LARGE_SOLVER: dict[str, float | str | int] = {"direct_solve_method": "faer", "max_threads": 1}
@@ -77,15 +77,14 @@ def large_universe_params(estimator: Any, n_assets: int) -> dict[str, Any]:
     ``sp500`` is unchanged bit for bit); above it, for the parameters the estimator has:
 
     * ``solver_params``: :func:`solver_params` (looser gap, ``faer`` factorisation);
-    * ``max_weights=None`` instead of skfolio's default 1.0 for the rules whose weights are
-      long-only and sum to a budget of 1 (``min_variance``, ``max_sharpe``,
-      ``max_diversification``; for a ratio objective, to the homogenising scale): each
-      ``w_i <= 1`` is then implied, so the optimum is the same, but the 500 redundant
-      inequalities made Clarabel take more interior-point steps (at 500 assets ``max_sharpe``
-      fell from 26-30 to 14-16 iterations on three seeded windows;
-      ``benchmarks/bench_solver.py``). Risk budgeting has no budget constraint (skfolio solves
-      it on a free scale and normalises after), so its cap is not implied and it keeps it:
-      without it Clarabel failed on some 500-asset windows;
+    * ``max_weights=None`` instead of skfolio's default 1.0 for ``min_variance``,
+      ``max_sharpe`` and ``max_diversification``: their weights are long-only and sum to a
+      budget of 1 (for a ratio objective, to the homogenising scale), so each ``w_i <= 1`` is
+      implied and the optimum is the same, but the 500 redundant inequalities made Clarabel
+      take more interior-point steps (at 500 assets ``max_sharpe`` fell from 26-30 to 14-16
+      iterations on three seeded windows; ``benchmarks/bench_solver.py``). Risk parity keeps
+      its cap: it is implied there too (skfolio's risk budgeting also sums to 1 on its
+      homogenising scale), but without it Clarabel failed on some 500-asset windows;
     * ``seriation_estimator``: HRP orders its assets by the clustering tree's own leaves
       (``HierarchicalSeriation(optimal_ordering=False)``, the quasi-diagonalisation of
       López de Prado 2016, "Building diversified portfolios that outperform out of sample",
@@ -100,7 +99,7 @@ def large_universe_params(estimator: Any, n_assets: int) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     if "solver_params" in names:
         settings["solver_params"] = solver_params(n_assets)
-        if _cap_is_implied(names):
+        if _cap_is_dropped(estimator, names):
             settings["max_weights"] = None
     if "seriation_estimator" in names:
         from skfolio.seriation import HierarchicalSeriation
@@ -109,9 +108,14 @@ def large_universe_params(estimator: Any, n_assets: int) -> dict[str, Any]:
     return settings
 
 
-def _cap_is_implied(params: dict[str, Any]) -> bool:
-    """Whether skfolio's ``max_weights`` cap of 1 is implied by the other constraints:
-    weights at least 0 (``min_weights == 0``) that sum to ``budget == 1``."""
+def _cap_is_dropped(estimator: Any, params: dict[str, Any]) -> bool:
+    """Whether :func:`large_universe_params` drops skfolio's ``max_weights`` cap of 1: it is
+    implied by weights at least 0 (``min_weights == 0``) summing to ``budget == 1``, and the
+    rule is not risk budgeting (implied there too, but Clarabel needs it on some windows)."""
+    from skfolio.optimization import RiskBudgeting
+
+    if isinstance(estimator, RiskBudgeting):
+        return False
     return (
         params.get("budget") == 1
         and params.get("min_weights") == 0

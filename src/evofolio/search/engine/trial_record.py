@@ -161,7 +161,7 @@ def running_trials(trials: Sequence[FrozenTrial]) -> tuple[RunningTrial, ...]:
 # Generations that stay generations when many processes share one NSGA-II study.
 # Optuna's NSGA-II puts a new trial in generation *g* while *g* has fewer than ``population``
 # completed trials, and in *g + 1* once it has them; evofolio tags the generation itself first,
-# counting pruned trials too (SPENT_STATES; the samplers in storage.py). With W processes asking at
+# counting pruned trials too (SPENT_STATES; the samplers in samplers.py). With W processes asking at
 # once, *g* collects up to ``population - 1 + W`` trials and the parents of *g + 1* are whichever
 # finished first. With ``search.sync_generations`` a process asks for a new trial only while the
 # open generation's spent plus running trials stay below the population; otherwise it waits (failing
