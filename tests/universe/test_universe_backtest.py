@@ -146,3 +146,41 @@ def test_a_date_with_nothing_investable_names_why() -> None:
         ClassicAllocator("equal_weight", window=3).fit(young).allocate(
             AllocationData(young.prices, young.market, universe=young.universe), index[6:7]
         )
+
+
+class _ResidualOnC:
+    """Everything in A but 1e-8 left on C (an optimiser's residue) while C is investable."""
+
+    def fit(self, X: object, y: object = None) -> _ResidualOnC:
+        return self
+
+    def allocate(self, X: object, dates: pd.DatetimeIndex) -> pd.DataFrame:
+        prices = X.prices if hasattr(X, "prices") else X  # type: ignore[union-attr]
+        out = pd.DataFrame(0.0, index=pd.DatetimeIndex(dates), columns=prices.columns)
+        alive = prices.loc[dates, "C"].notna().to_numpy()
+        out["C"] = np.where(alive, 1e-8, 0.0)
+        out["A"] = 1.0 - out["C"]
+        return out
+
+
+def test_a_delisting_on_a_residual_weight_is_applied_and_counted_apart(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A solver's residue (1e-8 of the portfolio) on an asset that exits is booked like any
+    position, but the summary line says it is residue, so a count of delistings is not read as
+    that many real positions (found by a user: 13 of 15 'delistings' were 1e-9 to 1e-7)."""
+    from evofolio.backtesting import RESIDUAL_WEIGHT, residual_delistings, residual_note
+
+    data = _universe_data()
+    with caplog.at_level(logging.DEBUG, logger="evofolio.backtesting"):
+        result = run_period(
+            _ResidualOnC, data, data.prices.index[2], None, TradingRules(rebalance=4), label="r"
+        )
+    assert len(result.delistings) == 1 and result.delistings.iloc[0]["asset"] == "C"
+    assert 0 < result.delistings.iloc[0]["weight"] < RESIDUAL_WEIGHT
+    assert residual_delistings(result.delistings) == 1
+    lines = [r.getMessage() for r in caplog.records if "delisting(s) applied" in r.getMessage()]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"r: 1 delisting(s) applied to held positions{residual_note(1)}")
+    assert "1 of them on residual weights below 1e-06 of the portfolio" in residual_note(1)
+    assert residual_note(0) == ""

@@ -46,6 +46,11 @@ def test_backtest_survivors_only_prints_the_bias(ragged_csv: Path, tmp_path: Pat
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"]["survivorship_bias"]["equal_weight"] > 0.1
     assert metrics["settings"]["universe"]["delistings_applied"]["equal_weight"] == 7
+    assert metrics["settings"]["universe"]["delistings_residual"]["equal_weight"] == 0
+    tracks = len(metrics["settings"]["universe"]["delistings_applied"])
+    assert f"7 delisting(s) applied to held positions in {tracks} backtests" in result.stdout, (
+        result.stdout
+    )
     # each rule's delistings in one line naming the rule, computed or cached (fresh-eyes
     # finding: the computed ones came unnamed, once per rule)
     assert "equal_weight: 7 delisting(s) applied to held positions: " in result.stderr

@@ -153,6 +153,16 @@ def test_membership_errors_name_the_row(tmp_path: Path) -> None:
     rows.to_csv(path, index=False)
     with pytest.raises(DataError, match=r"members.csv: column 'start', row 2: cannot parse date"):
         load_data(_frame(raw), universe=str(path))
+    # a bad delisting return is refused when the file is read, not only if its asset exits
+    rows.loc[1, "start"] = "2020-01-01"
+    rows["delisting_return"] = [-2.0, None]  # A never exits in these prices
+    rows.to_csv(path, index=False)
+    with pytest.raises(
+        DataError,
+        match=r"members.csv: column 'delisting_return', row 1: asset 'A': delisting return "
+        r"must be >= -1 \(-100 %\), got -2",
+    ):
+        load_data(_frame(raw), universe=str(path))
 
 
 def test_delisting_return_column_overrides_the_default(tmp_path: Path) -> None:

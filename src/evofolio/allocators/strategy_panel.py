@@ -28,7 +28,10 @@ from evofolio.backtesting import (
     FALLBACK_COLUMNS,
     BacktestResult,
     TradingRules,
+    delisted_names,
     no_fallbacks,
+    residual_delistings,
+    residual_note,
     run_period,
 )
 from evofolio.data import AllocationData
@@ -354,11 +357,12 @@ def _log_delistings(name: str, result: BacktestResult, where: str) -> None:
     """One info line naming the rule and the delistings its backtest applied."""
     if result.delistings is not None and len(result.delistings):
         logger.info(
-            "%s: %d delisting(s) applied to held positions%s: %s",
+            "%s: %d delisting(s) applied to held positions%s%s: %s",
             name,
             len(result.delistings),
+            residual_note(residual_delistings(result.delistings)),
             where,
-            ", ".join(str(a) for a in result.delistings["asset"][:5])
+            ", ".join(delisted_names(result.delistings))
             + (" ..." if len(result.delistings) > 5 else ""),
         )
 

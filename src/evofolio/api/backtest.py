@@ -27,6 +27,7 @@ from evofolio.backtesting import (
     BacktestResult,
     TradingRules,
     parse_rebalance,
+    residual_delistings,
     run_period,
 )
 from evofolio.config import RunConfig, override
@@ -229,6 +230,11 @@ def backtest_named(
             "membership": loaded.universe.membership,
             "delistings_applied": {
                 label: len(r.delistings) for label, r in results.items() if r.delistings is not None
+            },
+            "delistings_residual": {
+                label: residual_delistings(r.delistings)
+                for label, r in results.items()
+                if r.delistings is not None
             },
         }
     if survivors is not None:

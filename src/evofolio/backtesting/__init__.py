@@ -6,8 +6,12 @@ from evofolio.backtesting.rebalance import parse_rebalance, rebalance_dates, reb
 from evofolio.backtesting.results import FALLBACK_COLUMNS, BacktestResult, no_fallbacks
 from evofolio.backtesting.simulate import (
     DELISTING_COLUMNS,
+    RESIDUAL_WEIGHT,
     TradingRules,
+    delisted_names,
     ewm_volatility,
+    residual_delistings,
+    residual_note,
     simulate,
 )
 from evofolio.backtesting.splits import (
@@ -21,6 +25,7 @@ from evofolio.backtesting.splits import (
 __all__ = [
     "DELISTING_COLUMNS",
     "FALLBACK_COLUMNS",
+    "RESIDUAL_WEIGHT",
     "Allocator",
     "AllocatorFactory",
     "BacktestResult",
@@ -28,11 +33,14 @@ __all__ = [
     "Periods",
     "TradingRules",
     "check_weights",
+    "delisted_names",
     "ewm_volatility",
     "no_fallbacks",
     "parse_rebalance",
     "rebalance_dates",
     "rebalance_mask",
+    "residual_delistings",
+    "residual_note",
     "run_folds",
     "run_period",
     "simulate",

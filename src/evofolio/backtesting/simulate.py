@@ -36,6 +36,32 @@ logger = logging.getLogger(__name__)
 
 TRADING_DAYS = 252
 DELISTING_COLUMNS = ("asset", "last_price", "booked", "weight", "delisting_return")
+RESIDUAL_WEIGHT = 1e-6
+"""A held weight below this share of the portfolio is an optimiser's residue, not a position:
+an interior-point solver leaves 1e-9 to 1e-7 on the assets it excludes. A delisting on such a
+weight is applied all the same (its return is exact); the logs count it apart."""
+
+
+def residual_delistings(delistings: pd.DataFrame | None) -> int:
+    """How many rows of a result's ``delistings`` hit a weight below :data:`RESIDUAL_WEIGHT`."""
+    if delistings is None or not len(delistings):
+        return 0
+    return int((delistings["weight"].abs() < RESIDUAL_WEIGHT).sum())
+
+
+def residual_note(count: int) -> str:
+    """`` (N of them on residual weights below 1e-06 of the portfolio)``, or "" for none."""
+    if not count:
+        return ""
+    return f" ({count} of them on residual weights below {RESIDUAL_WEIGHT:g} of the portfolio)"
+
+
+def delisted_names(delistings: pd.DataFrame, limit: int = 5) -> list[str]:
+    """Up to ``limit`` rows of ``delistings`` as ``ASSET (booked date)``, real positions first
+    (residual weights after them), each group in date order."""
+    material = delistings["weight"].abs() >= RESIDUAL_WEIGHT
+    first = pd.concat([delistings[material], delistings[~material]]).head(limit)
+    return [f"{a} ({d:%Y-%m-%d})" for a, d in zip(first["asset"], first["booked"], strict=True)]
 
 
 @dataclass(frozen=True)
@@ -175,14 +201,14 @@ def simulate(
     if universe is not None:
         delistings = pd.DataFrame(delisted, columns=list(DELISTING_COLUMNS))
         if delisted:
-            names = ", ".join(f"{row[0]} ({row[2]:%Y-%m-%d})" for row in delisted[:5])
             logger.log(  # named: one info line; unnamed (a search fold, a seed alone): debug
                 logging.INFO if label else logging.DEBUG,
-                "%s%d delisting(s) applied to held positions, delisting return booked the day "
+                "%s%d delisting(s) applied to held positions%s, delisting return booked the day "
                 "after the last price: %s%s (each at debug level, all in result.delistings)",
                 f"{label}: " if label else "",
                 len(delisted),
-                names,
+                residual_note(residual_delistings(delistings)),
+                ", ".join(delisted_names(delistings)),
                 " ..." if len(delisted) > 5 else "",
             )
         for asset, last_price, day, weight, r in delisted:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from evofolio.backtesting import residual_note
 from evofolio.cli.common import (
     ConfigOpt,
     DataOpt,
@@ -158,9 +159,15 @@ def backtest_command(
     lives = meta.get("universe")
     if lives:
         applied = sum(lives["delistings_applied"].values())
+        residual = sum(lives.get("delistings_residual", {}).values())
+        tracks = len(lives["delistings_applied"])
+        entries = "entry" if lives["entries"] == 1 else "entries"
+        exits = "exit" if lives["exits"] == 1 else "exits"
         console.print(
-            f"universe: {lives['assets']} assets, {lives['entries']} entries, {lives['exits']} "
-            f"exits; {applied} delistings applied to held positions (each logged with -v)"
+            f"universe: {lives['assets']} assets, {lives['entries']} {entries}, "
+            f"{lives['exits']} {exits}; {applied} delisting(s) applied to held positions in "
+            f"{tracks} backtest{'' if tracks == 1 else 's'}{residual_note(residual)} (each "
+            "logged with -v)"
         )
     bias = meta.get("survivorship_bias")
     if bias:

@@ -239,9 +239,16 @@ def read_membership(
         if "delisting_return" in keys:
             column = keys["delisting_return"]
             values = parse_numbers(table[column], source, column)
-            for name, value in zip(table[keys["asset"]].astype(str), values, strict=True):
-                if math.isfinite(value):
-                    per_asset[name.strip()] = float(value)
+            names = table[keys["asset"]].astype(str)
+            for row, (name, value) in enumerate(zip(names, values, strict=True)):
+                if math.isnan(value):
+                    continue  # empty: the asset takes data.delisting_return
+                if not (math.isfinite(value) and value >= -1.0):
+                    raise DataError(
+                        f"{source}: column '{column}', row {row + 1}: asset '{name.strip()}': "
+                        f"delisting return must be >= -1 (-100 %), got {value:g}"
+                    )
+                per_asset[name.strip()] = float(value)
     else:
         member, listed = _wide_membership(table, source, dates, assets, timezone)
     unknown = sorted(set(listed) - set(assets))

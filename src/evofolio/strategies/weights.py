@@ -91,7 +91,8 @@ def large_universe_params(estimator: Any, n_assets: int) -> dict[str, Any]:
       J. Portfolio Management 42(4)) instead of skfolio's default optimal leaf ordering
       (Bar-Joseph, Gifford & Jaakkola 2001), whose cost grows about as N³: 0.57 of HRP's
       1.0 s at 500 assets, 6.3 of 8.4 s at 1,000. The same tree, the same clusters; the order
-      of leaves inside a merge, hence the bisection's splits, can differ.
+      of leaves inside a merge, hence the bisection's splits, differ: on seeded 150- and
+      500-asset windows the two portfolios were 5-10 % apart.
     """
     if n_assets <= LARGE_UNIVERSE:
         return {}
