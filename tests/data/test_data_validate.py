@@ -132,10 +132,20 @@ def test_empty_frame_is_rejected() -> None:
         validate_prices(pd.DataFrame({"A": [], "B": []}), "mem")
 
 
-def test_short_gaps_are_forward_filled(prices: pd.DataFrame) -> None:
+def test_short_gaps_are_forward_filled(
+    prices: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
     prices.iloc[10:15, 1] = np.nan  # 5 missing dates = max_ffill_days
     prices.iloc[-2:, 2] = np.nan  # trailing, 2 dates
-    clean, report = validate_prices(prices, "mem")
+    with caplog.at_level(logging.INFO, logger="evofolio.data"):
+        clean, report = validate_prices(prices, "mem")
+    # the info line names the assets, their counts and first filled dates (fresh-eyes finding:
+    # a cell of 'n/a' was filled with only a count to show for it)
+    first_beta, first_gamma = prices.index[10].date(), prices.index[-2].date()
+    assert (
+        f"mem: forward-filled 7 missing cells in 2 asset(s): BETA (5, first {first_beta}), "
+        f"GAMMA (2, first {first_gamma})" in caplog.text
+    )
     assert not clean.isna().any().any()
     assert (clean.iloc[10:15, 1] == prices.iloc[9, 1]).all()
     assert (clean.iloc[-2:, 2] == prices.iloc[-3, 2]).all()

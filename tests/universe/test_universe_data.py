@@ -59,11 +59,18 @@ def test_a_ragged_file_keeps_every_life(tmp_path: Path) -> None:
     assert step == pytest.approx((0.01 + 0.02) / 2, rel=1e-12)
 
 
-def test_gaps_inside_a_life_follow_the_rules(tmp_path: Path) -> None:
+def test_gaps_inside_a_life_follow_the_rules(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     raw = _prices()
     raw.iloc[15:17, 1] = np.nan  # a 2-day gap inside B's life: filled
-    data = load_data(_frame(raw), ragged=True)
+    with caplog.at_level(logging.INFO, logger="evofolio.data"):
+        data = load_data(_frame(raw), ragged=True)
     assert data.report.filled["B"] == 2 and data.report.missing["B"] == 2
+    first = raw.index[15].date()
+    assert f"forward-filled 2 missing cells inside lives in 1 asset(s): B (2, first {first})" in (
+        caplog.text
+    )
     assert data.prices["B"].iloc[16] == raw["B"].iloc[14]
     assert data.universe.alive["B"].iloc[16]
     raw.iloc[15:22, 1] = np.nan  # 7 days > max_ffill_days=5: an error naming asset and dates

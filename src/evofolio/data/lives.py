@@ -22,9 +22,11 @@ from evofolio.data.missing import (
     _day,
     _warn_stale_end,
     abbreviated,
+    filled_cells,
     first_long_gap,
     gap_message,
     kept_assets,
+    log_filled,
 )
 from evofolio.errors import DataError
 
@@ -150,14 +152,14 @@ def apply_lives(
     dates = pd.DatetimeIndex(frame.index)
     values = frame.to_numpy(dtype=np.float64, copy=True)
     lives: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
-    filled: dict[str, int] = {}
+    cells: dict[str, tuple[int, pd.Timestamp]] = {}
     for k, j in enumerate(keep):
         lo, hi = int(first[j]) - start, int(last[j]) - start + 1
         gaps = np.isnan(values[lo:hi, k])
         gap = first_long_gap(gaps, policy.max_ffill_days)
         if gap is not None:
             raise DataError(gap_message(source, names[j], dates[lo:hi], gap, policy.max_ffill_days))
-        filled[names[j]] = int(gaps.sum())
+        cells[names[j]] = filled_cells(gaps, dates[lo:hi])
         lives[names[j]] = (dates[lo], dates[hi - 1])
         if gaps.any():
             values[lo:hi, k] = pd.Series(values[lo:hi, k]).ffill().to_numpy()
@@ -165,8 +167,7 @@ def apply_lives(
     if (alive_count == 0).any():
         day = dates[int(np.argmax(alive_count == 0))]
         raise DataError(f"{source}: no asset has a price on {_day(day)} (between two lives)")
-    n_filled = sum(filled.values())
-    if n_filled:
-        logger.info("%s: forward-filled %d missing cells inside lives", source, n_filled)
+    filled = {name: n for name, (n, _) in cells.items()}
+    log_filled(source, cells, " inside lives")
     out = pd.DataFrame(values, index=frame.index, columns=frame.columns)
     return out, MissingReport(n_dates, missing, filled, dropped, start, lives)

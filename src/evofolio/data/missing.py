@@ -211,18 +211,42 @@ def apply_missing_policy(
     dates = pd.DatetimeIndex(frame.index)
     _warn_stale_end(isnan, dates, kept, source)
 
-    filled: dict[str, int] = {}
+    cells: dict[str, tuple[int, pd.Timestamp]] = {}
     for j, name in enumerate(kept):
         gap = first_long_gap(isnan[:, j], policy.max_ffill_days)
         if gap is not None:
             raise DataError(gap_message(source, name, dates, gap, policy.max_ffill_days))
-        filled[name] = int(isnan[:, j].sum())
-    n_filled = sum(filled.values())
-    if n_filled:
-        logger.info("%s: forward-filled %d missing cells", source, n_filled)
+        cells[name] = filled_cells(isnan[:, j], dates)
+    filled = {name: n for name, (n, _) in cells.items()}
+    if sum(filled.values()):
+        log_filled(source, cells, "")
         frame = frame.ffill()
     report = MissingReport(n_dates, missing, filled, dropped, start)
     return frame, report
+
+
+def filled_cells(gaps: npt.NDArray[np.bool_], dates: pd.DatetimeIndex) -> tuple[int, pd.Timestamp]:
+    """How many cells a column's ``gaps`` (booleans over ``dates``) forward-fills, and the
+    first filled date (``dates[0]`` when there is none; read only with a count)."""
+    return int(gaps.sum()), pd.Timestamp(dates[int(np.argmax(gaps))])
+
+
+def log_filled(source: str, filled: dict[str, tuple[int, pd.Timestamp]], where: str) -> None:
+    """One info line: the cells forward-filled and the assets that had most of them, each with
+    its count and first filled date (at most five named)."""
+    counts = {name: n for name, (n, _) in filled.items() if n}
+    if not counts:
+        return
+    ranked = sorted(counts, key=lambda name: (-counts[name], name))
+    named = [f"{name} ({counts[name]}, first {_day(filled[name][1])})" for name in ranked]
+    logger.info(
+        "%s: forward-filled %d missing cells%s in %d asset(s): %s",
+        source,
+        sum(counts.values()),
+        where,
+        len(counts),
+        abbreviated(named),
+    )
 
 
 def abbreviated(names: list[str], limit: int = 5) -> str:
