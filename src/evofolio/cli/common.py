@@ -116,7 +116,7 @@ UniverseOpt = Annotated[
     str | None,
     typer.Option(
         "--universe",
-        help="Membership file (data.universe): rows of asset,start,end[,delisting_return] or a "
+        help="Membership file (data.universe): rows of asset, start, end (optional delisting_return) or a "
         "wide 0/1 table by date; implies --ragged.",
     ),
 ]
