@@ -116,8 +116,8 @@ UniverseOpt = Annotated[
     str | None,
     typer.Option(
         "--universe",
-        help="Membership file (data.universe): rows of asset, start, end (optional delisting_return) or a "
-        "wide 0/1 table by date; implies --ragged.",
+        help="Membership file (data.universe): rows of asset, start, end (optional "
+        "delisting_return) or a wide 0/1 table by date; implies --ragged.",
     ),
 ]
 DelistingOpt = Annotated[
