@@ -92,13 +92,19 @@ def backtest_command(
     covariance: Annotated[
         str | None,
         typer.Option(
-            help="Covariance estimator of the rules: auto (default), empirical, ledoit_wolf, "
+            help="Covariance estimator of the rules: auto (default: the sample covariance, or "
+            "Ledoit-Wolf shrinkage with more assets than 0.1 x window), empirical, ledoit_wolf, "
             "oas, shrunk, denoise or gerber."
         ),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="Processes fitting the rules' dates in parallel."),
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Processes fitting the rules' dates in parallel (default 1; the number of "
+            "cores for a large universe).",
+        ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
         "runs/backtest"
