@@ -184,3 +184,22 @@ def test_a_delisting_on_a_residual_weight_is_applied_and_counted_apart(
     assert lines[0].startswith(f"r: 1 delisting(s) applied to held positions{residual_note(1)}")
     assert "1 of them on residual weights below 1e-06 of the portfolio" in residual_note(1)
     assert residual_note(0) == ""
+
+
+def test_delisted_names_put_real_positions_first_and_mark_more() -> None:
+    """The log names real positions before residues (a residue first would hide the exits that
+    moved the portfolio), each group in date order, and says when more were left out."""
+    from evofolio.backtesting import DELISTING_COLUMNS, delisted_names
+
+    days = pd.bdate_range("2021-03-01", periods=4)
+    rows = [  # asset, last price, booked, weight, delisting return
+        ("R1", days[0], days[1], 2e-8, -0.3),
+        ("P1", days[1], days[2], 0.02, -0.3),
+        ("R2", days[1], days[2], 5e-7, -0.3),
+        ("P2", days[2], days[3], 0.10, 0.0),
+    ]
+    frame = pd.DataFrame(rows, columns=list(DELISTING_COLUMNS))
+    assert delisted_names(frame) == (
+        "P1 (2021-03-03), P2 (2021-03-04), R1 (2021-03-02), R2 (2021-03-03)"
+    )
+    assert delisted_names(frame, limit=3) == "P1 (2021-03-03), P2 (2021-03-04), R1 (2021-03-02) ..."

@@ -362,8 +362,7 @@ def _log_delistings(name: str, result: BacktestResult, where: str) -> None:
             len(result.delistings),
             residual_note(residual_delistings(result.delistings)),
             where,
-            ", ".join(delisted_names(result.delistings))
-            + (" ..." if len(result.delistings) > 5 else ""),
+            delisted_names(result.delistings),
         )
 
 

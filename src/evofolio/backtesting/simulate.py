@@ -56,12 +56,13 @@ def residual_note(count: int) -> str:
     return f" ({count} of them on residual weights below {RESIDUAL_WEIGHT:g} of the portfolio)"
 
 
-def delisted_names(delistings: pd.DataFrame, limit: int = 5) -> list[str]:
+def delisted_names(delistings: pd.DataFrame, limit: int = 5) -> str:
     """Up to ``limit`` rows of ``delistings`` as ``ASSET (booked date)``, real positions first
-    (residual weights after them), each group in date order."""
+    (residual weights after them), each group in date order; `` ...`` when there are more."""
     material = delistings["weight"].abs() >= RESIDUAL_WEIGHT
     first = pd.concat([delistings[material], delistings[~material]]).head(limit)
-    return [f"{a} ({d:%Y-%m-%d})" for a, d in zip(first["asset"], first["booked"], strict=True)]
+    named = [f"{a} ({d:%Y-%m-%d})" for a, d in zip(first["asset"], first["booked"], strict=True)]
+    return ", ".join(named) + (" ..." if len(delistings) > limit else "")
 
 
 @dataclass(frozen=True)
@@ -204,12 +205,11 @@ def simulate(
             logger.log(  # named: one info line; unnamed (a search fold, a seed alone): debug
                 logging.INFO if label else logging.DEBUG,
                 "%s%d delisting(s) applied to held positions%s, delisting return booked the day "
-                "after the last price: %s%s (each at debug level, all in result.delistings)",
+                "after the last price: %s (each at debug level, all in result.delistings)",
                 f"{label}: " if label else "",
                 len(delisted),
                 residual_note(residual_delistings(delistings)),
-                ", ".join(delisted_names(delistings)),
-                " ..." if len(delisted) > 5 else "",
+                delisted_names(delistings),
             )
         for asset, last_price, day, weight, r in delisted:
             logger.debug(

@@ -193,10 +193,15 @@ a 20-year series is ~50 chunks, 25,000 sequences at 500 assets, whose activation
 gigabytes. Chunks are independent (each has its own burn-in), so the weights are the same."""
 
 
+def chunk_origin(start: int, chunk_len: int) -> int:
+    """The first row of the chunk holding row ``start`` (the chunks are cut from row 0)."""
+    return (start // chunk_len) * chunk_len
+
+
 def first_row_read(start: int, chunk_len: int, burn_in: int) -> int:
     """The first row of a series that :func:`predict_weights` reads for the rows from
-    ``start`` on: the burn-in of ``start``'s chunk (the chunks are cut from row 0)."""
-    return max(0, (start // chunk_len) * chunk_len - burn_in)
+    ``start`` on: the burn-in of ``start``'s chunk."""
+    return max(0, chunk_origin(start, chunk_len) - burn_in)
 
 
 def predict_weights(
@@ -237,7 +242,7 @@ def predict_weights(
     n_rows = int(x.shape[0])
     if not 0 <= start < n_rows:
         raise ValueError(f"need 0 <= start < {n_rows}, got {start}")
-    origin = (start // chunk_len) * chunk_len  # the first row of start's chunk
+    origin = chunk_origin(start, chunk_len)
     chunks = make_chunks(x, origin, n_rows, chunk_len, seq_len, compact=is_masked(model))
     index = chunks.index
     width = int(chunks.inputs.shape[2])
