@@ -28,7 +28,6 @@ import ctypes.util
 import functools
 import os
 from collections.abc import Callable
-from types import TracebackType
 
 from evofolio.heartbeat import heartbeat
 
@@ -76,11 +75,11 @@ def resident_bytes() -> int | None:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-class MemoryGuard:
+class MemoryGuard(contextlib.ExitStack):
     """While active (``with MemoryGuard():``), a daemon thread
     (:func:`evofolio.heartbeat.heartbeat`) checks the resident memory every ``every`` seconds
     and calls ``release`` (:func:`release_memory`) when it is at least ``above`` bytes; on
-    leaving, it releases once more.
+    leaving, the thread stops and it releases once more.
 
     ``resident`` and ``release`` are the functions it calls (the tests give their own).
     """
@@ -95,11 +94,11 @@ class MemoryGuard:
     ) -> None:
         if every <= 0:
             raise ValueError(f"every must be positive, got {every}")
+        super().__init__()
         self.above = above
         self.every = every
         self._resident = resident
         self._release = release
-        self._beat: contextlib.AbstractContextManager[None] | None = None
         self.releases = 0
         """How many times the thread released memory (the bound was reached)."""
 
@@ -109,17 +108,7 @@ class MemoryGuard:
             self.releases += 1
 
     def __enter__(self) -> MemoryGuard:
-        self._beat = heartbeat(self._check, self.every)
-        self._beat.__enter__()
+        super().__enter__()
+        self.callback(self._release)  # last, once the thread has stopped (exits run LIFO)
+        self.enter_context(heartbeat(self._check, self.every))
         return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._beat is not None:
-            self._beat.__exit__(kind, error, trace)
-            self._beat = None
-        self._release()
